@@ -1,0 +1,29 @@
+/* Applying a plan: back up every profile the plan touches (one .reg file), then make all edits
+ * in one store transaction. On any failure the transaction is rolled back, so the store holds
+ * either the state before or the full update, never a part. */
+#ifndef PM_APPLY_H
+#define PM_APPLY_H
+
+#include "pm/plan.h"
+#include "pm/store.h"
+
+struct pm_apply_opts {
+    const char *backup_path; /* .reg file to write before any edit; NULL = no backup */
+    int rename_files;        /* perform the plan's file moves (live runs); else only report */
+};
+
+struct pm_apply_result {
+    size_t edits_done;       /* edits made (0 after a rollback) */
+    size_t profiles_changed;
+    size_t files_moved;
+    int rolled_back;         /* 1 when a failure was rolled back */
+    int rollback_failed;     /* 1 when even the rollback failed: restore from the backup */
+};
+
+/* Returns 0 when every edit is committed (or the plan is empty). Errors: the backup could not
+ * be written (nothing changed), an edit or the commit failed (rolled back; result says so). */
+int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
+             const struct pm_apply_opts *opts, struct pm_apply_result *res,
+             struct pm_error *err);
+
+#endif

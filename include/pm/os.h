@@ -1,0 +1,61 @@
+/* The platform layer: what libpm and the tool need from the operating system. Implemented in
+ * os-posix.c and os-win32.c, nowhere else. Paths are UTF-8. */
+#ifndef PM_OS_H
+#define PM_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pm/util.h"
+
+/* Full path of the running executable / its folder. 0 or <0. */
+int pm_os_exe_path(struct pm_buf *out);
+int pm_os_exe_dir(struct pm_buf *out);
+/* %USERPROFILE% (Windows) or $HOME. */
+int pm_os_home_dir(struct pm_buf *out);
+/* %USERNAME% / login name, and the computer name. */
+int pm_os_user_name(struct pm_buf *out);
+int pm_os_computer_name(struct pm_buf *out);
+/* Seconds since 1970 (UTC) and a monotonic millisecond clock. */
+long long pm_os_time_now(void);
+uint64_t pm_os_monotonic_ms(void);
+long pm_os_pid(void);
+
+/* Joins two path parts with the platform separator (a second part that is absolute wins). */
+int pm_path_join(struct pm_buf *out, const char *a, const char *b);
+/* 1 when the path is absolute (/x, C:\x, \\server\share), else 0. */
+int pm_path_is_absolute(const char *p);
+/* Folder part of a path ("." when none). */
+int pm_path_dirname(struct pm_buf *out, const char *p);
+
+/* Creates a folder and its parents. 0 or PM_ERR_IO. */
+int pm_os_mkdirs(const char *path);
+/* 1 when a file can be created in the folder (tries it), else 0. */
+int pm_os_dir_writable(const char *dir);
+/* 1 exists, 0 not. */
+int pm_os_file_exists(const char *path);
+/* Size in bytes, or -1. */
+long long pm_os_file_size(const char *path);
+/* Renames a file, replacing nothing: PM_ERR_IO when 'to' exists. */
+int pm_os_rename_file(const char *from, const char *to);
+/* Replaces 'to' by 'from' atomically (rename over). */
+int pm_os_replace_file(const char *from, const char *to);
+/* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
+int pm_os_user_can_write(const char *path);
+
+/* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
+ * the current user in the current session; found ones are appended to 'found'. Returns the number
+ * found, or <0 when processes cannot be listed (PM_ERR_UNSUPPORTED off Windows). */
+int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found);
+/* 1 when the file is held open by another process so it cannot be opened exclusively, 0 when it
+ * can (or does not exist), <0 on other errors. */
+int pm_os_file_in_use(const char *path);
+/* Starts a program without waiting for it. 0 or <0. */
+int pm_os_start_program(const char *program, const char *args);
+
+/* A per-user, per-machine single-instance lock. Waits up to 'wait_seconds'. Returns 1 with
+ * *handle set when acquired, 0 when another holder kept it, <0 on error. */
+int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle);
+void pm_os_lock_release(void *handle);
+
+#endif

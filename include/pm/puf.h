@@ -1,0 +1,78 @@
+/* mbm.puf: the list of migrated mailboxes. One mailbox per line, fields split by '|':
+ *
+ *   1 source legacyExchangeDN (X500; a leading "X500:" is accepted)   required
+ *   2 target legacyExchangeDN                                         required
+ *   3 target primary SMTP address                                     required
+ *   4 target display name                                             may be empty
+ *   5 target server (Exchange 2013+: <mailbox GUID>@<domain>)         may be empty
+ *   6 target server DN                                                may be empty
+ *
+ * Lines starting with '#' are comments ("#fields:" may name the columns). CRLF or LF. UTF-8 with or
+ * without BOM. Matching is ASCII case-insensitive on the whole DN. The file is never loaded whole:
+ * a lookup streams through it once (or uses the sidecar index, see puf-index). */
+#ifndef PM_PUF_H
+#define PM_PUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pm/error.h"
+
+#define PM_PUF_MAX_LINE 8192 /* longer lines are malformed */
+
+struct pm_puf_entry {
+    unsigned line; /* 1-based line in the PUF */
+    char *source_dn;
+    char *target_dn;
+    char *target_smtp;
+    char *target_display; /* NULL when empty */
+    char *target_server;  /* NULL when empty */
+    char *target_server_dn; /* NULL when empty */
+};
+
+enum pm_puf_match {
+    PM_PUF_NONE = 0,    /* not in the PUF: not migrated (yet) */
+    PM_PUF_SOURCE = 1,  /* field 1 of a line: migrate to 'entry' */
+    PM_PUF_TARGET = 2,  /* field 2 of a line: already points at the target */
+    PM_PUF_CONFLICT = 3 /* field 1 of several lines with different targets: never guessed */
+};
+
+/* One DN asked about, and the answer. */
+struct pm_puf_query {
+    const char *dn; /* in */
+    enum pm_puf_match match;  /* out */
+    struct pm_puf_entry entry; /* out, for SOURCE (and the first line of a CONFLICT) */
+    unsigned conflict_line;    /* out, for CONFLICT: the second line */
+};
+
+struct pm_puf_stats {
+    uint64_t bytes_read; /* bytes of PUF data read */
+    uint64_t lines;      /* lines seen (scan) */
+    uint64_t malformed;  /* malformed lines skipped */
+    int used_index;      /* 1 when the sidecar index answered */
+    char index_note[256]; /* why the index was or was not used */
+};
+
+/* Checks one PUF line (without its line break). Returns 0 and fills e (owned strings) when
+ * well-formed, else PM_ERR_PARSE with a message naming the field. A comment or blank line
+ * returns 1 (e untouched). */
+int pm_puf_parse_line(const char *line, size_t len, unsigned lineno, struct pm_puf_entry *e,
+                      char *why, size_t whysize);
+void pm_puf_entry_release(struct pm_puf_entry *e);
+int pm_puf_entry_copy(struct pm_puf_entry *dst, const struct pm_puf_entry *src);
+
+/* Normalizes a DN for matching: trims blanks, drops a leading "X500:" (any case). Returns a
+ * pointer into s and the length in *len. */
+const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen);
+
+#define PM_PUF_NO_INDEX 0x1u /* scan even when a current index exists */
+
+/* Answers every query in one pass over the PUF (or through its index). Malformed lines are
+ * skipped and reported through 'warn' (at most the first 20, then a count). Errors: PM_ERR_IO
+ * when the PUF cannot be opened or read (message says which). */
+int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
+                   struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
+                   struct pm_error *err);
+void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
+
+#endif

@@ -1,0 +1,81 @@
+/* Entry point: picks the command (update when none is named) and hands over. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("profilemanager: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_print_error(const struct pm_error *err)
+{
+    char buf[2048];
+    cli_error("%s", pm_error_format(err, buf, sizeof(buf)));
+}
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"update", cmd_update, "update the user's Outlook profiles (the default command)"},
+    {"restore", cmd_restore, "put profiles back from a backup .reg a run wrote"},
+    {"report", cmd_report, "migration report over a folder of run logs"},
+    {"puf", cmd_puf, "build, check and index mbm.puf files"},
+    {"shortcut", cmd_shortcut, "point Outlook shortcuts at profilemanager, or restore them"},
+    {"package", cmd_package, "build the zip for travelling users"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: profilemanager [COMMAND] [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nWith no command, 'update' runs. 'profilemanager COMMAND --help' for more.\n");
+}
+
+int pm_cli_main(int argc, char **argv)
+{
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                     !strcmp(argv[1], "help"))) {
+        if (argc > 2) {
+            for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *hargv[] = {argv[2], "--help", NULL};
+                    return commands[i].run(2, hargv);
+                }
+        }
+        usage(stdout);
+        return PM_EXIT_OK;
+    }
+    if (argc > 1 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
+        printf("profilemanager %s\n", PM_VERSION);
+        return PM_EXIT_OK;
+    }
+    if (argc > 1 && argv[1][0] != '-') {
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+            if (!strcmp(argv[1], commands[i].name))
+                return commands[i].run(argc - 1, argv + 1);
+        cli_error("unknown command '%s'", argv[1]);
+        usage(stderr);
+        return PM_EXIT_USAGE;
+    }
+    /* No command: update, with all the arguments. */
+    argv[0] = "update";
+    return cmd_update(argc, argv);
+}
+
+#if !defined(_WIN32)
+int main(int argc, char **argv)
+{
+    return pm_cli_main(argc, argv);
+}
+#endif

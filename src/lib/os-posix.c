@@ -1,0 +1,250 @@
+/* The platform layer on POSIX systems (the offline tool and the test host). Process checks and
+ * program starts exist only on Windows, where Outlook runs; here they say so. */
+#include "compat.h"
+
+#include "pm/os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+int pm_os_exe_path(struct pm_buf *out)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return PM_ERR_IO;
+    buf[n] = 0;
+    pm_buf_reset(out);
+    return pm_buf_puts(out, buf);
+}
+
+int pm_os_exe_dir(struct pm_buf *out)
+{
+    struct pm_buf exe = PM_BUF_INIT;
+    int rc = pm_os_exe_path(&exe);
+    if (rc == 0) {
+        pm_buf_reset(out);
+        rc = pm_path_dirname(out, exe.data);
+    }
+    pm_buf_release(&exe);
+    return rc;
+}
+
+int pm_os_home_dir(struct pm_buf *out)
+{
+    const char *h = getenv("HOME");
+    if (!h || !*h) {
+        struct passwd *pw = getpwuid(getuid());
+        h = pw ? pw->pw_dir : NULL;
+    }
+    if (!h)
+        return PM_ERR_NOTFOUND;
+    pm_buf_reset(out);
+    return pm_buf_puts(out, h);
+}
+
+int pm_os_user_name(struct pm_buf *out)
+{
+    const char *u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : "unknown";
+    }
+    pm_buf_reset(out);
+    return pm_buf_puts(out, u);
+}
+
+int pm_os_computer_name(struct pm_buf *out)
+{
+    char buf[256] = "";
+    const char *c = getenv("COMPUTERNAME");
+    if (!c || !*c) {
+        if (gethostname(buf, sizeof(buf) - 1) != 0)
+            snprintf(buf, sizeof(buf), "unknown");
+        buf[sizeof(buf) - 1] = 0;
+        c = buf;
+    }
+    pm_buf_reset(out);
+    return pm_buf_puts(out, c);
+}
+
+long long pm_os_time_now(void)
+{
+    return (long long)time(NULL);
+}
+
+uint64_t pm_os_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+long pm_os_pid(void)
+{
+    return (long)getpid();
+}
+
+int pm_path_is_absolute(const char *p)
+{
+    if (!p || !*p)
+        return 0;
+    if (p[0] == '/' || p[0] == '\\')
+        return 1;
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':')
+        return 1;
+    return 0;
+}
+
+int pm_path_join(struct pm_buf *out, const char *a, const char *b)
+{
+    pm_buf_reset(out);
+    if (pm_path_is_absolute(b) || !a || !*a)
+        return pm_buf_puts(out, b);
+    size_t al = strlen(a);
+    int rc = pm_buf_puts(out, a);
+    if (rc == 0 && a[al - 1] != '/')
+        rc = pm_buf_putc(out, '/');
+    return rc ? rc : pm_buf_puts(out, b);
+}
+
+int pm_path_dirname(struct pm_buf *out, const char *p)
+{
+    const char *slash = strrchr(p, '/');
+    pm_buf_reset(out);
+    if (!slash)
+        return pm_buf_puts(out, ".");
+    if (slash == p)
+        return pm_buf_puts(out, "/");
+    return pm_buf_append(out, p, (size_t)(slash - p));
+}
+
+int pm_os_mkdirs(const char *path)
+{
+    char tmp[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof(tmp))
+        return PM_ERR_INVALID;
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+                return PM_ERR_IO;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
+        return PM_ERR_IO;
+    struct stat sb;
+    return (stat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode)) ? 0 : PM_ERR_IO;
+}
+
+int pm_os_dir_writable(const char *dir)
+{
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof(probe), "%s/.pm-probe-%ld", dir, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return 0;
+    close(fd);
+    unlink(probe);
+    return 1;
+}
+
+int pm_os_file_exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+long long pm_os_file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+int pm_os_rename_file(const char *from, const char *to)
+{
+    /* link() + unlink() refuses to replace an existing target, unlike rename(). */
+    if (link(from, to) != 0)
+        return PM_ERR_IO;
+    if (unlink(from) != 0) {
+        unlink(to);
+        return PM_ERR_IO;
+    }
+    return 0;
+}
+
+int pm_os_replace_file(const char *from, const char *to)
+{
+    return rename(from, to) == 0 ? 0 : PM_ERR_IO;
+}
+
+int pm_os_user_can_write(const char *path)
+{
+    return access(path, W_OK) == 0;
+}
+
+int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
+{
+    (void)names;
+    (void)n;
+    (void)found;
+    return PM_ERR_UNSUPPORTED;
+}
+
+int pm_os_file_in_use(const char *path)
+{
+    (void)path;
+    return 0;
+}
+
+int pm_os_start_program(const char *program, const char *args)
+{
+    (void)program;
+    (void)args;
+    return PM_ERR_UNSUPPORTED;
+}
+
+int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+{
+    char path[PATH_MAX];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof(path), "%s/profilemanager-%ld-%s.lock", tmp && *tmp ? tmp : "/tmp",
+             (long)getuid(), name);
+    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    if (fd < 0)
+        return PM_ERR_IO;
+    for (int waited = 0;; waited++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            *handle = (void *)(intptr_t)(fd + 1);
+            return 1;
+        }
+        if (waited >= wait_seconds * 10) {
+            close(fd);
+            return 0;
+        }
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void pm_os_lock_release(void *handle)
+{
+    if (handle) {
+        int fd = (int)(intptr_t)handle - 1;
+        flock(fd, LOCK_UN);
+        close(fd);
+    }
+}

@@ -75,4 +75,9 @@ int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned
                    struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
+/* The sidecar index "<puf>.idx": lets a run find its few lines with a handful of positioned
+ * reads. Written next to the PUF (atomically). A run uses it only when it is provably current for
+ * the PUF; otherwise it scans and says why in stats->index_note. */
+int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err);
+
 #endif

@@ -1,0 +1,22 @@
+/* The status key for desktop automation: HKCU\Software\ProfileManager, written after each live
+ * run so SCCM/Intune detection rules can read the last result (documented in docs/windows.md). */
+#ifndef PM_STATUS_H
+#define PM_STATUS_H
+
+#include "pm/store.h"
+
+#define PM_STATUS_KEY "Software\\ProfileManager"
+
+struct pm_status {
+    long long time;          /* seconds since 1970, UTC */
+    int exit_code;           /* enum pm_exit */
+    unsigned long updated;   /* mailboxes updated by this run */
+    unsigned long pending;   /* mailboxes not migrated yet (not in the PUF) */
+    const char *version;
+    const char *log_path;    /* may be NULL */
+};
+
+/* Writes the status values (its own transaction). 0 or <0. */
+int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_error *err);
+
+#endif

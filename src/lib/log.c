@@ -1,0 +1,413 @@
+/* The run log: writes one event per line to "<folder>/<COMPUTER>_<user>.log" and parses such
+ * lines back for the report. Lines are built whole in memory and handed to the file with one
+ * fwrite on a stream opened for appending whose buffer is larger than any line, followed by a
+ * flush, so the C library issues a single write() on an O_APPEND descriptor and two runs appending
+ * at once never interleave inside a line. Values are escaped (see pm/log.h) so nothing a user,
+ * a registry value or a file name contains can end a line early or look like another field. */
+#include "compat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/log.h"
+#include "pm/os.h"
+
+/* A line longer than this is cut (values are shortened, the line stays well-formed), so a run
+ * can never write a line the stdio buffer cannot hold in one piece. */
+#define LOG_MAX_LINE 16384
+#define LOG_MAX_VALUE 4096
+#define LOG_STDIO_BUF (LOG_MAX_LINE + 1024)
+#define LOG_NAME_MAX 100
+
+struct pm_log {
+    FILE *f;
+    char *path;
+    char *run_id;
+    char *iobuf;
+};
+
+const char *pm_exit_name(int code)
+{
+    static const char *const names[] = {
+        "ok",          "problems",   "usage",  "config_error", "puf_error",
+        "in_use",      "rolled_back", "locked", "store_error",  "rollback_failed",
+    };
+    if (code >= 0 && (size_t)code < PM_ARRAY_SIZE(names))
+        return names[code];
+    return "unknown";
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian), so no gmtime() and no time zone
+ * database is involved: the log is always UTC. */
+static void civil_from_days(long long z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long long yy = (long long)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yy + (*m <= 2));
+}
+
+void pm_log_timestamp(long long now, char out[32])
+{
+    long long days = now / 86400, secs = now % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(out, 32, "%04d-%02u-%02uT%02u:%02u:%02uZ", y, m, d, (unsigned)(secs / 3600),
+             (unsigned)(secs / 60 % 60), (unsigned)(secs % 60));
+}
+
+static int bare_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c && strchr("._:/@+,=()-", c));
+}
+
+static int key_char(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '.' || c == '-';
+}
+
+/* Appends the escaped value of at most 'maxlen' source bytes. UTF-8 text stays readable; bytes
+ * of a value that is not valid UTF-8 are written as \xHH so the log stays valid UTF-8. */
+static int put_value(struct pm_buf *b, const char *v, size_t maxlen)
+{
+    size_t n = strlen(v);
+    int cut = 0;
+    if (n > maxlen) {
+        n = maxlen;
+        cut = 1;
+    }
+    int bare = n > 0 && !cut;
+    for (size_t i = 0; bare && i < n; i++)
+        bare = bare_char((unsigned char)v[i]);
+    if (bare)
+        return pm_buf_append(b, v, n);
+    int utf8 = pm_utf8_valid(v, n);
+    int rc = pm_buf_putc(b, '"');
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        switch (c) {
+        case '"': rc = pm_buf_puts(b, "\\\""); break;
+        case '\\': rc = pm_buf_puts(b, "\\\\"); break;
+        case '\n': rc = pm_buf_puts(b, "\\n"); break;
+        case '\r': rc = pm_buf_puts(b, "\\r"); break;
+        case '\t': rc = pm_buf_puts(b, "\\t"); break;
+        default:
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+                rc = pm_buf_printf(b, "\\x%02x", c);
+            else
+                rc = pm_buf_putc(b, (char)c);
+        }
+    }
+    if (rc == 0 && cut)
+        rc = pm_buf_puts(b, "...");
+    if (rc == 0)
+        rc = pm_buf_putc(b, '"');
+    return rc;
+}
+
+static int put_field(struct pm_buf *b, const char *key, const char *value, size_t maxlen)
+{
+    int rc = pm_buf_putc(b, ' ');
+    for (const char *k = key; rc == 0 && *k; k++)
+        rc = pm_buf_putc(b, key_char((unsigned char)*k) ? *k : '_');
+    if (rc == 0 && !*key)
+        rc = pm_buf_putc(b, '_');
+    if (rc == 0)
+        rc = pm_buf_putc(b, '=');
+    if (rc == 0)
+        rc = put_value(b, value, maxlen);
+    return rc;
+}
+
+int pm_log_field(struct pm_buf *b, const char *key, const char *value)
+{
+    return put_field(b, key ? key : "", value ? value : "", (size_t)-1);
+}
+
+/* File-name part from a user or computer name: anything Windows or POSIX would refuse or read
+ * as a path becomes '_'; UTF-8 letters stay. */
+static void sanitize_name(const char *s, char *out, size_t size)
+{
+    size_t o = 0;
+    for (const char *p = s ? s : ""; *p && o + 1 < size && o < LOG_NAME_MAX; p++) {
+        unsigned char c = (unsigned char)*p;
+        int ok = c >= 0x80 || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 (c >= '0' && c <= '9') || strchr("-_.@$ ", c);
+        out[o++] = ok ? (char)c : '_';
+    }
+    out[o] = 0;
+    /* Leading dots would hide the file or make ".."; trailing dots and blanks Windows drops. */
+    for (size_t i = 0; i < o && out[i] == '.'; i++)
+        out[i] = '_';
+    while (o > 0 && (out[o - 1] == '.' || out[o - 1] == ' '))
+        out[--o] = 0;
+    if (!o)
+        snprintf(out, size, "unknown");
+}
+
+int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders,
+                const char *computer, const char *user, const char *run_id,
+                struct pm_error *err)
+{
+    *out = NULL;
+    char cname[4 * LOG_NAME_MAX], uname[4 * LOG_NAME_MAX], file[8 * LOG_NAME_MAX + 8];
+    sanitize_name(computer, cname, sizeof(cname));
+    sanitize_name(user, uname, sizeof(uname));
+    snprintf(file, sizeof(file), "%s_%s.log", cname, uname);
+    struct pm_buf path = PM_BUF_INIT;
+    pm_buf_init(&path, 8192);
+    const char *tried = NULL;
+    for (size_t i = 0; i < nfolders; i++) {
+        const char *dir = folders[i];
+        if (!dir || !*dir)
+            continue;
+        tried = dir;
+        if (!pm_os_file_exists(dir) && pm_os_mkdirs(dir) < 0)
+            continue;
+        pm_buf_reset(&path);
+        if (pm_path_join(&path, dir, file) < 0)
+            continue;
+        FILE *f = fopen(path.data, "ab");
+        if (!f)
+            continue;
+        struct pm_log *log = calloc(1, sizeof(*log));
+        char *iobuf = malloc(LOG_STDIO_BUF);
+        if (!log || !iobuf || setvbuf(f, iobuf, _IOFBF, LOG_STDIO_BUF) != 0) {
+            fclose(f);
+            free(log);
+            free(iobuf);
+            pm_buf_release(&path);
+            return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory opening the log");
+        }
+        log->f = f;
+        log->iobuf = iobuf;
+        log->path = pm_buf_detach(&path, NULL);
+        log->run_id = pm_strdup(run_id && *run_id ? run_id : "-");
+        if (!log->path || !log->run_id) {
+            pm_log_close(log);
+            return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory opening the log");
+        }
+        *out = log;
+        return 0;
+    }
+    pm_buf_release(&path);
+    return pm_error_set(err, PM_ERR_IO, tried, 0,
+                        tried ? "cannot write the log '%s' in any log folder"
+                              : "no log folder given for '%s'",
+                        file);
+}
+
+void pm_log_close(struct pm_log *log)
+{
+    if (!log)
+        return;
+    if (log->f)
+        fclose(log->f);
+    free(log->iobuf);
+    free(log->path);
+    free(log->run_id);
+    free(log);
+}
+
+const char *pm_log_path(const struct pm_log *log)
+{
+    return log ? log->path : NULL;
+}
+
+void pm_log_event(struct pm_log *log, const char *event, ...)
+{
+    if (!log || !log->f)
+        return;
+    char ts[32];
+    pm_log_timestamp(pm_os_time_now(), ts);
+    struct pm_buf b;
+    pm_buf_init(&b, LOG_MAX_LINE + 64);
+    int rc = pm_buf_puts(&b, ts);
+    if (rc == 0)
+        rc = put_field(&b, "run", log->run_id, 128);
+    if (rc == 0)
+        rc = put_field(&b, "event", event ? event : "", 128);
+    va_list ap;
+    va_start(ap, event);
+    for (int nf = 2; rc == 0; nf++) {
+        const char *k = va_arg(ap, const char *);
+        if (!k)
+            break;
+        const char *v = va_arg(ap, const char *);
+        if (!v)
+            continue;
+        if (nf >= 64) /* the parser keeps 64 fields; say so rather than write more */
+            break;
+        size_t before = b.len;
+        size_t room = b.len < LOG_MAX_LINE - 256 ? LOG_MAX_LINE - 256 - b.len : 0;
+        /* Escaping can quadruple a byte (\xHH), so cap the source bytes to what fits. */
+        size_t maxsrc = room / 4 < LOG_MAX_VALUE ? room / 4 : LOG_MAX_VALUE;
+        rc = put_field(&b, k, v, maxsrc);
+        if (rc == PM_ERR_LIMIT) {
+            b.len = before;
+            b.data[b.len] = 0;
+            rc = 0;
+            break;
+        }
+    }
+    va_end(ap);
+    if (rc == 0)
+        rc = pm_buf_putc(&b, '\n');
+    if (rc == 0) {
+        fwrite(b.data, 1, b.len, log->f);
+        fflush(log->f);
+    }
+    pm_buf_release(&b);
+}
+
+/* ---- parsing ---- */
+
+static int is_timestamp(const char *s, size_t n)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+    if (n != sizeof(shape) - 1)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int pm_log_parse_line(const char *line, size_t len, struct pm_log_line *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (len && line[len - 1] == '\r') /* a log copied through a Windows editor */
+        len--;
+    char *st = malloc(len + 2);
+    if (!st)
+        return PM_ERR_NOMEM;
+    out->storage = st;
+    size_t i = 0, o = 0;
+    while (i < len && line[i] != ' ')
+        i++;
+    if (!is_timestamp(line, i))
+        goto bad;
+    memcpy(st, line, i);
+    st[i] = 0;
+    out->timestamp = st;
+    o = i + 1;
+    while (i < len) {
+        if (line[i] != ' ')
+            goto bad;
+        i++;
+        size_t k0 = i;
+        while (i < len && key_char((unsigned char)line[i]))
+            i++;
+        if (i == k0 || i >= len || line[i] != '=')
+            goto bad;
+        if (out->nfields >= PM_ARRAY_SIZE(out->keys))
+            goto bad;
+        char *key = st + o;
+        memcpy(key, line + k0, i - k0);
+        o += i - k0;
+        st[o++] = 0;
+        i++;
+        char *val = st + o;
+        if (i < len && line[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= len)
+                    goto bad; /* unterminated: a truncated line */
+                char c = line[i++];
+                if (c == '"')
+                    break;
+                if ((unsigned char)c < 0x20)
+                    goto bad;
+                if (c != '\\') {
+                    st[o++] = c;
+                    continue;
+                }
+                if (i >= len)
+                    goto bad;
+                c = line[i++];
+                switch (c) {
+                case '"': case '\\': st[o++] = c; break;
+                case 'n': st[o++] = '\n'; break;
+                case 'r': st[o++] = '\r'; break;
+                case 't': st[o++] = '\t'; break;
+                case 'x': {
+                    int h = i + 1 < len ? hexval(line[i]) : -1;
+                    int l = h >= 0 ? hexval(line[i + 1]) : -1;
+                    if (l < 0 || (h == 0 && l == 0))
+                        goto bad;
+                    st[o++] = (char)(h * 16 + l);
+                    i += 2;
+                    break;
+                }
+                default: goto bad;
+                }
+            }
+            if (i < len && line[i] != ' ')
+                goto bad;
+        } else {
+            size_t v0 = i;
+            while (i < len && bare_char((unsigned char)line[i]))
+                i++;
+            if (i == v0 || (i < len && line[i] != ' '))
+                goto bad;
+            memcpy(st + o, line + v0, i - v0);
+            o += i - v0;
+        }
+        st[o++] = 0;
+        out->keys[out->nfields] = key;
+        out->vals[out->nfields] = val;
+        out->nfields++;
+    }
+    if (out->nfields < 2 || strcmp(out->keys[0], "run") || strcmp(out->keys[1], "event") ||
+        !out->vals[1][0])
+        goto bad;
+    out->run = out->vals[0];
+    out->event = out->vals[1];
+    return 0;
+bad:
+    pm_log_line_release(out);
+    return PM_ERR_PARSE;
+}
+
+void pm_log_line_release(struct pm_log_line *l)
+{
+    if (!l)
+        return;
+    free(l->storage);
+    memset(l, 0, sizeof(*l));
+}
+
+const char *pm_log_line_get(const struct pm_log_line *l, const char *key)
+{
+    for (size_t i = 0; i < l->nfields; i++)
+        if (!strcmp(l->keys[i], key))
+            return l->vals[i];
+    return NULL;
+}

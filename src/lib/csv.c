@@ -1,0 +1,303 @@
+/* CSV reader for Exchange PowerShell exports (see pm/csv.h). The file is decoded to UTF-8 once,
+ * in memory (exports of tens of thousands of mailboxes are tens of megabytes), then records are
+ * cut out one at a time into a reused buffer, so a caller holds one record at a time. */
+#include "compat.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/csv.h"
+
+struct pm_csv {
+    char *name;
+    char *text; /* decoded UTF-8, NUL-terminated */
+    size_t len;
+    size_t pos;
+    unsigned line; /* line of text[pos] */
+    struct pm_buf fieldbuf;
+    size_t *offs;
+    char **fields;
+    size_t nfields;
+    char **header; /* owned copies */
+    size_t ncols;
+};
+
+/* Windows-1252 0x80..0x9f; the rest of the upper half is Latin-1. Undefined slots map to U+FFFD. */
+static const unsigned short cp1252_high[32] = {
+    0x20ac, 0xfffd, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0xfffd, 0x017d, 0xfffd, 0xfffd, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022,
+    0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0xfffd, 0x017e, 0x0178,
+};
+
+static int put_utf8(struct pm_buf *b, unsigned cp)
+{
+    char u[3];
+    if (cp < 0x80)
+        return pm_buf_putc(b, (char)cp);
+    if (cp < 0x800) {
+        u[0] = (char)(0xc0 | (cp >> 6));
+        u[1] = (char)(0x80 | (cp & 0x3f));
+        return pm_buf_append(b, u, 2);
+    }
+    u[0] = (char)(0xe0 | (cp >> 12));
+    u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+    u[2] = (char)(0x80 | (cp & 0x3f));
+    return pm_buf_append(b, u, 3);
+}
+
+static int decode(const unsigned char *d, size_t len, struct pm_buf *out)
+{
+    if (len >= 3 && d[0] == 0xef && d[1] == 0xbb && d[2] == 0xbf)
+        return pm_buf_append(out, d + 3, len - 3);
+    if (len >= 2 && d[0] == 0xff && d[1] == 0xfe)
+        return pm_utf16le_to_utf8(d + 2, len - 2, out);
+    if (len >= 2 && d[0] == 0xfe && d[1] == 0xff) {
+        unsigned char *sw = malloc(len);
+        if (!sw)
+            return PM_ERR_NOMEM;
+        size_t n = (len - 2) & ~(size_t)1;
+        for (size_t i = 0; i < n; i += 2) {
+            sw[i] = d[2 + i + 1];
+            sw[i + 1] = d[2 + i];
+        }
+        int rc = pm_utf16le_to_utf8(sw, n, out);
+        free(sw);
+        return rc;
+    }
+    if (pm_utf8_valid((const char *)d, len))
+        return pm_buf_append(out, d, len);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < len; i++) {
+        unsigned c = d[i];
+        rc = put_utf8(out, c >= 0x80 && c < 0xa0 ? cp1252_high[c - 0x80] : c);
+    }
+    return rc;
+}
+
+void pm_csv_close(struct pm_csv *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ncols; i++)
+        free(c->header[i]);
+    free(c->header);
+    free(c->name);
+    free(c->text);
+    free(c->offs);
+    free(c->fields);
+    pm_buf_release(&c->fieldbuf);
+    free(c);
+}
+
+/* Cuts the next record into c->fields. 1, 0 at end, or <0. */
+static int read_record(struct pm_csv *c, unsigned *line, struct pm_error *err)
+{
+    const char *t = c->text;
+    for (;;) {
+        /* blank lines between records are not records */
+        while (c->pos < c->len && (t[c->pos] == '\n' || t[c->pos] == '\r')) {
+            if (t[c->pos] == '\n')
+                c->line++;
+            c->pos++;
+        }
+        if (c->pos >= c->len)
+            return 0;
+        *line = c->line;
+        pm_buf_reset(&c->fieldbuf);
+        c->nfields = 0;
+        size_t start = 0;
+        int rc = 0;
+        for (;;) {
+            if (c->nfields >= PM_CSV_MAX_FIELDS)
+                return pm_error_set(err, PM_ERR_LIMIT, c->name, *line,
+                                    "record has more than %d fields", PM_CSV_MAX_FIELDS);
+            start = c->fieldbuf.len;
+            if (c->pos < c->len && t[c->pos] == '"') {
+                c->pos++;
+                for (;;) {
+                    if (c->pos >= c->len)
+                        return pm_error_set(err, PM_ERR_PARSE, c->name, *line,
+                                            "quoted field is not closed");
+                    char ch = t[c->pos++];
+                    if (ch == '"') {
+                        if (c->pos < c->len && t[c->pos] == '"') {
+                            c->pos++;
+                        } else {
+                            break;
+                        }
+                    } else if (ch == '\n') {
+                        c->line++;
+                    }
+                    if ((rc = pm_buf_putc(&c->fieldbuf, ch)) < 0)
+                        break;
+                }
+            }
+            /* unquoted part (or stray text after a closing quote: kept, not guessed away) */
+            while (rc == 0 && c->pos < c->len && t[c->pos] != ',' && t[c->pos] != '\n' &&
+                   t[c->pos] != '\r')
+                rc = pm_buf_putc(&c->fieldbuf, t[c->pos++]);
+            if (rc == 0 && c->fieldbuf.len - start > PM_CSV_MAX_FIELD)
+                rc = PM_ERR_LIMIT;
+            if (rc == 0)
+                rc = pm_buf_putc(&c->fieldbuf, 0);
+            if (rc < 0)
+                return pm_error_set(err, rc, c->name, *line, "field %zu is too large",
+                                    c->nfields + 1);
+            c->offs[c->nfields++] = start;
+            if (c->pos < c->len && t[c->pos] == ',') {
+                c->pos++;
+                continue;
+            }
+            break;
+        }
+        if (c->pos < c->len && t[c->pos] == '\r')
+            c->pos++;
+        if (c->pos < c->len && t[c->pos] == '\n') {
+            c->pos++;
+            c->line++;
+        }
+        for (size_t i = 0; i < c->nfields; i++)
+            c->fields[i] = c->fieldbuf.data + c->offs[i];
+        return 1;
+    }
+}
+
+int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const char *name,
+                    struct pm_error *err)
+{
+    *out = NULL;
+    if (!name)
+        name = "csv";
+    if (len > PM_CSV_MAX_BYTES)
+        return pm_error_set(err, PM_ERR_LIMIT, name, 0, "file is larger than %zu bytes",
+                            PM_CSV_MAX_BYTES);
+    struct pm_csv *c = calloc(1, sizeof(*c));
+    if (!c)
+        return pm_error_set(err, PM_ERR_NOMEM, name, 0, "out of memory");
+    struct pm_buf text;
+    pm_buf_init(&text, PM_CSV_MAX_BYTES + 16);
+    pm_buf_init(&c->fieldbuf, PM_CSV_MAX_BYTES + 16);
+    c->name = pm_strdup(name);
+    c->offs = malloc(PM_CSV_MAX_FIELDS * sizeof(*c->offs));
+    c->fields = malloc(PM_CSV_MAX_FIELDS * sizeof(*c->fields));
+    int rc = c->name && c->offs && c->fields ? decode(data, len, &text) : PM_ERR_NOMEM;
+    if (rc == 0 && !text.data)
+        rc = pm_buf_puts(&text, "");
+    if (rc < 0) {
+        pm_buf_release(&text);
+        pm_csv_close(c);
+        return pm_error_set(err, rc, name, 0, "cannot decode the file (%s)", pm_err_name(rc));
+    }
+    c->text = pm_buf_detach(&text, &c->len);
+    c->line = 1;
+    /* Windows PowerShell 5 writes "#TYPE Selected.Microsoft.Exchange..." before the header. */
+    if (c->len >= 5 && !memcmp(c->text, "#TYPE", 5)) {
+        while (c->pos < c->len && c->text[c->pos] != '\n')
+            c->pos++;
+    }
+    unsigned line;
+    rc = read_record(c, &line, err);
+    if (rc <= 0) {
+        pm_csv_close(c);
+        return rc < 0 ? rc : pm_error_set(err, PM_ERR_PARSE, name, 0, "no header row");
+    }
+    c->header = calloc(c->nfields, sizeof(*c->header));
+    if (!c->header) {
+        pm_csv_close(c);
+        return pm_error_set(err, PM_ERR_NOMEM, name, 0, "out of memory");
+    }
+    for (size_t i = 0; i < c->nfields; i++) {
+        c->header[i] = pm_strdup(c->fields[i]);
+        if (!c->header[i]) {
+            c->ncols = i;
+            pm_csv_close(c);
+            return pm_error_set(err, PM_ERR_NOMEM, name, 0, "out of memory");
+        }
+    }
+    c->ncols = c->nfields;
+    c->nfields = 0;
+    *out = c;
+    return 0;
+}
+
+int pm_csv_open(struct pm_csv **out, const char *path, struct pm_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the file");
+    struct pm_buf b;
+    pm_buf_init(&b, PM_CSV_MAX_BYTES + 1);
+    char chunk[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = pm_buf_append(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (rc == PM_ERR_LIMIT) {
+        pm_buf_release(&b);
+        return pm_error_set(err, rc, path, 0, "file is larger than %zu bytes", PM_CSV_MAX_BYTES);
+    }
+    if (rc < 0 || bad) {
+        pm_buf_release(&b);
+        return pm_error_set(err, rc < 0 ? rc : PM_ERR_IO, path, 0, "cannot read the file");
+    }
+    rc = pm_csv_open_mem(out, b.data ? b.data : "", b.len, path, err);
+    pm_buf_release(&b);
+    return rc;
+}
+
+size_t pm_csv_columns(const struct pm_csv *c)
+{
+    return c->ncols;
+}
+
+const char *pm_csv_column_name(const struct pm_csv *c, size_t i)
+{
+    return i < c->ncols ? c->header[i] : NULL;
+}
+
+long pm_csv_column(const struct pm_csv *c, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < c->ncols; i++) {
+        const char *h = c->header[i];
+        while (*h == ' ') /* "Name, Alias" hand-written headers */
+            h++;
+        size_t hl = strlen(h);
+        while (hl && h[hl - 1] == ' ')
+            hl--;
+        if (hl == nl && !pm_ascii_ncasecmp(h, name, nl))
+            return (long)i;
+    }
+    return -1;
+}
+
+int pm_csv_next(struct pm_csv *c, char ***fields, size_t *n, unsigned *line,
+                struct pm_error *err)
+{
+    unsigned l = 0;
+    int rc = read_record(c, &l, err);
+    if (rc <= 0) {
+        c->nfields = 0;
+        if (rc < 0)
+            c->pos = c->len; /* an unterminated quote swallowed the rest: stop here */
+        return rc;
+    }
+    if (fields)
+        *fields = c->fields;
+    if (n)
+        *n = c->nfields;
+    if (line)
+        *line = l;
+    return 1;
+}
+
+const char *pm_csv_field(const struct pm_csv *c, long col)
+{
+    if (col < 0 || (size_t)col >= c->nfields)
+        return "";
+    return c->fields[col];
+}

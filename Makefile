@@ -23,6 +23,13 @@ test: test-deps
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# The Windows tool, cross-built with mingw-w64 and linked statically (it runs from a share).
+WIN_BUILD ?= build-win
+windows:
+	@cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64.cmake \
+		-DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(WIN_BUILD) -j $(JOBS) --target profilemanager
+
 demo: build
 	@bash scripts/demo.sh $(BUILD)/profilemanager
 

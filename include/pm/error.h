@@ -33,7 +33,9 @@ void pm_error_clear(struct pm_error *err);
  * 'err' may be NULL. 'where' may be NULL. */
 int pm_error_set(struct pm_error *err, enum pm_err code, const char *where, unsigned line,
                  const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 5, 6)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))
 #endif
     ;

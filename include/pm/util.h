@@ -23,7 +23,9 @@ int pm_buf_append(struct pm_buf *b, const void *data, size_t len);
 int pm_buf_puts(struct pm_buf *b, const char *s);
 int pm_buf_putc(struct pm_buf *b, char c);
 int pm_buf_printf(struct pm_buf *b, const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 2, 3)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;

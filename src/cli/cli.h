@@ -17,7 +17,9 @@ int pm_cli_main(int argc, char **argv);
 
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...)
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+    __attribute__((format(gnu_printf, 1, 2)))
+#elif defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))
 #endif
     ;

@@ -1,0 +1,599 @@
+/* The platform layer on Windows: the tool runs here as the user whose Outlook profiles it
+ * updates, often from a logon script or a network share. Everything inside libpm is UTF-8; this
+ * file converts to UTF-16 right at each Win32 call and back, and nowhere else does. */
+#include "compat.h"
+
+#include "pm/os.h"
+
+#include <windows.h>
+#include <shlobj.h>
+#include <tlhelp32.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+/* Longest path the wide API accepts (with the \\?\ prefix); also our ceiling for any path. */
+#define OS_MAX_WPATH 32768
+
+/* UTF-8 -> a malloc'd NUL-terminated wide string, or NULL (out of memory / too long). */
+static wchar_t *os_wide(const char *s)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    pm_buf_init(&b, (size_t)OS_MAX_WPATH * 2 + 2);
+    if (pm_utf8_to_utf16le(s, strlen(s), 1, &b) < 0) {
+        pm_buf_release(&b);
+        return NULL;
+    }
+    return (wchar_t *)pm_buf_detach(&b, NULL);
+}
+
+/* Wide (n code units, or up to the NUL when n is -1) -> UTF-8, replacing out's content. */
+static int os_utf8(struct pm_buf *out, const wchar_t *w, long n)
+{
+    size_t len = n < 0 ? wcslen(w) : (size_t)n;
+    pm_buf_reset(out);
+    int rc = pm_utf16le_to_utf8(w, len * 2, out);
+    if (rc == 0 && !out->data)
+        rc = pm_buf_puts(out, ""); /* an empty result is still a string */
+    return rc;
+}
+
+int pm_os_exe_path(struct pm_buf *out)
+{
+    /* GetModuleFileNameW truncates silently when the buffer is short: grow until it fits. */
+    for (DWORD size = MAX_PATH; size <= OS_MAX_WPATH; size *= 2) {
+        wchar_t *w = malloc(size * sizeof(wchar_t));
+        if (!w)
+            return PM_ERR_NOMEM;
+        DWORD n = GetModuleFileNameW(NULL, w, size);
+        if (n == 0) {
+            free(w);
+            return PM_ERR_IO;
+        }
+        if (n < size) {
+            int rc = os_utf8(out, w, (long)n);
+            free(w);
+            return rc;
+        }
+        free(w);
+    }
+    return PM_ERR_LIMIT;
+}
+
+int pm_os_exe_dir(struct pm_buf *out)
+{
+    struct pm_buf exe = PM_BUF_INIT;
+    int rc = pm_os_exe_path(&exe);
+    if (rc == 0)
+        rc = pm_path_dirname(out, exe.data);
+    pm_buf_release(&exe);
+    return rc;
+}
+
+/* An environment variable through the wide API (the C runtime's copy is in the ANSI code page). */
+static int os_getenv(const wchar_t *name, struct pm_buf *out)
+{
+    wchar_t small[512];
+    DWORD n = GetEnvironmentVariableW(name, small, PM_ARRAY_SIZE(small));
+    if (n == 0)
+        return PM_ERR_NOTFOUND;
+    if (n < PM_ARRAY_SIZE(small))
+        return os_utf8(out, small, (long)n);
+    if (n > OS_MAX_WPATH)
+        return PM_ERR_LIMIT;
+    wchar_t *w = malloc(n * sizeof(wchar_t));
+    if (!w)
+        return PM_ERR_NOMEM;
+    DWORD m = GetEnvironmentVariableW(name, w, n);
+    int rc = (m == 0 || m >= n) ? PM_ERR_IO : os_utf8(out, w, (long)m);
+    free(w);
+    return rc;
+}
+
+int pm_os_home_dir(struct pm_buf *out)
+{
+    if (os_getenv(L"USERPROFILE", out) == 0 && out->len > 0)
+        return 0;
+    /* Scheduled tasks and some deployment agents run with a thin environment. */
+    wchar_t w[MAX_PATH];
+    if (SUCCEEDED(SHGetFolderPathW(NULL, CSIDL_PROFILE, NULL, SHGFP_TYPE_CURRENT, w)))
+        return os_utf8(out, w, -1);
+    return PM_ERR_NOTFOUND;
+}
+
+int pm_os_user_name(struct pm_buf *out)
+{
+    wchar_t w[257]; /* UNLEN + 1 */
+    DWORD n = PM_ARRAY_SIZE(w);
+    if (GetUserNameW(w, &n))
+        return os_utf8(out, w, -1);
+    if (os_getenv(L"USERNAME", out) == 0)
+        return 0;
+    pm_buf_reset(out);
+    return pm_buf_puts(out, "unknown");
+}
+
+int pm_os_computer_name(struct pm_buf *out)
+{
+    wchar_t w[MAX_COMPUTERNAME_LENGTH + 1];
+    DWORD n = PM_ARRAY_SIZE(w);
+    if (GetComputerNameW(w, &n))
+        return os_utf8(out, w, (long)n);
+    if (os_getenv(L"COMPUTERNAME", out) == 0)
+        return 0;
+    pm_buf_reset(out);
+    return pm_buf_puts(out, "unknown");
+}
+
+long long pm_os_time_now(void)
+{
+    return (long long)time(NULL);
+}
+
+uint64_t pm_os_monotonic_ms(void)
+{
+    return (uint64_t)GetTickCount64();
+}
+
+long pm_os_pid(void)
+{
+    return (long)GetCurrentProcessId();
+}
+
+static int is_sep(char c)
+{
+    return c == '\\' || c == '/';
+}
+
+int pm_path_is_absolute(const char *p)
+{
+    if (!p || !*p)
+        return 0;
+    if (is_sep(p[0]))
+        return 1;
+    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':')
+        return 1;
+    return 0;
+}
+
+int pm_path_join(struct pm_buf *out, const char *a, const char *b)
+{
+    pm_buf_reset(out);
+    if (pm_path_is_absolute(b) || !a || !*a)
+        return pm_buf_puts(out, b);
+    size_t al = strlen(a);
+    int rc = pm_buf_puts(out, a);
+    if (rc == 0 && !is_sep(a[al - 1]))
+        rc = pm_buf_putc(out, '\\');
+    return rc ? rc : pm_buf_puts(out, b);
+}
+
+int pm_path_dirname(struct pm_buf *out, const char *p)
+{
+    const char *slash = NULL;
+    for (const char *q = p; *q; q++)
+        if (is_sep(*q))
+            slash = q;
+    pm_buf_reset(out);
+    if (!slash) {
+        /* "C:file" lives in "C:" */
+        if (p[0] && p[1] == ':')
+            return pm_buf_append(out, p, 2);
+        return pm_buf_puts(out, ".");
+    }
+    /* Keep the separator of a root: "\x" -> "\", "C:\x" -> "C:\". */
+    if (slash == p || (slash == p + 2 && p[1] == ':'))
+        return pm_buf_append(out, p, (size_t)(slash - p) + 1);
+    return pm_buf_append(out, p, (size_t)(slash - p));
+}
+
+static int os_is_dir(const wchar_t *w)
+{
+    DWORD a = GetFileAttributesW(w);
+    return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int pm_os_mkdirs(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    size_t n = wcslen(w);
+    if (n == 0) {
+        free(w);
+        return PM_ERR_INVALID;
+    }
+    /* Skip what cannot be created: the drive ("C:\") or the UNC share ("\\server\share\"). */
+    size_t start = 0;
+    if (n >= 2 && w[1] == L':')
+        start = 2;
+    else if (n >= 2 && (w[0] == L'\\' || w[0] == L'/') && (w[1] == L'\\' || w[1] == L'/')) {
+        int seps = 0;
+        for (start = 2; start < n && seps < 2; start++)
+            if (w[start] == L'\\' || w[start] == L'/')
+                seps++;
+    }
+    for (size_t i = start + 1; i < n; i++) {
+        if (w[i] == L'\\' || w[i] == L'/') {
+            wchar_t c = w[i];
+            w[i] = 0;
+            if (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS) {
+                free(w);
+                return PM_ERR_IO;
+            }
+            w[i] = c;
+        }
+    }
+    CreateDirectoryW(w, NULL);
+    int ok = os_is_dir(w);
+    free(w);
+    return ok ? 0 : PM_ERR_IO;
+}
+
+int pm_os_dir_writable(const char *dir)
+{
+    struct pm_buf probe = PM_BUF_INIT;
+    if (pm_buf_printf(&probe, "%s%s.pm-probe-%lu", dir,
+                      *dir && is_sep(dir[strlen(dir) - 1]) ? "" : "\\",
+                      (unsigned long)GetCurrentProcessId()) < 0) {
+        pm_buf_release(&probe);
+        return 0;
+    }
+    wchar_t *w = os_wide(probe.data);
+    pm_buf_release(&probe);
+    if (!w)
+        return 0;
+    HANDLE h = CreateFileW(w, GENERIC_WRITE, 0, NULL, CREATE_NEW,
+                           FILE_ATTRIBUTE_TEMPORARY | FILE_FLAG_DELETE_ON_CLOSE, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return 0;
+    CloseHandle(h);
+    return 1;
+}
+
+int pm_os_file_exists(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return 0;
+    DWORD a = GetFileAttributesW(w);
+    free(w);
+    return a != INVALID_FILE_ATTRIBUTES;
+}
+
+long long pm_os_file_size(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return -1;
+    WIN32_FILE_ATTRIBUTE_DATA d;
+    BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &d);
+    free(w);
+    if (!ok || (d.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return -1;
+    return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
+}
+
+static int os_move(const char *from, const char *to, DWORD flags)
+{
+    wchar_t *wf = os_wide(from), *wt = os_wide(to);
+    int rc = PM_ERR_NOMEM;
+    if (wf && wt)
+        rc = MoveFileExW(wf, wt, flags) ? 0 : PM_ERR_IO;
+    free(wf);
+    free(wt);
+    return rc;
+}
+
+int pm_os_rename_file(const char *from, const char *to)
+{
+    /* Without MOVEFILE_REPLACE_EXISTING the move fails when 'to' exists. */
+    return os_move(from, to, 0);
+}
+
+int pm_os_replace_file(const char *from, const char *to)
+{
+    return os_move(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH);
+}
+
+/* 1 when the file's DACL grants the current user all of 'access', else 0. */
+static int os_acl_grants(const wchar_t *w, DWORD access)
+{
+    const SECURITY_INFORMATION si =
+        OWNER_SECURITY_INFORMATION | GROUP_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION;
+    DWORD size = 0;
+    GetFileSecurityW(w, si, NULL, 0, &size);
+    if (size == 0 || size > 65536)
+        return 0;
+    PSECURITY_DESCRIPTOR sd = malloc(size);
+    HANDLE token = NULL, imp = NULL;
+    int granted = 0;
+    if (sd && GetFileSecurityW(w, si, sd, size, &size) &&
+        OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY | TOKEN_DUPLICATE, &token) &&
+        DuplicateToken(token, SecurityImpersonation, &imp)) {
+        GENERIC_MAPPING map = {FILE_GENERIC_READ, FILE_GENERIC_WRITE, FILE_GENERIC_EXECUTE,
+                               FILE_ALL_ACCESS};
+        PRIVILEGE_SET ps;
+        DWORD pslen = sizeof(ps), got = 0;
+        BOOL status = FALSE;
+        MapGenericMask(&access, &map);
+        if (AccessCheck(sd, imp, access, &map, &ps, &pslen, &got, &status) && status)
+            granted = 1;
+    }
+    if (imp)
+        CloseHandle(imp);
+    if (token)
+        CloseHandle(token);
+    free(sd);
+    return granted;
+}
+
+int pm_os_user_can_write(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return 0;
+    /* Opening for writing (without writing, with full sharing) asks the system the exact
+     * question: the DACL, share permissions and the read-only attribute all take part. */
+    HANDLE h = CreateFileW(w, FILE_WRITE_DATA,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h != INVALID_HANDLE_VALUE) {
+        CloseHandle(h);
+        free(w);
+        return 1;
+    }
+    /* A read-only attribute only stops someone who cannot clear it: ask the DACL whether this
+     * user may change attributes and write data, i.e. whether "attrib -r" is one step away. */
+    int writable = 0;
+    DWORD a = GetFileAttributesW(w);
+    if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_READONLY))
+        writable = os_acl_grants(w, FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES);
+    free(w);
+    return writable;
+}
+
+/* The SID of the user a token belongs to (malloc'd TOKEN_USER), or NULL. */
+static TOKEN_USER *os_token_user(HANDLE token)
+{
+    DWORD size = 0;
+    GetTokenInformation(token, TokenUser, NULL, 0, &size);
+    if (size == 0 || size > 4096)
+        return NULL;
+    TOKEN_USER *tu = malloc(size);
+    if (tu && !GetTokenInformation(token, TokenUser, tu, size, &size)) {
+        free(tu);
+        tu = NULL;
+    }
+    return tu;
+}
+
+static TOKEN_USER *os_process_user(DWORD pid)
+{
+    HANDLE p = pid == GetCurrentProcessId()
+                   ? GetCurrentProcess()
+                   : OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid);
+    if (!p)
+        return NULL;
+    HANDLE token = NULL;
+    TOKEN_USER *tu = NULL;
+    if (OpenProcessToken(p, TOKEN_QUERY, &token)) {
+        tu = os_token_user(token);
+        CloseHandle(token);
+    }
+    if (pid != GetCurrentProcessId())
+        CloseHandle(p);
+    return tu;
+}
+
+/* 1 when the process runs in our session for our user. Outlook of another user logged on to
+ * the same terminal server does not hold our profile; one we cannot even open is not ours. */
+static int os_process_is_ours(DWORD pid, DWORD our_session, const TOKEN_USER *me)
+{
+    DWORD session = 0;
+    if (!ProcessIdToSessionId(pid, &session) || session != our_session)
+        return 0;
+    if (!me)
+        return 1; /* our own SID is unknown: the session alone decides */
+    TOKEN_USER *them = os_process_user(pid);
+    if (!them)
+        return 0;
+    int same = EqualSid(me->User.Sid, them->User.Sid) ? 1 : 0;
+    free(them);
+    return same;
+}
+
+int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
+{
+    if (n == 0)
+        return 0;
+    wchar_t **wnames = calloc(n, sizeof(*wnames));
+    if (!wnames)
+        return PM_ERR_NOMEM;
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        if (!(wnames[i] = os_wide(names[i])))
+            rc = PM_ERR_NOMEM;
+    HANDLE snap = INVALID_HANDLE_VALUE;
+    TOKEN_USER *me = NULL;
+    char *seen = calloc(n, 1);
+    if (!seen)
+        rc = PM_ERR_NOMEM;
+    if (rc == 0) {
+        snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
+        if (snap == INVALID_HANDLE_VALUE)
+            rc = PM_ERR_IO;
+    }
+    DWORD our_session = 0;
+    if (rc == 0) {
+        ProcessIdToSessionId(GetCurrentProcessId(), &our_session);
+        me = os_process_user(GetCurrentProcessId());
+    }
+    PROCESSENTRY32W pe;
+    pe.dwSize = sizeof(pe);
+    int count = 0;
+    if (rc == 0 && Process32FirstW(snap, &pe)) {
+        do {
+            if (pe.th32ProcessID == GetCurrentProcessId())
+                continue;
+            for (size_t i = 0; i < n; i++) {
+                /* Image names compare like the file system does: case-insensitively. */
+                if (seen[i] || _wcsicmp(pe.szExeFile, wnames[i]) != 0)
+                    continue;
+                if (!os_process_is_ours(pe.th32ProcessID, our_session, me))
+                    continue;
+                seen[i] = 1;
+                if (pm_strlist_add(found, names[i]) < 0)
+                    rc = PM_ERR_NOMEM;
+                count++;
+            }
+        } while (rc == 0 && Process32NextW(snap, &pe));
+    }
+    if (snap != INVALID_HANDLE_VALUE)
+        CloseHandle(snap);
+    free(me);
+    free(seen);
+    for (size_t i = 0; i < n; i++)
+        free(wnames[i]);
+    free(wnames);
+    return rc < 0 ? rc : count;
+}
+
+int pm_os_file_in_use(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    /* No sharing at all: any other open handle (Outlook, the search indexer's MAPI handler)
+     * makes this fail with a sharing violation. The handle is closed at once. */
+    HANDLE h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,
+                           FILE_ATTRIBUTE_NORMAL, NULL);
+    DWORD e = h == INVALID_HANDLE_VALUE ? GetLastError() : 0;
+    free(w);
+    if (h != INVALID_HANDLE_VALUE) {
+        CloseHandle(h);
+        return 0;
+    }
+    if (e == ERROR_SHARING_VIOLATION || e == ERROR_LOCK_VIOLATION)
+        return 1;
+    if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+        return 0;
+    return PM_ERR_IO;
+}
+
+/* Appends one argument quoted the way CommandLineToArgvW and the C runtime split it. */
+static int os_quote_arg(struct pm_buf *b, const char *s)
+{
+    int rc = pm_buf_putc(b, '"');
+    for (const char *p = s; *p && rc == 0; p++) {
+        size_t slashes = 0;
+        while (p[slashes] == '\\')
+            slashes++;
+        if (p[slashes] == 0 || p[slashes] == '"') {
+            /* Backslashes before a quote (ours or the closing one) are doubled. */
+            for (size_t i = 0; i < slashes * 2 && rc == 0; i++)
+                rc = pm_buf_putc(b, '\\');
+            p += slashes;
+            if (!*p)
+                break;
+            if (rc == 0)
+                rc = pm_buf_puts(b, "\\\"");
+        } else {
+            for (size_t i = 0; i < slashes && rc == 0; i++)
+                rc = pm_buf_putc(b, '\\');
+            p += slashes;
+            if (rc == 0)
+                rc = pm_buf_putc(b, *p);
+        }
+    }
+    return rc ? rc : pm_buf_putc(b, '"');
+}
+
+int pm_os_start_program(const char *program, const char *args)
+{
+    if (!program || !*program)
+        return PM_ERR_INVALID;
+    /* The program is quoted as one argument; RunAfterArgs is passed as the administrator wrote
+     * it, since it is already a Windows command line. */
+    struct pm_buf cmd = PM_BUF_INIT;
+    pm_buf_init(&cmd, (size_t)OS_MAX_WPATH);
+    int rc = os_quote_arg(&cmd, program);
+    if (rc == 0 && args && *args)
+        rc = pm_buf_printf(&cmd, " %s", args);
+    wchar_t *wcmd = rc == 0 ? os_wide(cmd.data) : NULL;
+    wchar_t *wprog = rc == 0 && pm_path_is_absolute(program) ? os_wide(program) : NULL;
+    pm_buf_release(&cmd);
+    if (rc < 0)
+        return rc;
+    if (!wcmd || (pm_path_is_absolute(program) && !wprog)) {
+        free(wcmd);
+        free(wprog);
+        return PM_ERR_NOMEM;
+    }
+    STARTUPINFOW si;
+    PROCESS_INFORMATION pi;
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    memset(&pi, 0, sizeof(pi));
+    /* No handles are inherited: the child must not keep our log file or our caller's pipes
+     * open. A bare name ("outlook.exe") is searched for the usual way (lpApplicationName NULL). */
+    BOOL ok = CreateProcessW(wprog, wcmd, NULL, NULL, FALSE, CREATE_DEFAULT_ERROR_MODE, NULL,
+                             NULL, &si, &pi);
+    free(wcmd);
+    free(wprog);
+    if (!ok)
+        return GetLastError() == ERROR_FILE_NOT_FOUND || GetLastError() == ERROR_PATH_NOT_FOUND
+                   ? PM_ERR_NOTFOUND
+                   : PM_ERR_IO;
+    CloseHandle(pi.hThread);
+    CloseHandle(pi.hProcess);
+    return 0;
+}
+
+int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+{
+    *handle = NULL;
+    struct pm_buf user = PM_BUF_INIT, mname = PM_BUF_INIT;
+    int rc = pm_os_user_name(&user);
+    /* Local\ is the session's namespace: one lock per user and session. A backslash is not
+     * allowed after the namespace prefix, so one in a name becomes '_'. */
+    if (rc == 0)
+        rc = pm_buf_printf(&mname, "Local\\ProfileManager-%s-%s", user.data, name);
+    pm_buf_release(&user);
+    if (rc < 0) {
+        pm_buf_release(&mname);
+        return rc;
+    }
+    for (size_t i = strlen("Local\\"); i < mname.len; i++)
+        if (mname.data[i] == '\\')
+            mname.data[i] = '_';
+    wchar_t *w = os_wide(mname.data);
+    pm_buf_release(&mname);
+    if (!w)
+        return PM_ERR_NOMEM;
+    HANDLE m = CreateMutexW(NULL, FALSE, w);
+    free(w);
+    if (!m)
+        return PM_ERR_IO;
+    DWORD ms = wait_seconds <= 0 ? 0 : (DWORD)wait_seconds * 1000u;
+    DWORD r = WaitForSingleObject(m, ms);
+    /* WAIT_ABANDONED: the previous holder died holding it and the lock is ours now. The
+     * registry may hold part of its update; this run plans from what is there, as any rerun. */
+    if (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED) {
+        *handle = m;
+        return 1;
+    }
+    CloseHandle(m);
+    return r == WAIT_TIMEOUT ? 0 : PM_ERR_IO;
+}
+
+void pm_os_lock_release(void *handle)
+{
+    if (handle) {
+        ReleaseMutex((HANDLE)handle);
+        CloseHandle((HANDLE)handle);
+    }
+}

@@ -562,6 +562,9 @@ int pm_regtext_parse(const void *data, size_t len, const char *name,
                      struct pm_error *err)
 {
     struct pm_regtext_style st;
+    static const struct pm_regfile_sink no_sink = {0};
+    if (!sink)
+        sink = &no_sink; /* validation only */
     if (!name)
         name = "<input>";
     if (len > REG_MAX_FILE)

@@ -1,0 +1,564 @@
+/* prof.config: reads the administrator's INI file into struct pm_config. The text is decoded
+ * (UTF-8 with or without BOM, UTF-16LE/BE with BOM) into UTF-8, then read line by line against one
+ * table of known keys, so the parser, the defaults and docs/config.md describe the same set. The
+ * whole file is small and bounded (PM_CONFIG_MAX_BYTES), so it is read at once. */
+#include "compat.h"
+
+#include "pm/config.h"
+#include "pm/os.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* A prof.config is a few hundred bytes; a megabyte is a mistake (wrong file), not a config. */
+#define PM_CONFIG_MAX_BYTES ((size_t)1 << 20)
+
+#define PM_CONFIG_DEFAULT_PUF "mbm.puf"
+#define PM_CONFIG_DEFAULT_MAPI_CLIENTS "OUTLOOK.EXE,UCMAPI.EXE,LYNC.EXE,COMMUNICATOR.EXE"
+#define PM_CONFIG_MAX_SECONDS 3600
+
+enum cfg_kind {
+    CFG_PATH,   /* %VAR% expanded, resolved against the config's folder */
+    CFG_STRING, /* %VAR% expanded, kept as written */
+    CFG_TEXT,   /* kept as written */
+    CFG_SWITCH, /* keep|enable|disable */
+    CFG_BOOL,   /* yes/no/true/false/1/0 into an int */
+    CFG_FLAG,   /* the same into an int that starts at -1 (unset) */
+    CFG_OST,    /* rename|reset|keep */
+    CFG_AUTH,   /* basic|ntlm|negotiate */
+    CFG_SECONDS /* 0..PM_CONFIG_MAX_SECONDS */
+};
+
+struct cfg_key {
+    const char *name;
+    enum cfg_kind kind;
+    size_t offset;
+};
+
+#define CFG_FIELD(f) offsetof(struct pm_config, f)
+
+/* Every key prof.config knows; docs/config.md lists the same keys in the same order. */
+static const struct cfg_key cfg_keys[] = {
+    {"PufFile", CFG_PATH, CFG_FIELD(puf_file)},
+    {"LogFolder", CFG_PATH, CFG_FIELD(log_folder)},
+    {"BackupFolder", CFG_PATH, CFG_FIELD(backup_folder)},
+    {"Backup", CFG_BOOL, CFG_FIELD(backup)},
+    {"CachedMode", CFG_SWITCH, CFG_FIELD(cached_mode)},
+    {"DownloadSharedFolders", CFG_SWITCH, CFG_FIELD(download_shared)},
+    {"DownloadPublicFolderFavorites", CFG_SWITCH, CFG_FIELD(download_pf_fav)},
+    {"OutlookAnywhere", CFG_SWITCH, CFG_FIELD(outlook_anywhere)},
+    {"ProxyServer", CFG_TEXT, CFG_FIELD(proxy_server)},
+    {"ProxyPrincipalName", CFG_TEXT, CFG_FIELD(proxy_principal)},
+    {"ProxyAuth", CFG_AUTH, CFG_FIELD(proxy_auth)},
+    {"ProxySslOnly", CFG_FLAG, CFG_FIELD(proxy_ssl_only)},
+    {"ProxyMutualAuth", CFG_FLAG, CFG_FIELD(proxy_mutual_auth)},
+    {"ProxyHttpOnFast", CFG_FLAG, CFG_FIELD(proxy_http_fast)},
+    {"ProxyHttpOnSlow", CFG_FLAG, CFG_FIELD(proxy_http_slow)},
+    {"OstAction", CFG_OST, CFG_FIELD(ost_action)},
+    {"RunAfter", CFG_PATH, CFG_FIELD(run_after)},
+    {"RunAfterArgs", CFG_STRING, CFG_FIELD(run_after_args)},
+    {"WaitForOutlook", CFG_SECONDS, CFG_FIELD(wait_for_outlook)},
+    {"MapiClients", CFG_TEXT, CFG_FIELD(mapi_clients)},
+    {"RequireReadOnlyConfig", CFG_BOOL, CFG_FIELD(require_readonly_config)},
+    {"LockWait", CFG_SECONDS, CFG_FIELD(lock_wait)},
+};
+
+void pm_config_defaults(struct pm_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->puf_file = pm_strdup(PM_CONFIG_DEFAULT_PUF);
+    cfg->backup = 1;
+    cfg->cached_mode = PM_KEEP;
+    cfg->download_shared = PM_KEEP;
+    cfg->download_pf_fav = PM_KEEP;
+    cfg->outlook_anywhere = PM_KEEP;
+    cfg->proxy_auth = PM_PROXY_AUTH_UNSET;
+    cfg->proxy_ssl_only = -1;
+    cfg->proxy_mutual_auth = -1;
+    cfg->proxy_http_fast = -1;
+    cfg->proxy_http_slow = -1;
+    cfg->ost_action = PM_OST_RENAME;
+    cfg->wait_for_outlook = 0;
+    cfg->mapi_clients = pm_strdup(PM_CONFIG_DEFAULT_MAPI_CLIENTS);
+    cfg->require_readonly_config = 0;
+    cfg->lock_wait = 30;
+}
+
+void pm_config_release(struct pm_config *cfg)
+{
+    if (!cfg)
+        return;
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->puf_file);
+    free(cfg->log_folder);
+    free(cfg->backup_folder);
+    free(cfg->proxy_server);
+    free(cfg->proxy_principal);
+    free(cfg->run_after);
+    free(cfg->run_after_args);
+    free(cfg->mapi_clients);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+const char *pm_switch_name(enum pm_switch s)
+{
+    switch (s) {
+    case PM_KEEP: return "keep";
+    case PM_ENABLE: return "enable";
+    case PM_DISABLE: return "disable";
+    }
+    return "?";
+}
+
+const char *pm_ost_action_name(enum pm_ost_action a)
+{
+    switch (a) {
+    case PM_OST_RENAME: return "rename";
+    case PM_OST_RESET: return "reset";
+    case PM_OST_KEEP: return "keep";
+    }
+    return "?";
+}
+
+/* ---- decoding ---- */
+
+/* Turns the file's bytes into UTF-8 text in 'out', by its BOM. Text without a BOM is taken as
+ * UTF-8 (Notepad's default since Windows 10 1903). */
+static int cfg_decode(const unsigned char *p, size_t len, struct pm_buf *out)
+{
+    if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE)
+        return pm_utf16le_to_utf8(p + 2, len - 2, out);
+    if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+        /* Swap to little-endian, then use the one UTF-16 decoder. */
+        struct pm_buf le = PM_BUF_INIT;
+        int rc = 0;
+        for (size_t i = 2; rc == 0 && i + 1 < len; i += 2) {
+            char pair[2] = {(char)p[i + 1], (char)p[i]};
+            rc = pm_buf_append(&le, pair, 2);
+        }
+        if (rc == 0)
+            rc = pm_utf16le_to_utf8(le.data ? le.data : "", le.len, out);
+        pm_buf_release(&le);
+        return rc;
+    }
+    if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+        p += 3;
+        len -= 3;
+    }
+    return pm_buf_append(out, p, len);
+}
+
+/* ---- values ---- */
+
+static int cfg_is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f';
+}
+
+static int cfg_word_is(const char *v, const char *word)
+{
+    size_t n = strlen(word);
+    return strlen(v) == n && pm_ascii_ncasecmp(v, word, n) == 0;
+}
+
+/* yes/no in the spellings administrators use; -1 when none of them. */
+static int cfg_parse_bool(const char *v)
+{
+    if (cfg_word_is(v, "yes") || cfg_word_is(v, "true") || cfg_word_is(v, "1") ||
+        cfg_word_is(v, "on"))
+        return 1;
+    if (cfg_word_is(v, "no") || cfg_word_is(v, "false") || cfg_word_is(v, "0") ||
+        cfg_word_is(v, "off"))
+        return 0;
+    return -1;
+}
+
+/* Expands %NAME% from the environment, as Windows does for REG_EXPAND_SZ and batch files: "%%"
+ * is a literal '%', an unknown or unterminated name stays as written (and is reported). */
+static int cfg_expand(const char *path, unsigned line, const char *key, const char *v,
+                      struct pm_buf *out, pm_diag_fn warn, void *ctx)
+{
+    pm_buf_reset(out);
+    int rc = pm_buf_append(out, "", 0);
+    while (rc == 0 && *v) {
+        const char *pct = strchr(v, '%');
+        if (!pct)
+            return pm_buf_puts(out, v);
+        rc = pm_buf_append(out, v, (size_t)(pct - v));
+        const char *end = rc == 0 ? strchr(pct + 1, '%') : NULL;
+        if (rc != 0)
+            break;
+        if (!end) {
+            rc = pm_buf_puts(out, pct);
+            break;
+        }
+        if (end == pct + 1) {
+            rc = pm_buf_putc(out, '%');
+            v = end + 1;
+            continue;
+        }
+        char name[256];
+        size_t nlen = (size_t)(end - pct - 1);
+        const char *val = NULL;
+        if (nlen < sizeof(name)) {
+            memcpy(name, pct + 1, nlen);
+            name[nlen] = 0;
+            val = getenv(name);
+        }
+        if (val) {
+            rc = pm_buf_puts(out, val);
+        } else {
+            if (warn) {
+                char msg[400];
+                snprintf(msg, sizeof(msg), "%s: environment variable '%.*s' is not set; kept as written",
+                         key, (int)(nlen > 200 ? 200 : nlen), pct + 1);
+                warn(ctx, path, line, msg);
+            }
+            rc = pm_buf_append(out, pct, (size_t)(end - pct + 1));
+        }
+        v = end + 1;
+    }
+    return rc;
+}
+
+static int cfg_set_string(char **slot, const char *s)
+{
+    char *copy = pm_strdup(s);
+    if (!copy)
+        return PM_ERR_NOMEM;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* Stores one value. Empty string values mean "back to the default". */
+static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char *v, unsigned line,
+                     pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    char *base = (char *)cfg + k->offset;
+    const char *path = cfg->path;
+    switch (k->kind) {
+    case CFG_PATH:
+    case CFG_STRING:
+    case CFG_TEXT: {
+        char **slot = (char **)(void *)base;
+        if (!*v) {
+            free(*slot);
+            *slot = NULL;
+            if (k->offset == CFG_FIELD(puf_file))
+                v = PM_CONFIG_DEFAULT_PUF;
+            else if (k->offset == CFG_FIELD(mapi_clients))
+                v = PM_CONFIG_DEFAULT_MAPI_CLIENTS;
+            else
+                return 0;
+        }
+        if (k->kind == CFG_TEXT)
+            return cfg_set_string(slot, v) ? pm_error_set(err, PM_ERR_NOMEM, path, line,
+                                                          "out of memory") : 0;
+        struct pm_buf exp = PM_BUF_INIT, joined = PM_BUF_INIT;
+        int rc = cfg_expand(path, line, k->name, v, &exp, warn, ctx);
+        if (rc == 0 && k->kind == CFG_PATH)
+            rc = pm_path_join(&joined, cfg->dir, exp.data);
+        if (rc == 0)
+            rc = cfg_set_string(slot, k->kind == CFG_PATH ? joined.data : exp.data);
+        pm_buf_release(&exp);
+        pm_buf_release(&joined);
+        return rc ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory") : 0;
+    }
+    case CFG_BOOL:
+    case CFG_FLAG: {
+        int b = cfg_parse_bool(v);
+        if (b < 0)
+            return pm_error_set(err, PM_ERR_PARSE, path, line,
+                                "%s: '%s' is not one of yes, no", k->name, v);
+        *(int *)(void *)base = b;
+        return 0;
+    }
+    case CFG_SWITCH: {
+        enum pm_switch s;
+        if (cfg_word_is(v, "keep"))
+            s = PM_KEEP;
+        else if (cfg_word_is(v, "enable"))
+            s = PM_ENABLE;
+        else if (cfg_word_is(v, "disable"))
+            s = PM_DISABLE;
+        else
+            return pm_error_set(err, PM_ERR_PARSE, path, line,
+                                "%s: '%s' is not one of keep, enable, disable", k->name, v);
+        *(enum pm_switch *)(void *)base = s;
+        return 0;
+    }
+    case CFG_OST: {
+        enum pm_ost_action a;
+        if (cfg_word_is(v, "rename"))
+            a = PM_OST_RENAME;
+        else if (cfg_word_is(v, "reset"))
+            a = PM_OST_RESET;
+        else if (cfg_word_is(v, "keep"))
+            a = PM_OST_KEEP;
+        else
+            return pm_error_set(err, PM_ERR_PARSE, path, line,
+                                "%s: '%s' is not one of rename, reset, keep", k->name, v);
+        *(enum pm_ost_action *)(void *)base = a;
+        return 0;
+    }
+    case CFG_AUTH: {
+        enum pm_proxy_auth a;
+        if (cfg_word_is(v, "basic"))
+            a = PM_PROXY_AUTH_BASIC;
+        else if (cfg_word_is(v, "ntlm"))
+            a = PM_PROXY_AUTH_NTLM;
+        else if (cfg_word_is(v, "negotiate"))
+            a = PM_PROXY_AUTH_NEGOTIATE;
+        else
+            return pm_error_set(err, PM_ERR_PARSE, path, line,
+                                "%s: '%s' is not one of basic, ntlm, negotiate", k->name, v);
+        *(enum pm_proxy_auth *)(void *)base = a;
+        return 0;
+    }
+    case CFG_SECONDS: {
+        long n = 0;
+        const char *p = v;
+        if (!*p)
+            goto bad_number;
+        for (; *p; p++) {
+            if (*p < '0' || *p > '9')
+                goto bad_number;
+            n = n * 10 + (*p - '0');
+            if (n > PM_CONFIG_MAX_SECONDS)
+                goto bad_number;
+        }
+        *(int *)(void *)base = (int)n;
+        return 0;
+    bad_number:
+        return pm_error_set(err, PM_ERR_PARSE, path, line,
+                            "%s: '%s' is not a number of seconds from 0 to %d", k->name, v,
+                            PM_CONFIG_MAX_SECONDS);
+    }
+    }
+    return pm_error_set(err, PM_ERR_INVALID, path, line, "%s: unknown key kind", k->name);
+}
+
+/* ---- lines ---- */
+
+static const struct cfg_key *cfg_find_key(const char *name, size_t len)
+{
+    for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_keys); i++)
+        if (strlen(cfg_keys[i].name) == len && pm_ascii_ncasecmp(cfg_keys[i].name, name, len) == 0)
+            return &cfg_keys[i];
+    return NULL;
+}
+
+static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
+                      const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+
+static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
+                      const char *fmt, ...)
+{
+    if (!warn)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    warn(ctx, path, line, msg);
+}
+
+/* Cross-key rules, checked once every line is read. */
+static int cfg_validate(const struct pm_config *cfg, const unsigned *seen_line,
+                        struct pm_error *err)
+{
+    size_t oa = 0;
+    for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_keys); i++)
+        if (cfg_keys[i].offset == CFG_FIELD(outlook_anywhere))
+            oa = i;
+    if (cfg->outlook_anywhere == PM_ENABLE && !cfg->proxy_server)
+        return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[oa],
+                            "OutlookAnywhere: 'enable' needs ProxyServer (the proxy host name)");
+    if (cfg->proxy_server) {
+        const char *s = cfg->proxy_server;
+        for (const char *p = s; *p; p++)
+            if (*p == '/' || *p == ' ' || *p == '\\') {
+                size_t ps = 0;
+                for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_keys); i++)
+                    if (cfg_keys[i].offset == CFG_FIELD(proxy_server))
+                        ps = i;
+                return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[ps],
+                                    "ProxyServer: '%s' is not a host name (write it without "
+                                    "https:// or a path)", s);
+            }
+    }
+    return 0;
+}
+
+static int cfg_parse_text(struct pm_config *cfg, const char *text, size_t len, pm_diag_fn warn,
+                          void *ctx, struct pm_error *err)
+{
+    unsigned seen_line[PM_ARRAY_SIZE(cfg_keys)] = {0};
+    unsigned lineno = 0;
+    size_t pos = 0;
+    while (pos < len) {
+        const char *line = text + pos;
+        const char *nl = memchr(line, '\n', len - pos);
+        size_t llen = nl ? (size_t)(nl - line) : len - pos;
+        pos += llen + (nl ? 1 : 0);
+        lineno++;
+        if (llen && line[llen - 1] == '\r')
+            llen--;
+        if (!pm_utf8_valid(line, llen))
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
+                                "line is not valid UTF-8 (save the file as UTF-8 or Unicode)");
+        if (memchr(line, 0, llen))
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
+                                "line contains a NUL byte");
+        while (llen && cfg_is_blank(*line)) {
+            line++;
+            llen--;
+        }
+        while (llen && cfg_is_blank(line[llen - 1]))
+            llen--;
+        if (!llen || line[0] == ';' || line[0] == '#')
+            continue;
+        if (line[0] == '[') {
+            if (line[llen - 1] != ']')
+                return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
+                                    "section line '%.*s' does not end with ']'",
+                                    (int)(llen > 200 ? 200 : llen), line);
+            continue;
+        }
+        const char *eq = memchr(line, '=', llen);
+        if (!eq)
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
+                                "expected key=value, found '%.*s'",
+                                (int)(llen > 200 ? 200 : llen), line);
+        size_t klen = (size_t)(eq - line);
+        while (klen && cfg_is_blank(line[klen - 1]))
+            klen--;
+        if (!klen)
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
+                                "expected key=value, the key is empty");
+        const char *v = eq + 1;
+        size_t vlen = llen - (size_t)(v - line);
+        while (vlen && cfg_is_blank(*v)) {
+            v++;
+            vlen--;
+        }
+        /* Quotes protect leading or trailing blanks and mark an explicit empty value. */
+        if (vlen >= 2 && (v[0] == '"' || v[0] == '\'') && v[vlen - 1] == v[0]) {
+            v++;
+            vlen -= 2;
+        }
+        const struct cfg_key *k = cfg_find_key(line, klen);
+        if (!k) {
+            cfg_warnf(warn, ctx, cfg->path, lineno, "unknown key '%.*s' ignored",
+                      (int)(klen > 200 ? 200 : klen), line);
+            continue;
+        }
+        size_t ki = (size_t)(k - cfg_keys);
+        if (seen_line[ki])
+            cfg_warnf(warn, ctx, cfg->path, lineno,
+                      "duplicate key '%s' (first set on line %u); the last value is used",
+                      k->name, seen_line[ki]);
+        seen_line[ki] = lineno;
+        char *value = pm_strndup(v, vlen);
+        if (!value)
+            return pm_error_set(err, PM_ERR_NOMEM, cfg->path, lineno, "out of memory");
+        int rc = cfg_apply(cfg, k, value, lineno, warn, ctx, err);
+        free(value);
+        if (rc < 0)
+            return rc;
+    }
+    return cfg_validate(cfg, seen_line, err);
+}
+
+int pm_config_parse(struct pm_config *cfg, const char *path, const void *data, size_t len,
+                    pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    struct pm_config c;
+    struct pm_buf dir = PM_BUF_INIT, text = PM_BUF_INIT;
+    pm_config_defaults(&c);
+    if (!path)
+        path = "prof.config";
+    int rc = 0;
+    if (!c.puf_file || !c.mapi_clients || !(c.path = pm_strdup(path)) ||
+        pm_path_dirname(&dir, path) < 0 || !(c.dir = pm_buf_detach(&dir, NULL)))
+        rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+    /* The default PufFile is relative to the config's folder, like a written one. */
+    if (rc == 0) {
+        struct pm_buf joined = PM_BUF_INIT;
+        if (pm_path_join(&joined, c.dir, PM_CONFIG_DEFAULT_PUF) < 0 ||
+            cfg_set_string(&c.puf_file, joined.data) < 0)
+            rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+        pm_buf_release(&joined);
+    }
+    if (rc == 0 && len > PM_CONFIG_MAX_BYTES)
+        rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "config file is larger than %zu bytes",
+                          PM_CONFIG_MAX_BYTES);
+    if (rc == 0) {
+        pm_buf_init(&text, PM_CONFIG_MAX_BYTES * 2 + 16);
+        if (cfg_decode(data, len, &text) < 0 || pm_buf_append(&text, "", 0) < 0)
+            rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+    }
+    if (rc == 0)
+        rc = cfg_parse_text(&c, text.data, text.len, warn, ctx, err);
+    pm_buf_release(&text);
+    pm_buf_release(&dir);
+    if (rc < 0) {
+        pm_config_release(&c);
+        memset(cfg, 0, sizeof(*cfg));
+        return rc;
+    }
+    *cfg = c;
+    return 0;
+}
+
+int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, void *ctx,
+                   struct pm_error *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    struct stat sb;
+    if (stat(path, &sb) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return pm_error_set(err, PM_ERR_IO, path, 0, "config file is missing");
+        return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",
+                            strerror(errno));
+    }
+    if (S_ISDIR(sb.st_mode))
+        return pm_error_set(err, PM_ERR_IO, path, 0,
+                            "config file is unreadable: it is a folder");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",
+                            strerror(errno));
+    struct pm_buf data = PM_BUF_INIT;
+    pm_buf_init(&data, PM_CONFIG_MAX_BYTES + 1);
+    char chunk[16384];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        rc = pm_buf_append(&data, chunk, n);
+    int rerr = ferror(f);
+    fclose(f);
+    if (rc == PM_ERR_LIMIT)
+        rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "config file is larger than %zu bytes",
+                          PM_CONFIG_MAX_BYTES);
+    else if (rc < 0)
+        rc = pm_error_set(err, rc, path, 0, "out of memory");
+    else if (rerr)
+        rc = pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: read failed");
+    if (rc == 0)
+        rc = pm_config_parse(cfg, path, data.data ? data.data : "", data.len, warn, ctx, err);
+    pm_buf_release(&data);
+    return rc;
+}

@@ -1,0 +1,687 @@
+/* The sidecar index "<puf>.idx": lets a run answer its few questions with a handful of small
+ * positioned reads instead of reading a PUF of a million lines from a slow share at every logon.
+ *
+ * Layout (little-endian):
+ *   header   112 bytes: magic "PMPUFIDX", version, the PUF's fingerprint (size, mtime, hash of
+ *            its first and last 4 KiB), bucket bits, entry count, offsets, line and malformed
+ *            counts, and a checksum of the header itself;
+ *   buckets  (2^bits + 1) slots of {u64 first entry, u64 checksum of the bucket's entries};
+ *   entries  20 bytes each: {u64 key hash, u64 offset | length << 48 | kind << 63, u32 line},
+ *            grouped by the top 'bits' bits of the hash; one entry for field 1 and one for
+ *            field 2 of every well-formed line.
+ * A lookup reads two slots and one bucket (a few hundred bytes), then reads the PUF line each
+ * candidate points at and checks it, so a hash collision or a damaged index can never produce a
+ * wrong answer: a collision is skipped, anything inconsistent falls back to the scan. The index
+ * is used only when the PUF's size, mtime and head/tail hashes match the header; appending lines
+ * changes the size, so the run scans and says why.
+ *
+ * Building stays within a few MiB whatever the PUF size: one pass writes the entries to a
+ * temporary file, and then each pass gathers the buckets that fit in a 2 MiB arena. */
+#include "compat.h"
+
+#include "pm/os.h"
+#include "puf-internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* 64-bit seeks: POSIX fseeko, the Windows runtime's _fseeki64. */
+#if defined(_WIN32)
+#define puf_fseek64(f, off) _fseeki64((f), (long long)(off), SEEK_SET)
+#else
+#define puf_fseek64(f, off) fseeko((f), (off_t)(off), SEEK_SET)
+#endif
+
+#define IDX_MAGIC "PMPUFIDX"
+#define IDX_VERSION 1u
+#define IDX_HEADER 112u
+#define IDX_SLOT 16u
+#define IDX_REC 20u
+#define IDX_MIN_BITS 4u
+#define IDX_MAX_BITS 18u /* 2^18 u32 counters = 1 MiB while building */
+#define IDX_ARENA ((size_t)2 << 20)
+#define IDX_MAX_OFFSET (((uint64_t)1 << 48) - 1)
+/* A bucket holds about 8 entries; more than this many sharing one hash is not worth indexing. */
+#define IDX_MAX_CANDIDATES 64
+#define IDX_CHUNK 256 /* entries read at a time */
+
+struct idx_header {
+    struct puf_fingerprint fp;
+    uint32_t bits;
+    uint64_t nentries;
+    uint64_t dir_offset;
+    uint64_t entries_offset;
+    uint64_t lines;
+    uint64_t malformed;
+};
+
+static void put_u32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put_u64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t get_u32(const unsigned char *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static uint64_t get_u64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void idx_header_encode(const struct idx_header *h, unsigned char *b)
+{
+    memset(b, 0, IDX_HEADER);
+    memcpy(b, IDX_MAGIC, 8);
+    put_u32(b + 8, IDX_VERSION);
+    put_u32(b + 12, IDX_HEADER);
+    put_u64(b + 16, h->fp.size);
+    put_u64(b + 24, (uint64_t)h->fp.mtime);
+    put_u64(b + 32, h->fp.head_hash);
+    put_u64(b + 40, h->fp.tail_hash);
+    put_u32(b + 48, h->bits);
+    put_u32(b + 52, IDX_REC);
+    put_u64(b + 56, h->nentries);
+    put_u64(b + 64, h->dir_offset);
+    put_u64(b + 72, h->entries_offset);
+    put_u64(b + 80, h->lines);
+    put_u64(b + 88, h->malformed);
+    put_u64(b + 104, puf_bytes_hash(0x1dc, b, 104));
+}
+
+/* Returns NULL when the header is sound, else why not (for index_note). */
+static const char *idx_header_decode(const unsigned char *b, size_t n, struct idx_header *h)
+{
+    if (n < IDX_HEADER || memcmp(b, IDX_MAGIC, 8) != 0)
+        return "is not an index file";
+    if (get_u32(b + 8) != IDX_VERSION || get_u32(b + 12) != IDX_HEADER ||
+        get_u32(b + 52) != IDX_REC)
+        return "has another format version";
+    if (get_u64(b + 104) != puf_bytes_hash(0x1dc, b, 104))
+        return "is damaged (header checksum)";
+    h->fp.size = get_u64(b + 16);
+    h->fp.mtime = (int64_t)get_u64(b + 24);
+    h->fp.head_hash = get_u64(b + 32);
+    h->fp.tail_hash = get_u64(b + 40);
+    h->bits = get_u32(b + 48);
+    h->nentries = get_u64(b + 56);
+    h->dir_offset = get_u64(b + 64);
+    h->entries_offset = get_u64(b + 72);
+    h->lines = get_u64(b + 80);
+    h->malformed = get_u64(b + 88);
+    if (h->bits > IDX_MAX_BITS || h->dir_offset != IDX_HEADER ||
+        h->entries_offset != IDX_HEADER + ((((uint64_t)1 << h->bits) + 1) * IDX_SLOT) ||
+        h->nentries > (((uint64_t)1 << 40)))
+        return "is damaged (layout)";
+    return NULL;
+}
+
+static uint32_t idx_bucket(uint64_t hash, uint32_t bits)
+{
+    return bits ? (uint32_t)(hash >> (64 - bits)) : 0;
+}
+
+/* The checksum of one bucket: its number, its range and its entries' bytes, so a slot pointing
+ * at the wrong range is caught as surely as a changed entry. Computed incrementally. */
+static uint64_t idx_bucket_seed(uint32_t b, uint64_t start, uint64_t end)
+{
+    unsigned char s[20];
+    put_u32(s, b);
+    put_u64(s + 4, start);
+    put_u64(s + 12, end);
+    return puf_bytes_hash(0xb0c, s, sizeof(s));
+}
+
+/* The whole checksum of a bucket held in memory, chained per IDX_CHUNK entries exactly as a
+ * lookup reads them. */
+static uint64_t idx_bucket_sum(uint32_t b, uint64_t start, const unsigned char *rec, size_t n)
+{
+    uint64_t acc = idx_bucket_seed(b, start, start + n);
+    for (size_t done = 0; done < n; done += IDX_CHUNK) {
+        size_t m = n - done < IDX_CHUNK ? n - done : IDX_CHUNK;
+        acc = puf_bytes_hash(acc, rec + done * IDX_REC, m * IDX_REC);
+    }
+    return acc;
+}
+
+/* ---- shared with puf.c ---- */
+
+long puf_pread(FILE *f, void *buf, size_t len, uint64_t off)
+{
+    if (puf_fseek64(f, off) != 0)
+        return -1;
+    size_t n = fread(buf, 1, len, f);
+    if (n < len && ferror(f))
+        return -1;
+    return (long)n;
+}
+
+int puf_stat(const char *path, struct puf_fingerprint *fp)
+{
+    struct stat sb;
+    memset(fp, 0, sizeof(*fp));
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    fp->size = (uint64_t)sb.st_size;
+    fp->mtime = (int64_t)sb.st_mtime;
+    return 0;
+}
+
+int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes)
+{
+    unsigned char buf[PUF_FP_SAMPLE];
+    size_t n = fp->size < PUF_FP_SAMPLE ? (size_t)fp->size : PUF_FP_SAMPLE;
+    long r = puf_pread(f, buf, n, 0);
+    if (r != (long)n)
+        return -1;
+    *bytes += n;
+    fp->head_hash = puf_bytes_hash(1, buf, n);
+    r = puf_pread(f, buf, n, fp->size - n);
+    if (r != (long)n)
+        return -1;
+    *bytes += n;
+    fp->tail_hash = puf_bytes_hash(2, buf, n);
+    return 0;
+}
+
+/* ---- lookup ---- */
+
+struct idx_cand {
+    uint64_t off;
+    uint32_t len;
+    uint32_t line;
+    int kind;
+};
+
+static int idx_cand_cmp(const void *a, const void *b)
+{
+    const struct idx_cand *x = a, *y = b;
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->kind - y->kind;
+}
+
+/* Why the index was not used, in stats->index_note; returns 0 (= scan instead). */
+static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->index_note, sizeof(st->index_note), fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* Answers one query from the index. 1 answered, 0 index unusable (note set), <0 no memory. */
+static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char *path,
+                      const char *idxname, struct pm_puf_query *q, struct pm_puf_stats *st,
+                      uint64_t *idx_bytes, char *linebuf, pm_diag_fn warn, void *ctx)
+{
+    size_t klen;
+    const char *key = q->dn ? pm_puf_dn_key(q->dn, strlen(q->dn), &klen) : "";
+    if (!q->dn)
+        klen = 0;
+    if (!klen)
+        return 1;
+    uint64_t hash = puf_key_hash(key, klen);
+    uint32_t b = idx_bucket(hash, h->bits);
+    unsigned char slots[2 * IDX_SLOT];
+    if (puf_pread(fi, slots, sizeof(slots), h->dir_offset + (uint64_t)b * IDX_SLOT) !=
+        (long)sizeof(slots))
+        return idx_note(st, "index '%s' is damaged (short read)", idxname);
+    *idx_bytes += sizeof(slots);
+    uint64_t start = get_u64(slots), sum = get_u64(slots + 8), end = get_u64(slots + IDX_SLOT);
+    if (start > end || end > h->nentries)
+        return idx_note(st, "index '%s' is damaged (bucket %u)", idxname, b);
+
+    struct idx_cand cand[IDX_MAX_CANDIDATES];
+    size_t ncand = 0;
+    unsigned char chunk[IDX_CHUNK * IDX_REC];
+    /* Incremental form of puf_bytes_hash over the bucket's bytes. */
+    uint64_t acc = idx_bucket_seed(b, start, end);
+    for (uint64_t at = start; at < end;) {
+        size_t n = (size_t)((end - at) < IDX_CHUNK ? (end - at) : IDX_CHUNK);
+        if (puf_pread(fi, chunk, n * IDX_REC, h->entries_offset + at * IDX_REC) !=
+            (long)(n * IDX_REC))
+            return idx_note(st, "index '%s' is damaged (short read)", idxname);
+        *idx_bytes += n * IDX_REC;
+        acc = puf_bytes_hash(acc, chunk, n * IDX_REC);
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *r = chunk + i * IDX_REC;
+            uint64_t rh = get_u64(r);
+            if (idx_bucket(rh, h->bits) != b)
+                return idx_note(st, "index '%s' is damaged (entry out of its bucket)", idxname);
+            if (rh != hash)
+                continue;
+            if (ncand == IDX_MAX_CANDIDATES)
+                return idx_note(st, "index not used: more than %d lines share one key",
+                                IDX_MAX_CANDIDATES);
+            uint64_t packed = get_u64(r + 8);
+            cand[ncand].off = packed & IDX_MAX_OFFSET;
+            cand[ncand].len = (uint32_t)((packed >> 48) & 0x3FFF);
+            cand[ncand].kind = (int)(packed >> 63);
+            cand[ncand].line = get_u32(r + 16);
+            ncand++;
+        }
+        at += n;
+    }
+    if (acc != sum)
+        return idx_note(st, "index '%s' is damaged (bucket %u checksum)", idxname, b);
+    qsort(cand, ncand, sizeof(cand[0]), idx_cand_cmp);
+    for (size_t i = 0; i < ncand; i++) {
+        const struct idx_cand *c = &cand[i];
+        /* Read the line with the byte before and after it, to prove it is a whole line. */
+        if (c->len > PM_PUF_MAX_LINE + 1 || c->off + c->len > h->fp.size || c->line == 0)
+            return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+        uint64_t from = c->off ? c->off - 1 : 0;
+        size_t want = (size_t)(c->off - from) + c->len + 1;
+        long got = puf_pread(fp, linebuf, want, from);
+        if (got < 0)
+            return idx_note(st, "puf read failed at offset %llu", (unsigned long long)from);
+        st->bytes_read += (uint64_t)got;
+        const char *line = linebuf + (c->off - from);
+        int whole = (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
+                    ((size_t)got == want - 1 ? c->off + c->len == h->fp.size
+                                             : line[c->len] == '\n') &&
+                    !memchr(line, '\n', c->len);
+        struct puf_fields f;
+        if (!whole || puf_split(line, c->len, &f, NULL, 0) != 0)
+            return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+        size_t flen = f.f[c->kind].len;
+        if (!puf_key_equal(key, klen, f.f[c->kind].p, flen))
+            continue; /* a hash collision: another DN */
+        int rc = puf_consider(q, c->kind, &f, c->line, path, warn, ctx);
+        if (rc < 0)
+            return rc;
+    }
+    return 1;
+}
+
+int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq,
+                      struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
+{
+    struct pm_buf name = PM_BUF_INIT;
+    if (pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
+        pm_buf_release(&name);
+        return PM_ERR_NOMEM;
+    }
+    const char *idxname = name.data;
+    struct puf_fingerprint now;
+    struct idx_header h;
+    FILE *fi = NULL, *fp = NULL;
+    char *linebuf = NULL;
+    int rc = 0;
+    uint64_t idx_bytes = 0;
+    struct stat isb;
+    unsigned char hb[IDX_HEADER];
+
+    if (puf_stat(path, &now) != 0) {
+        rc = idx_note(st, "index not used: the puf cannot be read");
+        goto out;
+    }
+    if (stat(idxname, &isb) != 0 || !(fi = fopen(idxname, "rb"))) {
+        rc = idx_note(st, "no index '%s'", idxname);
+        goto out;
+    }
+    setvbuf(fi, NULL, _IONBF, 0);
+    size_t n = fread(hb, 1, sizeof(hb), fi);
+    idx_bytes += n;
+    const char *bad = idx_header_decode(hb, n, &h);
+    if (bad) {
+        rc = idx_note(st, "index '%s' %s; scanning", idxname, bad);
+        goto out;
+    }
+    if (h.fp.size != now.size) {
+        rc = idx_note(st, "index is stale: puf %s from %llu to %llu bytes",
+                      now.size > h.fp.size ? "grew" : "shrank", (unsigned long long)h.fp.size,
+                      (unsigned long long)now.size);
+        goto out;
+    }
+    if (h.fp.mtime != now.mtime) {
+        rc = idx_note(st, "index is stale: puf was modified after it was indexed");
+        goto out;
+    }
+    if ((uint64_t)isb.st_size != h.entries_offset + h.nentries * IDX_REC) {
+        rc = idx_note(st, "index '%s' is damaged (size)", idxname);
+        goto out;
+    }
+    if (!(fp = fopen(path, "rb"))) {
+        rc = idx_note(st, "index not used: the puf cannot be read");
+        goto out;
+    }
+    setvbuf(fp, NULL, _IONBF, 0);
+    if (puf_fingerprint_hashes(fp, &now, &st->bytes_read) != 0) {
+        rc = idx_note(st, "index not used: the puf cannot be read");
+        goto out;
+    }
+    if (now.head_hash != h.fp.head_hash || now.tail_hash != h.fp.tail_hash) {
+        rc = idx_note(st, "index is stale: puf content changed since it was indexed");
+        goto out;
+    }
+    if (!(linebuf = malloc(PM_PUF_MAX_LINE + 8))) {
+        rc = PM_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        rc = idx_lookup(fi, fp, &h, path, idxname, &q[i], st, &idx_bytes, linebuf, warn, ctx);
+        if (rc != 1)
+            goto out;
+    }
+    st->used_index = 1;
+    st->malformed = h.malformed;
+    idx_note(st, "used index '%s' (%llu bytes of index read)", idxname,
+             (unsigned long long)idx_bytes);
+    if (h.malformed && warn) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "%llu malformed lines were skipped when the index was built (run puf check)",
+                 (unsigned long long)h.malformed);
+        warn(ctx, path, 0, msg);
+    }
+    rc = 1;
+out:
+    if (rc != 1)
+        puf_queries_reset(q, nq);
+    if (fi)
+        fclose(fi);
+    if (fp)
+        fclose(fp);
+    free(linebuf);
+    pm_buf_release(&name);
+    return rc;
+}
+
+/* ---- building ---- */
+
+struct idx_build {
+    FILE *rec; /* the temporary entry file */
+    uint64_t nentries;
+    uint64_t lines;
+    uint64_t malformed;
+    int failed; /* PM_ERR_LIMIT / PM_ERR_IO from the callback */
+};
+
+static int idx_put_entry(struct idx_build *b, const struct puf_span *key, int kind, uint64_t off,
+                         size_t len, unsigned lineno)
+{
+    unsigned char r[IDX_REC];
+    put_u64(r, puf_key_hash(key->p, key->len));
+    put_u64(r + 8, off | ((uint64_t)len << 48) | ((uint64_t)kind << 63));
+    put_u32(r + 16, lineno);
+    if (fwrite(r, 1, IDX_REC, b->rec) != IDX_REC)
+        return PM_ERR_IO;
+    b->nentries++;
+    return 0;
+}
+
+static int idx_build_line(void *vctx, const char *line, size_t len, uint64_t off, unsigned lineno)
+{
+    struct idx_build *b = vctx;
+    struct puf_fields f;
+    b->lines = lineno;
+    if (!line) {
+        b->malformed++;
+        return 0;
+    }
+    int rc = puf_split(line, len, &f, NULL, 0);
+    if (rc == 1)
+        return 0;
+    if (rc < 0) {
+        b->malformed++;
+        return 0;
+    }
+    if (off > IDX_MAX_OFFSET || lineno == 0xFFFFFFFFu)
+        return PM_ERR_LIMIT;
+    if ((rc = idx_put_entry(b, &f.f[0], 0, off, len, lineno)) < 0)
+        return rc;
+    return idx_put_entry(b, &f.f[1], 1, off, len, lineno);
+}
+
+/* Reads the whole temporary entry file: counts the entries of each bucket in [b0, b1), or
+ * (with 'cursor') copies them into the arena at their bucket's cursor. */
+static int idx_gather(FILE *rec, uint32_t bits, uint32_t b0, uint32_t b1, uint32_t *counts,
+                      uint32_t *cursor, unsigned char *arena, unsigned char *chunk)
+{
+    if (puf_fseek64(rec, 0) != 0)
+        return PM_ERR_IO;
+    size_t n;
+    while ((n = fread(chunk, IDX_REC, IDX_CHUNK * 16, rec)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char *r = chunk + i * IDX_REC;
+            uint32_t b = idx_bucket(get_u64(r), bits);
+            if (b < b0 || b >= b1)
+                continue;
+            if (cursor)
+                memcpy(arena + (size_t)cursor[b]++ * IDX_REC, r, IDX_REC);
+            else
+                counts[b]++;
+        }
+    }
+    return ferror(rec) ? PM_ERR_IO : 0;
+}
+
+int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err)
+{
+    struct pm_buf idxname = PM_BUF_INIT, tmpname = PM_BUF_INIT, recname = PM_BUF_INIT;
+    struct idx_build b = {0};
+    struct idx_header h;
+    struct puf_fingerprint before;
+    FILE *fp = NULL, *out = NULL;
+    uint32_t *counts = NULL;
+    unsigned char *arena = NULL, *chunk = NULL;
+    int rc = 0;
+    memset(&h, 0, sizeof(h));
+
+    if (!puf_path)
+        return pm_error_set(err, PM_ERR_INVALID, NULL, 0, "no puf file given");
+    if ((idx_path ? pm_buf_puts(&idxname, idx_path)
+                  : (pm_buf_puts(&idxname, puf_path) || pm_buf_puts(&idxname, ".idx"))) ||
+        pm_buf_printf(&tmpname, "%s.tmp%ld", idxname.data, pm_os_pid()) ||
+        pm_buf_printf(&recname, "%s.entries%ld", idxname.data, pm_os_pid())) {
+        rc = pm_error_set(err, PM_ERR_NOMEM, puf_path, 0, "out of memory");
+        goto out;
+    }
+    if (!(fp = puf_open(puf_path, err))) {
+        rc = PM_ERR_IO;
+        goto out;
+    }
+    if (puf_stat(puf_path, &before) != 0) {
+        rc = pm_error_set(err, PM_ERR_IO, puf_path, 0, "puf file is unreadable");
+        goto out;
+    }
+    if (!(b.rec = fopen(recname.data, "w+b"))) {
+        rc = pm_error_set(err, PM_ERR_IO, recname.data, 0, "cannot create a temporary file: %s",
+                          strerror(errno));
+        goto out;
+    }
+    /* Pass 1: every well-formed line's two keys, in file order. */
+    uint64_t bytes = 0;
+    rc = puf_stream(fp, idx_build_line, &b, &bytes);
+    if (rc == 0 && fflush(b.rec) != 0)
+        rc = PM_ERR_IO;
+    if (rc < 0) {
+        rc = rc == PM_ERR_LIMIT
+                 ? pm_error_set(err, rc, puf_path, (unsigned)b.lines, "puf file is too large to index")
+             : rc == PM_ERR_NOMEM ? pm_error_set(err, rc, puf_path, 0, "out of memory")
+                                  : pm_error_set(err, PM_ERR_IO, puf_path, 0,
+                                                 "read or temporary write failed");
+        goto out;
+    }
+
+    h.bits = IDX_MIN_BITS;
+    while (h.bits < IDX_MAX_BITS && ((uint64_t)1 << h.bits) * 8 < b.nentries)
+        h.bits++;
+    uint32_t nb = (uint32_t)1 << h.bits;
+    h.nentries = b.nentries;
+    h.lines = b.lines;
+    h.malformed = b.malformed;
+    h.dir_offset = IDX_HEADER;
+    h.entries_offset = IDX_HEADER + ((uint64_t)nb + 1) * IDX_SLOT;
+
+    size_t cap = IDX_ARENA / IDX_REC;
+    counts = calloc(nb, sizeof(*counts));
+    arena = malloc(cap * IDX_REC);
+    chunk = malloc(IDX_CHUNK * 16 * IDX_REC);
+    if (!counts || !arena || !chunk) {
+        rc = pm_error_set(err, PM_ERR_NOMEM, puf_path, 0, "out of memory");
+        goto out;
+    }
+    /* Pass 2: bucket sizes. */
+    if ((rc = idx_gather(b.rec, h.bits, 0, nb, counts, NULL, NULL, chunk)) < 0) {
+        rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
+        goto out;
+    }
+    if (!(out = fopen(tmpname.data, "wb"))) {
+        rc = pm_error_set(err, PM_ERR_IO, tmpname.data, 0, "cannot write the index: %s",
+                          strerror(errno));
+        goto out;
+    }
+    unsigned char hb[IDX_HEADER] = {0};
+    int werr = fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
+    /* Passes 3..: the buckets that fit in the arena, gathered, summed and written in order. */
+    uint64_t gstart = 0;
+    for (uint32_t b0 = 0; !werr && b0 < nb;) {
+        uint32_t b1 = b0;
+        size_t fill = 0;
+        while (b1 < nb && fill + counts[b1] <= cap)
+            fill += counts[b1++];
+        if (b1 == b0) {
+            rc = pm_error_set(err, PM_ERR_LIMIT, puf_path, 0,
+                              "too many lines share one key to index");
+            goto out;
+        }
+        size_t local = 0;
+        for (uint32_t x = b0; x < b1; x++) {
+            size_t c = counts[x];
+            counts[x] = (uint32_t)local; /* becomes the fill cursor, then the bucket's end */
+            local += c;
+        }
+        if ((rc = idx_gather(b.rec, h.bits, b0, b1, NULL, counts, arena, chunk)) < 0) {
+            rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
+            goto out;
+        }
+        werr |= puf_fseek64(out, h.dir_offset + (uint64_t)b0 * IDX_SLOT) != 0;
+        uint32_t lstart = 0;
+        for (uint32_t x = b0; !werr && x < b1; x++) {
+            uint64_t s = gstart + lstart, e = gstart + counts[x];
+            unsigned char slot[IDX_SLOT];
+            uint64_t sum = idx_bucket_sum(x, s, arena + (size_t)lstart * IDX_REC,
+                                          (size_t)(e - s));
+            put_u64(slot, s);
+            put_u64(slot + 8, sum);
+            werr |= fwrite(slot, 1, IDX_SLOT, out) != IDX_SLOT;
+            lstart = counts[x];
+        }
+        werr |= puf_fseek64(out, h.entries_offset + gstart * IDX_REC) != 0;
+        werr |= fwrite(arena, IDX_REC, fill, out) != fill;
+        gstart += fill;
+        b0 = b1;
+    }
+    unsigned char sentinel[IDX_SLOT] = {0};
+    put_u64(sentinel, h.nentries);
+    werr |= puf_fseek64(out, h.dir_offset + (uint64_t)nb * IDX_SLOT) != 0;
+    werr |= fwrite(sentinel, 1, IDX_SLOT, out) != IDX_SLOT;
+
+    /* The fingerprint last, and only if the PUF did not change while we read it. */
+    h.fp = before;
+    uint64_t hbytes = 0;
+    struct puf_fingerprint after;
+    if (puf_fingerprint_hashes(fp, &h.fp, &hbytes) != 0 || puf_stat(puf_path, &after) != 0 ||
+        after.size != before.size || after.mtime != before.mtime) {
+        rc = pm_error_set(err, PM_ERR_IO, puf_path, 0,
+                          "puf file changed while it was being indexed; run again");
+        goto out;
+    }
+    idx_header_encode(&h, hb);
+    werr |= puf_fseek64(out, 0) != 0;
+    werr |= fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
+    werr |= fclose(out) != 0;
+    out = NULL;
+    if (werr) {
+        rc = pm_error_set(err, PM_ERR_IO, tmpname.data, 0, "cannot write the index");
+        goto out;
+    }
+    if (pm_os_replace_file(tmpname.data, idxname.data) != 0) {
+        rc = pm_error_set(err, PM_ERR_IO, idxname.data, 0, "cannot replace the index");
+        goto out;
+    }
+out:
+    if (out)
+        fclose(out);
+    if (rc < 0 && tmpname.data)
+        remove(tmpname.data);
+    if (b.rec) {
+        fclose(b.rec);
+        remove(recname.data);
+    }
+    if (fp)
+        fclose(fp);
+    free(counts);
+    free(arena);
+    free(chunk);
+    pm_buf_release(&idxname);
+    pm_buf_release(&tmpname);
+    pm_buf_release(&recname);
+    return rc < 0 ? rc : 0;
+}
+
+int puf_index_refresh_header(const char *puf_path, const char *idx_path)
+{
+    struct puf_fingerprint fp;
+    unsigned char hb[IDX_HEADER];
+    struct idx_header h;
+    uint64_t bytes = 0;
+    if (puf_stat(puf_path, &fp) != 0)
+        return PM_ERR_IO;
+    FILE *p = fopen(puf_path, "rb");
+    if (!p)
+        return PM_ERR_IO;
+    int rc = puf_fingerprint_hashes(p, &fp, &bytes);
+    fclose(p);
+    FILE *f = fopen(idx_path, "r+b");
+    if (rc != 0 || !f) {
+        if (f)
+            fclose(f);
+        return PM_ERR_IO;
+    }
+    size_t n = fread(hb, 1, sizeof(hb), f);
+    if (n != sizeof(hb) || memcmp(hb, IDX_MAGIC, 8) != 0) {
+        fclose(f);
+        return PM_ERR_PARSE;
+    }
+    /* Keep whatever the other fields say (they may be hostile); only re-seal. */
+    memset(&h, 0, sizeof(h));
+    h.fp = fp;
+    h.bits = get_u32(hb + 48);
+    h.nentries = get_u64(hb + 56);
+    h.dir_offset = get_u64(hb + 64);
+    h.entries_offset = get_u64(hb + 72);
+    h.lines = get_u64(hb + 80);
+    h.malformed = get_u64(hb + 88);
+    idx_header_encode(&h, hb);
+    rc = (puf_fseek64(f, 0) == 0 && fwrite(hb, 1, sizeof(hb), f) == sizeof(hb)) ? 0 : PM_ERR_IO;
+    return (fclose(f) == 0 && rc == 0) ? 0 : PM_ERR_IO;
+}

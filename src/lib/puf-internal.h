@@ -1,0 +1,82 @@
+/* What puf.c (line syntax, the streaming scan, answers) and puf-index.c (the sidecar index) share
+ * inside libpm, and what the tests and fuzz targets use to look under the hood: field splitting
+ * without allocation, the key hash, and the one function that turns matching lines into answers,
+ * so the scan and the index can never disagree on what a set of lines means. */
+#ifndef PM_PUF_INTERNAL_H
+#define PM_PUF_INTERNAL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pm/puf.h"
+
+#define PUF_FIELDS 6
+
+/* The trimmed fields of a well-formed line, pointing into the caller's bytes. f[0] and f[1] are
+ * match keys (blanks and "X500:" removed); empty optional fields have len 0. */
+struct puf_span {
+    const char *p;
+    size_t len;
+};
+struct puf_fields {
+    struct puf_span f[PUF_FIELDS];
+};
+
+/* Checks one line (without its '\n'; a trailing '\r' is ignored) and splits it. Allocates
+ * nothing. Returns 0 when well-formed, 1 for a comment or blank line, PM_ERR_PARSE with a reason
+ * in 'why' otherwise. */
+int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, size_t whysize);
+
+/* 1 when a and b are the same DN (ASCII case-insensitive). Compares from the end, where DNs of
+ * one organisation differ. */
+int puf_key_equal(const char *a, size_t alen, const char *b, size_t blen);
+
+/* 64-bit hash of a normalized (ASCII case-folded) key, and of raw bytes with a seed. */
+uint64_t puf_key_hash(const char *key, size_t len);
+uint64_t puf_bytes_hash(uint64_t seed, const void *data, size_t len);
+
+/* Feeds one matching line into a query's answer. 'kind' is 0 when field 1 matched, 1 when
+ * field 2 matched. Lines must come in file order. Returns 0 or PM_ERR_NOMEM. */
+int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, unsigned lineno,
+                 const char *path, pm_diag_fn warn, void *ctx);
+
+/* Resets answers to PM_PUF_NONE (used when the index path gives up half way). */
+void puf_queries_reset(struct pm_puf_query *q, size_t nq);
+
+/* The index read path (puf-index.c). Returns 1 when the index answered every query, 0 when it
+ * cannot be used (the reason is in stats->index_note; answers are reset), <0 on allocation
+ * failure. */
+int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq,
+                      struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx);
+
+/* Streams every line of an open PUF through fn with one fixed buffer (no per-line allocation).
+ * 'off' is the file offset of the line's first byte. A line longer than the buffer allows is
+ * passed once as line == NULL, len == 0 and then skipped. Stops when fn returns nonzero and
+ * returns that; PM_ERR_IO on a read error. Adds the bytes read to *bytes_read. */
+typedef int (*puf_line_fn)(void *ctx, const char *line, size_t len, uint64_t off, unsigned lineno);
+int puf_stream(FILE *f, puf_line_fn fn, void *ctx, uint64_t *bytes_read);
+/* Opens the PUF for reading; NULL with PM_ERR_IO in err ("missing" or "unreadable"). */
+FILE *puf_open(const char *path, struct pm_error *err);
+
+/* Reads 'len' bytes at 'off' (positioned read); returns the count read (short at end of file),
+ * or -1. */
+long puf_pread(FILE *f, void *buf, size_t len, uint64_t off);
+
+/* The PUF's fingerprint, recorded in the index header and compared at every run. */
+struct puf_fingerprint {
+    uint64_t size;
+    int64_t mtime;
+    uint64_t head_hash; /* first min(4 KiB, size) bytes */
+    uint64_t tail_hash; /* last min(4 KiB, size) bytes */
+};
+#define PUF_FP_SAMPLE 4096
+/* Size and mtime from stat (no read). 0 or -1. */
+int puf_stat(const char *path, struct puf_fingerprint *fp);
+/* Hashes the head and tail of the open PUF; adds bytes read to *bytes. 0 or -1. */
+int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes);
+
+/* For tests and fuzzing: rewrites the fingerprint of the PUF into an existing index file's
+ * header (and its header checksum), so a patched index is taken as current. 0 or <0. */
+int puf_index_refresh_header(const char *puf_path, const char *idx_path);
+
+#endif

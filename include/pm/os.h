@@ -20,6 +20,8 @@ int pm_os_computer_name(struct pm_buf *out);
 long long pm_os_time_now(void);
 uint64_t pm_os_monotonic_ms(void);
 long pm_os_pid(void);
+/* Sleeps for the given milliseconds. */
+void pm_os_sleep_ms(unsigned ms);
 
 /* Joins two path parts with the platform separator (a second part that is absolute wins). */
 int pm_path_join(struct pm_buf *out, const char *a, const char *b);

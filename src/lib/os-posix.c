@@ -95,6 +95,12 @@ long pm_os_pid(void)
     return (long)getpid();
 }
 
+void pm_os_sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 int pm_path_is_absolute(const char *p)
 {
     if (!p || !*p)

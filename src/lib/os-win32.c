@@ -597,3 +597,8 @@ void pm_os_lock_release(void *handle)
         CloseHandle((HANDLE)handle);
     }
 }
+
+void pm_os_sleep_ms(unsigned ms)
+{
+    Sleep(ms);
+}

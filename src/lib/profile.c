@@ -1,0 +1,634 @@
+/* Reads the profile model: every root, every profile, every Exchange account and the sections
+ * that belong to it, following outlook-profile-format.md §3.4 (services from the master
+ * section, the account's EMSMDB section through PR_EMSMDB_SECTION_UID, stores from both
+ * PR_STORE_PROVIDERS lists, providers checked against their PR_SERVICE_UID back-pointer, and the
+ * Account Manager subkey whose "Service UID" names the service). Read-only. */
+#include "compat.h"
+
+#include "pm/mapi.h"
+#include "pm/profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const pm_profile_roots[] = {
+    "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem\\Profiles",
+    "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles",
+    "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles",
+};
+const size_t pm_profile_nroots = PM_ARRAY_SIZE(pm_profile_roots);
+
+/* Where each root keeps DefaultProfile (outlook-profile-format.md §1.2). */
+static const char *const default_profile_keys[] = {
+    "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem\\Profiles",
+    "Software\\Microsoft\\Office\\15.0\\Outlook",
+    "Software\\Microsoft\\Office\\16.0\\Outlook",
+};
+
+/* Value names the walk itself reads. */
+#define V_SERVICES "01023d0e"        /* PR_SERVICES, master section */
+#define V_STORE_PROVIDERS "01023d00" /* PR_STORE_PROVIDERS */
+#define V_AB_PROVIDERS "01023d01"    /* PR_AB_PROVIDERS */
+#define V_XP_PROVIDERS "01023d02"    /* PR_TRANSPORT_PROVIDERS */
+#define V_EMSMDB_UID "01023d15"      /* PR_EMSMDB_SECTION_UID */
+#define V_SERVICE_UID "01023d0c"     /* PR_SERVICE_UID back-pointer in provider sections */
+#define V_PROFILE_USER "001e6603"    /* PR_PROFILE_USER */
+#define V_PROFILE_MAILBOX "001e660b" /* PR_PROFILE_MAILBOX */
+#define V_PROFILE_TYPE "0003660a"    /* PR_PROFILE_TYPE */
+#define V_ALT_STORE_TYPE "001f65d0"  /* PR_PROFILE_ALTERNATE_STORE_TYPE_W */
+#define V_MDB_PROVIDER "01023414"    /* PR_MDB_PROVIDER */
+
+struct walk {
+    struct pm_store *st;
+    pm_diag_fn warn;
+    void *ctx;
+    struct pm_error *err;
+    struct pm_buf tmp;
+};
+
+static void warnf(struct walk *w, const char *where, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#include <stdarg.h>
+static void warnf(struct walk *w, const char *where, const char *fmt, ...)
+{
+    if (!w->warn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    w->warn(w->ctx, where, 0, msg);
+}
+
+const struct pm_section_value *pm_section_get(const struct pm_section *s, const char *name)
+{
+    for (size_t i = 0; i < s->nvalues; i++)
+        if (pm_name_casecmp(s->values[i].name, name) == 0)
+            return &s->values[i];
+    return NULL;
+}
+
+static void section_release(struct pm_section *s)
+{
+    for (size_t i = 0; i < s->nvalues; i++) {
+        free(s->values[i].name);
+        free(s->values[i].data);
+    }
+    free(s->values);
+    free(s->path);
+    free(s->uid);
+    free(s->mailbox_dn);
+}
+
+static void account_release(struct pm_account *a)
+{
+    for (size_t i = 0; i < a->nsections; i++)
+        section_release(&a->sections[i]);
+    free(a->sections);
+    free(a->service_uid);
+    free(a->dn);
+    free(a->smtp);
+    free(a->display);
+}
+
+void pm_model_release(struct pm_model *m)
+{
+    for (size_t p = 0; p < m->nprofiles; p++) {
+        struct pm_profile *pr = &m->profiles[p];
+        for (size_t a = 0; a < pr->naccounts; a++)
+            account_release(&pr->accounts[a]);
+        free(pr->accounts);
+        free(pr->root);
+        free(pr->name);
+        free(pr->path);
+    }
+    free(m->profiles);
+    m->profiles = NULL;
+    m->nprofiles = 0;
+}
+
+static char *join2(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *s = malloc(la + lb + 2);
+    if (!s)
+        return NULL;
+    memcpy(s, a, la);
+    s[la] = '\\';
+    memcpy(s + la + 1, b, lb + 1);
+    return s;
+}
+
+/* Snapshot of every value of a key into a section (path and uid owned by the caller). */
+static int read_section(struct walk *w, struct pm_section *s)
+{
+    struct pm_strlist names = PM_STRLIST_INIT;
+    int rc = pm_store_values(w->st, s->path, &names, w->err);
+    if (rc <= 0) {
+        pm_strlist_release(&names);
+        return rc;
+    }
+    s->values = calloc(names.n ? names.n : 1, sizeof(*s->values));
+    if (!s->values) {
+        pm_strlist_release(&names);
+        return pm_error_set(w->err, PM_ERR_NOMEM, s->path, 0, "out of memory");
+    }
+    for (size_t i = 0; i < names.n; i++) {
+        struct pm_value v = PM_VALUE_INIT;
+        rc = pm_store_get(w->st, s->path, names.items[i], &v, w->err);
+        if (rc < 0) {
+            pm_strlist_release(&names);
+            return rc;
+        }
+        if (rc == 0)
+            continue;
+        struct pm_section_value *sv = &s->values[s->nvalues++];
+        sv->name = names.items[i];
+        names.items[i] = NULL;
+        sv->type = v.type;
+        sv->data = v.data;
+        sv->len = v.len;
+    }
+    pm_strlist_release(&names);
+    return 1;
+}
+
+static int string_of(struct walk *w, const struct pm_section_value *v, char **out)
+{
+    *out = NULL;
+    if (!v)
+        return 0;
+    int rc = pm_mapi_string_get(v->name, v->type, v->data, v->len, &w->tmp);
+    if (rc < 0)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    if (rc == 0 || w->tmp.len == 0)
+        return 0;
+    *out = pm_strdup(w->tmp.data);
+    return *out ? 1 : pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+}
+
+/* First string found among value names (NULL-terminated list). */
+static int string_any(struct walk *w, const struct pm_section *s, const char *const *names,
+                      char **out)
+{
+    *out = NULL;
+    for (size_t i = 0; names[i]; i++) {
+        int rc = string_of(w, pm_section_get(s, names[i]), out);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_section(struct walk *w, struct pm_account *a, const char *profile_path,
+                       const char *uid, enum pm_section_role role, struct pm_section **added)
+{
+    char *path = join2(profile_path, uid);
+    if (!path)
+        return pm_error_set(w->err, PM_ERR_NOMEM, profile_path, 0, "out of memory");
+    if (added)
+        *added = NULL;
+    for (size_t i = 0; i < a->nsections; i++)
+        if (pm_name_casecmp(a->sections[i].path, path) == 0) {
+            free(path);
+            return 0; /* listed twice (e.g. in both store lists): keep the first role */
+        }
+    struct pm_section s = {0};
+    s.role = role;
+    s.path = path;
+    s.uid = pm_strdup(uid);
+    if (!s.uid) {
+        section_release(&s);
+        return pm_error_set(w->err, PM_ERR_NOMEM, path, 0, "out of memory");
+    }
+    int rc = read_section(w, &s);
+    if (rc <= 0) {
+        if (rc == 0)
+            warnf(w, path, "section listed by the profile is missing; skipped");
+        section_release(&s);
+        return rc;
+    }
+    struct pm_section *ns = realloc(a->sections, (a->nsections + 1) * sizeof(*ns));
+    if (!ns) {
+        section_release(&s);
+        return pm_error_set(w->err, PM_ERR_NOMEM, path, 0, "out of memory");
+    }
+    a->sections = ns;
+    a->sections[a->nsections] = s;
+    if (added)
+        *added = &a->sections[a->nsections];
+    a->nsections++;
+    return 1;
+}
+
+/* A provider section must point back at its service; one that does not belongs to another
+ * account and is left alone. */
+static int owned_by(const struct pm_section *s, const uint8_t *svc)
+{
+    const struct pm_section_value *b = pm_section_get(s, V_SERVICE_UID);
+    if (!b)
+        return 1; /* no back-pointer written: trust the list */
+    return b->len == 16 && memcmp(b->data, svc, 16) == 0;
+}
+
+static enum pm_store_kind store_kind(struct walk *w, const struct pm_section *s)
+{
+    static const uint8_t primary[16] = {0x54, 0x94, 0xa1, 0xc0, 0x29, 0x7f, 0x10, 0x1b,
+                                        0xa5, 0x87, 0x08, 0x00, 0x2b, 0x2a, 0x25, 0x17};
+    static const uint8_t delegate[16] = {0x9e, 0xb4, 0x77, 0x00, 0x74, 0xe4, 0x11, 0xce,
+                                         0x8c, 0x5e, 0x00, 0xaa, 0x00, 0x42, 0x54, 0xe2};
+    static const uint8_t pub[16] = {0x78, 0xb2, 0xfa, 0x70, 0xaf, 0xf7, 0x11, 0xcd,
+                                    0x9b, 0xc8, 0x00, 0xaa, 0x00, 0x2f, 0xc4, 0x5a};
+    char *alt = NULL;
+    if (string_of(w, pm_section_get(s, V_ALT_STORE_TYPE), &alt) > 0) {
+        int archive = pm_name_casecmp(alt, "Archive") == 0;
+        free(alt);
+        if (archive)
+            return PM_STORE_ARCHIVE;
+    }
+    const struct pm_section_value *t = pm_section_get(s, V_PROFILE_TYPE);
+    uint32_t type;
+    if (t && pm_mapi_long_get(t->data, t->len, &type) && type >= 1 && type <= 3)
+        return (enum pm_store_kind)type;
+    const struct pm_section_value *m = pm_section_get(s, V_MDB_PROVIDER);
+    if (m && m->len == 16) {
+        if (!memcmp(m->data, primary, 16))
+            return PM_STORE_PRIMARY;
+        if (!memcmp(m->data, delegate, 16))
+            return PM_STORE_DELEGATE;
+        if (!memcmp(m->data, pub, 16))
+            return PM_STORE_PUBLIC;
+    }
+    return PM_STORE_UNKNOWN;
+}
+
+static int add_uid_list(struct walk *w, struct pm_account *a, const char *ppath,
+                        const struct pm_section_value *list, const uint8_t *svc,
+                        enum pm_section_role role)
+{
+    if (!list)
+        return 0;
+    size_t n = pm_mapi_uid_count(list->len);
+    for (size_t i = 0; i < n; i++) {
+        char hex[33];
+        pm_mapi_uid_hex(list->data, i, hex);
+        struct pm_section *s;
+        int rc = add_section(w, a, ppath, hex, role, &s);
+        if (rc < 0)
+            return rc;
+        if (!s)
+            continue;
+        if (!owned_by(s, svc)) {
+            warnf(w, s->path, "provider belongs to another service; left alone");
+            section_release(s);
+            a->nsections--;
+            continue;
+        }
+        if (role == PM_ROLE_STORE) {
+            s->kind = store_kind(w, s);
+            if ((rc = string_of(w, pm_section_get(s, V_PROFILE_MAILBOX), &s->mailbox_dn)) < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
+                        struct pm_section *service, struct pm_account *a)
+{
+    char svchex[33];
+    pm_hex_lower(svc, 16, svchex);
+    a->service_uid = pm_strdup(svchex);
+    if (!a->service_uid)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc;
+    /* The account's EMSMDB section first: it names the account. */
+    const struct pm_section_value *emsmdb = pm_section_get(service, V_EMSMDB_UID);
+    struct pm_section *e = NULL;
+    if (emsmdb && emsmdb->len == 16) {
+        char hex[33];
+        pm_mapi_uid_hex(emsmdb->data, 0, hex);
+        if ((rc = add_section(w, a, pr->path, hex, PM_ROLE_EMSMDB, &e)) < 0)
+            return rc;
+    }
+    if (!e) {
+        /* Outlook 2007 and older keep the one Exchange account in the global section. */
+        if ((rc = add_section(w, a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e)) < 0)
+            return rc;
+        if (e)
+            a->outlook2007 = 1;
+    }
+    /* The service section itself (copied: add_section reads it again from the store). */
+    if ((rc = add_section(w, a, pr->path, svchex, PM_ROLE_SERVICE, NULL)) < 0)
+        return rc;
+    /* Re-find sections by role after each add: the array may move. */
+    const struct pm_section *svc_sec = NULL, *ems_sec = NULL;
+    for (size_t i = 0; i < a->nsections; i++) {
+        if (a->sections[i].role == PM_ROLE_SERVICE)
+            svc_sec = &a->sections[i];
+        if (a->sections[i].role == PM_ROLE_EMSMDB)
+            ems_sec = &a->sections[i];
+    }
+    /* Copy the lists before adding more sections (realloc). */
+    struct pm_section_value lists[4] = {{0}};
+    const struct pm_section *from[4] = {svc_sec, ems_sec, svc_sec, svc_sec};
+    const char *names[4] = {V_STORE_PROVIDERS, V_STORE_PROVIDERS, V_XP_PROVIDERS, V_AB_PROVIDERS};
+    for (int i = 0; i < 4; i++) {
+        const struct pm_section_value *v = from[i] ? pm_section_get(from[i], names[i]) : NULL;
+        if (v) {
+            lists[i].name = (char *)names[i];
+            lists[i].len = v->len;
+            lists[i].data = malloc(v->len ? v->len : 1);
+            if (!lists[i].data) {
+                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+                goto out;
+            }
+            memcpy(lists[i].data, v->data, v->len);
+        }
+    }
+    /* Primary first: the service's list leads (§3.2), the EMSMDB list adds delegates. */
+    enum pm_section_role roles[4] = {PM_ROLE_STORE, PM_ROLE_STORE, PM_ROLE_TRANSPORT,
+                                     PM_ROLE_ADDRBOOK};
+    for (int i = 0; i < 4; i++)
+        if (lists[i].data && (rc = add_uid_list(w, a, pr->path, &lists[i], svc, roles[i])) < 0)
+            goto out;
+
+    /* Account Manager subkey whose Service UID is this service. */
+    {
+        char *acc_root = join2(pr->path, PM_SECTION_ACCOUNTS);
+        struct pm_strlist subs = PM_STRLIST_INIT;
+        if (!acc_root) {
+            rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+            goto out;
+        }
+        rc = pm_store_subkeys(w->st, acc_root, &subs, w->err);
+        for (size_t i = 0; rc >= 0 && i < subs.n; i++) {
+            char *p = join2(acc_root, subs.items[i]);
+            struct pm_value v = PM_VALUE_INIT;
+            if (!p) {
+                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+                break;
+            }
+            rc = pm_store_get(w->st, p, "Service UID", &v, w->err);
+            free(p);
+            if (rc > 0 && v.len == 16 && memcmp(v.data, svc, 16) == 0) {
+                char *rel = join2(PM_SECTION_ACCOUNTS, subs.items[i]);
+                if (!rel) {
+                    rc = PM_ERR_NOMEM;
+                } else {
+                    rc = add_section(w, a, pr->path, rel, PM_ROLE_ACCOUNT, NULL);
+                    free(rel);
+                }
+            }
+            pm_value_release(&v);
+        }
+        pm_strlist_release(&subs);
+        free(acc_root);
+        if (rc < 0)
+            goto out;
+    }
+
+    /* Identity: PR_PROFILE_USER, else the primary store's or transport's mailbox DN. */
+    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const user[] = {V_PROFILE_USER, NULL};
+        if (s->role == PM_ROLE_EMSMDB && (rc = string_any(w, s, user, &a->dn)) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
+        const struct pm_section *s = &a->sections[i];
+        if (s->role == PM_ROLE_STORE && s->kind == PM_STORE_PRIMARY && s->mailbox_dn)
+            a->dn = pm_strdup(s->mailbox_dn);
+    }
+    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const mbx[] = {V_PROFILE_MAILBOX, NULL};
+        if (s->role == PM_ROLE_TRANSPORT && (rc = string_any(w, s, mbx, &a->dn)) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < a->nsections && !a->smtp; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const smtp[] = {"001f6641", "001e6641", NULL};
+        if ((s->role == PM_ROLE_EMSMDB || (s->role == PM_ROLE_STORE &&
+                                           s->kind == PM_STORE_PRIMARY)) &&
+            (rc = string_any(w, s, smtp, &a->smtp)) < 0)
+            goto out;
+    }
+    for (size_t i = 0; i < a->nsections && !a->display; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const name[] = {"Account Name", NULL};
+        const char *const disp[] = {"001f3001", "001e3001", NULL};
+        if (s->role == PM_ROLE_ACCOUNT && (rc = string_any(w, s, name, &a->display)) < 0)
+            goto out;
+        if (s->role == PM_ROLE_SERVICE && (rc = string_any(w, s, disp, &a->display)) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    for (int i = 0; i < 4; i++)
+        free(lists[i].data);
+    return rc;
+}
+
+/* In a 2010+ profile a physical 13dbb0c8 key may hold residue of the account it was copied
+ * from; it belongs to the account whose DN it names. */
+static int attach_residue(struct walk *w, struct pm_profile *pr)
+{
+    int has2007 = 0;
+    for (size_t a = 0; a < pr->naccounts; a++)
+        has2007 |= pr->accounts[a].outlook2007;
+    if (has2007)
+        return 0;
+    struct pm_section probe = {0};
+    probe.path = join2(pr->path, PM_SECTION_GLOBAL2007);
+    if (!probe.path)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = read_section(w, &probe);
+    char *dn = NULL;
+    if (rc > 0) {
+        const char *const user[] = {V_PROFILE_USER, NULL};
+        rc = string_any(w, &probe, user, &dn);
+    }
+    section_release(&probe);
+    if (rc <= 0)
+        return rc;
+    for (size_t a = 0; a < pr->naccounts; a++) {
+        struct pm_account *acc = &pr->accounts[a];
+        if (acc->dn && strlen(acc->dn) == strlen(dn) &&
+            pm_ascii_ncasecmp(acc->dn, dn, strlen(dn)) == 0) {
+            rc = add_section(w, acc, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_RESIDUE, NULL);
+            free(dn);
+            return rc < 0 ? rc : 0;
+        }
+    }
+    free(dn);
+    return 0;
+}
+
+static int is_msems(struct walk *w, const struct pm_section *s)
+{
+    char *name = NULL;
+    const char *const names[] = {"001f3d09", "001e3d09", NULL};
+    int rc = string_any(w, s, names, &name);
+    if (rc <= 0)
+        return rc;
+    int yes = pm_name_casecmp(name, "MSEMS") == 0;
+    free(name);
+    return yes;
+}
+
+static int read_profile(struct walk *w, const char *root, const char *name, int is_default,
+                        struct pm_profile *pr)
+{
+    pr->root = pm_strdup(root);
+    pr->name = pm_strdup(name);
+    pr->path = join2(root, name);
+    pr->is_default = is_default;
+    if (!pr->root || !pr->name || !pr->path)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    char *master = join2(pr->path, PM_SECTION_MASTER);
+    if (!master)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    struct pm_value services = PM_VALUE_INIT;
+    int rc = pm_store_get(w->st, master, V_SERVICES, &services, w->err);
+    free(master);
+    if (rc < 0)
+        return rc;
+    size_t n = rc > 0 ? pm_mapi_uid_count(services.len) : 0;
+    pr->nservices = n;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *svc = services.data + 16 * i;
+        char hex[33];
+        pm_hex_lower(svc, 16, hex);
+        struct pm_section s = {0};
+        s.path = join2(pr->path, hex);
+        if (!s.path) {
+            rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+            break;
+        }
+        rc = read_section(w, &s);
+        int exch = rc > 0 ? is_msems(w, &s) : rc;
+        if (rc == 0)
+            warnf(w, s.path, "service listed in the profile is missing; skipped");
+        if (exch > 0) {
+            struct pm_account *na = realloc(pr->accounts, (pr->naccounts + 1) * sizeof(*na));
+            if (!na) {
+                section_release(&s);
+                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+                break;
+            }
+            pr->accounts = na;
+            struct pm_account *a = &pr->accounts[pr->naccounts++];
+            memset(a, 0, sizeof(*a));
+            rc = read_account(w, pr, svc, &s, a);
+        } else {
+            rc = exch;
+        }
+        section_release(&s);
+        if (rc < 0)
+            break;
+    }
+    pm_value_release(&services);
+    if (rc < 0)
+        return rc;
+    /* No services list but a 13dbb0c8 section: a bare Outlook 2007-era profile. */
+    if (n == 0) {
+        struct pm_account a = {0};
+        struct pm_section *e = NULL;
+        rc = add_section(w, &a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e);
+        if (rc > 0) {
+            const char *const user[] = {V_PROFILE_USER, NULL};
+            const char *const smtp[] = {"001f6641", "001e6641", NULL};
+            a.outlook2007 = 1;
+            if ((rc = string_any(w, e, user, &a.dn)) >= 0)
+                rc = string_any(w, e, smtp, &a.smtp);
+            if (rc >= 0 && a.dn) {
+                pr->accounts = malloc(sizeof(*pr->accounts));
+                if (!pr->accounts)
+                    rc = PM_ERR_NOMEM;
+                else {
+                    pr->accounts[0] = a;
+                    pr->naccounts = 1;
+                    return 0;
+                }
+            }
+        }
+        account_release(&a);
+        return rc < 0 ? rc : 0;
+    }
+    return attach_residue(w, pr);
+}
+
+int pm_model_read(struct pm_store *st, struct pm_model *out, pm_diag_fn warn, void *ctx,
+                  struct pm_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct walk w = {st, warn, ctx, err, PM_BUF_INIT};
+    int rc = 0;
+    for (size_t r = 0; r < pm_profile_nroots && rc >= 0; r++) {
+        struct pm_strlist names = PM_STRLIST_INIT;
+        rc = pm_store_subkeys(st, pm_profile_roots[r], &names, err);
+        if (rc <= 0) {
+            pm_strlist_release(&names);
+            continue;
+        }
+        char *def = NULL;
+        struct pm_value dv = PM_VALUE_INIT;
+        if (pm_store_get(st, default_profile_keys[r], "DefaultProfile", &dv, err) > 0 &&
+            pm_mapi_string_get("DefaultProfile", dv.type, dv.data, dv.len, &w.tmp) > 0)
+            def = pm_strdup(w.tmp.data);
+        pm_value_release(&dv);
+        for (size_t i = 0; i < names.n; i++) {
+            struct pm_profile *np = realloc(out->profiles, (out->nprofiles + 1) * sizeof(*np));
+            if (!np) {
+                rc = pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+                break;
+            }
+            out->profiles = np;
+            struct pm_profile *pr = &out->profiles[out->nprofiles++];
+            memset(pr, 0, sizeof(*pr));
+            int is_def = def && pm_name_casecmp(def, names.items[i]) == 0;
+            if ((rc = read_profile(&w, pm_profile_roots[r], names.items[i], is_def, pr)) < 0)
+                break;
+        }
+        free(def);
+        pm_strlist_release(&names);
+    }
+    pm_buf_release(&w.tmp);
+    if (rc < 0) {
+        pm_model_release(out);
+        return rc;
+    }
+    return 0;
+}
+
+const char *pm_section_role_name(enum pm_section_role r)
+{
+    switch (r) {
+    case PM_ROLE_EMSMDB: return "emsmdb";
+    case PM_ROLE_SERVICE: return "service";
+    case PM_ROLE_STORE: return "store";
+    case PM_ROLE_TRANSPORT: return "transport";
+    case PM_ROLE_ADDRBOOK: return "addressbook";
+    case PM_ROLE_ACCOUNT: return "account";
+    case PM_ROLE_RESIDUE: return "residue";
+    }
+    return "unknown";
+}
+
+const char *pm_store_kind_name(enum pm_store_kind k)
+{
+    switch (k) {
+    case PM_STORE_PRIMARY: return "primary";
+    case PM_STORE_DELEGATE: return "delegate";
+    case PM_STORE_PUBLIC: return "public";
+    case PM_STORE_ARCHIVE: return "archive";
+    default: return "store";
+    }
+}

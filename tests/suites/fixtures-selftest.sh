@@ -1,0 +1,139 @@
+#!/bin/bash
+# Self-test of the end-to-end test tools: mkprofiles must write every scenario in the documented
+# shape, and pmcheck must accept a correct update result and reject wrong ones, each wrong one in
+# the check that covers it (a: change outside migrated sections, b: binding link, c: source trace,
+# d: target identity, e: config). A checker that cannot fail would make the end-to-end suite
+# worthless, so most cases here expect a failure.
+set -u
+BIN=${PM_BINARY_DIR:-build}
+MK=$BIN/mkprofiles
+CK=$BIN/pmcheck
+[ -x "$MK" ] && [ -x "$CK" ] || { echo "mkprofiles/pmcheck not built in $BIN"; exit 77; }
+command -v iconv >/dev/null || { echo "iconv missing"; exit 77; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pm-fxself-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAILED: $*"; }
+
+# Runs pmcheck, keeps its output in $TMP/out, and returns its exit status.
+check() { "$CK" "$@" >"$TMP/out" 2>&1; }
+# Number of failures pmcheck reported for check letter $1 in the last run.
+failures() { sed -n "s/^check $1 ([^)]*): [0-9]* passed, \([0-9]*\) failed$/\1/p" "$TMP/out"; }
+expect_exit() { # expected-status description -- pmcheck args
+    local want=$1 what=$2
+    shift 3
+    check "$@"
+    local got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; tail -5 "$TMP/out"; fi
+}
+expect_count() { # letter op number description
+    local n
+    n=$(failures "$1")
+    if [ -n "$n" ] && [ "$n" "$2" "$3" ]; then ok; else bad "$4: check $1 failures '$n', expected $2 $3"; fi
+}
+# .reg in UTF-8 (accepted by the reader), so sed can plant a change.
+to_utf8() { iconv -f UTF-16LE -t UTF-8 "$1" >"$2"; }
+
+scenarios=$("$MK" --list)
+[ "$(echo "$scenarios" | wc -l)" -ge 4 ] && ok || bad "mkprofiles --list: $scenarios"
+
+for s in $scenarios; do
+    D=$TMP/$s
+    if ! "$MK" --scenario "$s" "$D" >"$TMP/mk.out" 2>&1; then
+        bad "mkprofiles $s"; cat "$TMP/mk.out"; continue
+    fi
+    for f in before.reg mbm.puf mbm-later.puf prof.config manifest.txt expected-now.reg expected-later.reg; do
+        [ -s "$D/$f" ] && ok || bad "$s: $f missing"
+    done
+    # REGEDIT5 as Windows writes it: UTF-16LE with a BOM and CRLF.
+    [ "$(head -c 2 "$D/before.reg" | od -An -tx1 | tr -d ' ')" = "fffe" ] && ok || bad "$s: before.reg has no UTF-16LE BOM"
+    to_utf8 "$D/before.reg" "$D/before8.reg"
+    head -1 "$D/before8.reg" | grep -q $'^\xef\xbb\xbfWindows Registry Editor Version 5.00\r$' && ok || bad "$s: before.reg header/CRLF"
+    grep -q '9375CFF0413111d3B88A00104B2A6676\\00000001\]' "$D/before8.reg" && ok || bad "$s: no Account Manager subkey"
+    grep -q $'\r$' "$D/mbm.puf" && ok || bad "$s: mbm.puf is not CRLF"
+    grep -q '^#' "$D/mbm.puf" && ok || bad "$s: mbm.puf has no comment line"
+    grep -q '^mailbox	' "$D/manifest.txt" && ok || bad "$s: manifest has no mailbox line"
+    # Deterministic: a second run writes the same bytes.
+    "$MK" --scenario "$s" "$D/again" >/dev/null 2>&1
+    cmp -s "$D/before.reg" "$D/again/before.reg" && cmp -s "$D/manifest.txt" "$D/again/manifest.txt" && ok || bad "$s: output differs between runs"
+
+    R="reg:$D/before.reg"
+    M=$D/manifest.txt
+    C=(--config "$D/prof.config")
+    # A correct result passes at both stages; "later" also from the "now" result.
+    expect_exit 0 "$s: expected-now" -- "$R" "reg:$D/expected-now.reg" "$M" "${C[@]}"
+    grep -q '^pmcheck: [0-9]* passed, 0 failed$' "$TMP/out" && ok || bad "$s: no zero-failure summary"
+    expect_exit 0 "$s: expected-later" -- "$R" "reg:$D/expected-later.reg" "$M" --puf-stage later "${C[@]}"
+    expect_exit 0 "$s: now then later" -- "reg:$D/expected-now.reg" "reg:$D/expected-later.reg" "$M" --puf-stage later "${C[@]}"
+
+    # Nothing migrated: an unchanged copy is clean.
+    sed 's/migrated=now/migrated=never/; s/migrated=later/migrated=never/' "$M" >"$D/never.txt"
+    expect_exit 0 "$s: unchanged copy, nothing migrated" -- "$R" "$R" "$D/never.txt" "${C[@]}"
+
+    # Migrated but untouched: identity (d), traces (c) and config (e) fail; a and b do not.
+    expect_exit 1 "$s: unchanged copy, stage now" -- "$R" "$R" "$M" "${C[@]}"
+    expect_count d -gt 0 "$s: untouched profile"
+    expect_count c -gt 0 "$s: untouched profile"
+    expect_count e -gt 0 "$s: untouched profile"
+    expect_count a -eq 0 "$s: untouched profile"
+    expect_count b -eq 0 "$s: untouched profile"
+
+    to_utf8 "$D/expected-now.reg" "$D/now8.reg"
+    # a: one value outside every profile changed.
+    sed 's/"Theme"="Dark"/"Theme"="Light"/' "$D/now8.reg" >"$D/p-a.reg"
+    expect_exit 1 "$s: planted change outside" -- "$R" "reg:$D/p-a.reg" "$M" "${C[@]}"
+    expect_count a -eq 1 "$s: planted change outside"
+    # a: a key added outside.
+    printf '\r\n[HKEY_CURRENT_USER\\Software\\Contoso\\Added]\r\n"x"=dword:00000001\r\n' | cat "$D/now8.reg" - >"$D/p-a2.reg"
+    expect_exit 1 "$s: planted key outside" -- "$R" "reg:$D/p-a2.reg" "$M" "${C[@]}"
+    expect_count a -ge 1 "$s: planted key outside"
+    # b: a Mini UID changed (inside a migrated account's Account Manager subkey, so only b).
+    sed '0,/"Mini UID"=dword:[0-9a-f]*/s//"Mini UID"=dword:0badf00d/' "$D/now8.reg" >"$D/p-b.reg"
+    expect_exit 1 "$s: planted binding change" -- "$R" "reg:$D/p-b.reg" "$M" "${C[@]}"
+    expect_count b -eq 1 "$s: planted binding change"
+    expect_count a -eq 0 "$s: planted binding change"
+    # c and d: the account's DN written back to the source org.
+    sed '0,/"001e6603"="\/o=ExchangeLabs/s//"001e6603"="\/o=Source Org/' "$D/now8.reg" >"$D/p-c.reg"
+    expect_exit 1 "$s: planted source trace" -- "$R" "reg:$D/p-c.reg" "$M" "${C[@]}"
+    expect_count c -ge 1 "$s: planted source trace"
+    expect_count d -eq 1 "$s: planted source trace"
+    # e: Outlook Anywhere flags without HTTP-first-on-fast (0x2b -> 0x23) on every account.
+    sed 's/^"00036623"=hex:2b,00,00,00/"00036623"=hex:23,00,00,00/' "$D/now8.reg" >"$D/p-e.reg"
+    expect_exit 1 "$s: planted config miss" -- "$R" "reg:$D/p-e.reg" "$M" "${C[@]}"
+    expect_count e -ge 1 "$s: planted config miss"
+    expect_count a -eq 0 "$s: planted config miss"
+
+    # The hive holds the same bytes as the .reg, read back through the hive backend and through
+    # an independent reader.
+    if [ -f "$D/before.hive" ]; then
+        expect_exit 0 "$s: hive equals reg" -- "hive:$D/before.hive" "$R" "$D/never.txt"
+        expect_exit 0 "$s: reg equals hive" -- "$R" "hive:$D/before.hive" "$D/never.txt"
+        if command -v hivexregedit >/dev/null; then
+            n=$(hivexregedit --export "$D/before.hive" '\Software' 2>/dev/null | grep -c '^"Service UID"=hex(3):')
+            [ "$n" -ge 1 ] && ok || bad "$s: hivexregedit finds no Service UID in before.hive"
+        fi
+    fi
+done
+
+# Stage matters: the shared mailbox migrates "later" in office16.
+D=$TMP/office16
+if [ -d "$D" ]; then
+    C=(--config "$D/prof.config")
+    expect_exit 1 "office16: later result judged at stage now" -- "reg:$D/before.reg" "reg:$D/expected-later.reg" "$D/manifest.txt" "${C[@]}"
+    expect_count a -gt 0 "office16: shared mailbox updated too early"
+    expect_exit 1 "office16: now result judged at stage later" -- "reg:$D/before.reg" "reg:$D/expected-now.reg" "$D/manifest.txt" --puf-stage later "${C[@]}"
+    expect_count d -gt 0 "office16: shared mailbox not updated"
+    grep -q 'helpdesk' "$D/mbm-later.puf" && ! grep -q 'helpdesk' "$D/mbm.puf" && ok || bad "office16: helpdesk line placement"
+    grep -q '^X500:' "$D/mbm.puf" && ok || bad "office16: no X500: prefix line"
+fi
+# A 3-field PUF line (office15).
+D=$TMP/office15
+if [ -d "$D" ]; then
+    grep -v '^#' "$D/mbm.puf" | grep -q 'grace@target.example'$'\r''$' && ok || bad "office15: grace's line has more than 3 fields"
+fi
+
+echo "fixtures-selftest: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -38,9 +38,9 @@
 
 #define IDX_MAGIC "PMPUFIDX"
 #define IDX_VERSION 1u
-#define IDX_HEADER 112u
-#define IDX_SLOT 16u
-#define IDX_REC 20u
+#define IDX_HEADER PUF_IDX_HEADER
+#define IDX_SLOT PUF_IDX_SLOT
+#define IDX_REC PUF_IDX_REC
 #define IDX_MIN_BITS 4u
 #define IDX_MAX_BITS 18u /* 2^18 u32 counters = 1 MiB while building */
 #define IDX_ARENA ((size_t)2 << 20)
@@ -160,6 +160,11 @@ static uint64_t idx_bucket_sum(uint32_t b, uint64_t start, const unsigned char *
         acc = puf_bytes_hash(acc, rec + done * IDX_REC, m * IDX_REC);
     }
     return acc;
+}
+
+uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *rec, size_t n)
+{
+    return idx_bucket_sum(b, start, rec, n);
 }
 
 /* ---- shared with puf.c ---- */

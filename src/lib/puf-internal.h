@@ -75,6 +75,16 @@ int puf_stat(const char *path, struct puf_fingerprint *fp);
 /* Hashes the head and tail of the open PUF; adds bytes read to *bytes. 0 or -1. */
 int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes);
 
+/* The index layout (puf-index.c has the full description): a header, (2^bits + 1) bucket slots
+ * {u64 first entry, u64 checksum}, then the entries {u64 hash, u64 offset|len<<48|kind<<63,
+ * u32 line}. Header fields used by tests: u32 bits at 48, u64 entry count at 56, u64 slot offset
+ * at 64, u64 entry offset at 72. */
+#define PUF_IDX_HEADER 112u
+#define PUF_IDX_SLOT 16u
+#define PUF_IDX_REC 20u
+/* The checksum stored in bucket b's slot, over its n entries starting at entry 'start'. */
+uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *rec, size_t n);
+
 /* For tests and fuzzing: rewrites the fingerprint of the PUF into an existing index file's
  * header (and its header checksum), so a patched index is taken as current. 0 or <0. */
 int puf_index_refresh_header(const char *puf_path, const char *idx_path);

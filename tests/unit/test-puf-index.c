@@ -1,0 +1,427 @@
+/* Tests of the mbm.puf sidecar index: it gives the same answers as the scan while reading only a
+ * few bytes of the PUF, it is refused (with the reason) when the PUF changed after indexing, and
+ * no damage to it or hash collision can change an answer. */
+#include "compat.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <utime.h>
+
+#include "pm/puf.h"
+#include "puf-internal.h"
+#include "testutil.h"
+
+static char *dirs[64];
+static unsigned ndirs;
+
+static int free_dirs(void **state)
+{
+    (void)state;
+    while (ndirs)
+        free(dirs[--ndirs]);
+    return 0;
+}
+
+struct files {
+    char puf[1024];
+    char idx[1100];
+};
+
+static void make_files(struct files *f, const char *text)
+{
+    char *d = (char *)pmt_tempdir("pufidx");
+    if (ndirs < 64)
+        dirs[ndirs++] = d;
+    snprintf(f->puf, sizeof(f->puf), "%s/mbm.puf", d);
+    snprintf(f->idx, sizeof(f->idx), "%s.idx", f->puf);
+    assert_int_equal(pmt_write_file(f->puf, text, strlen(text)), 0);
+}
+
+/* A PUF of n generated lines, with a conflict, a duplicate and a malformed line mixed in. */
+static char *gen_puf(unsigned n)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    pm_buf_init(&b, 64u << 20);
+    pm_buf_puts(&b, "# fields: source|target|smtp|display|server|serverdn\r\n");
+    for (unsigned i = 0; i < n; i++)
+        pm_buf_printf(&b,
+                      "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u|"
+                      "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u|"
+                      "user%u@contoso.com|User %u||\r\n",
+                      i, i, i, i);
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c1|c1@contoso.com\r\n");
+    pm_buf_puts(&b, "not a line\r\n");
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c2|c2@contoso.com\r\n");
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=self|/o=Fabrikam/cn=Recipients/cn=self|s@contoso.com");
+    return pm_buf_detach(&b, NULL);
+}
+
+#define NQ 9
+static void fill_queries(struct pm_puf_query *q, unsigned n)
+{
+    static char dn[4][200];
+    snprintf(dn[0], sizeof(dn[0]),
+             "/O=FABRIKAM/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=USER%u",
+             n / 2);
+    snprintf(dn[1], sizeof(dn[1]),
+             "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u", n - 1);
+    snprintf(dn[2], sizeof(dn[2]),
+             "X500:/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user0");
+    snprintf(dn[3], sizeof(dn[3]),
+             "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u", n);
+    const char *dns[NQ] = {dn[0], dn[1], dn[2], dn[3], "/o=Fabrikam/cn=Recipients/cn=conflict",
+                           "/o=Fabrikam/cn=Recipients/cn=dup", "/o=Fabrikam/cn=Recipients/cn=self",
+                           "", "/o=Fabrikam/cn=Recipients/cn=nobody"};
+    memset(q, 0, sizeof(*q) * NQ);
+    for (unsigned i = 0; i < NQ; i++)
+        q[i].dn = dns[i];
+}
+
+static void assert_same_answers(const struct pm_puf_query *a, const struct pm_puf_query *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (a[i].match != b[i].match)
+            fail_msg("query %zu '%s': %d vs %d", i, a[i].dn, a[i].match, b[i].match);
+        assert_int_equal(a[i].entry.line, b[i].entry.line);
+        assert_int_equal(a[i].conflict_line, b[i].conflict_line);
+        if (a[i].match != PM_PUF_NONE) {
+            assert_string_equal(a[i].entry.source_dn, b[i].entry.source_dn);
+            assert_string_equal(a[i].entry.target_dn, b[i].entry.target_dn);
+            assert_string_equal(a[i].entry.target_smtp, b[i].entry.target_smtp);
+        }
+    }
+}
+
+/* Resolves with the index and with the scan; checks they agree; returns the indexed stats. */
+static struct pm_puf_stats resolve_both(const struct files *f, unsigned n)
+{
+    struct pm_puf_query qi[NQ], qs[NQ];
+    struct pm_puf_stats si, ss;
+    struct pm_error err;
+    fill_queries(qi, n);
+    fill_queries(qs, n);
+    assert_int_equal(pm_puf_resolve(f->puf, qi, NQ, 0, &si, NULL, NULL, &err), 0);
+    assert_int_equal(pm_puf_resolve(f->puf, qs, NQ, PM_PUF_NO_INDEX, &ss, NULL, NULL, &err), 0);
+    assert_int_equal(ss.used_index, 0);
+    assert_same_answers(qi, qs, NQ);
+    /* And the answers are the right ones, not merely equal. */
+    assert_int_equal(qs[0].match, PM_PUF_SOURCE);
+    assert_int_equal(qs[0].entry.line, n / 2 + 2);
+    assert_int_equal(qs[1].match, PM_PUF_TARGET);
+    assert_int_equal(qs[2].match, PM_PUF_SOURCE);
+    assert_int_equal(qs[3].match, PM_PUF_NONE);
+    assert_int_equal(qs[4].match, PM_PUF_CONFLICT);
+    assert_int_equal(qs[4].conflict_line, n + 4);
+    assert_int_equal(qs[5].match, PM_PUF_SOURCE);
+    assert_int_equal(qs[5].entry.line, n + 5);
+    assert_int_equal(qs[6].match, PM_PUF_SOURCE);
+    assert_int_equal(qs[7].match, PM_PUF_NONE);
+    assert_int_equal(qs[8].match, PM_PUF_NONE);
+    pm_puf_queries_release(qi, NQ);
+    pm_puf_queries_release(qs, NQ);
+    return si;
+}
+
+static void test_index_answers_like_scan(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(500);
+    make_files(&f, text);
+    struct pm_error err;
+    struct pm_puf_stats st = resolve_both(&f, 500);
+    assert_int_equal(st.used_index, 0);
+    assert_non_null(strstr(st.index_note, "no index"));
+
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    st = resolve_both(&f, 500);
+    assert_int_equal(st.used_index, 1);
+    assert_non_null(strstr(st.index_note, "used index"));
+    assert_int_equal(st.malformed, 1); /* counted when the index was built */
+    /* Head and tail fingerprint (8 KiB) plus a few lines, out of ~100 KiB. */
+    assert_true(st.bytes_read <= 2 * PUF_FP_SAMPLE + 4096);
+    assert_true(strlen(text) > 50000);
+    /* Only the index and the PUF are left in the folder: no temporary files. */
+    char tmp[1200];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", f.idx);
+    struct stat sb;
+    assert_int_equal(stat(f.idx, &sb), 0);
+    free(text);
+}
+
+static void test_index_many_partitions(void **state)
+{
+    (void)state;
+    /* 70,000 lines = 140,000 entries: more than one 2 MiB build pass. */
+    struct files f;
+    char *text = gen_puf(70000);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, f.idx, &err), 0);
+    struct pm_puf_stats st = resolve_both(&f, 70000);
+    assert_int_equal(st.used_index, 1);
+    assert_true(st.bytes_read <= 2 * PUF_FP_SAMPLE + 4096);
+    /* Every 997th mailbox, asked for by index, is found on its line. */
+    for (unsigned i = 0; i < 70000; i += 997) {
+        char dn[200];
+        snprintf(dn, sizeof(dn),
+                 "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u", i);
+        struct pm_puf_query q = {.dn = dn};
+        assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+        assert_int_equal(st.used_index, 1);
+        assert_int_equal(q.match, PM_PUF_SOURCE);
+        assert_int_equal(q.entry.line, i + 2);
+        pm_puf_queries_release(&q, 1);
+    }
+}
+
+static void append(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "ab");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void set_mtime(const char *path, time_t t)
+{
+    struct utimbuf ut = {t, t};
+    assert_int_equal(utime(path, &ut), 0);
+}
+
+static void test_index_stale_after_append(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(100);
+    make_files(&f, text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    const char *line = "\n/o=Fabrikam/cn=Recipients/cn=late|/o=Contoso/cn=Recipients/cn=late|late@contoso.com\n";
+    append(f.puf, line);
+    struct pm_puf_query q = {.dn = "/o=Fabrikam/cn=Recipients/cn=late"};
+    struct pm_puf_stats st;
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 0);
+    char want[200];
+    snprintf(want, sizeof(want), "index is stale: puf grew from %zu to %zu bytes", strlen(text),
+             strlen(text) + strlen(line));
+    assert_string_equal(st.index_note, want);
+    assert_int_equal(q.match, PM_PUF_SOURCE); /* the scan found the new line */
+    pm_puf_queries_release(&q, 1);
+    /* Rebuilding makes it current again. */
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(q.match, PM_PUF_SOURCE);
+    pm_puf_queries_release(&q, 1);
+    /* --no-index scans even then, and says so. */
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, PM_PUF_NO_INDEX, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 0);
+    assert_non_null(strstr(st.index_note, "--no-index"));
+    assert_int_equal(q.match, PM_PUF_SOURCE);
+    pm_puf_queries_release(&q, 1);
+    free(text);
+}
+
+static void test_index_stale_same_size(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(100);
+    make_files(&f, text);
+    struct pm_error err;
+    set_mtime(f.puf, 1600000000);
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    /* Same bytes, another mtime: not provably the same file. */
+    set_mtime(f.puf, 1600000100);
+    struct pm_puf_stats st = resolve_both(&f, 100);
+    assert_int_equal(st.used_index, 0);
+    assert_non_null(strstr(st.index_note, "modified after it was indexed"));
+    /* Edited at the end with the same size and the old mtime put back: the tail hash says so. */
+    char *edited = strdup(text);
+    char *self = strstr(edited, "cn=self|");
+    assert_non_null(self);
+    memcpy(self, "cn=SELF|", 8);
+    assert_int_equal(pmt_write_file(f.puf, edited, strlen(edited)), 0);
+    set_mtime(f.puf, 1600000000);
+    st = resolve_both(&f, 100);
+    assert_int_equal(st.used_index, 0);
+    assert_non_null(strstr(st.index_note, "content changed"));
+    free(edited);
+    free(text);
+}
+
+static unsigned char *read_idx(const struct files *f, size_t *len)
+{
+    unsigned char *d = (unsigned char *)pmt_read_file(f->idx, len);
+    assert_non_null(d);
+    return d;
+}
+
+static uint64_t le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void test_index_damage_falls_back(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(300);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    size_t len;
+    unsigned char *good = read_idx(&f, &len);
+    uint64_t entries = le64(good + 72);
+    for (int c = 0; c < 5; c++) {
+        unsigned char *bad = malloc(len);
+        memcpy(bad, good, len);
+        size_t blen = len;
+        const char *note = "checksum";
+        if (c == 0) {
+            bad[0] ^= 0x40;
+            note = "is not an index file";
+        } else if (c == 1) {
+            bad[20] ^= 0x40; /* the recorded PUF size */
+            note = "header checksum";
+        } else if (c == 2) {
+            blen = len - 7;
+            note = "damaged (size)";
+        } else if (c == 3) {
+            /* Every slot's checksum changed: whichever bucket a query reads is refused. */
+            for (size_t i = PUF_IDX_HEADER; i < entries; i += PUF_IDX_SLOT)
+                bad[i + 8] ^= 1;
+        } else {
+            for (size_t i = entries; i < len; i += PUF_IDX_REC)
+                bad[i + 17] ^= 1;
+        }
+        assert_int_equal(pmt_write_file(f.idx, bad, blen), 0);
+        struct pm_puf_stats st = resolve_both(&f, 300);
+        assert_int_equal(st.used_index, 0);
+        if (!strstr(st.index_note, note))
+            fail_msg("case %d: note '%s' lacks '%s'", c, st.index_note, note);
+        free(bad);
+    }
+    free(good);
+}
+
+/* Finds the bucket of 'hash' and returns the byte offset of its slot. */
+static size_t slot_of(const unsigned char *idx, uint64_t hash)
+{
+    uint32_t bits = (uint32_t)idx[48] | ((uint32_t)idx[49] << 8);
+    uint32_t b = bits ? (uint32_t)(hash >> (64 - bits)) : 0;
+    return (size_t)le64(idx + 64) + (size_t)b * PUF_IDX_SLOT;
+}
+
+static void reseal_bucket(unsigned char *idx, size_t slot)
+{
+    uint64_t start = le64(idx + slot), end = le64(idx + slot + PUF_IDX_SLOT);
+    uint32_t b = (uint32_t)((slot - le64(idx + 64)) / PUF_IDX_SLOT);
+    put64(idx + slot + 8, puf_index_bucket_sum(b, start, idx + le64(idx + 72) + start * PUF_IDX_REC,
+                                               (size_t)(end - start)));
+}
+
+static void test_index_collision_is_verified(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(300);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    size_t len;
+    unsigned char *idx = read_idx(&f, &len);
+    /* A DN that is not in the PUF, whose bucket holds entries: make one of them claim its hash,
+     * as a real 64-bit collision would, with a correct checksum. */
+    char ghost[100];
+    size_t slot = 0, at = 0;
+    uint64_t h = 0;
+    for (unsigned i = 0;; i++) {
+        snprintf(ghost, sizeof(ghost), "/o=Fabrikam/cn=Recipients/cn=ghost%u", i);
+        h = puf_key_hash(ghost, strlen(ghost));
+        slot = slot_of(idx, h);
+        if (le64(idx + slot + PUF_IDX_SLOT) > le64(idx + slot))
+            break;
+    }
+    at = (size_t)le64(idx + 72) + (size_t)le64(idx + slot) * PUF_IDX_REC;
+    put64(idx + at, h);
+    reseal_bucket(idx, slot);
+    assert_int_equal(pmt_write_file(f.idx, idx, len), 0);
+    struct pm_puf_query q = {.dn = ghost};
+    struct pm_puf_stats st;
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 1); /* the index was fine to use ... */
+    assert_int_equal(q.match, PM_PUF_NONE); /* ... and the colliding line was not taken */
+    assert_true(st.bytes_read > 2 * PUF_FP_SAMPLE); /* because it was read and compared */
+
+    /* An entry pointing into the middle of a line (checksum made right) is caught too. */
+    uint64_t packed = le64(idx + at + 8);
+    put64(idx + at + 8, packed + 1);
+    reseal_bucket(idx, slot);
+    assert_int_equal(pmt_write_file(f.idx, idx, len), 0);
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 0);
+    assert_non_null(strstr(st.index_note, "does not match the puf"));
+    assert_int_equal(q.match, PM_PUF_NONE);
+    free(idx);
+}
+
+static void test_index_build_errors(void **state)
+{
+    (void)state;
+    struct files f;
+    make_files(&f, "");
+    struct pm_error err;
+    /* An empty PUF indexes fine and answers NONE. */
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    struct pm_puf_query q = {.dn = "/o=A/cn=b"};
+    struct pm_puf_stats st;
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(q.match, PM_PUF_NONE);
+    char missing[1200];
+    snprintf(missing, sizeof(missing), "%s.nope", f.puf);
+    assert_int_equal(pm_puf_index_build(missing, NULL, &err), PM_ERR_IO);
+    assert_non_null(strstr(err.msg, "missing"));
+    assert_non_null(strstr(err.where, ".nope"));
+    /* The index of a missing PUF must not make it look present. */
+    assert_int_equal(pm_puf_resolve(missing, &q, 1, 0, &st, NULL, NULL, &err), PM_ERR_IO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_index_answers_like_scan),
+        cmocka_unit_test(test_index_many_partitions),
+        cmocka_unit_test(test_index_stale_after_append),
+        cmocka_unit_test(test_index_stale_same_size),
+        cmocka_unit_test(test_index_damage_falls_back),
+        cmocka_unit_test(test_index_collision_is_verified),
+        cmocka_unit_test(test_index_build_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, free_dirs);
+}

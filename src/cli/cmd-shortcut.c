@@ -1,9 +1,156 @@
-/* profilemanager shortcut: not built yet. */
+/* profilemanager shortcut apply | restore | list: points the user's Outlook shortcuts at
+ * ProfileManager.exe (which then starts Outlook through RunAfter=), puts the originals back, or
+ * shows where each stands. The logic is libpm's (pm/shortcut.h); this file parses arguments and
+ * prints. */
 #include "cli.h"
+#include "pm/shortcut.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Offline (no shell) the tool's own path means nothing on the PCs the shortcuts belong to; this
+ * is the file name apply/list recognise as "already pointing at the tool" there. */
+#define SHORTCUT_TOOL_NAME "ProfileManager.exe"
+
+static void shortcut_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: profilemanager shortcut apply | restore | list [--dir DIR]... "
+            "[--target PATH]\n\n"
+            "  apply    point every Outlook shortcut at PATH (default: this program), keeping\n"
+            "           the original beside it as <name>.lnk" PM_SHORTCUT_BACKUP_SUFFIX "\n"
+            "  restore  put the originals back, byte for byte\n"
+            "  list     show each shortcut found and its state\n\n"
+            "  --dir DIR      also search DIR (and its subfolders); may be repeated\n"
+            "  --target PATH  the program the shortcuts should start\n\n"
+            "On Windows the user's Desktop, Start Menu and taskbar/Start pins are searched;\n"
+            "elsewhere only the --dir folders, and apply needs --target.\n");
+}
+
+static void shortcut_warn(void *ctx, const char *where, unsigned line, const char *msg)
+{
+    (void)ctx;
+    (void)line;
+    fprintf(stderr, "profilemanager: warning: %s%s%s\n", where ? where : "", where ? ": " : "",
+            msg);
+}
 
 int cmd_shortcut(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("'%s' is not available in this version", argv[0]);
-    return PM_EXIT_USAGE;
+    const char *action = NULL, *target = NULL;
+    struct pm_strlist dirs = PM_STRLIST_INIT;
+    int rc = PM_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            shortcut_usage(stdout);
+            pm_strlist_release(&dirs);
+            return PM_EXIT_OK;
+        } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
+            if (pm_strlist_add(&dirs, argv[++i]) < 0) {
+                cli_error("out of memory");
+                pm_strlist_release(&dirs);
+                return PM_EXIT_USAGE;
+            }
+        } else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
+            target = argv[++i];
+        } else if (!action && argv[i][0] != '-' &&
+                   (!strcmp(argv[i], "apply") || !strcmp(argv[i], "restore") ||
+                    !strcmp(argv[i], "list"))) {
+            action = argv[i];
+        } else {
+            cli_error("shortcut: unexpected argument '%s'", argv[i]);
+            shortcut_usage(stderr);
+            pm_strlist_release(&dirs);
+            return PM_EXIT_USAGE;
+        }
+    }
+    if (!action) {
+        cli_error("shortcut: say apply, restore or list");
+        shortcut_usage(stderr);
+        pm_strlist_release(&dirs);
+        return PM_EXIT_USAGE;
+    }
+
+    const struct pm_shortcut_ops *ops = pm_shortcut_ops_default();
+    struct pm_error err;
+    pm_error_clear(&err);
+    struct pm_buf exe = PM_BUF_INIT;
+    struct pm_strlist roots = PM_STRLIST_INIT;
+    struct pm_shortcut_list found = PM_SHORTCUT_LIST_INIT;
+    const char *tool = target;
+
+    if (!tool) {
+        if (ops->default_dirs) {
+            if (pm_os_exe_path(&exe) < 0) {
+                cli_error("cannot find this program's own path: give --target");
+                rc = PM_EXIT_USAGE;
+                goto out;
+            }
+            tool = exe.data;
+        } else if (!strcmp(action, "apply")) {
+            cli_error("shortcut apply: give --target (the Windows path of %s) on this system",
+                      SHORTCUT_TOOL_NAME);
+            rc = PM_EXIT_USAGE;
+            goto out;
+        } else {
+            tool = SHORTCUT_TOOL_NAME;
+        }
+    }
+    if (ops->default_dirs && ops->default_dirs(&roots, &err) < 0) {
+        cli_print_error(&err);
+        rc = PM_EXIT_PROBLEMS;
+        goto out;
+    }
+    for (size_t i = 0; i < dirs.n; i++)
+        if (pm_strlist_add(&roots, dirs.items[i]) < 0) {
+            cli_error("out of memory");
+            rc = PM_EXIT_USAGE;
+            goto out;
+        }
+    if (roots.n == 0) {
+        cli_error("shortcut: no folder to search on this system: give --dir");
+        rc = PM_EXIT_USAGE;
+        goto out;
+    }
+
+    if (pm_shortcut_scan(ops, (const char *const *)roots.items, roots.n, tool, &found,
+                         shortcut_warn, NULL, &err) < 0) {
+        cli_print_error(&err);
+        rc = PM_EXIT_PROBLEMS;
+        goto out;
+    }
+
+    if (!strcmp(action, "list")) {
+        for (size_t i = 0; i < found.n; i++)
+            printf("%-9s %s%s%s\n", pm_shortcut_state_name(found.items[i].state),
+                   found.items[i].path, found.items[i].target ? " -> " : "",
+                   found.items[i].target ? found.items[i].target : "");
+        printf("%zu shortcut%s\n", found.n, found.n == 1 ? "" : "s");
+        goto out;
+    }
+
+    struct pm_shortcut_counts counts;
+    int r = !strcmp(action, "apply")
+                ? pm_shortcut_apply(ops, &found, tool, &counts, shortcut_warn, NULL, &err)
+                : pm_shortcut_restore(ops, &found, &counts, shortcut_warn, NULL, &err);
+    if (r < 0) {
+        cli_print_error(&err);
+        rc = PM_EXIT_PROBLEMS;
+        goto out;
+    }
+    for (size_t i = 0; i < found.n; i++)
+        if (!strcmp(action, "apply") ? found.items[i].state == PM_SHORTCUT_APPLIED
+                                     : found.items[i].state == PM_SHORTCUT_OUTLOOK)
+            printf("%-9s %s\n", pm_shortcut_state_name(found.items[i].state),
+                   found.items[i].path);
+    printf("%s: %u changed, %u already done, %u failed\n", action, counts.changed,
+           counts.unchanged, counts.failed);
+    if (counts.failed)
+        rc = PM_EXIT_PROBLEMS;
+out:
+    pm_shortcut_list_release(&found);
+    pm_strlist_release(&roots);
+    pm_strlist_release(&dirs);
+    pm_buf_release(&exe);
+    return rc;
 }

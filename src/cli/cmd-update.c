@@ -442,7 +442,9 @@ int cmd_update(int argc, char **argv)
     pm_buf_release(&cfgpath);
 
     int refuse_run_after = 0;
-    trust_warnings(&r, &refuse_run_after);
+    /* Only where it matters: a run that starts a program, or one on a user's own registry. */
+    if ((r.cfg.run_after && *r.cfg.run_after) || !r.o.store || !strcmp(r.o.store, "live"))
+        trust_warnings(&r, &refuse_run_after);
 
     int code = PM_EXIT_OK;
     const char *why = NULL;
@@ -613,9 +615,12 @@ out:
         if (pm_status_write(st, &s, &se) < 0)
             pm_log_event(r.log, "warning", "msg", "cannot write the status key", NULL);
     }
+    fflush(stdout);
     if (r.log && pm_log_path(r.log) && !r.o.dry_run)
         fprintf(stderr, "log: %s\n", pm_log_path(r.log));
     pm_plan_release(&plan);
+    if (q)
+        pm_puf_queries_release(q, dns.n);
     free(q);
     pm_strlist_release(&dns);
     pm_model_release(&model);

@@ -146,11 +146,13 @@ int pm_mapi_format(const char *name, uint32_t type, const uint8_t *data, size_t 
         return pm_buf_printf(out, "0x%08x", v);
     if (type == PM_REG_DWORD && len == 4 && pm_mapi_long_get(data, len, &v))
         return pm_buf_printf(out, "0x%08x", v);
-    if (type == PM_REG_SZ || type == PM_REG_EXPAND_SZ || tag_type_is(name, "001f") ||
-        tag_type_is(name, "001e") ||
-        (type == PM_REG_BINARY && strlen(name) != 8 && len % 2 == 0 && len >= 2 &&
-         len < 1024 && data[len - 1] == 0 && data[len - 2] == 0 &&
-         (len < 4 || data[1] == 0))) {
+    static const char *const text_names[] = {"Account Name", "Display Name", "Email",
+                                             "Service Name", "DefaultProfile"};
+    int text = type == PM_REG_SZ || type == PM_REG_EXPAND_SZ || tag_type_is(name, "001f") ||
+               tag_type_is(name, "001e");
+    for (size_t i = 0; !text && i < sizeof(text_names) / sizeof(text_names[0]); i++)
+        text = pm_name_casecmp(name, text_names[i]) == 0;
+    if (text) {
         int rc = pm_mapi_string_get(name, type, data, len, out);
         return rc < 0 ? rc : 0;
     }

@@ -299,6 +299,13 @@ static int add_uid_list(struct walk *w, struct pm_account *a, const char *ppath,
     return 0;
 }
 
+/* One '@' with text on both sides and no blanks: an address, not a display name. */
+static int looks_like_smtp(const char *s)
+{
+    const char *at = strchr(s, '@');
+    return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>\"");
+}
+
 static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
                         struct pm_section *service, struct pm_account *a)
 {
@@ -419,6 +426,21 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
                                            s->kind == PM_STORE_PRIMARY)) &&
             (rc = string_any(w, s, smtp, &a->smtp)) < 0)
             goto out;
+    }
+    /* Outlook 2007-era profiles may carry no SMTP property; the Account Manager's account name
+     * of an Exchange account is its SMTP address (§3.6). */
+    for (size_t i = 0; i < a->nsections && !a->smtp; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const name[] = {"Account Name", "Email", NULL};
+        char *cand = NULL;
+        if (s->role != PM_ROLE_ACCOUNT)
+            continue;
+        if ((rc = string_any(w, s, name, &cand)) < 0)
+            goto out;
+        if (cand && looks_like_smtp(cand))
+            a->smtp = cand;
+        else
+            free(cand);
     }
     for (size_t i = 0; i < a->nsections && !a->display; i++) {
         const struct pm_section *s = &a->sections[i];

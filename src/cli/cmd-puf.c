@@ -1,9 +1,195 @@
-/* profilemanager puf: not built yet. */
+/* profilemanager puf: build mbm.puf from Exchange exports, check one, and write its sidecar index.
+ *   puf build --source SRC.csv --target TGT.csv [--join smtp|alias|upn|map:FILE] --out mbm.puf
+ *             [--append] [--x500-script FILE]
+ *   puf check FILE
+ *   puf index FILE
+ * Problems are printed "FILE:LINE: message" on stderr, the summary on stdout. */
 #include "cli.h"
+
+#include "pm/pufbuild.h"
+#include "pm/pufcheck.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: profilemanager puf build --source SRC.csv --target TGT.csv --out mbm.puf\n"
+            "                                [--join smtp|alias|upn|map:FILE] [--append]\n"
+            "                                [--x500-script FILE]\n"
+            "       profilemanager puf check FILE\n"
+            "       profilemanager puf index FILE\n\n"
+            "build   join Get-Mailbox/Get-Recipient exports (Export-Csv) of the source and the\n"
+            "        target organisation into mbm.puf; rows that join to no target or to several\n"
+            "        are listed, not guessed. --append adds only mailboxes not in the PUF yet.\n"
+            "        --x500-script writes a PowerShell script adding each source DN as an X500\n"
+            "        proxy address of its target mailbox, for review.\n"
+            "check   validate a PUF; exit 0 only when it is clean (1 = problems found)\n"
+            "index   write the sidecar index FILE.idx that speeds up lookups at logon\n");
+}
+
+static void print_diag(void *ctx, const char *where, unsigned line, const char *msg)
+{
+    unsigned *count = ctx;
+    (*count)++;
+    if (where && line)
+        fprintf(stderr, "%s:%u: %s\n", where, line, msg);
+    else if (where)
+        fprintf(stderr, "%s: %s\n", where, msg);
+    else
+        fprintf(stderr, "%s\n", msg);
+}
+
+static int index_path(struct pm_buf *b, const char *puf)
+{
+    return pm_buf_printf(b, "%s.idx", puf);
+}
+
+static int write_index(const char *puf)
+{
+    struct pm_buf idx = PM_BUF_INIT;
+    struct pm_error err;
+    pm_error_clear(&err);
+    if (index_path(&idx, puf) < 0) {
+        cli_error("out of memory");
+        return PM_EXIT_PUF;
+    }
+    int rc = pm_puf_index_build(puf, idx.data, &err);
+    if (rc < 0)
+        cli_print_error(&err);
+    else
+        printf("index: %s\n", idx.data);
+    pm_buf_release(&idx);
+    return rc < 0 ? PM_EXIT_PUF : PM_EXIT_OK;
+}
+
+static int need_value(int argc, char **argv, int i)
+{
+    if (i + 1 >= argc) {
+        cli_error("option '%s' needs a value", argv[i]);
+        return 0;
+    }
+    return 1;
+}
+
+static int puf_build(int argc, char **argv)
+{
+    struct pm_pufbuild_opts o;
+    memset(&o, 0, sizeof(o));
+    o.join = PM_PUF_JOIN_SMTP;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return PM_EXIT_OK;
+        } else if (!strcmp(a, "--append")) {
+            o.append = 1;
+        } else if (!strcmp(a, "--source") || !strcmp(a, "--target") || !strcmp(a, "--out") ||
+                   !strcmp(a, "--join") || !strcmp(a, "--x500-script")) {
+            if (!need_value(argc, argv, i))
+                return PM_EXIT_USAGE;
+            const char *v = argv[++i];
+            if (!strcmp(a, "--source"))
+                o.source_path = v;
+            else if (!strcmp(a, "--target"))
+                o.target_path = v;
+            else if (!strcmp(a, "--out"))
+                o.out_path = v;
+            else if (!strcmp(a, "--x500-script"))
+                o.x500_script_path = v;
+            else if (pm_puf_join_parse(v, &o.join, &o.map_path) < 0) {
+                cli_error("unknown join '%s' (smtp, alias, upn or map:FILE)", v);
+                return PM_EXIT_USAGE;
+            }
+        } else {
+            cli_error("puf build: unknown argument '%s'", a);
+            usage(stderr);
+            return PM_EXIT_USAGE;
+        }
+    }
+    if (!o.source_path || !o.target_path || !o.out_path) {
+        cli_error("puf build needs --source, --target and --out");
+        usage(stderr);
+        return PM_EXIT_USAGE;
+    }
+    struct pm_buf idx = PM_BUF_INIT;
+    if (index_path(&idx, o.out_path) < 0)
+        return PM_EXIT_PUF;
+    int had_index = pm_os_file_exists(idx.data);
+    pm_buf_release(&idx);
+    o.now = pm_os_time_now();
+    struct pm_pufbuild_stats st;
+    struct pm_error err;
+    pm_error_clear(&err);
+    unsigned reported = 0;
+    int rc = pm_puf_build(&o, &st, print_diag, &reported, &err);
+    if (rc < 0) {
+        cli_print_error(&err);
+        return PM_EXIT_PUF;
+    }
+    printf("%s: %u mailboxes, %u lines %s (source rows %u, target rows %u)\n", o.out_path,
+           st.mailboxes, st.lines, o.append ? "appended" : "written", st.source_rows,
+           st.target_rows);
+    if (o.append)
+        printf("already in the PUF: %u\n", st.already_present);
+    if (st.unjoined || st.ambiguous || st.invalid)
+        printf("left out: %u without a target, %u ambiguous, %u invalid (listed above)\n",
+               st.unjoined, st.ambiguous, st.invalid);
+    if (o.x500_script_path)
+        printf("%s: %u Set-Mailbox commands\n", o.x500_script_path, st.script_lines);
+    /* A stale index is never used (runs fall back to scanning), but keep it useful. */
+    if (had_index)
+        return write_index(o.out_path);
+    return PM_EXIT_OK;
+}
+
+static int puf_check(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+            usage(stdout);
+            return PM_EXIT_OK;
+        }
+        usage(stderr);
+        return PM_EXIT_USAGE;
+    }
+    struct pm_pufcheck_stats st;
+    struct pm_error err;
+    pm_error_clear(&err);
+    unsigned reported = 0;
+    int rc = pm_puf_check(argv[1], &st, print_diag, &reported, &err);
+    if (rc < 0) {
+        cli_print_error(&err);
+        return PM_EXIT_PUF;
+    }
+    printf("%s: %u lines, %u mailbox entries, %u problems", argv[1], st.lines, st.entries,
+           st.problems);
+    if (st.problems)
+        printf(" (%u malformed, %u duplicates, %u conflicts, %u loops)", st.malformed,
+               st.duplicates, st.conflicts, st.loops);
+    printf("\n");
+    return st.problems ? PM_EXIT_PROBLEMS : PM_EXIT_OK;
+}
 
 int cmd_puf(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("'%s' is not available in this version", argv[0]);
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? PM_EXIT_USAGE : PM_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "build"))
+        return puf_build(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "check"))
+        return puf_check(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "index")) {
+        if (argc != 3 || argv[2][0] == '-') {
+            usage(stderr);
+            return PM_EXIT_USAGE;
+        }
+        return write_index(argv[2]);
+    }
+    cli_error("puf: unknown subcommand '%s'", argv[1]);
+    usage(stderr);
     return PM_EXIT_USAGE;
 }

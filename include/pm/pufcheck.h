@@ -1,0 +1,31 @@
+/* puf check: validates an mbm.puf before it is published to the desktops. Reports, by line:
+ * lines the update run would skip (field count, empty required fields, overlong lines, invalid
+ * UTF-8), DNs that are not X500 DNs ("/o=.../cn=..."), target SMTP addresses that are not
+ * addresses, the same source DN on several lines (identical, or with conflicting targets, which a
+ * run refuses to guess between), and a target DN that is also a source DN somewhere (after the
+ * update the profile would match again: a loop). */
+#ifndef PM_PUFCHECK_H
+#define PM_PUFCHECK_H
+
+#include "pm/error.h"
+
+/* Source DNs tracked for duplicate detection; a larger PUF fails with PM_ERR_LIMIT. */
+#define PM_PUFCHECK_MAX_ENTRIES 20000000u
+
+struct pm_pufcheck_stats {
+    unsigned lines;      /* lines in the file */
+    unsigned entries;    /* well-formed mailbox lines */
+    unsigned problems;   /* problems reported */
+    unsigned malformed;  /* lines a run would skip */
+    unsigned duplicates; /* source DNs repeated with identical targets */
+    unsigned conflicts;  /* source DNs repeated with different targets */
+    unsigned loops;      /* target DNs that are also source DNs */
+};
+
+/* Checks the file; every problem goes to 'report' (where = path, line = its line) as it is found,
+ * loops at the end. Returns 0 (look at stats->problems), or PM_ERR_IO when the file cannot be
+ * read, PM_ERR_NOMEM/PM_ERR_LIMIT. */
+int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
+                 struct pm_error *err);
+
+#endif

@@ -1,0 +1,698 @@
+/* puf build: joins the mailbox exports of the source and the target organisation and writes
+ * mbm.puf (see pm/pufbuild.h). Both exports are loaded (an admin tool, tens of thousands of rows
+ * at most), the target side is indexed by the join key, and every source row either yields its
+ * PUF lines or is reported with its CSV line: a key that matches nothing or more than one target
+ * is never resolved by guessing. Each line written is checked with the PUF parser the update run
+ * uses, so the builder cannot write what a run would skip. */
+#include "compat.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/csv.h"
+#include "pm/log.h"
+#include "pm/os.h"
+#include "pm/puf.h"
+#include "pm/pufbuild.h"
+#include "strmap.h"
+
+#define AMBIGUOUS ((void *)(uintptr_t)-1)
+/* Values of the map of source DNs: in the PUF before this run, or written by it. */
+#define IN_PUF ((void *)(uintptr_t)1)
+#define WRITTEN ((void *)(uintptr_t)2)
+
+struct mbx {
+    unsigned line;
+    char *dn, *smtp, *display, *alias, *upn, *guid;
+    struct pm_strlist proxies;
+};
+
+struct side {
+    const char *path;
+    struct mbx *rows;
+    size_t n;
+};
+
+static void side_release(struct side *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        struct mbx *m = &s->rows[i];
+        free(m->dn), free(m->smtp), free(m->display), free(m->alias), free(m->upn);
+        free(m->guid);
+        pm_strlist_release(&m->proxies);
+    }
+    free(s->rows);
+    s->rows = NULL;
+    s->n = 0;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    size_t n = strlen(p);
+    return strlen(s) >= n && pm_ascii_ncasecmp(s, p, n) == 0;
+}
+
+/* A proxy starts where a separator is followed by "<type>:" with a short alphanumeric type. */
+static int proxy_start(const char *s)
+{
+    size_t i = 0;
+    while (i < 16 && ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+                      (s[i] >= '0' && s[i] <= '9')))
+        i++;
+    return i > 0 && s[i] == ':';
+}
+
+static int is_sep(char c)
+{
+    return c == ' ' || c == ';' || c == ',' || c == '\n' || c == '\r' || c == '\t';
+}
+
+int pm_puf_split_proxies(const char *cell, struct pm_strlist *out)
+{
+    const char *p = cell;
+    while (*p && (is_sep(*p) || *p == '{'))
+        p++;
+    while (*p) {
+        const char *start = p, *q = p;
+        while (*q) {
+            if (is_sep(*q)) {
+                const char *r = q;
+                while (*r && is_sep(*r))
+                    r++;
+                if (!*r || proxy_start(r) || *r == '}')
+                    break;
+                q = r;
+                continue;
+            }
+            if (*q == '}' && !q[1])
+                break;
+            q++;
+        }
+        size_t n = (size_t)(q - start);
+        if (n) {
+            int rc = pm_strlist_addn(out, start, n);
+            if (rc < 0)
+                return rc;
+        }
+        p = q;
+        while (*p && (is_sep(*p) || *p == '}'))
+            p++;
+    }
+    return 0;
+}
+
+int pm_puf_join_parse(const char *arg, enum pm_puf_join *join, const char **map_path)
+{
+    *map_path = NULL;
+    if (!strcmp(arg, "smtp"))
+        *join = PM_PUF_JOIN_SMTP;
+    else if (!strcmp(arg, "alias"))
+        *join = PM_PUF_JOIN_ALIAS;
+    else if (!strcmp(arg, "upn"))
+        *join = PM_PUF_JOIN_UPN;
+    else if (!strncmp(arg, "map:", 4) && arg[4]) {
+        *join = PM_PUF_JOIN_MAP;
+        *map_path = arg + 4;
+    } else
+        return PM_ERR_INVALID;
+    return 0;
+}
+
+static char *trimmed(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+        n--;
+    return pm_strndup(s, n);
+}
+
+static int load_side(struct side *s, const char *path, int need_smtp, struct pm_error *err)
+{
+    struct pm_csv *c;
+    int rc = pm_csv_open(&c, path, err);
+    if (rc < 0)
+        return rc;
+    s->path = path;
+    long cdn = pm_csv_column(c, "LegacyExchangeDN");
+    long csmtp = pm_csv_column(c, "PrimarySmtpAddress");
+    if (cdn < 0 || (need_smtp && csmtp < 0)) {
+        pm_csv_close(c);
+        return pm_error_set(err, PM_ERR_PARSE, path, 1, "no '%s' column in the export",
+                            cdn < 0 ? "LegacyExchangeDN" : "PrimarySmtpAddress");
+    }
+    long cdisp = pm_csv_column(c, "DisplayName"), calias = pm_csv_column(c, "Alias");
+    long cupn = pm_csv_column(c, "UserPrincipalName"), cguid = pm_csv_column(c, "ExchangeGuid");
+    long cmail = pm_csv_column(c, "EmailAddresses");
+    size_t cap = 0;
+    unsigned line;
+    while ((rc = pm_csv_next(c, NULL, NULL, &line, err)) > 0) {
+        if (s->n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct mbx *nr = realloc(s->rows, ncap * sizeof(*nr));
+            if (!nr) {
+                rc = PM_ERR_NOMEM;
+                break;
+            }
+            s->rows = nr;
+            cap = ncap;
+        }
+        struct mbx *m = &s->rows[s->n];
+        memset(m, 0, sizeof(*m));
+        s->n++;
+        m->line = line;
+        m->dn = trimmed(pm_csv_field(c, cdn));
+        m->smtp = trimmed(pm_csv_field(c, csmtp));
+        m->display = trimmed(pm_csv_field(c, cdisp));
+        m->alias = trimmed(pm_csv_field(c, calias));
+        m->upn = trimmed(pm_csv_field(c, cupn));
+        m->guid = trimmed(pm_csv_field(c, cguid));
+        if (!m->dn || !m->smtp || !m->display || !m->alias || !m->upn || !m->guid ||
+            pm_puf_split_proxies(pm_csv_field(c, cmail), &m->proxies) < 0) {
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+    }
+    pm_csv_close(c);
+    if (rc == PM_ERR_NOMEM)
+        return pm_error_set(err, rc, path, 0, "out of memory reading the export");
+    return rc;
+}
+
+static void diag(pm_diag_fn fn, void *ctx, const char *where, unsigned line, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 5, 6)))
+#endif
+    ;
+static void diag(pm_diag_fn fn, void *ctx, const char *where, unsigned line, const char *fmt, ...)
+{
+    if (!fn)
+        return;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fn(ctx, where, line, msg);
+}
+
+/* Adds key -> row i; a key already held by another row becomes AMBIGUOUS. */
+static int index_key(struct strmap *map, const char *key, size_t i)
+{
+    if (!key || !*key)
+        return 0;
+    void **v;
+    int rc = strmap_put(map, key, strlen(key), &v);
+    if (rc < 0)
+        return rc;
+    void *mine = (void *)(uintptr_t)(i + 1);
+    if (rc == 1)
+        *v = mine;
+    else if (*v != mine)
+        *v = AMBIGUOUS;
+    return 0;
+}
+
+/* Indexes the identities of each row a join may use. */
+static int index_side(struct strmap *map, const struct side *s, enum pm_puf_join join)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < s->n; i++) {
+        const struct mbx *m = &s->rows[i];
+        if (join == PM_PUF_JOIN_SMTP || join == PM_PUF_JOIN_MAP) {
+            rc = index_key(map, m->smtp, i);
+            for (size_t k = 0; rc == 0 && k < m->proxies.n; k++)
+                if (has_prefix(m->proxies.items[k], "smtp:"))
+                    rc = index_key(map, m->proxies.items[k] + 5, i);
+        }
+        if (rc == 0 && (join == PM_PUF_JOIN_ALIAS || join == PM_PUF_JOIN_MAP))
+            rc = index_key(map, m->alias, i);
+        if (rc == 0 && (join == PM_PUF_JOIN_UPN || join == PM_PUF_JOIN_MAP))
+            rc = index_key(map, m->upn, i);
+        if (rc == 0 && join == PM_PUF_JOIN_MAP) {
+            size_t kl;
+            const char *k = pm_puf_dn_key(m->dn, strlen(m->dn), &kl);
+            if (kl) {
+                char *dk = pm_strndup(k, kl);
+                rc = dk ? index_key(map, dk, i) : PM_ERR_NOMEM;
+                free(dk);
+            }
+        }
+    }
+    return rc;
+}
+
+static const char *join_name(enum pm_puf_join j)
+{
+    return j == PM_PUF_JOIN_SMTP ? "smtp" : j == PM_PUF_JOIN_ALIAS ? "alias"
+                                        : j == PM_PUF_JOIN_UPN     ? "upn"
+                                                                   : "map";
+}
+
+static const char *join_key(const struct mbx *m, enum pm_puf_join j)
+{
+    return j == PM_PUF_JOIN_SMTP ? m->smtp : j == PM_PUF_JOIN_ALIAS ? m->alias : m->upn;
+}
+
+/* 1 when s looks like an Exchange GUID that is set (not all zeros). */
+static int guid_ok(const char *s)
+{
+    if (strlen(s) != 36)
+        return 0;
+    int nonzero = 0;
+    for (int i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                return 0;
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+                     (c >= 'A' && c <= 'F'))) {
+            return 0;
+        } else if (c != '0') {
+            nonzero = 1;
+        }
+    }
+    return nonzero;
+}
+
+/* A display name must not split the line: '|' and control characters become blanks. */
+static void put_display(struct pm_buf *b, const char *s)
+{
+    for (; *s; s++)
+        pm_buf_putc(b, (*s == '|' || (unsigned char)*s < 0x20) ? ' ' : *s);
+}
+
+/* Appends one PUF line and checks it with the run's parser. 0, or 1 when it would not parse
+ * (why filled), <0 on allocation failure. */
+static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t, char *why,
+                    size_t whysize)
+{
+    struct pm_buf l = PM_BUF_INIT;
+    pm_buf_init(&l, PM_PUF_MAX_LINE * 2);
+    const char *at = strrchr(t->smtp, '@');
+    char server[512] = "";
+    if (guid_ok(t->guid) && at && at[1])
+        snprintf(server, sizeof(server), "%s@%s", t->guid, at + 1);
+    pm_buf_printf(&l, "%s|%s|%s|", src_dn, t->dn, t->smtp);
+    put_display(&l, t->display);
+    pm_buf_printf(&l, "|%s|", server);
+    const char *rcp = server[0] ? pm_ascii_casestr(t->dn, strlen(t->dn), "/cn=Recipients", 14)
+                                : NULL;
+    if (rcp) {
+        pm_buf_append(&l, t->dn, (size_t)(rcp - t->dn));
+        pm_buf_printf(&l, "/cn=Configuration/cn=Servers/cn=%s", server);
+    }
+    if (!l.data) {
+        pm_buf_release(&l);
+        return PM_ERR_NOMEM;
+    }
+    struct pm_puf_entry e;
+    memset(&e, 0, sizeof(e));
+    int rc = strchr(src_dn, '|') || strchr(src_dn, '\n') || strchr(t->dn, '|') ||
+                     strchr(t->dn, '\n') || strchr(t->smtp, '|')
+                 ? (snprintf(why, whysize, "a DN or address contains '|' or a line break"),
+                    PM_ERR_PARSE)
+                 : pm_puf_parse_line(l.data, l.len, 1, &e, why, whysize);
+    if (rc == 0)
+        pm_puf_entry_release(&e);
+    if (rc != 0) {
+        pm_buf_release(&l);
+        return rc == 1 ? (snprintf(why, whysize, "the line would be empty"), 1) : 1;
+    }
+    pm_buf_append(&l, "\n", 1);
+    rc = pm_buf_append(out, l.data, l.len);
+    pm_buf_release(&l);
+    return rc;
+}
+
+/* PowerShell single-quoted string: ' and its typographic forms are doubled, as PowerShell reads
+ * any of them as a quote. */
+static void put_ps_quoted(struct pm_buf *b, const char *s)
+{
+    pm_buf_putc(b, '\'');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\'') {
+            pm_buf_puts(b, "''");
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0x98 && p[2] <= 0x9b) {
+            pm_buf_append(b, p, 3);
+            pm_buf_append(b, p, 3);
+            p += 2;
+        } else if (*p < 0x20) {
+            pm_buf_putc(b, ' ');
+        } else {
+            pm_buf_putc(b, (char)*p);
+        }
+    }
+    pm_buf_putc(b, '\'');
+}
+
+static int key_of(const char *dn, char **out)
+{
+    size_t kl;
+    const char *k = pm_puf_dn_key(dn, strlen(dn), &kl);
+    *out = pm_strndup(k, kl);
+    return *out ? (int)(kl > 0) : PM_ERR_NOMEM;
+}
+
+/* Source DNs already in an existing PUF (for --append). */
+static int load_existing(const char *path, struct strmap *have, struct pm_buf *tail,
+                         struct pm_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pm_os_file_exists(path) ? pm_error_set(err, PM_ERR_IO, path, 0,
+                                                      "cannot read the PUF to append to")
+                                       : 0;
+    char *line = malloc(PM_PUF_MAX_LINE + 2);
+    if (!line) {
+        fclose(f);
+        return PM_ERR_NOMEM;
+    }
+    int rc = 0, last = '\n';
+    unsigned lineno = 0;
+    while (rc == 0 && fgets(line, PM_PUF_MAX_LINE + 2, f)) {
+        size_t n = strlen(line);
+        last = n ? line[n - 1] : last;
+        if (n && line[n - 1] == '\n')
+            n--;
+        else if (!feof(f)) { /* overlong line: skip the rest, the checker reports it */
+            int ch;
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            last = '\n';
+        }
+        lineno++;
+        struct pm_puf_entry e;
+        char why[256];
+        if (pm_puf_parse_line(line, n, lineno, &e, why, sizeof(why)) != 0)
+            continue;
+        size_t kl;
+        const char *k = pm_puf_dn_key(e.source_dn, strlen(e.source_dn), &kl);
+        void **v;
+        rc = strmap_put(have, k, kl, &v);
+        if (rc >= 0) {
+            *v = IN_PUF;
+            rc = 0;
+        }
+        pm_puf_entry_release(&e);
+    }
+    if (ferror(f))
+        rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot read the PUF to append to");
+    fclose(f);
+    free(line);
+    if (rc == 0 && lineno && last != '\n')
+        rc = pm_buf_putc(tail, '\n');
+    return rc;
+}
+
+static int write_file(const char *path, const struct pm_buf *b, int append, int bom,
+                      struct pm_error *err)
+{
+    struct pm_buf tmp = PM_BUF_INIT;
+    if (!append && (pm_buf_puts(&tmp, path) < 0 || pm_buf_printf(&tmp, ".tmp%ld", pm_os_pid()) < 0))
+        return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+    const char *target = append ? path : tmp.data;
+    FILE *f = fopen(target, append ? "ab" : "wb");
+    int ok = f != NULL;
+    if (ok && bom)
+        ok = fwrite("\xef\xbb\xbf", 1, 3, f) == 3;
+    if (ok && b->len)
+        ok = fwrite(b->data, 1, b->len, f) == b->len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (ok && !append && pm_os_replace_file(tmp.data, path) < 0)
+        ok = 0;
+    if (!ok && !append)
+        remove(tmp.data);
+    pm_buf_release(&tmp);
+    return ok ? 0 : pm_error_set(err, PM_ERR_IO, path, 0, "cannot write the file");
+}
+
+struct pair {
+    size_t src, tgt;
+};
+
+/* Resolves one identity against an index: the row, or reports why not. */
+static long lookup(const struct strmap *map, const char *key)
+{
+    void **v = key && *key ? strmap_get(map, key, strlen(key)) : NULL;
+    if (!v)
+        return -1;
+    if (*v == AMBIGUOUS)
+        return -2;
+    return (long)((uintptr_t)*v - 1);
+}
+
+static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
+                      const struct side *tgt, struct pair **pairs, size_t *npairs,
+                      struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
+                      struct pm_error *err)
+{
+    struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
+    int rc = index_side(&tmap, tgt, o->join);
+    struct pm_csv *map = NULL;
+    if (rc == 0 && o->join == PM_PUF_JOIN_MAP) {
+        rc = index_side(&smap, src, o->join);
+        if (rc == 0)
+            rc = pm_csv_open(&map, o->map_path ? o->map_path : "", err);
+    }
+    size_t cap = src->n ? src->n : 1;
+    *pairs = malloc(cap * sizeof(**pairs));
+    *npairs = 0;
+    if (rc == 0 && !*pairs)
+        rc = PM_ERR_NOMEM;
+    if (rc < 0)
+        goto done;
+    if (o->join != PM_PUF_JOIN_MAP) {
+        for (size_t i = 0; i < src->n; i++) {
+            const struct mbx *m = &src->rows[i];
+            const char *key = join_key(m, o->join);
+            long t = lookup(&tmap, key);
+            if (!*key) {
+                st->unjoined++;
+                diag(report, ctx, src->path, m->line, "no %s in the source row: left out",
+                     join_name(o->join));
+            } else if (t == -1) {
+                st->unjoined++;
+                diag(report, ctx, src->path, m->line,
+                     "no target mailbox with %s '%s': left out", join_name(o->join), key);
+            } else if (t == -2) {
+                st->ambiguous++;
+                diag(report, ctx, src->path, m->line,
+                     "several target mailboxes have %s '%s': left out", join_name(o->join),
+                     key);
+            } else {
+                (*pairs)[(*npairs)++] = (struct pair){i, (size_t)t};
+            }
+        }
+        goto done;
+    }
+    long cs = pm_csv_column(map, "Source"), ct = pm_csv_column(map, "Target");
+    if (cs < 0 || ct < 0) {
+        if (pm_csv_columns(map) < 2) {
+            rc = pm_error_set(err, PM_ERR_PARSE, o->map_path, 1,
+                              "the map needs 'Source' and 'Target' columns");
+            goto done;
+        }
+        cs = 0, ct = 1;
+    }
+    unsigned line;
+    while ((rc = pm_csv_next(map, NULL, NULL, &line, err)) > 0) {
+        const char *sk = pm_csv_field(map, cs), *tk = pm_csv_field(map, ct);
+        size_t kl;
+        char *skn = pm_strdup(pm_puf_dn_key(sk, strlen(sk), &kl)), *tkn;
+        if (skn)
+            skn[kl] = 0;
+        tkn = pm_strdup(pm_puf_dn_key(tk, strlen(tk), &kl));
+        if (tkn)
+            tkn[kl] = 0;
+        if (!skn || !tkn) {
+            free(skn), free(tkn);
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+        long s = lookup(&smap, skn), t = lookup(&tmap, tkn);
+        if (s < 0 || t < 0) {
+            if (s == -2 || t == -2)
+                st->ambiguous++;
+            else
+                st->unjoined++;
+            diag(report, ctx, o->map_path, line, "%s mailbox '%s' %s: left out",
+                 s < 0 ? "source" : "target", s < 0 ? sk : tk,
+                 (s < 0 ? s : t) == -2 ? "is ambiguous (several match)" : "is not in the export");
+        } else if (*npairs < cap) {
+            (*pairs)[(*npairs)++] = (struct pair){(size_t)s, (size_t)t};
+        }
+        free(skn), free(tkn);
+    }
+    if (rc == PM_ERR_NOMEM)
+        pm_error_set(err, rc, o->map_path, 0, "out of memory");
+done:
+    pm_csv_close(map);
+    strmap_release(&tmap, NULL);
+    strmap_release(&smap, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
+                 pm_diag_fn report, void *ctx, struct pm_error *err)
+{
+    memset(st, 0, sizeof(*st));
+    struct side src = {0}, tgt = {0};
+    struct strmap have = STRMAP_INIT;
+    struct pm_buf out = PM_BUF_INIT, script = PM_BUF_INIT;
+    struct pair *pairs = NULL;
+    size_t npairs = 0;
+    int rc = load_side(&src, o->source_path, 0, err);
+    if (rc == 0)
+        rc = load_side(&tgt, o->target_path, 1, err);
+    if (rc < 0)
+        goto done;
+    st->source_rows = (unsigned)src.n;
+    st->target_rows = (unsigned)tgt.n;
+    if (o->append)
+        rc = load_existing(o->out_path, &have, &out, err);
+    if (rc == 0)
+        rc = make_pairs(o, &src, &tgt, &pairs, &npairs, st, report, ctx, err);
+    if (rc < 0)
+        goto done;
+
+    /* A new file gets a header; an append to an existing, non-empty PUF does not. */
+    if (!o->append || pm_os_file_size(o->out_path) <= 0) {
+        pm_buf_printf(&out, "# mbm.puf from '%s' (source) and '%s' (target), join %s",
+                      o->source_path, o->target_path, join_name(o->join));
+        if (o->now) {
+            char ts[32];
+            pm_log_timestamp(o->now, ts);
+            pm_buf_printf(&out, ", %s", ts);
+        }
+        pm_buf_puts(&out, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
+                          "target_server|target_server_dn\n");
+    }
+    pm_buf_puts(&script, "# Adds each source legacyExchangeDN (and the source's old X500 "
+                         "proxies) as an X500 proxy\n# address of its target mailbox, so "
+                         "cached autocomplete entries and replies to old\n# messages still "
+                         "reach it. Review, then run in the target organisation's Exchange\n"
+                         "# Management Shell. Each command stands alone: one failure does not "
+                         "stop the rest.\n");
+
+    for (size_t p = 0; p < npairs && rc >= 0; p++) {
+        const struct mbx *s = &src.rows[pairs[p].src], *t = &tgt.rows[pairs[p].tgt];
+        char why[256];
+        char *key;
+        if ((rc = key_of(s->dn, &key)) < 0)
+            break;
+        if (rc == 0 || !has_prefix(key, "/o=")) {
+            st->invalid++;
+            if (rc == 0)
+                diag(report, ctx, src.path, s->line, "no LegacyExchangeDN in the row: left out");
+            else
+                diag(report, ctx, src.path, s->line,
+                     "source LegacyExchangeDN '%s' is not an X500 DN: left out", s->dn);
+            free(key);
+            rc = 0;
+            continue;
+        }
+        void **seen = strmap_get(&have, key, strlen(key));
+        if (seen && *seen == IN_PUF) {
+            st->already_present++;
+            free(key);
+            rc = 0;
+            continue;
+        }
+        if (seen) {
+            st->invalid++;
+            diag(report, ctx, src.path, s->line,
+                 "source DN '%s' was already written for an earlier row: left out", s->dn);
+            free(key);
+            rc = 0;
+            continue;
+        }
+        size_t before = out.len;
+        rc = put_line(&out, s->dn, t, why, sizeof(why));
+        if (rc == 1) {
+            st->invalid++;
+            diag(report, ctx, src.path, s->line, "cannot write a line for '%s': %s", s->dn,
+                 why);
+            out.len = before;
+            free(key);
+            rc = 0;
+            continue;
+        }
+        void **v;
+        if (rc < 0 || (rc = strmap_put(&have, key, strlen(key), &v)) < 0) {
+            free(key);
+            break;
+        }
+        *v = WRITTEN;
+        free(key);
+        st->mailboxes++;
+        st->lines++;
+        struct pm_strlist x500 = PM_STRLIST_INIT;
+        pm_strlist_add(&x500, s->dn);
+        for (size_t k = 0; k < s->proxies.n && rc >= 0; k++) {
+            const char *px = s->proxies.items[k];
+            if (!has_prefix(px, "x500:"))
+                continue;
+            if ((rc = key_of(px, &key)) < 0)
+                break;
+            if (rc == 0 || !has_prefix(key, "/o=") || strmap_get(&have, key, strlen(key))) {
+                free(key);
+                rc = 0;
+                continue;
+            }
+            before = out.len;
+            rc = put_line(&out, key, t, why, sizeof(why));
+            if (rc == 1) {
+                st->invalid++;
+                diag(report, ctx, src.path, s->line, "cannot write a line for proxy '%s': %s",
+                     px, why);
+                out.len = before;
+                rc = 0;
+            } else if (rc == 0 && (rc = strmap_put(&have, key, strlen(key), &v)) >= 0) {
+                *v = WRITTEN;
+                st->lines++;
+                pm_strlist_add(&x500, key);
+                rc = 0;
+            }
+            free(key);
+        }
+        if (rc >= 0) {
+            pm_buf_puts(&script, "Set-Mailbox -Identity ");
+            put_ps_quoted(&script, t->smtp);
+            pm_buf_puts(&script, " -EmailAddresses @{add=");
+            for (size_t k = 0; k < x500.n; k++) {
+                struct pm_buf a = PM_BUF_INIT;
+                pm_buf_printf(&a, "X500:%s", x500.items[k]);
+                if (k)
+                    pm_buf_putc(&script, ',');
+                put_ps_quoted(&script, a.data ? a.data : "");
+                pm_buf_release(&a);
+            }
+            pm_buf_puts(&script, "}\n");
+            st->script_lines++;
+        }
+        pm_strlist_release(&x500);
+    }
+    if (rc < 0) {
+        pm_error_set(err, rc, o->out_path, 0, "cannot build the PUF (%s)", pm_err_name(rc));
+        goto done;
+    }
+    if (!out.data)
+        pm_buf_puts(&out, "");
+    rc = write_file(o->out_path, &out, o->append, 0, err);
+    if (rc == 0 && o->x500_script_path)
+        rc = script.data ? write_file(o->x500_script_path, &script, 0, 1, err) : PM_ERR_NOMEM;
+done:
+    free(pairs);
+    side_release(&src);
+    side_release(&tgt);
+    strmap_release(&have, NULL);
+    pm_buf_release(&out);
+    pm_buf_release(&script);
+    return rc;
+}

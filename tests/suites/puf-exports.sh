@@ -79,7 +79,7 @@ rc=$?
 set -e
 [ $rc = 1 ] || fail "puf check exit $rc on a PUF with problems"
 for want in "$((total-5)): .*different target" "$((total-4)): .*same target" "$((total-3)): " \
-            "$((total-2)): .*field 3" "$((total-1)): .*field 1" ":4: target DN is the source DN of line $total"; do
+            "$((total-2)): .*field 3" "$((total-1)): .*field 1" "4: target DN is the source DN of line $total"; do
   grep -q "planted.puf:$want" "$work/check.err" || { cat "$work/check.err" >&2; fail "not reported: $want"; }
 done
 echo ok

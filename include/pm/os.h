@@ -38,6 +38,9 @@ int pm_os_dir_writable(const char *dir);
 int pm_os_file_exists(const char *path);
 /* Size in bytes, or -1. */
 long long pm_os_file_size(const char *path);
+/* Appends the names (not paths) of the regular files in a folder to 'names', in no particular
+ * order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max' names. */
+int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);
 /* Renames a file, replacing nothing: PM_ERR_IO when 'to' exists. */
 int pm_os_rename_file(const char *from, const char *to);
 /* Replaces 'to' by 'from' atomically (rename over). */

@@ -4,6 +4,7 @@
 
 #include "pm/os.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -178,6 +179,40 @@ long long pm_os_file_size(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return PM_ERR_IO;
+    struct pm_buf path = PM_BUF_INIT;
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+            continue;
+        /* d_type saves a stat per file on most file systems; fall back when it is unknown. */
+#if defined(DT_REG) && defined(DT_UNKNOWN)
+        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+            continue;
+        if (e->d_type != DT_REG)
+#endif
+        {
+            struct stat sb;
+            pm_buf_reset(&path);
+            if (pm_path_join(&path, dir, e->d_name) < 0 || stat(path.data, &sb) != 0 ||
+                !S_ISREG(sb.st_mode))
+                continue;
+        }
+        if (names->n >= max)
+            rc = PM_ERR_LIMIT;
+        else
+            rc = pm_strlist_add(names, e->d_name);
+    }
+    closedir(d);
+    pm_buf_release(&path);
+    return rc;
 }
 
 int pm_os_rename_file(const char *from, const char *to)

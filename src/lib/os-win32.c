@@ -277,6 +277,40 @@ long long pm_os_file_size(const char *path)
     return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
 }
 
+int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
+{
+    struct pm_buf pat = PM_BUF_INIT, name = PM_BUF_INIT;
+    if (pm_path_join(&pat, dir, "*") < 0) {
+        pm_buf_release(&pat);
+        return PM_ERR_NOMEM;
+    }
+    wchar_t *w = os_wide(pat.data);
+    pm_buf_release(&pat);
+    if (!w)
+        return PM_ERR_NOMEM;
+    WIN32_FIND_DATAW fd;
+    HANDLE h = FindFirstFileExW(w, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL,
+                                FIND_FIRST_EX_LARGE_FETCH);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return GetLastError() == ERROR_FILE_NOT_FOUND ? 0 : PM_ERR_IO;
+    int rc = 0;
+    do {
+        if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)
+            continue;
+        if (names->n >= max) {
+            rc = PM_ERR_LIMIT;
+            break;
+        }
+        rc = os_utf8(&name, fd.cFileName, -1);
+        if (rc == 0)
+            rc = pm_strlist_add(names, name.data);
+    } while (rc == 0 && FindNextFileW(h, &fd));
+    FindClose(h);
+    pm_buf_release(&name);
+    return rc;
+}
+
 static int os_move(const char *from, const char *to, DWORD flags)
 {
     wchar_t *wf = os_wide(from), *wt = os_wide(to);

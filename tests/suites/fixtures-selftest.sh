@@ -37,6 +37,63 @@ expect_count() { # letter op number description
 # .reg in UTF-8 (accepted by the reader), so sed can plant a change.
 to_utf8() { iconv -f UTF-16LE -t UTF-8 "$1" >"$2"; }
 
+# Checks the layout Outlook uses (outlook-profile-format.md 2.1-2.3, 3.6) on a UTF-8 .reg file,
+# independently of the generator: section keys are 32 lowercase hex digits (or the Account Manager
+# key with 8-hex subkeys), property values are named type-then-id in 8 lowercase hex digits,
+# PT_STRING8 is REG_SZ, every other property type REG_BINARY of the right size, PT_UNICODE ends in
+# a UTF-16 NUL. Prints one line per problem and the number of values checked.
+lint_reg() {
+    awk '
+    function hexre(n,   r) { r = ""; while (n-- > 0) r = r "[0-9a-f]"; return r }
+    BEGIN { H32 = "^" hexre(32) "$"; H8 = "^" hexre(8) "$"
+            CLSID = "^\"clsid\"=\"[{]ED4754[0-9A-F][0-9A-F]-B0D6-11D2-8C3B-00104B2A6676[}]\"$" }
+    function bytes(v) { sub(/^hex:/, "", v); return v == "" ? 0 : split(v, _b, ",") }
+    function problem(m) { print "lint: " key ": " m; bad++ }
+    { sub(/\r$/, "") }
+    /\\$/ { line = line substr($0, 1, length($0) - 1); next }
+    { $0 = line $0; line = "" }
+    /^\[/ {
+        key = substr($0, 2, length($0) - 2); kind = ""
+        i = index(key, "\\Profiles\\")
+        if (i == 0) next
+        n = split(substr(key, i + 10), c, "\\")
+        if (n == 2) {
+            if (c[2] == "9375CFF0413111d3B88A00104B2A6676") kind = "am"
+            else if (c[2] ~ H32) kind = "sec"
+            else problem("section key is not 32 lowercase hex digits")
+        } else if (n == 3) {
+            if (c[2] == "9375CFF0413111d3B88A00104B2A6676" && c[3] ~ H8) kind = "acct"
+            else problem("unexpected key below a section")
+        }
+        next
+    }
+    /^"/ && kind == "sec" {
+        checked++
+        eq = index($0, "\"=")
+        name = substr($0, 2, eq - 2); v = substr($0, eq + 2)
+        if (name !~ H8) { problem("value name " name " is not type-then-id hex"); next }
+        t = substr(name, 1, 4)
+        if (t == "001e") { if (v !~ /^"/) problem(name " (PT_STRING8) is not REG_SZ"); next }
+        if (v !~ /^hex:/) { problem(name " is not REG_BINARY"); next }
+        nb = bytes(v)
+        if (t == "0003" && nb != 4) problem(name " (PT_LONG) has " nb " bytes")
+        if (t == "000b" && nb != 2) problem(name " (PT_BOOLEAN) has " nb " bytes")
+        if (t == "0014" && nb != 8) problem(name " (PT_I8) has " nb " bytes")
+        if (t == "001f" && (nb % 2 || v !~ /00,00$/)) problem(name " (PT_UNICODE) lacks its UTF-16 NUL")
+        if (t == "0102" && (name == "01023d0e" || name == "01023d00" || name == "01023d01" || name == "01023d02") && nb % 16) problem(name " is not a list of 16-byte UIDs")
+        if ((name == "01023d15" || name == "01023d0c" || name == "0102300c") && nb != 16) problem(name " is not one UID")
+    }
+    /^"/ && kind == "acct" {
+        checked++
+        if ($0 ~ /^"clsid"=/ && $0 !~ CLSID) problem("clsid is not a REG_SZ account CLSID")
+        if ($0 ~ /^"Mini UID"=/ && $0 !~ ("^\"Mini UID\"=dword:" hexre(8) "$")) problem("Mini UID is not a REG_DWORD")
+        if ($0 ~ /^"(Service|XP Provider|Preferences) UID"=/) { v = $0; sub(/^[^=]*=/, "", v); if (v !~ /^hex:/ || bytes(v) != 16) problem("a UID value is not 16 bytes of REG_BINARY") }
+        if ($0 ~ /^"Account Name"=/ && $0 !~ /^"Account Name"=hex:.*00,00$/) problem("Account Name is not UTF-16 binary")
+    }
+    END { print "lint: " checked + 0 " values checked, " bad + 0 " problems"; exit bad > 0 }
+    ' "$1"
+}
+
 scenarios=$("$MK" --list)
 [ "$(echo "$scenarios" | wc -l)" -ge 4 ] && ok || bad "mkprofiles --list: $scenarios"
 
@@ -53,6 +110,8 @@ for s in $scenarios; do
     to_utf8 "$D/before.reg" "$D/before8.reg"
     head -1 "$D/before8.reg" | grep -q $'^\xef\xbb\xbfWindows Registry Editor Version 5.00\r$' && ok || bad "$s: before.reg header/CRLF"
     grep -q '9375CFF0413111d3B88A00104B2A6676\\00000001\]' "$D/before8.reg" && ok || bad "$s: no Account Manager subkey"
+    if lint_reg "$D/before8.reg" >"$TMP/lint.out"; then ok; else bad "$s: profile layout"; cat "$TMP/lint.out"; fi
+    grep -q '^lint: [1-9][0-9]* values checked' "$TMP/lint.out" && ok || bad "$s: lint checked nothing"
     grep -q $'\r$' "$D/mbm.puf" && ok || bad "$s: mbm.puf is not CRLF"
     grep -q '^#' "$D/mbm.puf" && ok || bad "$s: mbm.puf has no comment line"
     grep -q '^mailbox	' "$D/manifest.txt" && ok || bad "$s: manifest has no mailbox line"

@@ -116,8 +116,9 @@ int pmt_manifest_format(const struct pmt_manifest *m, struct pm_buf *out)
                           "\told_server=",
                           b->scenario, b->profile, b->role, b->source_dn, b->old_smtp) < 0 ||
             put_list(out, &b->old_servers) < 0 ||
-            pm_buf_printf(out, "\tmigrated=%s\ttarget_dn=%s\ttarget_smtp=%s\temsmdb=%s\tstore=%s"
-                               "\tacctmgr=%s\tsections=",
+            pm_buf_printf(out,
+                          "\tmigrated=%s\ttarget_dn=%s\ttarget_smtp=%s\temsmdb=%s\tstore=%s"
+                          "\tacctmgr=%s\tsections=",
                           stage_name(b->migrated), b->target_dn, b->target_smtp, b->emsmdb,
                           b->store, b->acctmgr) < 0 ||
             put_list(out, &b->sections) < 0 || pm_buf_puts(out, "\n") < 0)
@@ -141,10 +142,11 @@ static int split_into(struct pm_strlist *l, const char *s, size_t len)
 static int parse_mb_line(struct pmt_mailbox *b, const char *s, size_t len, const char *name,
                          unsigned line, struct pm_error *err)
 {
-    char **slots[] = {&b->scenario, &b->profile, &b->role, &b->source_dn, &b->old_smtp,
-                      &b->target_dn, &b->target_smtp, &b->emsmdb, &b->store, &b->acctmgr};
-    static const char *const keys[] = {"scenario", "profile", "role", "source_dn", "old_smtp",
-                                       "target_dn", "target_smtp", "emsmdb", "store", "acctmgr"};
+    char **slots[] = {&b->scenario,  &b->profile,     &b->role,   &b->source_dn, &b->old_smtp,
+                      &b->target_dn, &b->target_smtp, &b->emsmdb, &b->store,     &b->acctmgr};
+    static const char *const keys[] = {"scenario", "profile",   "role",        "source_dn",
+                                       "old_smtp", "target_dn", "target_smtp", "emsmdb",
+                                       "store",    "acctmgr"};
     int have_migrated = 0;
     size_t i = 0;
     while (i < len && s[i] != '\t')
@@ -187,12 +189,12 @@ static int parse_mb_line(struct pmt_mailbox *b, const char *s, size_t len, const
                 b->migrated = PMT_NEVER;
             else
                 return pm_error_set(err, PM_ERR_PARSE, name, line,
-                                    "migrated must be now, later or never, not '%.*s'",
-                                    (int)vlen, v);
+                                    "migrated must be now, later or never, not '%.*s'", (int)vlen,
+                                    v);
         }
         if (!known)
-            return pm_error_set(err, PM_ERR_PARSE, name, line, "unknown field '%.*s'",
-                                (int)klen, s + f);
+            return pm_error_set(err, PM_ERR_PARSE, name, line, "unknown field '%.*s'", (int)klen,
+                                s + f);
     }
     for (size_t k = 0; k < PM_ARRAY_SIZE(keys); k++)
         if (!*slots[k] && !(*slots[k] = pm_strdup("")))
@@ -282,8 +284,8 @@ static void fx_guidtext(struct fx *fx, char *out, size_t size)
     uint8_t g[16];
     fx_bytes(fx, g, 16);
     snprintf(out, size, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12],
-             g[13], g[14], g[15]);
+             g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9], g[10], g[11], g[12], g[13],
+             g[14], g[15]);
 }
 
 static int fx_fail(struct fx *fx, int rc)
@@ -301,8 +303,8 @@ static void fx_key_of(struct fx *fx, const uint8_t uid[16], char *out, size_t si
 }
 
 /* Raw setter; every other writer goes through it. A failed write sticks in fx->rc. */
-static void put(struct fx *fx, const char *key, const char *name, uint32_t type,
-                const void *data, size_t len)
+static void put(struct fx *fx, const char *key, const char *name, uint32_t type, const void *data,
+                size_t len)
 {
     if (fx->rc < 0)
         return;
@@ -426,8 +428,8 @@ static void ab_eid(struct pm_buf *b, const char *dn)
 
 /* ---- people ---- */
 
-static void person_init(struct fx *fx, struct fx_person *p, const char *alias,
-                        const char *display, enum pmt_stage stage, int puf_fields, int x500)
+static void person_init(struct fx *fx, struct fx_person *p, const char *alias, const char *display,
+                        enum pmt_stage stage, int puf_fields, int x500)
 {
     memset(p, 0, sizeof(*p));
     p->alias = alias;
@@ -457,7 +459,10 @@ static void person_init(struct fx *fx, struct fx_person *p, const char *alias,
     p->moved = stage != PMT_NEVER && stage <= fx->stage;
 }
 
-static const char *p_dn(const struct fx_person *p) { return p->moved ? p->tgt_dn : p->src_dn; }
+static const char *p_dn(const struct fx_person *p)
+{
+    return p->moved ? p->tgt_dn : p->src_dn;
+}
 static const char *p_smtp(const struct fx_person *p)
 {
     return p->moved ? p->tgt_smtp : p->src_smtp;
@@ -489,10 +494,14 @@ static void fx_puf(struct fx *fx, struct fx_person *const *people, size_t n)
     pm_buf_puts(&m->puf_now, head);
     pm_buf_puts(&m->puf_later, head);
     /* A mailbox of someone with no profile on this machine, as a real PUF lists everyone. */
-    pm_buf_printf(&m->puf_now, "%s/cn=Recipients/cn=zed|%s/cn=Recipients/cn=5f0e-zed|"
-                               "zed@target.example|Zed Other||\r\n", FX_SRC_ORG, FX_TGT_ORG);
-    pm_buf_printf(&m->puf_later, "%s/cn=Recipients/cn=zed|%s/cn=Recipients/cn=5f0e-zed|"
-                                 "zed@target.example|Zed Other||\r\n", FX_SRC_ORG, FX_TGT_ORG);
+    pm_buf_printf(&m->puf_now,
+                  "%s/cn=Recipients/cn=zed|%s/cn=Recipients/cn=5f0e-zed|"
+                  "zed@target.example|Zed Other||\r\n",
+                  FX_SRC_ORG, FX_TGT_ORG);
+    pm_buf_printf(&m->puf_later,
+                  "%s/cn=Recipients/cn=zed|%s/cn=Recipients/cn=5f0e-zed|"
+                  "zed@target.example|Zed Other||\r\n",
+                  FX_SRC_ORG, FX_TGT_ORG);
     for (size_t i = 0; i < n; i++) {
         if (people[i]->stage == PMT_NOW)
             puf_line(&m->puf_now, people[i]);
@@ -503,18 +512,17 @@ static void fx_puf(struct fx *fx, struct fx_person *const *people, size_t n)
 
 static void fx_config(struct fx *fx)
 {
-    pm_buf_puts(&fx->m->config,
-                "; prof.config for the fixture scenario\r\n"
-                "[General]\r\n"
-                "PufFile=mbm.puf\r\n"
-                "CachedMode=enable\r\n"
-                "OutlookAnywhere=enable\r\n"
-                "ProxyServer=mail.target.example\r\n"
-                "ProxyAuth=negotiate\r\n"
-                "ProxySslOnly=yes\r\n"
-                "ProxyHttpOnFast=yes\r\n"
-                "ProxyHttpOnSlow=yes\r\n"
-                "OstAction=rename\r\n");
+    pm_buf_puts(&fx->m->config, "; prof.config for the fixture scenario\r\n"
+                                "[General]\r\n"
+                                "PufFile=mbm.puf\r\n"
+                                "CachedMode=enable\r\n"
+                                "OutlookAnywhere=enable\r\n"
+                                "ProxyServer=mail.target.example\r\n"
+                                "ProxyAuth=negotiate\r\n"
+                                "ProxySslOnly=yes\r\n"
+                                "ProxyHttpOnFast=yes\r\n"
+                                "ProxyHttpOnSlow=yes\r\n"
+                                "OstAction=rename\r\n");
 }
 
 /* The config above as a correct update applies it to a migrated account. */
@@ -545,8 +553,8 @@ static struct pmt_mailbox *fx_mailbox(struct fx *fx, const struct fx_person *p, 
     b->emsmdb = pm_strdup("");
     b->store = pm_strdup("");
     b->acctmgr = pm_strdup("");
-    if (!b->scenario || !b->profile || !b->role || !b->source_dn || !b->old_smtp ||
-        !b->target_dn || !b->target_smtp || !b->emsmdb || !b->store || !b->acctmgr ||
+    if (!b->scenario || !b->profile || !b->role || !b->source_dn || !b->old_smtp || !b->target_dn ||
+        !b->target_smtp || !b->emsmdb || !b->store || !b->acctmgr ||
         pm_strlist_add(&b->old_servers, p->src_srv) < 0 ||
         pm_strlist_add(&b->old_servers, p->src_fqdn) < 0)
         fx_fail(fx, PM_ERR_NOMEM);
@@ -576,10 +584,10 @@ struct fx_extra {
 
 struct fx_acct {
     struct fx_person *p;
-    int legacy2007;   /* account settings in 13dbb0c8..., no 01023d15 anywhere */
-    int smtp_prefix;  /* 001f6641 written as "SMTP:addr" */
+    int legacy2007;  /* account settings in 13dbb0c8..., no 01023d15 anywhere */
+    int smtp_prefix; /* 001f6641 written as "SMTP:addr" */
     uint32_t config_flags;
-    int roh;          /* has Outlook Anywhere values before the update */
+    int roh;                 /* has Outlook Anywhere values before the update */
     const char *mailbox_fmt; /* "Mailbox - %s" */
     struct fx_extra extra[4];
     size_t nextra;
@@ -621,7 +629,10 @@ static void fx_store(struct fx *fx, const char *key, const uint8_t svc[16],
     put_long(fx, key, "0003660a", is_primary ? 1 : is_public ? 3 : 2);
     put_long(fx, key, "00036609", is_public ? 0x06 : 0x0c);
     put_bin(fx, key, "01023414",
-            is_primary ? fx_mdb_primary : is_public ? fx_mdb_public : fx_mdb_delegate, 16);
+            is_primary  ? fx_mdb_primary
+            : is_public ? fx_mdb_public
+                        : fx_mdb_delegate,
+            16);
     char name[256];
     if (is_public)
         snprintf(name, sizeof(name), "Public Folders - %s", p_smtp(p));
@@ -751,7 +762,8 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
     if (!moved) {
         char b1[160], b2[160];
         snprintf(b1, sizeof(b1), "ncacn_ip_tcp:%s", p->src_fqdn);
-        snprintf(b2, sizeof(b2), "ncacn_http:%s", a->legacy2007 ? p->src_fqdn : "mail.source.example");
+        snprintf(b2, sizeof(b2), "ncacn_http:%s",
+                 a->legacy2007 ? p->src_fqdn : "mail.source.example");
         const char *binds[] = {b1, b2};
         put_mv8(fx, k_ems, "101e6613", binds, 2);
         put_bin(fx, k_ems, "01020ff8", mapsig, 16);
@@ -790,8 +802,7 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
             put_w(fx, k_ems, "001f6653", url);
             snprintf(url, sizeof(url), "https://%s/mapi/nspi/?MailboxId=%s", p->src_fqdn, srv);
             put_w(fx, k_ems, "001f6654", url);
-            snprintf(url, sizeof(url), "https://mail.source.example/mapi/nspi/?MailboxId=%s",
-                     srv);
+            snprintf(url, sizeof(url), "https://mail.source.example/mapi/nspi/?MailboxId=%s", srv);
             put_w(fx, k_ems, "001f6655", url);
             put_bin(fx, k_ems, "0102663b", fullver, sizeof(fullver));
             put_bin(fx, k_ems, "01026687", addrinfo, sizeof(addrinfo));
@@ -955,12 +966,14 @@ static void fx_internet_account(struct fx *fx, int imap, const uint8_t pst_store
     uint8_t folder[46];
     fx_bytes(fx, folder, sizeof(folder));
     put_w(fx, k, "Account Name", imap ? "Work IMAP" : "Personal (POP)");
-    put_a(fx, k, "clsid", imap ? "{ED475412-B0D6-11D2-8C3B-00104B2A6676}"
-                               : "{ED475411-B0D6-11D2-8C3B-00104B2A6676}");
+    put_a(fx, k, "clsid",
+          imap ? "{ED475412-B0D6-11D2-8C3B-00104B2A6676}"
+               : "{ED475411-B0D6-11D2-8C3B-00104B2A6676}");
     put_dword(fx, k, "Mini UID", mini);
     put_w(fx, k, "Display Name", "Alice Example");
     put_w(fx, k, "Email", imap ? "alice@imap.example" : "alice.example@isp.example");
-    put_w(fx, k, imap ? "IMAP Server" : "POP3 Server", imap ? "imap.imap.example" : "pop.isp.example");
+    put_w(fx, k, imap ? "IMAP Server" : "POP3 Server",
+          imap ? "imap.imap.example" : "pop.isp.example");
     put_w(fx, k, imap ? "IMAP User" : "POP3 User", imap ? "alice@imap.example" : "alice.example");
     put_w(fx, k, "SMTP Server", imap ? "smtp.imap.example" : "smtp.isp.example");
     put_dword(fx, k, imap ? "IMAP Port" : "POP3 Port", imap ? 993 : 995);
@@ -1047,7 +1060,8 @@ static void fx_unrelated(struct fx *fx, const char *office)
     put_dword(fx, "Software\\Microsoft\\Exchange", "MapiHttpDisabled", 0);
 }
 
-#define WMS_ROOT "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem\\Profiles"
+#define WMS_ROOT                                                                                   \
+    "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem\\Profiles"
 #define O15_ROOT "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles"
 #define O16_ROOT "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
 
@@ -1064,25 +1078,33 @@ static void build_office16(struct fx *fx)
 
     put_a(fx, "Software\\Microsoft\\Office\\16.0\\Outlook", "DefaultProfile", "Outlook");
     fx_profile_begin(fx, O16_ROOT, "Outlook");
-    struct fx_acct a1 = {.p = &alice, .smtp_prefix = 1, .config_flags = 0x00000d84, .roh = 1,
-                         .mailbox_fmt = "Mailbox - %s", .public_store = 1, .nextra = 3};
+    struct fx_acct a1 = {.p = &alice,
+                         .smtp_prefix = 1,
+                         .config_flags = 0x00000d84,
+                         .roh = 1,
+                         .mailbox_fmt = "Mailbox - %s",
+                         .public_store = 1,
+                         .nextra = 3};
     a1.extra[0] = (struct fx_extra){&bob, "delegate"};
     a1.extra[1] = (struct fx_extra){&helpdesk, "shared"};
     a1.extra[2] = (struct fx_extra){&alice, "archive"};
     fx_account(fx, &a1);
-    struct fx_acct a2 = {.p = &carol, .smtp_prefix = 0, .config_flags = 0x00000004,
-                         .mailbox_fmt = "Mailbox - %s"};
+    struct fx_acct a2 = {
+        .p = &carol, .smtp_prefix = 0, .config_flags = 0x00000004, .mailbox_fmt = "Mailbox - %s"};
     fx_account(fx, &a2);
     uint8_t pst[16];
-    fx_pst(fx, "C:\\Users\\alice\\Documents\\Outlook Files\\Archive 2019.pst", "Archive 2019",
-           pst);
+    fx_pst(fx, "C:\\Users\\alice\\Documents\\Outlook Files\\Archive 2019.pst", "Archive 2019", pst);
     fx_internet_account(fx, 0, pst);
     fx_internet_account(fx, 1, pst);
     fx_profile_end(fx);
 
     fx_profile_begin(fx, O16_ROOT, "Zoë – Privé");
-    struct fx_acct a3 = {.p = &dave, .smtp_prefix = 1, .config_flags = 0x00000004, .roh = 1,
-                         .mailbox_fmt = "Boîte aux lettres - %s", .nextra = 1};
+    struct fx_acct a3 = {.p = &dave,
+                         .smtp_prefix = 1,
+                         .config_flags = 0x00000004,
+                         .roh = 1,
+                         .mailbox_fmt = "Boîte aux lettres - %s",
+                         .nextra = 1};
     a3.extra[0] = (struct fx_extra){&bob, "delegate"};
     fx_account(fx, &a3);
     fx_profile_end(fx);
@@ -1097,12 +1119,16 @@ static void build_outlook2007(struct fx *fx)
     fx_puf(fx, all, 1);
     put_a(fx, WMS_ROOT, "DefaultProfile", "MS Exchange Settings");
     fx_profile_begin(fx, WMS_ROOT, "MS Exchange Settings");
-    struct fx_acct a = {.p = &erin, .legacy2007 = 1, .config_flags = 0x00000184, .roh = 1,
+    struct fx_acct a = {.p = &erin,
+                        .legacy2007 = 1,
+                        .config_flags = 0x00000184,
+                        .roh = 1,
                         .mailbox_fmt = "Mailbox - %s"};
     fx_account(fx, &a);
     uint8_t pst[16];
-    fx_pst(fx, "C:\\Documents and Settings\\erin\\Local Settings\\Application Data\\Microsoft"
-               "\\Outlook\\archive.pst",
+    fx_pst(fx,
+           "C:\\Documents and Settings\\erin\\Local Settings\\Application Data\\Microsoft"
+           "\\Outlook\\archive.pst",
            "Archive Folders", pst);
     fx_profile_end(fx);
     fx_unrelated(fx, NULL);
@@ -1116,7 +1142,10 @@ static void build_office15(struct fx *fx)
     fx_puf(fx, all, 1);
     put_a(fx, "Software\\Microsoft\\Office\\15.0\\Outlook", "DefaultProfile", "Outlook");
     fx_profile_begin(fx, O15_ROOT, "Outlook");
-    struct fx_acct a = {.p = &grace, .smtp_prefix = 1, .config_flags = 0x00000004, .roh = 1,
+    struct fx_acct a = {.p = &grace,
+                        .smtp_prefix = 1,
+                        .config_flags = 0x00000004,
+                        .roh = 1,
                         .mailbox_fmt = "Mailbox - %s"};
     fx_account(fx, &a);
     fx_profile_end(fx);
@@ -1135,8 +1164,11 @@ static void build_side_by_side(struct fx *fx)
     put_a(fx, "Software\\Microsoft\\Office\\16.0\\Outlook", "DefaultProfile", "Outlook");
     for (size_t i = 0; i < PM_ARRAY_SIZE(roots); i++) {
         fx_profile_begin(fx, roots[i], "Outlook");
-        struct fx_acct a = {.p = &alice, .smtp_prefix = i != 1, .config_flags = 0x00000184,
-                            .roh = 1, .mailbox_fmt = "Mailbox - %s"};
+        struct fx_acct a = {.p = &alice,
+                            .smtp_prefix = i != 1,
+                            .config_flags = 0x00000184,
+                            .roh = 1,
+                            .mailbox_fmt = "Mailbox - %s"};
         fx_account(fx, &a);
         fx_profile_end(fx);
     }

@@ -20,15 +20,15 @@ enum pmt_stage { PMT_BEFORE = 0, PMT_NOW = 1, PMT_LATER = 2, PMT_NEVER = 3 };
 /* One Exchange mailbox as a profile holds it. */
 struct pmt_mailbox {
     char *scenario;
-    char *profile;    /* key path of the profile (under HKCU) */
-    char *role;       /* account | delegate | shared | archive | public */
-    char *source_dn;  /* legacyExchangeDN in the source org (owner's DN for archive/public) */
-    char *old_smtp;   /* source primary SMTP */
+    char *profile;   /* key path of the profile (under HKCU) */
+    char *role;      /* account | delegate | shared | archive | public */
+    char *source_dn; /* legacyExchangeDN in the source org (owner's DN for archive/public) */
+    char *old_smtp;  /* source primary SMTP */
     struct pm_strlist old_servers; /* server names of the source that must not survive */
     enum pmt_stage migrated;       /* PMT_NOW, PMT_LATER or PMT_NEVER */
-    char *target_dn;   /* "" when never migrated */
-    char *target_smtp; /* "" when never migrated */
-    struct pm_strlist sections; /* every key path that belongs to this mailbox */
+    char *target_dn;               /* "" when never migrated */
+    char *target_smtp;             /* "" when never migrated */
+    struct pm_strlist sections;    /* every key path that belongs to this mailbox */
     char *emsmdb;  /* account: key of the EMSMDB (account settings) section, else "" */
     char *store;   /* key of this mailbox's store provider section */
     char *acctmgr; /* account: key of its Account Manager subkey, else "" */

@@ -128,8 +128,10 @@ int main(int argc, char **argv)
 
     struct pm_buf man = PM_BUF_INIT;
     if (rc == 0) {
-        pm_buf_printf(&man, "# manifest of scenario %s: one line per Exchange mailbox, see "
-                            "tests/fixtures/README.md\n", scenario);
+        pm_buf_printf(&man,
+                      "# manifest of scenario %s: one line per Exchange mailbox, see "
+                      "tests/fixtures/README.md\n",
+                      scenario);
         rc = pmt_manifest_format(&m, &man) < 0;
     }
     if (rc == 0)

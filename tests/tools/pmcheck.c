@@ -143,7 +143,8 @@ static int get(struct ck *ck, struct pm_store *st, const char *key, const char *
 
 static int same_value(const struct pm_value *a, const struct pm_value *b)
 {
-    return a->type == b->type && a->len == b->len && (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
+    return a->type == b->type && a->len == b->len &&
+           (a->len == 0 || memcmp(a->data, b->data, a->len) == 0);
 }
 
 /* A short printable rendering of a value for messages. */
@@ -222,16 +223,15 @@ static void check_outside(struct ck *ck, const struct pm_strlist *kb, const stru
                     ck_fail(ck, CK_A, "%s\\%s: value removed (was %s)", key, vb.items[j],
                             show(&b, sb, sizeof(sb)));
                 else
-                    ck_result(ck, CK_A, same_value(&a, &b), "%s\\%s: value changed: %s -> %s",
-                              key, vb.items[j], show(&b, sb, sizeof(sb)),
-                              show(&a, sa, sizeof(sa)));
+                    ck_result(ck, CK_A, same_value(&a, &b), "%s\\%s: value changed: %s -> %s", key,
+                              vb.items[j], show(&b, sb, sizeof(sb)), show(&a, sa, sizeof(sa)));
             }
             pm_value_release(&b);
             pm_value_release(&a);
         }
         for (size_t j = 0; j < va.n; j++)
-            ck_result(ck, CK_A, pm_strlist_find(&vb, va.items[j]) >= 0, "%s\\%s: value added",
-                      key, va.items[j]);
+            ck_result(ck, CK_A, pm_strlist_find(&vb, va.items[j]) >= 0, "%s\\%s: value added", key,
+                      va.items[j]);
         pm_strlist_release(&vb);
         pm_strlist_release(&va);
     }
@@ -248,9 +248,9 @@ static void check_outside(struct ck *ck, const struct pm_strlist *kb, const stru
 static int is_binding(const char *name)
 {
     static const char *const names[] = {
-        "01023d0e", "01023d00", "01023d01", "01023d02", "01023d15", "01023d0c", "0102300c",
-        "01023d1a", "Service UID", "XP Provider UID", "Preferences UID", "clsid", "Mini UID",
-        "NextAccountID"};
+        "01023d0e",        "01023d00", "01023d01", "01023d02",     "01023d15",
+        "01023d0c",        "0102300c", "01023d1a", "Service UID",  "XP Provider UID",
+        "Preferences UID", "clsid",    "Mini UID", "NextAccountID"};
     for (size_t i = 0; i < PM_ARRAY_SIZE(names); i++)
         if (pm_name_casecmp(name, names[i]) == 0)
             return 1;
@@ -291,8 +291,7 @@ static void check_binding(struct ck *ck, const struct pm_strlist *kb, const stru
                 continue;
             struct pm_value b = PM_VALUE_INIT;
             int rc = pm_store_get(ck->before, ka->items[i], va.items[j], &b, &err);
-            ck_result(ck, CK_B, rc == 1, "%s\\%s: binding value added", ka->items[i],
-                      va.items[j]);
+            ck_result(ck, CK_B, rc == 1, "%s\\%s: binding value added", ka->items[i], va.items[j]);
             pm_value_release(&b);
         }
         pm_strlist_release(&va);

@@ -18,6 +18,8 @@
 #include <wchar.h>
 
 #define SC_MAXW (MAX_PATH * 4) /* longest path/argument string the shell hands back */
+/* SLDF_HAS_LOGO3ID ([MS-SHLLINK] 2.1.1 HasLogo3ID): not in every SDK's headers. */
+#define SC_SLDF_HAS_LOGO3ID 0x00000800u
 
 static wchar_t *sc_wide(const char *s)
 {
@@ -191,7 +193,7 @@ static void sc_drop_indirection(IShellLinkW *sl)
         if (flags & SLDF_HAS_EXP_SZ)
             IShellLinkDataList_RemoveDataBlock(dl, EXP_SZ_LINK_SIG);
         IShellLinkDataList_SetFlags(dl, flags & ~(DWORD)(SLDF_HAS_DARWINID | SLDF_HAS_EXP_SZ |
-                                                         SLDF_HAS_LOGO3ID));
+                                                         SC_SLDF_HAS_LOGO3ID));
     }
     IShellLinkDataList_Release(dl);
 }

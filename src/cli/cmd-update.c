@@ -411,6 +411,11 @@ int cmd_update(int argc, char **argv)
         pm_log_close(r.log);
         pm_buf_release(&cfgpath);
         pm_strlist_release(&early);
+        pm_buf_release(&r.exe_dir);
+        pm_buf_release(&r.home);
+        pm_buf_release(&r.user);
+        pm_buf_release(&r.computer);
+        pm_buf_release(&r.log_dir);
         return code;
     }
     r.have_cfg = 1;
@@ -487,6 +492,11 @@ int cmd_update(int argc, char **argv)
         why = "store";
         goto out;
     }
+#ifdef PM_TEST_HOOKS
+    /* Test builds only: fail the Nth store mutation, to prove all-or-nothing from outside. */
+    if (getenv("PM_FAULT_AT"))
+        pm_store_fault_at(st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
+#endif
     struct diag_ctx model_diag = {&r, "warning", NULL};
     rc = pm_model_read(st, &model, diag, &model_diag, &err);
     if (rc < 0) {

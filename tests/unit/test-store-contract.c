@@ -39,6 +39,21 @@ static int is_file_store(void)
     return strcmp(cur.backend, "mem") != 0 && !is_live();
 }
 
+#ifdef PM_HAVE_LIVE
+#include <windows.h>
+/* Windows lists a key's values in the order they were set; Wine keeps them sorted by name, so
+ * under Wine the live store is held to the same set of names instead. */
+static int values_in_set_order(void)
+{
+    return !is_live() || !GetProcAddress(GetModuleHandleA("ntdll.dll"), "wine_get_version");
+}
+#else
+static int values_in_set_order(void)
+{
+    return 1;
+}
+#endif
+
 /* The live store of the Windows build runs each test under a fresh scratch key of HKCU, which
  * becomes the store's root, so the user's real keys are neither seen nor touched. */
 static void live_scratch(char *out, size_t size)
@@ -107,7 +122,7 @@ static int teardown(void **state)
  * written; the mem store has no file and is kept. */
 static void reopen(unsigned flags)
 {
-    if (!is_file_store())
+    if (!is_file_store() && !is_live())
         return;
     struct pm_error err;
     pm_store_close(cur.st);
@@ -229,8 +244,9 @@ static void test_names_case_insensitive_and_default(void **state)
     struct pm_strlist names = PM_STRLIST_INIT;
     assert_int_equal(pm_store_values(cur.st, "Software\\CaseKey", &names, &err), 1);
     assert_int_equal(names.n, 2);
-    assert_int_equal(pm_name_casecmp(names.items[0], "mixedname"), 0);
-    assert_string_equal(names.items[1], "");
+    size_t first = values_in_set_order() ? 0 : (names.items[0][0] == 0);
+    assert_int_equal(pm_name_casecmp(names.items[first], "mixedname"), 0);
+    assert_string_equal(names.items[1 - first], "");
     pm_strlist_release(&names);
     struct pm_strlist subs = PM_STRLIST_INIT;
     assert_int_equal(pm_store_subkeys(cur.st, "Software", &subs, &err), 1);
@@ -257,8 +273,9 @@ static void test_listing_order(void **state)
     struct pm_strlist l = PM_STRLIST_INIT;
     assert_int_equal(pm_store_values(cur.st, "Software\\Order", &l, &err), 1);
     assert_int_equal(l.n, PM_ARRAY_SIZE(vals));
+    static const char *const sorted[] = {"", "alpha", "Mid", "zeta"};
     for (size_t i = 0; i < l.n; i++)
-        assert_string_equal(l.items[i], vals[i]);
+        assert_string_equal(l.items[i], values_in_set_order() ? vals[i] : sorted[i]);
     pm_strlist_release(&l);
     assert_int_equal(pm_store_subkeys(cur.st, "Software\\Order", &l, &err), 1);
     assert_int_equal(l.n, PM_ARRAY_SIZE(subs));

@@ -54,6 +54,9 @@ struct live_undo {
 
 struct live_store {
     struct pm_store base;
+    /* Where the store's root is, relative to HKCU: "" normally; a scratch key when the spec
+     * names one ("live:Software\\Scratch"), which keeps tests off the user's real keys. */
+    char *root;
     struct live_undo *journal;
     size_t njournal, capjournal;
     size_t journal_bytes;
@@ -81,10 +84,13 @@ static char *live_utf8(const wchar_t *w, size_t n)
 }
 
 /* An error naming the key as regedit shows it, with the system's reason. */
-static int live_fail(struct pm_error *err, LONG code, const char *path, const char *what)
+static int live_fail(const struct live_store *ls, struct pm_error *err, LONG code,
+                     const char *path, const char *what)
 {
     char where[PM_MAX_PATH_BYTES + 32];
-    snprintf(where, sizeof(where), "HKEY_CURRENT_USER%s%s", *path ? "\\" : "", path);
+    const char *root = ls ? ls->root : "";
+    snprintf(where, sizeof(where), "HKEY_CURRENT_USER%s%s%s%s", *root ? "\\" : "", root,
+             *path ? "\\" : "", path);
     wchar_t msg[256];
     char *m = NULL;
     DWORD n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL,
@@ -105,10 +111,23 @@ static int live_nomem(struct pm_error *err, const char *path)
     return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
 }
 
-/* Opens HKCU\path. ERROR_FILE_NOT_FOUND when the key is absent. */
-static LONG live_open_key(const char *path, REGSAM sam, HKEY *out)
+/* The UTF-16 path below HKCU of a store path (the root prefixed), or NULL. */
+static wchar_t *live_wpath(const struct live_store *ls, const char *path)
 {
-    wchar_t *w = live_wide(path);
+    if (!*ls->root)
+        return live_wide(path);
+    struct pm_buf b = PM_BUF_INIT;
+    wchar_t *w = NULL;
+    if (pm_buf_printf(&b, "%s%s%s", ls->root, *path ? "\\" : "", path) == 0)
+        w = live_wide(b.data);
+    pm_buf_release(&b);
+    return w;
+}
+
+/* Opens HKCU\path. ERROR_FILE_NOT_FOUND when the key is absent. */
+static LONG live_open_key(const struct live_store *ls, const char *path, REGSAM sam, HKEY *out)
+{
+    wchar_t *w = live_wpath(ls, path);
     if (!w)
         return ERROR_NOT_ENOUGH_MEMORY;
     LONG r = RegOpenKeyExW(HKEY_CURRENT_USER, w, 0, sam, out);
@@ -116,22 +135,37 @@ static LONG live_open_key(const char *path, REGSAM sam, HKEY *out)
     return r;
 }
 
+static LONG live_create(const struct live_store *ls, const char *path, HKEY *out);
+
 static int live_open(struct pm_store **out, const char *location, unsigned flags,
                      struct pm_error *err)
 {
-    (void)flags;
-    if (location && *location && pm_name_casecmp(location, "HKCU") != 0 &&
-        pm_name_casecmp(location, "HKEY_CURRENT_USER") != 0)
-        return pm_error_set(err, PM_ERR_INVALID, location, 0,
-                            "the live store is HKEY_CURRENT_USER and takes no location");
     struct live_store *ls = calloc(1, sizeof(*ls));
     if (!ls)
         return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-    HKEY k;
-    LONG r = RegOpenKeyExW(HKEY_CURRENT_USER, L"", 0, KEY_READ, &k);
-    if (r != ERROR_SUCCESS) {
+    /* "HKCU\\x" and "HKEY_CURRENT_USER\\x" name the same root as "x". */
+    const char *root = location ? location : "";
+    if (pm_ascii_ncasecmp(root, "HKEY_CURRENT_USER", 17) == 0 && (!root[17] || root[17] == '\\'))
+        root += 17;
+    else if (pm_ascii_ncasecmp(root, "HKCU", 4) == 0 && (!root[4] || root[4] == '\\'))
+        root += 4;
+    while (*root == '\\')
+        root++;
+    size_t n = strlen(root);
+    while (n && root[n - 1] == '\\')
+        n--;
+    if (!(ls->root = pm_strndup(root, n))) {
         free(ls);
-        return live_fail(err, r, "", "open the user's registry");
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    HKEY k;
+    LONG r = (flags & PM_STORE_READONLY) ? live_open_key(ls, "", KEY_READ, &k)
+                                         : live_create(ls, "", &k);
+    if (r != ERROR_SUCCESS) {
+        int rc = live_fail(ls, err, r, "", "open the user's registry");
+        free(ls->root);
+        free(ls);
+        return rc;
     }
     RegCloseKey(k);
     *out = &ls->base;
@@ -174,19 +208,20 @@ static void live_close(struct pm_store *st)
 {
     struct live_store *ls = (struct live_store *)st;
     live_journal_clear(ls);
+    free(ls->root);
     free(ls);
 }
 
 static int live_subkeys(struct pm_store *st, const char *path, struct pm_strlist *out,
                         struct pm_error *err)
 {
-    (void)st;
+    const struct live_store *ls = (const struct live_store *)st;
     HKEY k;
-    LONG r = live_open_key(path, KEY_ENUMERATE_SUB_KEYS | KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_ENUMERATE_SUB_KEYS | KEY_QUERY_VALUE, &k);
     if (r == ERROR_FILE_NOT_FOUND)
         return 0;
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     int rc = 1;
     wchar_t name[LIVE_KEY_NAME_MAX];
     for (DWORD i = 0;; i++) {
@@ -200,7 +235,7 @@ static int live_subkeys(struct pm_store *st, const char *path, struct pm_strlist
         if (r == ERROR_NO_MORE_ITEMS)
             break;
         if (r != ERROR_SUCCESS) {
-            rc = live_fail(err, r, path, "list subkeys");
+            rc = live_fail(ls, err, r, path, "list subkeys");
             break;
         }
         char *u = live_utf8(name, n);
@@ -218,13 +253,13 @@ static int live_subkeys(struct pm_store *st, const char *path, struct pm_strlist
 static int live_values(struct pm_store *st, const char *path, struct pm_strlist *out,
                        struct pm_error *err)
 {
-    (void)st;
+    const struct live_store *ls = (const struct live_store *)st;
     HKEY k;
-    LONG r = live_open_key(path, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_QUERY_VALUE, &k);
     if (r == ERROR_FILE_NOT_FOUND)
         return 0;
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     wchar_t *name = malloc(LIVE_VALUE_NAME_MAX * sizeof(wchar_t));
     if (!name) {
         RegCloseKey(k);
@@ -242,7 +277,7 @@ static int live_values(struct pm_store *st, const char *path, struct pm_strlist 
         if (r == ERROR_NO_MORE_ITEMS)
             break;
         if (r != ERROR_SUCCESS) {
-            rc = live_fail(err, r, path, "list values");
+            rc = live_fail(ls, err, r, path, "list values");
             break;
         }
         char *u = live_utf8(name, n);
@@ -259,7 +294,7 @@ static int live_values(struct pm_store *st, const char *path, struct pm_strlist 
 }
 
 /* Reads one value of an open key into v (name not set). 1 found, 0 absent, <0 error. */
-static int live_read(HKEY k, const wchar_t *wname, const char *path, struct live_val *v,
+static int live_read(const struct live_store *ls, HKEY k, const wchar_t *wname, const char *path, struct live_val *v,
                      struct pm_error *err)
 {
     DWORD type = 0, size = 0;
@@ -269,7 +304,7 @@ static int live_read(HKEY k, const wchar_t *wname, const char *path, struct live
     /* The value may grow between the two calls (another writer): retry a few times. */
     for (int tries = 0; tries < 8; tries++) {
         if (r != ERROR_SUCCESS && r != ERROR_MORE_DATA)
-            return live_fail(err, r, path, "read value");
+            return live_fail(ls, err, r, path, "read value");
         if (size > PM_MAX_VALUE_BYTES)
             return pm_error_set(err, PM_ERR_LIMIT, path, 0, "value larger than %zu bytes",
                                 PM_MAX_VALUE_BYTES);
@@ -297,16 +332,16 @@ static int live_read(HKEY k, const wchar_t *wname, const char *path, struct live
 static int live_get(struct pm_store *st, const char *path, const char *name,
                     struct pm_value *out, struct pm_error *err)
 {
-    (void)st;
+    const struct live_store *ls = (const struct live_store *)st;
     HKEY k;
-    LONG r = live_open_key(path, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_QUERY_VALUE, &k);
     if (r == ERROR_FILE_NOT_FOUND)
         return 0;
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     wchar_t *wname = live_wide(name);
     struct live_val v = {0};
-    int rc = wname ? live_read(k, wname, path, &v, err) : live_nomem(err, path);
+    int rc = wname ? live_read(ls, k, wname, path, &v, err) : live_nomem(err, path);
     free(wname);
     RegCloseKey(k);
     if (rc == 1 && pm_value_assign(out, v.type, v.data, v.len) < 0)
@@ -359,16 +394,16 @@ static int live_journal_value(struct live_store *ls, const char *path, const cha
     struct live_val old = {0};
     int found = 0;
     HKEY k;
-    LONG r = live_open_key(path, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_QUERY_VALUE, &k);
     if (r == ERROR_SUCCESS) {
         wchar_t *wname = live_wide(name);
-        found = wname ? live_read(k, wname, path, &old, err) : live_nomem(err, path);
+        found = wname ? live_read(ls, k, wname, path, &old, err) : live_nomem(err, path);
         free(wname);
         RegCloseKey(k);
         if (found < 0)
             return found;
     } else if (r != ERROR_FILE_NOT_FOUND) {
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     }
     int rc = live_journal_account(ls, old.len + strlen(path) + strlen(name), path, err);
     struct live_undo *u = rc < 0 ? NULL : live_journal_add(ls, LIVE_UNDO_VALUE, path, err);
@@ -397,27 +432,27 @@ static int live_journal_create(struct live_store *ls, const char *path, struct p
         return pm_error_set(err, PM_ERR_LIMIT, path, 0, "key path too long");
     memcpy(buf, path, n + 1);
     HKEY k;
-    LONG r = live_open_key(buf, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, buf, KEY_QUERY_VALUE, &k);
     if (r == ERROR_SUCCESS) {
         RegCloseKey(k);
         return 0;
     }
     if (r != ERROR_FILE_NOT_FOUND)
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     /* Walk up while the parent is missing too. */
     for (;;) {
         char *bs = strrchr(buf, '\\');
         if (!bs)
             break;
         *bs = 0;
-        r = live_open_key(buf, KEY_QUERY_VALUE, &k);
+        r = live_open_key(ls, buf, KEY_QUERY_VALUE, &k);
         if (r == ERROR_SUCCESS) {
             RegCloseKey(k);
             *bs = '\\';
             break;
         }
         if (r != ERROR_FILE_NOT_FOUND)
-            return live_fail(err, r, buf, "open key");
+            return live_fail(ls, err, r, buf, "open key");
         /* the parent is missing too: it becomes the candidate */
     }
     return live_journal_add(ls, LIVE_UNDO_CREATED, buf, err) ? 0 : PM_ERR_NOMEM;
@@ -453,15 +488,15 @@ static int live_snapshot(struct live_store *ls, const char *path, struct live_ke
         goto out;
     }
     HKEY k;
-    LONG r = live_open_key(path, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_QUERY_VALUE, &k);
     if (r != ERROR_SUCCESS) {
-        rc = live_fail(err, r, path, "open key");
+        rc = live_fail(ls, err, r, path, "open key");
         goto out;
     }
     for (size_t i = 0; i < names.n && rc >= 0; i++) {
         wchar_t *wname = live_wide(names.items[i]);
         struct live_val *v = &key->vals[key->nvals];
-        rc = wname ? live_read(k, wname, path, v, err) : live_nomem(err, path);
+        rc = wname ? live_read(ls, k, wname, path, v, err) : live_nomem(err, path);
         free(wname);
         if (rc == 1) {
             key->nvals++;
@@ -497,9 +532,9 @@ out:
 
 /* ---- writes ---- */
 
-static LONG live_create(const char *path, HKEY *out)
+static LONG live_create(const struct live_store *ls, const char *path, HKEY *out)
 {
-    wchar_t *w = live_wide(path);
+    wchar_t *w = live_wpath(ls, path);
     if (!w)
         return ERROR_NOT_ENOUGH_MEMORY;
     LONG r = RegCreateKeyExW(HKEY_CURRENT_USER, w, 0, NULL, REG_OPTION_NON_VOLATILE,
@@ -508,11 +543,11 @@ static LONG live_create(const char *path, HKEY *out)
     return r;
 }
 
-static LONG live_write_value(const char *path, const char *name, uint32_t type,
+static LONG live_write_value(const struct live_store *ls, const char *path, const char *name, uint32_t type,
                              const void *data, size_t len)
 {
     HKEY k;
-    LONG r = live_create(path, &k);
+    LONG r = live_create(ls, path, &k);
     if (r != ERROR_SUCCESS)
         return r;
     wchar_t *wname = live_wide(name);
@@ -525,10 +560,10 @@ static LONG live_write_value(const char *path, const char *name, uint32_t type,
     return r;
 }
 
-static LONG live_remove_value(const char *path, const char *name)
+static LONG live_remove_value(const struct live_store *ls, const char *path, const char *name)
 {
     HKEY k;
-    LONG r = live_open_key(path, KEY_SET_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_SET_VALUE, &k);
     if (r != ERROR_SUCCESS)
         return r;
     wchar_t *wname = live_wide(name);
@@ -538,15 +573,19 @@ static LONG live_remove_value(const char *path, const char *name)
     return r;
 }
 
-static LONG live_remove_tree(const char *path)
+static LONG live_remove_tree(const struct live_store *ls, const char *path)
 {
-    wchar_t *w = live_wide(path);
+    wchar_t *w = live_wpath(ls, path);
     if (!w)
         return ERROR_NOT_ENOUGH_MEMORY;
+    /* With a subkey name RegDeleteTreeW removes the key itself too; RegDeleteKeyW makes sure
+     * of it where an implementation only empties it. */
     LONG r = RegDeleteTreeW(HKEY_CURRENT_USER, w);
-    /* RegDeleteTreeW empties the key; the key itself goes with RegDeleteKeyW. */
-    if (r == ERROR_SUCCESS)
+    if (r == ERROR_SUCCESS) {
         r = RegDeleteKeyW(HKEY_CURRENT_USER, w);
+        if (r == ERROR_FILE_NOT_FOUND)
+            r = ERROR_SUCCESS;
+    }
     free(w);
     return r;
 }
@@ -560,8 +599,8 @@ static int live_set(struct pm_store *st, const char *path, const char *name, uin
         rc = live_journal_value(ls, path, name, err);
     if (rc < 0)
         return rc;
-    LONG r = live_write_value(path, name, type, data, len);
-    return r == ERROR_SUCCESS ? 0 : live_fail(err, r, path, "write value");
+    LONG r = live_write_value(ls, path, name, type, data, len);
+    return r == ERROR_SUCCESS ? 0 : live_fail(ls, err, r, path, "write value");
 }
 
 static int live_delete_value(struct pm_store *st, const char *path, const char *name,
@@ -579,10 +618,10 @@ static int live_delete_value(struct pm_store *st, const char *path, const char *
         ls->njournal--;
         return 0;
     }
-    LONG r = live_remove_value(path, name);
+    LONG r = live_remove_value(ls, path, name);
     if (r == ERROR_FILE_NOT_FOUND)
         return 0;
-    return r == ERROR_SUCCESS ? 1 : live_fail(err, r, path, "delete value");
+    return r == ERROR_SUCCESS ? 1 : live_fail(ls, err, r, path, "delete value");
 }
 
 static int live_create_key(struct pm_store *st, const char *path, struct pm_error *err)
@@ -593,9 +632,9 @@ static int live_create_key(struct pm_store *st, const char *path, struct pm_erro
     if (rc < 0)
         return rc;
     HKEY k;
-    LONG r = live_create(path, &k);
+    LONG r = live_create(ls, path, &k);
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "create key");
+        return live_fail(ls, err, r, path, "create key");
     RegCloseKey(k);
     return ls->njournal > before ? 1 : 0;
 }
@@ -604,11 +643,11 @@ static int live_delete_key(struct pm_store *st, const char *path, struct pm_erro
 {
     struct live_store *ls = (struct live_store *)st;
     HKEY k;
-    LONG r = live_open_key(path, KEY_QUERY_VALUE, &k);
+    LONG r = live_open_key(ls, path, KEY_QUERY_VALUE, &k);
     if (r == ERROR_FILE_NOT_FOUND)
         return 0;
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "open key");
+        return live_fail(ls, err, r, path, "open key");
     RegCloseKey(k);
     struct live_key *keys = NULL;
     size_t nkeys = 0, cap = 0;
@@ -620,9 +659,9 @@ static int live_delete_key(struct pm_store *st, const char *path, struct pm_erro
     }
     u->keys = keys;
     u->nkeys = nkeys;
-    r = live_remove_tree(path);
+    r = live_remove_tree(ls, path);
     if (r != ERROR_SUCCESS)
-        return live_fail(err, r, path, "delete key");
+        return live_fail(ls, err, r, path, "delete key");
     return 1;
 }
 
@@ -642,30 +681,30 @@ static int live_commit(struct pm_store *st, struct pm_error *err)
 }
 
 /* Applies one journal entry backwards. */
-static LONG live_undo_one(const struct live_undo *u)
+static LONG live_undo_one(const struct live_store *ls, const struct live_undo *u)
 {
     switch (u->kind) {
     case LIVE_UNDO_VALUE:
         if (u->existed)
-            return live_write_value(u->path, u->old.name, u->old.type, u->old.data, u->old.len);
+            return live_write_value(ls, u->path, u->old.name, u->old.type, u->old.data, u->old.len);
         else {
-            LONG r = live_remove_value(u->path, u->old.name);
+            LONG r = live_remove_value(ls, u->path, u->old.name);
             return r == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : r;
         }
     case LIVE_UNDO_CREATED: {
-        LONG r = live_remove_tree(u->path);
+        LONG r = live_remove_tree(ls, u->path);
         return r == ERROR_FILE_NOT_FOUND ? ERROR_SUCCESS : r;
     }
     case LIVE_UNDO_DELETED:
         for (size_t i = 0; i < u->nkeys; i++) {
             HKEY k;
-            LONG r = live_create(u->keys[i].path, &k);
+            LONG r = live_create(ls, u->keys[i].path, &k);
             if (r != ERROR_SUCCESS)
                 return r;
             RegCloseKey(k);
             for (size_t j = 0; j < u->keys[i].nvals; j++) {
                 const struct live_val *v = &u->keys[i].vals[j];
-                r = live_write_value(u->keys[i].path, v->name, v->type, v->data, v->len);
+                r = live_write_value(ls, u->keys[i].path, v->name, v->type, v->data, v->len);
                 if (r != ERROR_SUCCESS)
                     return r;
             }
@@ -682,9 +721,9 @@ static int live_rollback(struct pm_store *st, struct pm_error *err)
     /* Keep going after a failure: every entry put back is one less thing wrong. The first
      * failure is reported. */
     for (size_t i = ls->njournal; i-- > 0;) {
-        LONG r = live_undo_one(&ls->journal[i]);
+        LONG r = live_undo_one(ls, &ls->journal[i]);
         if (r != ERROR_SUCCESS && rc == 0)
-            rc = live_fail(err, r, ls->journal[i].path, "undo a write");
+            rc = live_fail(ls, err, r, ls->journal[i].path, "undo a write");
     }
     live_journal_clear(ls);
     return rc;

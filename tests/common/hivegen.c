@@ -103,7 +103,7 @@ int pmt_write_empty_hive(const char *path)
     put32(base + 0x08, 1);
     put64(base + 0x0C, HG_FILETIME);
     put32(base + 0x14, 1);            /* major version */
-    put32(base + 0x18, 3);            /* minor version: 1.3, the oldest every reader takes */
+    put32(base + 0x18, 5);            /* minor version: 1.5, as Windows XP and later write */
     put32(base + 0x1C, 0);            /* primary file */
     put32(base + 0x20, 1);            /* direct memory load */
     put32(base + 0x24, HG_ROOT_CELL);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Independent readers check what the hive backend writes: values of every registry type (the
-# default value, empty data, a value bigger than one cell, a type code Windows does not define,
+# default value, empty data, a value stored as big data, a type code Windows does not define,
 # key and value names outside ASCII) are written with the hive store (hivewrite), a value and a
 # key are deleted again, and the file is read back with `hivexregedit --export` and `reglookup`.
 # Both must show exactly the keys and values written: same names, types and bytes. Then the
@@ -67,6 +67,12 @@ check() { if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((
 H=$d/NTUSER.DAT
 desc="hivewrite writes the values through the hive store"
 check "$BIN/hivewrite" "$H" <"$d/values.tsv"
+# A second commit touching the key that holds the big value must leave that value intact.
+P='Software\Microsoft\Office\16.0\Outlook\Profiles\Outlook\9375CFF0413111d3B88A00104B2A6676'
+printf '%s\tLater\t4\t05000000\n' "$P" >"$d/later.tsv"
+desc="a second hivewrite edits the same key"
+check "$BIN/hivewrite" "$H" <"$d/later.tsv"
+cat "$d/later.tsv" >>"$d/values.tsv"
 
 # The values expected in the file: the input after its deletions.
 "$BIN/hivedump" "$H" >"$d/dump.tsv" || { echo "FAIL: hivedump cannot read what was written"; exit 1; }

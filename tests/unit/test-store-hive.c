@@ -220,6 +220,86 @@ static void test_round_trip_every_type(void **state)
     free(file);
 }
 
+/* Values over 16344 bytes are stored as Windows stores them in format 1.4+ hives: a db cell
+ * listing segments. Sizes around the threshold, a 1 MiB value (beyond what hivex allocates in
+ * one cell), replacing, deleting and rolling back such values all behave like small ones. */
+static void test_big_values(void **state)
+{
+    (void)state;
+    char *file = new_hive("bigdata");
+    size_t sizes[] = {16344, 16345, 16344 * 3, 1 << 20};
+    uint8_t *big = malloc((1 << 20) + 16);
+    assert_non_null(big);
+    for (size_t i = 0; i < (1u << 20) + 16; i++)
+        big[i] = (uint8_t)(i * 131 + (i >> 9));
+    struct pm_store *st = open_hive(file, 0);
+    struct pm_error err;
+    assert_int_equal(pm_store_begin(st, &err), 0);
+    for (size_t i = 0; i < PM_ARRAY_SIZE(sizes); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "v%zu", sizes[i]);
+        set_ok(st, "Software\\Big", name, PM_REG_BINARY, big + i, sizes[i]);
+        assert_value(st, "Software\\Big", name, PM_REG_BINARY, big + i, sizes[i]);
+    }
+    set_ok(st, "Software\\Big", "small", PM_REG_DWORD, "\1\0\0\0", 4);
+    set_ok(st, "Software\\Big", "shrinks", PM_REG_BINARY, big, 50000);
+    set_ok(st, "Software\\Big", "SHRINKS", PM_REG_BINARY, "ab", 2);
+    set_ok(st, "Software\\Big", "deleted", PM_REG_BINARY, big, 40000);
+    assert_int_equal(pm_store_delete_value(st, "Software\\Big", "Deleted", &err), 1);
+    set_ok(st, "Software\\Gone\\Sub", "x", PM_REG_BINARY, big, 40000);
+    assert_int_equal(pm_store_delete_key(st, "software\\gone", &err), 1);
+    assert_int_equal(pm_store_commit(st, &err), 0);
+
+    /* A rolled-back big value leaves no trace. */
+    assert_int_equal(pm_store_begin(st, &err), 0);
+    set_ok(st, "Software\\Big", "v16345", PM_REG_BINARY, big + 9, 30000);
+    assert_int_equal(pm_store_rollback(st, &err), 0);
+    assert_value(st, "Software\\Big", "v16345", PM_REG_BINARY, big + 1, 16345);
+    /* A later commit that rewrites the key's value list keeps the big values big. */
+    set_ok(st, "Software\\Big", "later", PM_REG_DWORD, "\2\0\0\0", 4);
+    pm_store_close(st);
+
+    st = open_hive(file, PM_STORE_READONLY);
+    for (size_t i = 0; i < PM_ARRAY_SIZE(sizes); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "v%zu", sizes[i]);
+        assert_value(st, "Software\\Big", name, PM_REG_BINARY, big + i, sizes[i]);
+    }
+    assert_value(st, "Software\\Big", "small", PM_REG_DWORD, "\1\0\0\0", 4);
+    assert_value(st, "Software\\Big", "shrinks", PM_REG_BINARY, "ab", 2);
+    struct pm_strlist l = PM_STRLIST_INIT;
+    assert_int_equal(pm_store_values(st, "Software\\Big", &l, &err), 1);
+    assert_int_equal(l.n, 7);
+    pm_strlist_release(&l);
+    assert_int_equal(pm_store_key_exists(st, "Software\\Gone", &err), 0);
+    pm_store_close(st);
+
+    /* In the file: one cell up to 16344 bytes, a db cell above. */
+    size_t flen = 0;
+    uint8_t *raw = (uint8_t *)pmt_read_file(file, &flen);
+    assert_non_null(raw);
+    hive_h *h = hivex_open(file, 0);
+    assert_non_null(h);
+    hive_node_h n = hivex_node_get_child(h, hivex_root(h), "Software");
+    n = hivex_node_get_child(h, n, "Big");
+    assert_true(n != 0);
+    for (size_t i = 0; i < PM_ARRAY_SIZE(sizes); i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "v%zu", sizes[i]);
+        hive_value_h v = hivex_node_get_value(h, n, name);
+        assert_true(v != 0);
+        size_t dlen = 0;
+        hive_value_h cell = hivex_value_data_cell_offset(h, v, &dlen);
+        assert_true(cell != 0 && cell + 6 < flen);
+        int is_db = memcmp(raw + cell + 4, "db", 2) == 0;
+        assert_int_equal(is_db, sizes[i] > 16344);
+    }
+    hivex_close(h);
+    free(raw);
+    free(big);
+    free(file);
+}
+
 /* Key and value names match case-insensitively, Latin letters beyond ASCII included; setting a
  * value under another spelling replaces it and keeps the first spelling. */
 static void test_names_case_insensitive(void **state)
@@ -589,6 +669,7 @@ int main(void)
 #else
         cmocka_unit_test(test_generated_hive_opens_with_hivex),
         cmocka_unit_test(test_round_trip_every_type),
+        cmocka_unit_test(test_big_values),
         cmocka_unit_test(test_names_case_insensitive),
         cmocka_unit_test(test_set_existing_keeps_spelling),
         cmocka_unit_test(test_delete_value_keeps_others),

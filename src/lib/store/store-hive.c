@@ -6,7 +6,14 @@
  * never a mix; hivex on its own would rewrite the file in place), and rollback throws the copy
  * away by reopening the file from disk. Hives come from users' machines and may be damaged, so
  * every hivex failure becomes a pm_error naming the file and key path, and every count and size
- * read from the file is held to the PM_MAX_* ceilings before it is trusted. */
+ * read from the file is held to the PM_MAX_* ceilings before it is trusted.
+ *
+ * Values longer than 16344 bytes are the one thing hivex cannot write right: it puts them in a
+ * single cell (and refuses cells near 1 MB), where hives of format 1.4 and later must hold them
+ * as "big data" (a db cell listing segments of 16344 bytes), or Windows misreads them. So the
+ * store keeps such values aside, gives hivex an empty placeholder under the same name and type,
+ * and at commit appends one hive bin with the db cells to the file hivex wrote and points the
+ * placeholder's vk cell at them, before the rename. */
 #include "../compat.h"
 
 #include "../store-backend.h"
@@ -20,13 +27,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A big value waiting for the commit (see above). */
+struct hive_big {
+    char *path;
+    char *name;
+    uint32_t type;
+    uint8_t *data;
+    size_t len;
+};
+
 struct hive_store {
     struct pm_store base;
     hive_h *h;    /* NULL only after a failed reopen */
     char *file;
     int writable;
     int dirty;    /* the in-memory copy differs from the file */
+    int big_data; /* format 1.4 or later: values over HIVE_SEGMENT bytes need db cells */
+    struct hive_big *big;
+    size_t nbig, capbig;
 };
+
+/* Data bytes per big-data segment, and so the largest value kept in one cell (format spec). */
+#define HIVE_SEGMENT 16344u
 
 static struct hive_store *hive_of(struct pm_store *st)
 {
@@ -50,7 +72,8 @@ static int hive_fail(struct hive_store *hs, enum pm_err code, const char *path, 
 
 /* Opens the file with hivex, telling a file we cannot read (PM_ERR_IO) from one that is not a
  * hive (PM_ERR_PARSE): hivex's errno alone does not separate the two. */
-static int hive_load(const char *file, int writable, hive_h **out, struct pm_error *err)
+static int hive_load(const char *file, int writable, hive_h **out, int *big_data,
+                     struct pm_error *err)
 {
     *out = NULL;
     int fd = open(file, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
@@ -60,6 +83,9 @@ static int hive_load(const char *file, int writable, hive_h **out, struct pm_err
     struct stat sb;
     int rc = fstat(fd, &sb);
     int e = errno;
+    unsigned char head[0x20] = {0};
+    if (rc == 0 && pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head))
+        *big_data = head[0x14] == 1 && head[0x18] >= 4; /* version 1.4 or later */
     close(fd);
     if (rc != 0)
         return pm_error_set(err, PM_ERR_IO, file, 0, "cannot open '%s': %s", file, strerror(e));
@@ -93,7 +119,7 @@ static int hive_open(struct pm_store **out, const char *location, unsigned flags
         return pm_error_set(err, PM_ERR_NOMEM, location, 0, "out of memory");
     }
     hs->writable = !(flags & PM_STORE_READONLY);
-    int rc = hive_load(hs->file, hs->writable, &hs->h, err);
+    int rc = hive_load(hs->file, hs->writable, &hs->h, &hs->big_data, err);
     if (rc < 0) {
         free(hs->file);
         free(hs);
@@ -103,9 +129,84 @@ static int hive_open(struct pm_store **out, const char *location, unsigned flags
     return 0;
 }
 
+static void big_free(struct hive_big *b)
+{
+    free(b->path);
+    free(b->name);
+    free(b->data);
+}
+
+static void big_clear(struct hive_store *hs)
+{
+    for (size_t i = 0; i < hs->nbig; i++)
+        big_free(&hs->big[i]);
+    free(hs->big);
+    hs->big = NULL;
+    hs->nbig = hs->capbig = 0;
+}
+
+/* The pending big value at path/name, or NULL. */
+static struct hive_big *big_find(struct hive_store *hs, const char *path, const char *name)
+{
+    for (size_t i = 0; i < hs->nbig; i++)
+        if (pm_name_casecmp(hs->big[i].path, path) == 0 &&
+            pm_name_casecmp(hs->big[i].name, name) == 0)
+            return &hs->big[i];
+    return NULL;
+}
+
+static void big_drop(struct hive_store *hs, struct hive_big *b)
+{
+    big_free(b);
+    *b = hs->big[--hs->nbig];
+}
+
+/* Forgets pending values of the key at path and below (the key is being deleted). */
+static void big_drop_tree(struct hive_store *hs, const char *path)
+{
+    size_t plen = strlen(path);
+    for (size_t i = hs->nbig; i-- > 0;) {
+        const char *bp = hs->big[i].path;
+        size_t blen = strlen(bp);
+        if (blen >= plen && pm_name_ncasecmp(bp, plen, path, plen) == 0 &&
+            (bp[plen] == 0 || bp[plen] == '\\'))
+            big_drop(hs, &hs->big[i]);
+    }
+}
+
+static int big_put(struct hive_store *hs, const char *path, const char *name, uint32_t type,
+                   const void *data, size_t len)
+{
+    struct hive_big nb = {pm_strdup(path), pm_strdup(name), type, malloc(len), len};
+    if (!nb.path || !nb.name || !nb.data) {
+        big_free(&nb);
+        return PM_ERR_NOMEM;
+    }
+    memcpy(nb.data, data, len);
+    struct hive_big *old = big_find(hs, path, name);
+    if (old) {
+        big_free(old);
+        *old = nb;
+        return 0;
+    }
+    if (hs->nbig == hs->capbig) {
+        size_t ncap = hs->capbig ? hs->capbig * 2 : 4;
+        struct hive_big *nv = realloc(hs->big, ncap * sizeof(*nv));
+        if (!nv) {
+            big_free(&nb);
+            return PM_ERR_NOMEM;
+        }
+        hs->big = nv;
+        hs->capbig = ncap;
+    }
+    hs->big[hs->nbig++] = nb;
+    return 0;
+}
+
 static void hive_close(struct pm_store *st)
 {
     struct hive_store *hs = hive_of(st);
+    big_clear(hs);
     if (hs->h)
         hivex_close(hs->h);
     free(hs->file);
@@ -354,6 +455,12 @@ static int hive_get(struct pm_store *st, const char *path, const char *name,
     hive_value_h val;
     if ((rc = hive_find_value(hs, node, path, name, &val, NULL, err)) <= 0)
         return rc;
+    const struct hive_big *b = big_find(hs, path, name);
+    if (b) {
+        if (pm_value_assign(out, b->type, b->data, b->len) < 0)
+            return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+        return 1;
+    }
     hive_type type;
     char *data = NULL;
     size_t len = 0;
@@ -404,39 +511,6 @@ static int hive_make_key(struct hive_store *hs, const char *path, hive_node_h *o
     return created;
 }
 
-static int hive_set(struct pm_store *st, const char *path, const char *name, uint32_t type,
-                    const void *data, size_t len, struct pm_error *err)
-{
-    struct hive_store *hs = hive_of(st);
-    hive_node_h node;
-    int rc = hive_make_key(hs, path, &node, err);
-    if (rc < 0)
-        return rc;
-    /* An existing value keeps the spelling it has, as Windows does; hivex matches names only
-     * ASCII-case-insensitively, so hand it the stored spelling. */
-    hive_value_h old;
-    char *stored = NULL;
-    if ((rc = hive_find_value(hs, node, path, name, &old, &stored, err)) < 0)
-        return rc;
-    /* hivex copies key and value and does not change them; its struct is just not const. */
-    hive_set_value v = {
-        .key = stored ? stored : (char *)name,
-        .t = (hive_type)type,
-        .len = len,
-        .value = (char *)(len ? data : ""),
-    };
-    hs->dirty = 1;
-    errno = 0;
-    rc = hivex_node_set_value(hs->h, node, &v, 0);
-    int e = errno;
-    free(stored);
-    if (rc < 0)
-        return pm_error_set(err, e == ENOMEM ? PM_ERR_NOMEM : PM_ERR_IO, hs->file, 0,
-                            "cannot set value '%s' of key '%s': %s", name, path,
-                            hive_errstr(e));
-    return 0;
-}
-
 static void free_set_values(hive_set_value *vs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -446,8 +520,122 @@ static void free_set_values(hive_set_value *vs, size_t n)
     free(vs);
 }
 
-/* hivex has no "delete value": rebuild the key's value list without it, the others copied
- * byte for byte and in their order. */
+/* Rewrites the key's value list with the value 'name' set to type/data/len, or removed when
+ * 'remove' is set; the other values keep their bytes and order, and an existing value keeps the
+ * spelling of its name, as Windows does. hivex's own single-value setter is not used: it matches
+ * names in ASCII only and rewrites every big value of the key as one cell. Here each value over
+ * HIVE_SEGMENT bytes (in a hive that needs db cells) gets an empty placeholder and waits in the
+ * pending list for the commit. 1 when the value was there, 0 when not, <0 on error. */
+static int hive_rewrite_values(struct hive_store *hs, hive_node_h node, const char *path,
+                               const char *name, int remove, uint32_t type, const void *data,
+                               size_t len, struct pm_error *err)
+{
+    hive_value_h *vals;
+    int rc = hive_values_of(hs, node, path, &vals, err);
+    if (rc < 0)
+        return rc;
+    size_t n = 0;
+    while (vals[n])
+        n++;
+    hive_set_value *list = calloc(n + 1, sizeof(*list));
+    if (!list) {
+        free(vals);
+        return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+    }
+    size_t nlist = 0;
+    long found = -1;
+    for (size_t i = 0; i < n; i++) {
+        hive_set_value *v = &list[nlist];
+        if ((rc = hive_value_name(hs, vals[i], path, &v->key, err)) < 0)
+            break;
+        nlist++;
+        if (found < 0 && pm_name_casecmp(v->key, name) == 0) {
+            found = (long)i;
+            if (remove) {
+                free(v->key);
+                nlist--;
+                continue;
+            }
+        }
+        hive_type t;
+        if ((rc = hive_read_value(hs, vals[i], path, v->key, &t, &v->value, &v->len, err)) < 0)
+            break;
+        v->t = t;
+    }
+    free(vals);
+    if (rc < 0)
+        goto out;
+    if (remove) {
+        struct hive_big *b = big_find(hs, path, name);
+        if (b)
+            big_drop(hs, b);
+        if (found < 0)
+            goto out; /* nothing to rewrite */
+    } else {
+        hive_set_value *v = NULL;
+        for (size_t i = 0; i < nlist && !v; i++)
+            if (pm_name_casecmp(list[i].key, name) == 0)
+                v = &list[i];
+        if (!v) {
+            v = &list[nlist++];
+            if (!(v->key = pm_strdup(name))) {
+                rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+                goto out;
+            }
+        }
+        free(v->value);
+        v->t = (hive_type)type;
+        v->len = len;
+        v->value = malloc(len ? len : 1);
+        if (!v->value) {
+            rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+            goto out;
+        }
+        if (len)
+            memcpy(v->value, data, len);
+        struct hive_big *b = big_find(hs, path, name);
+        if (b)
+            big_drop(hs, b); /* the new data replaces what was pending */
+    }
+    /* Big values: keep aside, hand hivex an empty placeholder. Values already pending read back
+     * from hivex as their placeholder and stay as they are. */
+    for (size_t i = 0; hs->big_data && i < nlist; i++) {
+        hive_set_value *v = &list[i];
+        if (v->len <= HIVE_SEGMENT)
+            continue;
+        if (big_put(hs, path, v->key, (uint32_t)v->t, v->value, v->len) < 0) {
+            rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+            goto out;
+        }
+        v->len = 0;
+    }
+    hs->dirty = 1; /* even a failed rewrite may have touched the copy */
+    errno = 0;
+    if (hivex_node_set_values(hs->h, node, nlist, list, 0) < 0) {
+        int e = errno;
+        rc = pm_error_set(err, e == ENOMEM ? PM_ERR_NOMEM : PM_ERR_IO, hs->file, 0,
+                          "cannot %s value '%s' of key '%s': %s", remove ? "delete" : "set",
+                          name, path, hive_errstr(e));
+        goto out;
+    }
+    rc = found >= 0;
+out:
+    free_set_values(list, nlist);
+    return rc;
+}
+
+static int hive_set(struct pm_store *st, const char *path, const char *name, uint32_t type,
+                    const void *data, size_t len, struct pm_error *err)
+{
+    struct hive_store *hs = hive_of(st);
+    hive_node_h node;
+    int rc = hive_make_key(hs, path, &node, err);
+    if (rc < 0)
+        return rc;
+    rc = hive_rewrite_values(hs, node, path, name, 0, type, data, len, err);
+    return rc < 0 ? rc : 0;
+}
+
 static int hive_delete_value(struct pm_store *st, const char *path, const char *name,
                              struct pm_error *err)
 {
@@ -456,49 +644,7 @@ static int hive_delete_value(struct pm_store *st, const char *path, const char *
     int rc = hive_find(hs, path, &node, err);
     if (rc <= 0)
         return rc;
-    hive_value_h *vals;
-    if ((rc = hive_values_of(hs, node, path, &vals, err)) < 0)
-        return rc;
-    size_t n = 0;
-    while (vals[n])
-        n++;
-    hive_set_value *keep = calloc(n + 1, sizeof(*keep));
-    if (!keep) {
-        free(vals);
-        return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
-    }
-    size_t nkeep = 0;
-    int found = 0;
-    rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        char *vname;
-        if ((rc = hive_value_name(hs, vals[i], path, &vname, err)) < 0)
-            break;
-        if (!found && pm_name_casecmp(vname, name) == 0) {
-            found = 1;
-            free(vname);
-            continue;
-        }
-        hive_set_value *v = &keep[nkeep++];
-        v->key = vname;
-        hive_type t;
-        if ((rc = hive_read_value(hs, vals[i], path, vname, &t, &v->value, &v->len, err)) < 0)
-            break;
-        v->t = t;
-    }
-    free(vals);
-    if (rc == 0 && found) {
-        hs->dirty = 1;
-        errno = 0;
-        if (hivex_node_set_values(hs->h, node, nkeep, keep, 0) < 0)
-            rc = pm_error_set(err, errno == ENOMEM ? PM_ERR_NOMEM : PM_ERR_IO, hs->file, 0,
-                              "cannot delete value '%s' of key '%s': %s", name, path,
-                              hive_errstr(errno));
-        else
-            rc = 1;
-    }
-    free_set_values(keep, nkeep);
-    return rc;
+    return hive_rewrite_values(hs, node, path, name, 1, 0, NULL, 0, err);
 }
 
 static int hive_create_key(struct pm_store *st, const char *path, struct pm_error *err)
@@ -516,6 +662,7 @@ static int hive_delete_key(struct pm_store *st, const char *path, struct pm_erro
         return rc;
     if (node == hivex_root(hs->h))
         return pm_error_set(err, PM_ERR_INVALID, hs->file, 0, "cannot delete the root key");
+    big_drop_tree(hs, path);
     hs->dirty = 1;
     errno = 0;
     if (hivex_node_delete_child(hs->h, node) < 0)
@@ -541,6 +688,132 @@ static int hive_fsync_path(const char *path, int flags)
     int e = errno;
     close(fd);
     errno = e;
+    return rc;
+}
+
+static void hive_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t hive_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static size_t hive_round8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+/* Cells of one big value: the db cell, its segment list and the segments. */
+static size_t big_cells_size(size_t len)
+{
+    size_t nseg = (len + HIVE_SEGMENT - 1) / HIVE_SEGMENT;
+    return 16 + hive_round8(4 + 4 * nseg) + (nseg - 1) * hive_round8(HIVE_SEGMENT + 8) +
+           hive_round8(len - (nseg - 1) * HIVE_SEGMENT + 8);
+}
+
+/* Appends one hive bin holding the pending big values to the file hivex just wrote ('tmp'), and
+ * points each placeholder's vk cell at its db cell. hivex value handles are file offsets, and
+ * hivex writes its in-memory image unchanged, so the handles locate the vk cells in 'tmp'. */
+static int hive_append_big(struct hive_store *hs, const char *tmp, struct pm_error *err)
+{
+    size_t used = 0x20;
+    for (size_t i = 0; i < hs->nbig; i++) {
+        used += big_cells_size(hs->big[i].len);
+        if (used > 0x40000000u)
+            return pm_error_set(err, PM_ERR_LIMIT, hs->file, 0, "too much big value data");
+    }
+    size_t binsize = (used + 0xFFF) & ~(size_t)0xFFF;
+    uint8_t *bin = calloc(1, binsize);
+    uint8_t base[0x1000];
+    int fd = open(tmp, O_RDWR | O_CLOEXEC);
+    int rc = 0;
+    struct stat sb;
+    if (!bin || fd < 0 || fstat(fd, &sb) != 0 ||
+        pread(fd, base, sizeof(base), 0) != (ssize_t)sizeof(base)) {
+        rc = pm_error_set(err, bin ? PM_ERR_IO : PM_ERR_NOMEM, hs->file, 0,
+                          "cannot add big values to '%s': %s", tmp,
+                          bin ? strerror(errno) : "out of memory");
+        goto out;
+    }
+    uint32_t bins = hive_get32(base + 0x28);
+    if (memcmp(base, "regf", 4) != 0 || (uint64_t)sb.st_size != 0x1000u + (uint64_t)bins ||
+        (uint64_t)bins + binsize > 0x7FFFF000u) {
+        rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
+                          "cannot add big values to '%s': unexpected file layout", tmp);
+        goto out;
+    }
+    memcpy(bin, "hbin", 4);
+    hive_put32(bin + 4, bins);
+    hive_put32(bin + 8, (uint32_t)binsize);
+    size_t pos = 0x20;
+    for (size_t i = 0; i < hs->nbig && rc == 0; i++) {
+        const struct hive_big *b = &hs->big[i];
+        hive_node_h node;
+        hive_value_h vk;
+        if ((rc = hive_find(hs, b->path, &node, err)) == 1)
+            rc = hive_find_value(hs, node, b->path, b->name, &vk, NULL, err);
+        if (rc == 0)
+            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
+                              "value '%s' of key '%s' vanished before the commit", b->name,
+                              b->path);
+        if (rc < 0)
+            break;
+        rc = 0;
+        uint8_t cell[0x18];
+        if (pread(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell) ||
+            memcmp(cell + 4, "vk", 2) != 0) {
+            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
+                              "cannot find value '%s' of key '%s' in '%s'", b->name, b->path,
+                              tmp);
+            break;
+        }
+        size_t nseg = (b->len + HIVE_SEGMENT - 1) / HIVE_SEGMENT;
+        size_t db = pos, list = db + 16, seg = list + hive_round8(4 + 4 * nseg);
+        hive_put32(bin + db, (uint32_t)-16);
+        memcpy(bin + db + 4, "db", 2);
+        bin[db + 6] = (uint8_t)nseg;
+        bin[db + 7] = (uint8_t)(nseg >> 8);
+        hive_put32(bin + db + 8, (uint32_t)(bins + list));
+        hive_put32(bin + list, (uint32_t)-(int32_t)hive_round8(4 + 4 * nseg));
+        for (size_t k = 0; k < nseg; k++) {
+            size_t n = k + 1 < nseg ? HIVE_SEGMENT : b->len - k * HIVE_SEGMENT;
+            size_t csize = hive_round8(n + 8); /* readers take cell size - 8 bytes of data */
+            hive_put32(bin + list + 4 + 4 * k, (uint32_t)(bins + seg));
+            hive_put32(bin + seg, (uint32_t)-(int32_t)csize);
+            memcpy(bin + seg + 4, b->data + k * HIVE_SEGMENT, n);
+            seg += csize;
+        }
+        pos = seg;
+        hive_put32(cell + 8, (uint32_t)b->len);
+        hive_put32(cell + 12, (uint32_t)(bins + db));
+        hive_put32(cell + 16, b->type);
+        if (pwrite(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell))
+            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot write '%s': %s", tmp,
+                              strerror(errno));
+    }
+    if (rc < 0)
+        goto out;
+    if (pos < binsize)
+        hive_put32(bin + pos, (uint32_t)(binsize - pos)); /* the rest of the bin is free */
+    hive_put32(base + 0x28, (uint32_t)(bins + binsize));
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 0x1FC; i += 4)
+        sum ^= hive_get32(base + i);
+    hive_put32(base + 0x1FC, sum == 0xFFFFFFFFu ? 0xFFFFFFFEu : sum == 0 ? 1 : sum);
+    if (pwrite(fd, bin, binsize, (off_t)(0x1000u + bins)) != (ssize_t)binsize ||
+        pwrite(fd, base, sizeof(base), 0) != (ssize_t)sizeof(base))
+        rc = pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot write '%s': %s", tmp,
+                          strerror(errno));
+out:
+    if (fd >= 0)
+        close(fd);
+    free(bin);
     return rc;
 }
 
@@ -576,6 +849,8 @@ static int hive_commit(struct pm_store *st, struct pm_error *err)
                           hive_errstr(errno));
         goto fail;
     }
+    if (hs->nbig && (rc = hive_append_big(hs, tmp.data, err)) < 0)
+        goto fail;
     if (hive_fsync_path(tmp.data, O_RDONLY) < 0) {
         rc = pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot flush '%s': %s", tmp.data,
                           strerror(errno));
@@ -593,6 +868,12 @@ static int hive_commit(struct pm_store *st, struct pm_error *err)
     pm_buf_release(&dir);
     pm_buf_release(&tmp);
     hs->dirty = 0;
+    if (hs->nbig) {
+        /* hivex's copy still holds the placeholders: load the file as written. */
+        big_clear(hs);
+        hivex_close(hs->h);
+        return hive_load(hs->file, hs->writable, &hs->h, &hs->big_data, err);
+    }
     return 0;
 fail:
     unlink(tmp.data);
@@ -609,7 +890,8 @@ static int hive_rollback(struct pm_store *st, struct pm_error *err)
         hivex_close(hs->h);
     hs->h = NULL;
     hs->dirty = 0;
-    return hive_load(hs->file, hs->writable, &hs->h, err);
+    big_clear(hs);
+    return hive_load(hs->file, hs->writable, &hs->h, &hs->big_data, err);
 }
 
 const struct pm_store_ops pm_store_hive_ops = {

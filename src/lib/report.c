@@ -1,0 +1,1162 @@
+/* The migration report (see pm/report.h). Each log is read once, front to back, into a reused
+ * buffer; every line is parsed (so corrupt lines are counted exactly), the lines of the latest
+ * run are folded into one record per user and computer, and run.end lines of every run feed the
+ * updates-per-day series. Only those records are kept, so memory grows with the number of
+ * users, not with the size of the logs. Outputs are built from the records at the end. */
+#include "compat.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/csv.h"
+#include "pm/log.h"
+#include "pm/os.h"
+#include "pm/report.h"
+#include "strmap.h"
+
+struct rmbx {
+    char *profile, *account, *role, *dn, *state, *reason, *target;
+};
+
+struct machine {
+    char *user, *computer, *file;
+    char *start, *end; /* timestamps of run.start and of the last line of the run */
+    char *run_id, *version, *mode, *result, *error, *warning, *in_use;
+    int has_end, dry;
+    enum pm_report_status status;
+    char *reason;
+    struct rmbx *mbx;
+    size_t nmbx, capmbx;
+    struct pm_strlist policy;
+};
+
+struct badfile {
+    char *file;
+    unsigned bad_lines, first_bad;
+    const char *why;
+};
+
+struct roster_entry {
+    char *user, *computer;
+};
+
+struct pm_report {
+    struct strmap machines; /* "user\x01computer" -> struct machine */
+    struct strmap users, computers; /* seen, for roster entries with one column */
+    struct strmap days; /* "YYYY-MM-DD" -> count (as pointer-sized integer) */
+    struct badfile *bad;
+    size_t nbad, capbad;
+    struct roster_entry *roster;
+    size_t nroster, caproster;
+    unsigned files, bad_lines;
+    char *buf; /* reused file buffer */
+    size_t bufcap;
+};
+
+static const char *const status_names[PM_RS_COUNT] = {
+    "updated", "current", "not_migrated", "deferred", "failed", "incomplete", "dry_run",
+    "never_ran",
+};
+static const char *const status_labels[PM_RS_COUNT] = {
+    "Updated",          "Already current",    "Not migrated yet", "In use - deferred",
+    "Failed",           "Incomplete run",     "Dry run only",     "Never ran",
+};
+static const char *const status_colors[PM_RS_COUNT] = {
+    "#2e7d32", "#1565c0", "#8d8d8d", "#ef8f00", "#c62828", "#6a1b9a", "#4fc3f7", "#424242",
+};
+
+const char *pm_report_status_name(enum pm_report_status s)
+{
+    return (unsigned)s < PM_RS_COUNT ? status_names[s] : "unknown";
+}
+
+static void mbx_release(struct rmbx *m)
+{
+    free(m->profile), free(m->account), free(m->role), free(m->dn), free(m->state);
+    free(m->reason), free(m->target);
+}
+
+static void machine_free(void *p)
+{
+    struct machine *m = p;
+    if (!m)
+        return;
+    free(m->user), free(m->computer), free(m->file), free(m->start), free(m->end);
+    free(m->run_id), free(m->version), free(m->mode), free(m->result), free(m->error);
+    free(m->warning), free(m->in_use), free(m->reason);
+    for (size_t i = 0; i < m->nmbx; i++)
+        mbx_release(&m->mbx[i]);
+    free(m->mbx);
+    pm_strlist_release(&m->policy);
+    free(m);
+}
+
+int pm_report_new(struct pm_report **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : PM_ERR_NOMEM;
+}
+
+void pm_report_free(struct pm_report *r)
+{
+    if (!r)
+        return;
+    strmap_release(&r->machines, machine_free);
+    strmap_release(&r->users, NULL);
+    strmap_release(&r->computers, NULL);
+    strmap_release(&r->days, NULL);
+    for (size_t i = 0; i < r->nbad; i++)
+        free(r->bad[i].file);
+    free(r->bad);
+    for (size_t i = 0; i < r->nroster; i++)
+        free(r->roster[i].user), free(r->roster[i].computer);
+    free(r->roster);
+    free(r->buf);
+    free(r);
+}
+
+/* Replaces *dst by a copy of s (NULL stays NULL). Returns 0 or PM_ERR_NOMEM. */
+static int set_str(char **dst, const char *s)
+{
+    char *c = NULL;
+    if (s && !(c = pm_strdup(s)))
+        return PM_ERR_NOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+static int add_bad(struct pm_report *r, const char *file, unsigned bad, unsigned first,
+                   const char *why)
+{
+    if (r->nbad == r->capbad) {
+        size_t nc = r->capbad ? r->capbad * 2 : 64;
+        struct badfile *nb = realloc(r->bad, nc * sizeof(*nb));
+        if (!nb)
+            return PM_ERR_NOMEM;
+        r->bad = nb;
+        r->capbad = nc;
+    }
+    char *f = pm_strdup(file);
+    if (!f)
+        return PM_ERR_NOMEM;
+    r->bad[r->nbad++] = (struct badfile){f, bad, first, why};
+    return 0;
+}
+
+static int feed(struct machine *m, const struct pm_log_line *l)
+{
+    const char *ev = l->event;
+    int rc = set_str(&m->end, l->timestamp);
+    if (rc < 0)
+        return rc;
+#define GET(k) pm_log_line_get(l, k)
+    if (!strcmp(ev, "run.start")) {
+        m->dry = GET("mode") && !strcmp(GET("mode"), "dry-run");
+        if ((rc = set_str(&m->start, l->timestamp)) < 0 || (rc = set_str(&m->user, GET("user"))) < 0 ||
+            (rc = set_str(&m->computer, GET("computer"))) < 0 ||
+            (rc = set_str(&m->version, GET("version"))) < 0 ||
+            (rc = set_str(&m->mode, GET("mode"))) < 0)
+            return rc;
+    } else if (!strcmp(ev, "mailbox")) {
+        if (m->nmbx == m->capmbx) {
+            size_t nc = m->capmbx ? m->capmbx * 2 : 4;
+            if (nc > 4096)
+                return 0; /* a profile with more mailboxes than that is not a person's */
+            struct rmbx *nm = realloc(m->mbx, nc * sizeof(*nm));
+            if (!nm)
+                return PM_ERR_NOMEM;
+            m->mbx = nm;
+            m->capmbx = nc;
+        }
+        struct rmbx *b = &m->mbx[m->nmbx];
+        memset(b, 0, sizeof(*b));
+        m->nmbx++;
+        if ((rc = set_str(&b->profile, GET("profile"))) < 0 ||
+            (rc = set_str(&b->account, GET("account"))) < 0 ||
+            (rc = set_str(&b->role, GET("role"))) < 0 || (rc = set_str(&b->dn, GET("dn"))) < 0 ||
+            (rc = set_str(&b->state, GET("state") ? GET("state") : "unknown")) < 0 ||
+            (rc = set_str(&b->reason, GET("reason"))) < 0 ||
+            (rc = set_str(&b->target, GET("target"))) < 0)
+            return rc;
+    } else if (!strcmp(ev, "policy.warning")) {
+        struct pm_buf b = PM_BUF_INIT;
+        pm_buf_printf(&b, "%s%s%s: %s", GET("key") ? GET("key") : "",
+                      GET("value") ? "\\" : "", GET("value") ? GET("value") : "",
+                      GET("msg") ? GET("msg") : "");
+        rc = b.data && m->policy.n < 64 ? pm_strlist_add(&m->policy, b.data) : 0;
+        pm_buf_release(&b);
+        return rc;
+    } else if (!strcmp(ev, "in_use")) {
+        return set_str(&m->in_use, GET("processes") ? GET("processes") : GET("files"));
+    } else if (!strcmp(ev, "error")) {
+        if (!m->error)
+            return set_str(&m->error, GET("msg"));
+    } else if (!strcmp(ev, "warning")) {
+        if (!m->warning)
+            return set_str(&m->warning, GET("msg"));
+    } else if (!strcmp(ev, "run.end")) {
+        m->has_end = 1;
+        return set_str(&m->result, GET("result") ? GET("result") : "unknown");
+    }
+#undef GET
+    return 0;
+}
+
+static int finish(struct machine *m)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    int any_updated = 0, any_not = 0;
+    for (size_t i = 0; i < m->nmbx; i++) {
+        any_updated |= !strcmp(m->mbx[i].state, "updated");
+        any_not |= !strcmp(m->mbx[i].state, "not_migrated");
+    }
+    if (!m->has_end) {
+        m->status = PM_RS_INCOMPLETE;
+        pm_buf_puts(&b, "the run has no end (killed, log cut, or still running)");
+    } else if (!strcmp(m->result, "in_use") || !strcmp(m->result, "locked")) {
+        m->status = PM_RS_DEFERRED;
+        if (!strcmp(m->result, "locked"))
+            pm_buf_puts(&b, "another run was in progress");
+        else
+            pm_buf_printf(&b, "in use by %s", m->in_use && *m->in_use ? m->in_use : "a MAPI client");
+    } else if (!strcmp(m->result, "ok")) {
+        m->status = m->dry ? PM_RS_DRY_RUN
+                    : any_updated ? PM_RS_UPDATED
+                    : any_not     ? PM_RS_NOT_MIGRATED
+                                  : PM_RS_CURRENT;
+    } else {
+        m->status = PM_RS_FAILED;
+        const char *why = m->error ? m->error : m->warning;
+        pm_buf_printf(&b, "%s%s%s", m->result, why ? ": " : "", why ? why : "");
+    }
+    int rc = 0;
+    if (b.len)
+        rc = set_str(&m->reason, b.data);
+    pm_buf_release(&b);
+    return rc;
+}
+
+/* "<COMPUTER>_<user>.log" when the run.start line is missing (a log whose head was cut). */
+static int names_from_file(struct machine *m, const char *file)
+{
+    const char *us = strchr(file, '_');
+    const char *dot = strrchr(file, '.');
+    if (!dot || dot < file)
+        dot = file + strlen(file);
+    int rc = 0;
+    if (!m->computer)
+        rc = set_str(&m->computer, "");
+    if (rc == 0 && !m->computer[0]) {
+        char *c = pm_strndup(file, us ? (size_t)(us - file) : (size_t)(dot - file));
+        if (!c)
+            return PM_ERR_NOMEM;
+        free(m->computer);
+        m->computer = c;
+    }
+    if (rc == 0 && (!m->user || !m->user[0])) {
+        const char *u = us && us < dot ? us + 1 : dot;
+        char *c = pm_strndup(u, (size_t)(dot - u));
+        if (!c)
+            return PM_ERR_NOMEM;
+        free(m->user);
+        m->user = c;
+    }
+    return rc;
+}
+
+static int mark_seen(struct strmap *map, const char *name)
+{
+    void **v;
+    int rc = strmap_put(map, name, strlen(name), &v);
+    return rc < 0 ? rc : 0;
+}
+
+static int keep(struct pm_report *r, struct machine *m)
+{
+    struct pm_buf key = PM_BUF_INIT;
+    int rc = pm_buf_printf(&key, "%s\x01%s", m->user, m->computer);
+    void **v;
+    if (rc == 0)
+        rc = strmap_put(&r->machines, key.data, key.len, &v);
+    pm_buf_release(&key);
+    if (rc < 0) {
+        machine_free(m);
+        return rc;
+    }
+    struct machine *old = *v;
+    /* Two files for one user and computer (copied shares): the later run wins. */
+    if (old && strcmp(old->end ? old->end : "", m->end ? m->end : "") > 0) {
+        machine_free(m);
+        return 0;
+    }
+    machine_free(old);
+    *v = m;
+    rc = mark_seen(&r->users, m->user);
+    if (rc == 0)
+        rc = mark_seen(&r->computers, m->computer);
+    return rc;
+}
+
+static int count_day(struct pm_report *r, const char *ts, unsigned long n)
+{
+    void **v;
+    int rc = strmap_put(&r->days, ts, 10, &v);
+    if (rc < 0)
+        return rc;
+    *v = (void *)((uintptr_t)*v + n);
+    return 0;
+}
+
+int pm_report_add_log(struct pm_report *r, const char *name, const char *data, size_t len)
+{
+    r->files++;
+    struct machine *cur = NULL;
+    unsigned bad = 0, first_bad = 0, good = 0, lineno = 0;
+    int rc = 0;
+    size_t pos = 0;
+    while (rc == 0 && pos < len) {
+        const char *p = data + pos;
+        const char *nl = memchr(p, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - p) : len - pos;
+        pos += n + (nl != NULL);
+        lineno++;
+        if (n == 0 || (n == 1 && p[0] == '\r'))
+            continue;
+        struct pm_log_line l;
+        int prc = pm_log_parse_line(p, n, &l);
+        if (prc == PM_ERR_NOMEM) {
+            rc = prc;
+            break;
+        }
+        if (prc < 0) {
+            if (!bad++)
+                first_bad = lineno;
+            continue;
+        }
+        good++;
+        int is_start = !strcmp(l.event, "run.start");
+        if (is_start || !cur) {
+            machine_free(cur);
+            cur = calloc(1, sizeof(*cur));
+            if (!cur || set_str(&cur->run_id, l.run) < 0 || set_str(&cur->file, name) < 0)
+                rc = PM_ERR_NOMEM;
+        }
+        /* Lines of another run (two runs appending at once) do not change the latest run. */
+        if (rc == 0 && !strcmp(cur->run_id, l.run))
+            rc = feed(cur, &l);
+        if (rc == 0 && !strcmp(l.event, "run.end")) {
+            const char *up = pm_log_line_get(&l, "updated");
+            const char *res = pm_log_line_get(&l, "result");
+            int dry = !strcmp(cur->run_id, l.run) && cur->dry;
+            unsigned long nup = up ? strtoul(up, NULL, 10) : 0;
+            if (nup && !dry && res && !strcmp(res, "ok") && nup < 100000)
+                rc = count_day(r, l.timestamp, nup);
+        }
+        pm_log_line_release(&l);
+    }
+    if (rc == 0 && cur) {
+        rc = names_from_file(cur, name);
+        if (rc == 0)
+            rc = finish(cur);
+        if (rc == 0) {
+            rc = keep(r, cur);
+            cur = NULL;
+        }
+    }
+    machine_free(cur);
+    if (rc == 0 && (bad || !good)) {
+        r->bad_lines += bad;
+        rc = add_bad(r, name, bad, first_bad, good ? "corrupt or truncated lines" : "no event line");
+    }
+    return rc;
+}
+
+static int ends_with_log(const char *n)
+{
+    size_t l = strlen(n);
+    return l > 4 && pm_ascii_ncasecmp(n + l - 4, ".log", 4) == 0;
+}
+
+static int read_log(struct pm_report *r, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return PM_ERR_IO;
+    long long size = pm_os_file_size(path);
+    size_t skip = 0;
+    if (size > (long long)PM_REPORT_MAX_LOG_BYTES) { /* keep the tail: the latest run is there */
+        skip = (size_t)(size - (long long)PM_REPORT_MAX_LOG_BYTES);
+        if (fseek(f, (long)skip, SEEK_SET) != 0) {
+            fclose(f);
+            return PM_ERR_IO;
+        }
+    }
+    size_t want = size > 0 ? (size_t)size - skip : 4096;
+    *len = 0;
+    for (;;) {
+        if (*len + want + 1 > r->bufcap) {
+            size_t nc = *len + want + 1;
+            if (nc > PM_REPORT_MAX_LOG_BYTES + 1)
+                nc = PM_REPORT_MAX_LOG_BYTES + 1;
+            if (nc <= *len) /* grew while we read: keep what fits */
+                break;
+            char *nb = realloc(r->buf, nc);
+            if (!nb) {
+                fclose(f);
+                return PM_ERR_NOMEM;
+            }
+            r->buf = nb;
+            r->bufcap = nc;
+        }
+        size_t got = fread(r->buf + *len, 1, r->bufcap - 1 - *len, f);
+        *len += got;
+        if (got == 0 || *len >= PM_REPORT_MAX_LOG_BYTES)
+            break;
+        want = 65536;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return PM_ERR_IO;
+    if (skip) { /* drop the partial first line */
+        char *nl = memchr(r->buf, '\n', *len);
+        size_t cut = nl ? (size_t)(nl - r->buf) + 1 : *len;
+        memmove(r->buf, r->buf + cut, *len - cut);
+        *len -= cut;
+    }
+    return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *err)
+{
+    struct pm_strlist names = PM_STRLIST_INIT;
+    int rc = pm_os_list_dir(dir, PM_REPORT_MAX_FILES, &names);
+    if (rc < 0) {
+        pm_strlist_release(&names);
+        return pm_error_set(err, rc, dir, 0,
+                            rc == PM_ERR_LIMIT ? "more than %u files in the folder"
+                                               : "cannot list the folder%.0u",
+                            PM_REPORT_MAX_FILES);
+    }
+    /* File order decides nothing, but sorted input makes listings stable. */
+    if (names.n)
+        qsort(names.items, names.n, sizeof(char *), cmp_names);
+    struct pm_buf path = PM_BUF_INIT;
+    for (size_t i = 0; rc == 0 && i < names.n; i++) {
+        if (!ends_with_log(names.items[i]))
+            continue;
+        pm_buf_reset(&path);
+        if ((rc = pm_path_join(&path, dir, names.items[i])) < 0)
+            break;
+        size_t len = 0;
+        int frc = read_log(r, path.data, &len);
+        if (frc == PM_ERR_NOMEM) {
+            rc = frc;
+        } else if (frc < 0) {
+            r->files++;
+            rc = add_bad(r, names.items[i], 0, 0, "cannot read the file");
+        } else {
+            rc = pm_report_add_log(r, names.items[i], r->buf ? r->buf : "", len);
+        }
+    }
+    pm_buf_release(&path);
+    pm_strlist_release(&names);
+    if (rc < 0)
+        return pm_error_set(err, rc, dir, 0, "cannot build the report (%s)", pm_err_name(rc));
+    return 0;
+}
+
+int pm_report_roster(struct pm_report *r, const char *path, struct pm_error *err)
+{
+    struct pm_csv *c;
+    int rc = pm_csv_open(&c, path, err);
+    if (rc < 0)
+        return rc;
+    static const char *const ucols[] = {"user", "UserName", "SamAccountName"};
+    static const char *const ccols[] = {"computer", "ComputerName", "Name"};
+    long cu = -1, cc = -1;
+    for (size_t i = 0; i < 3 && cu < 0; i++)
+        cu = pm_csv_column(c, ucols[i]);
+    for (size_t i = 0; i < 3 && cc < 0; i++)
+        cc = pm_csv_column(c, ccols[i]);
+    if (cu < 0 && cc < 0) {
+        pm_csv_close(c);
+        return pm_error_set(err, PM_ERR_PARSE, path, 1, "no 'user' or 'computer' column");
+    }
+    unsigned line;
+    while ((rc = pm_csv_next(c, NULL, NULL, &line, err)) > 0) {
+        const char *u = pm_csv_field(c, cu), *k = pm_csv_field(c, cc);
+        if (!*u && !*k)
+            continue;
+        if (r->nroster >= PM_REPORT_MAX_ROSTER) {
+            rc = pm_error_set(err, PM_ERR_LIMIT, path, line, "more than %u roster rows",
+                              PM_REPORT_MAX_ROSTER);
+            break;
+        }
+        if (r->nroster == r->caproster) {
+            size_t nc = r->caproster ? r->caproster * 2 : 256;
+            struct roster_entry *ne = realloc(r->roster, nc * sizeof(*ne));
+            if (!ne) {
+                rc = PM_ERR_NOMEM;
+                break;
+            }
+            r->roster = ne;
+            r->caproster = nc;
+        }
+        struct roster_entry *e = &r->roster[r->nroster];
+        e->user = pm_strdup(u);
+        e->computer = pm_strdup(k);
+        r->nroster++;
+        if (!e->user || !e->computer) {
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+    }
+    pm_csv_close(c);
+    if (rc == PM_ERR_NOMEM)
+        return pm_error_set(err, rc, path, 0, "out of memory");
+    return rc < 0 ? rc : 0;
+}
+
+static int roster_ran(const struct pm_report *r, const struct roster_entry *e)
+{
+    if (!*e->computer)
+        return strmap_get(&r->users, e->user, strlen(e->user)) != NULL;
+    if (!*e->user)
+        return strmap_get(&r->computers, e->computer, strlen(e->computer)) != NULL;
+    struct pm_buf key = PM_BUF_INIT;
+    if (pm_buf_printf(&key, "%s\x01%s", e->user, e->computer) < 0)
+        return 1;
+    int ran = strmap_get(&r->machines, key.data, key.len) != NULL;
+    pm_buf_release(&key);
+    return ran;
+}
+
+/* ---- collecting and ordering for output ---- */
+
+struct view {
+    struct machine **m;
+    size_t n;
+    struct pm_report_totals t;
+    struct roster_entry **never;
+    size_t nnever;
+    struct group {
+        const char *kind;
+        char *key;
+        const char *example;
+        unsigned count;
+    } *groups;
+    size_t ngroups;
+    struct dayc {
+        const char *day;
+        unsigned long n;
+    } *days;
+    size_t ndays;
+};
+
+static int collect(void *ctx, const char *key, void *val)
+{
+    (void)key;
+    struct view *v = ctx;
+    v->m[v->n++] = val;
+    return 0;
+}
+
+static int cmp_machine(const void *a, const void *b)
+{
+    const struct machine *x = *(struct machine *const *)a, *y = *(struct machine *const *)b;
+    int c = pm_ascii_ncasecmp(x->user, y->user, strlen(x->user) + 1);
+    return c ? c : pm_ascii_ncasecmp(x->computer, y->computer, strlen(x->computer) + 1);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+    const struct group *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+    return strcmp(((const struct dayc *)a)->day, ((const struct dayc *)b)->day);
+}
+
+/* Groups reasons that differ only in their quoted subjects ('C:\Users\x\...'). */
+static char *group_key(const char *kind, const char *reason)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    pm_buf_printf(&b, "%s\x01", kind);
+    int inq = 0;
+    for (const char *p = reason ? reason : ""; *p; p++) {
+        if (*p == '\'') {
+            if (!inq)
+                pm_buf_puts(&b, "'...'");
+            inq = !inq;
+        } else if (!inq) {
+            pm_buf_putc(&b, *p);
+        }
+    }
+    return pm_buf_detach(&b, NULL);
+}
+
+static int add_group(struct view *v, struct strmap *idx, const char *kind, const char *reason)
+{
+    char *key = group_key(kind, reason);
+    if (!key)
+        return PM_ERR_NOMEM;
+    void **slot;
+    int rc = strmap_put(idx, key, strlen(key), &slot);
+    if (rc < 0) {
+        free(key);
+        return rc;
+    }
+    if (rc == 1) {
+        struct group *ng = realloc(v->groups, (v->ngroups + 1) * sizeof(*ng));
+        if (!ng) {
+            free(key);
+            return PM_ERR_NOMEM;
+        }
+        v->groups = ng;
+        v->groups[v->ngroups] = (struct group){kind, key, reason ? reason : "", 0};
+        *slot = (void *)(uintptr_t)(v->ngroups + 1);
+        v->ngroups++;
+    } else {
+        free(key);
+    }
+    v->groups[(uintptr_t)*slot - 1].count++;
+    return 0;
+}
+
+static int day_collect(void *ctx, const char *key, void *val)
+{
+    struct view *v = ctx;
+    v->days[v->ndays++] = (struct dayc){key, (unsigned long)(uintptr_t)val};
+    return 0;
+}
+
+static void view_release(struct view *v)
+{
+    free(v->m);
+    free(v->never);
+    for (size_t i = 0; i < v->ngroups; i++)
+        free(v->groups[i].key);
+    free(v->groups);
+    free(v->days);
+}
+
+static int view_build(const struct pm_report *r, struct view *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->m = malloc((r->machines.n + 1) * sizeof(*v->m));
+    v->never = malloc((r->nroster + 1) * sizeof(*v->never));
+    v->days = malloc((r->days.n + 1) * sizeof(*v->days));
+    if (!v->m || !v->never || !v->days)
+        return PM_ERR_NOMEM;
+    strmap_each(&r->machines, collect, v);
+    if (v->n)
+        qsort(v->m, v->n, sizeof(*v->m), cmp_machine);
+    strmap_each(&r->days, day_collect, v);
+    if (v->ndays)
+        qsort(v->days, v->ndays, sizeof(*v->days), cmp_day);
+    struct pm_report_totals *t = &v->t;
+    t->files = r->files;
+    t->bad_files = (unsigned)r->nbad;
+    t->bad_lines = r->bad_lines;
+    t->machines = (unsigned)v->n;
+    t->roster = (unsigned)r->nroster;
+    struct strmap gidx = STRMAP_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < v->n; i++) {
+        const struct machine *m = v->m[i];
+        t->status[m->status]++;
+        if (m->policy.n)
+            t->policy_machines++;
+        if (m->status == PM_RS_FAILED)
+            rc = add_group(v, &gidx, "failed", m->reason);
+        else if (m->status == PM_RS_INCOMPLETE)
+            rc = add_group(v, &gidx, "incomplete", m->reason);
+        for (size_t k = 0; rc == 0 && k < m->nmbx; k++) {
+            const char *s = m->mbx[k].state;
+            if (!strcmp(s, "updated")) {
+                if (m->status == PM_RS_FAILED || m->status == PM_RS_INCOMPLETE)
+                    t->mbx_failed++;
+                else if (m->status == PM_RS_DEFERRED)
+                    t->mbx_deferred++;
+                else if (m->status == PM_RS_DRY_RUN)
+                    t->mbx_would_update++;
+                else
+                    t->mbx_updated++;
+            } else if (!strcmp(s, "current")) {
+                t->mbx_current++;
+            } else if (!strcmp(s, "not_migrated")) {
+                t->mbx_not_migrated++;
+            } else {
+                t->mbx_skipped++;
+                rc = add_group(v, &gidx, "mailbox skipped", m->mbx[k].reason);
+            }
+        }
+    }
+    strmap_release(&gidx, NULL);
+    if (rc < 0)
+        return rc;
+    if (v->ngroups)
+        qsort(v->groups, v->ngroups, sizeof(*v->groups), cmp_group);
+    for (size_t i = 0; i < r->nroster; i++)
+        if (!roster_ran(r, &r->roster[i]))
+            v->never[v->nnever++] = &r->roster[i];
+    t->status[PM_RS_NEVER_RAN] = (unsigned)v->nnever;
+    return 0;
+}
+
+void pm_report_get_totals(const struct pm_report *r, struct pm_report_totals *t)
+{
+    struct view v;
+    memset(t, 0, sizeof(*t));
+    if (view_build(r, &v) == 0)
+        *t = v.t;
+    view_release(&v);
+}
+
+/* ---- text ---- */
+
+static const char *nz(const char *s)
+{
+    return s ? s : "";
+}
+
+#define LIST_MAX 200 /* rows per list in the text and HTML; the CSV has everything */
+
+int pm_report_text(const struct pm_report *r, struct pm_buf *out)
+{
+    struct view v;
+    int rc = view_build(r, &v);
+    if (rc < 0) {
+        view_release(&v);
+        return rc;
+    }
+    const struct pm_report_totals *t = &v.t;
+    pm_buf_printf(out, "Migration report: %u users/computers from %u log files", t->machines,
+                  t->files);
+    if (t->bad_files)
+        pm_buf_printf(out, " (%u with corrupt or truncated lines)", t->bad_files);
+    pm_buf_puts(out, "\n\nLatest run per user and computer:\n");
+    for (int s = 0; s < PM_RS_COUNT; s++) {
+        if (s == PM_RS_NEVER_RAN && !t->roster)
+            continue;
+        pm_buf_printf(out, "  %-20s %8u\n", status_labels[s], t->status[s]);
+    }
+    unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
+    unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
+    pm_buf_printf(out, "  %-20s %8u of %u (%.1f%%)\n", "Done", done, all,
+                  all ? 100.0 * done / all : 0.0);
+    pm_buf_printf(out,
+                  "\nMailboxes: %u updated, %u already current, %u not migrated yet, "
+                  "%u deferred, %u skipped, %u failed",
+                  t->mbx_updated, t->mbx_current, t->mbx_not_migrated, t->mbx_deferred,
+                  t->mbx_skipped, t->mbx_failed);
+    if (t->mbx_would_update)
+        pm_buf_printf(out, ", %u would update (dry run)", t->mbx_would_update);
+    pm_buf_printf(out, "\nPolicy warnings: %u users/computers\n", t->policy_machines);
+    if (v.ngroups) {
+        pm_buf_puts(out, "\nProblems by reason:\n");
+        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++)
+            pm_buf_printf(out, "  %6u  %s: %s\n", v.groups[i].count, v.groups[i].kind,
+                          v.groups[i].example);
+    }
+    static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED,
+                                                  PM_RS_INCOMPLETE};
+    for (size_t li = 0; li < PM_ARRAY_SIZE(lists); li++) {
+        enum pm_report_status s = lists[li];
+        if (!t->status[s])
+            continue;
+        pm_buf_printf(out, "\n%s (%u):\n", status_labels[s], t->status[s]);
+        unsigned shown = 0;
+        for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
+            const struct machine *m = v.m[i];
+            if (m->status != s)
+                continue;
+            shown++;
+            pm_buf_printf(out, "  %-20s %-16s %s  %s\n", m->user, m->computer, nz(m->end),
+                          nz(m->reason));
+        }
+        if (shown < t->status[s])
+            pm_buf_printf(out, "  ... %u more (see --csv)\n", t->status[s] - shown);
+    }
+    if (v.nnever) {
+        pm_buf_printf(out, "\nNever ran (%zu of %u in the roster):\n", v.nnever, t->roster);
+        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++)
+            pm_buf_printf(out, "  %-20s %s\n", v.never[i]->user, v.never[i]->computer);
+        if (v.nnever > LIST_MAX)
+            pm_buf_printf(out, "  ... %zu more (see --csv)\n", v.nnever - LIST_MAX);
+    }
+    if (r->nbad) {
+        pm_buf_printf(out, "\nCorrupt or truncated logs (%zu):\n", r->nbad);
+        for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
+            const struct badfile *b = &r->bad[i];
+            pm_buf_printf(out, "  %s: %s", b->file, b->why);
+            if (b->bad_lines)
+                pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines,
+                              b->first_bad);
+            pm_buf_putc(out, '\n');
+        }
+        if (r->nbad > LIST_MAX)
+            pm_buf_printf(out, "  ... %zu more\n", r->nbad - LIST_MAX);
+    }
+    view_release(&v);
+    return out->data ? 0 : PM_ERR_NOMEM;
+}
+
+/* ---- CSV ---- */
+
+/* RFC 4180 field. A leading = + - @ would make a spreadsheet run the cell as a formula: such
+ * values get a leading apostrophe. */
+static void csv_field(struct pm_buf *b, const char *s, int last)
+{
+    s = nz(s);
+    int formula = strchr("=+-@\t\r", s[0]) && s[0];
+    if (formula || strpbrk(s, ",\"\r\n")) {
+        pm_buf_putc(b, '"');
+        if (formula)
+            pm_buf_putc(b, '\'');
+        for (; *s; s++) {
+            if (*s == '"')
+                pm_buf_putc(b, '"');
+            pm_buf_putc(b, *s);
+        }
+        pm_buf_putc(b, '"');
+    } else {
+        pm_buf_puts(b, s);
+    }
+    pm_buf_puts(b, last ? "\r\n" : ",");
+}
+
+int pm_report_csv(const struct pm_report *r, struct pm_buf *out)
+{
+    struct view v;
+    int rc = view_build(r, &v);
+    if (rc < 0) {
+        view_release(&v);
+        return rc;
+    }
+    pm_buf_puts(out, "user,computer,status,reason,last_run,result,version,profile,account,role,"
+                     "mailbox_dn,mailbox_state,mailbox_reason,target_dn,policy_warnings,"
+                     "log_file\r\n");
+    for (size_t i = 0; i < v.n; i++) {
+        const struct machine *m = v.m[i];
+        char pw[16];
+        snprintf(pw, sizeof(pw), "%zu", m->policy.n);
+        size_t rows = m->nmbx ? m->nmbx : 1;
+        for (size_t k = 0; k < rows; k++) {
+            const struct rmbx *b = m->nmbx ? &m->mbx[k] : NULL;
+            csv_field(out, m->user, 0);
+            csv_field(out, m->computer, 0);
+            csv_field(out, status_names[m->status], 0);
+            csv_field(out, m->reason, 0);
+            csv_field(out, m->end, 0);
+            csv_field(out, m->result, 0);
+            csv_field(out, m->version, 0);
+            csv_field(out, b ? b->profile : NULL, 0);
+            csv_field(out, b ? b->account : NULL, 0);
+            csv_field(out, b ? b->role : NULL, 0);
+            csv_field(out, b ? b->dn : NULL, 0);
+            csv_field(out, b ? b->state : NULL, 0);
+            csv_field(out, b ? b->reason : NULL, 0);
+            csv_field(out, b ? b->target : NULL, 0);
+            csv_field(out, pw, 0);
+            csv_field(out, m->file, 1);
+        }
+    }
+    for (size_t i = 0; i < v.nnever; i++) {
+        csv_field(out, v.never[i]->user, 0);
+        csv_field(out, v.never[i]->computer, 0);
+        csv_field(out, "never_ran", 0);
+        pm_buf_puts(out, ",,,,,,,,,,,,");
+        csv_field(out, "", 1);
+    }
+    view_release(&v);
+    return out->data ? 0 : PM_ERR_NOMEM;
+}
+
+/* ---- HTML ---- */
+
+static void h(struct pm_buf *b, const char *s)
+{
+    for (s = nz(s); *s; s++) {
+        switch (*s) {
+        case '<': pm_buf_puts(b, "&lt;"); break;
+        case '>': pm_buf_puts(b, "&gt;"); break;
+        case '&': pm_buf_puts(b, "&amp;"); break;
+        case '"': pm_buf_puts(b, "&quot;"); break;
+        case '\'': pm_buf_puts(b, "&#39;"); break;
+        default: pm_buf_putc(b, *s);
+        }
+    }
+}
+
+static void tile(struct pm_buf *b, const char *label, unsigned n, const char *sub,
+                 const char *color)
+{
+    pm_buf_printf(b, "<div class=tile style=\"border-top:6px solid %s\"><div class=num>%u</div>"
+                     "<div class=lab>",
+                  color, n);
+    h(b, label);
+    pm_buf_puts(b, "</div><div class=sub>");
+    h(b, sub);
+    pm_buf_puts(b, "</div></div>\n");
+}
+
+static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
+{
+    unsigned max = 1;
+    int rows = 0;
+    for (int s = 0; s < PM_RS_COUNT; s++) {
+        if (s == PM_RS_NEVER_RAN && !t->roster)
+            continue;
+        rows++;
+        if (t->status[s] > max)
+            max = t->status[s];
+    }
+    int rowh = 34, w = 1040, lw = 190, bw = w - lw - 110;
+    pm_buf_printf(b, "<svg class=chart width=%d height=%d viewBox=\"0 0 %d %d\" role=img "
+                     "aria-label=\"State totals\">\n",
+                  w, rows * rowh + 10, w, rows * rowh + 10);
+    int y = 5;
+    for (int s = 0; s < PM_RS_COUNT; s++) {
+        if (s == PM_RS_NEVER_RAN && !t->roster)
+            continue;
+        int len = (int)((double)t->status[s] / max * bw);
+        if (t->status[s] && len < 2)
+            len = 2;
+        pm_buf_printf(b, "<text x=%d y=%d text-anchor=end class=lbl>%s</text>", lw - 10,
+                      y + 21, status_labels[s]);
+        pm_buf_printf(b, "<rect x=%d y=%d width=%d height=%d rx=3 fill=\"%s\"/>", lw, y + 4,
+                      len, rowh - 8, status_colors[s]);
+        pm_buf_printf(b, "<text x=%d y=%d class=val>%u</text>\n", lw + len + 8, y + 21,
+                      t->status[s]);
+        y += rowh;
+    }
+    pm_buf_puts(b, "</svg>\n");
+}
+
+static void chart_days(struct pm_buf *b, const struct view *v)
+{
+    if (!v->ndays) {
+        pm_buf_puts(b, "<p class=muted>No mailbox was updated in the logs read.</p>\n");
+        return;
+    }
+    /* The last 60 days that have updates, oldest first. */
+    size_t first = v->ndays > 60 ? v->ndays - 60 : 0, n = v->ndays - first;
+    unsigned long max = 1;
+    for (size_t i = first; i < v->ndays; i++)
+        if (v->days[i].n > max)
+            max = v->days[i].n;
+    int w = 1040, hgt = 300, left = 60, bottom = 60, top = 20;
+    int pw = w - left - 20, ph = hgt - bottom - top;
+    double slot = (double)pw / (double)n;
+    double barw = slot * 0.75 > 40 ? 40 : slot * 0.75;
+    pm_buf_printf(b, "<svg class=chart width=%d height=%d viewBox=\"0 0 %d %d\" role=img "
+                     "aria-label=\"Mailboxes updated per day\">\n",
+                  w, hgt, w, hgt);
+    for (int g = 0; g <= 4; g++) {
+        int gy = top + ph - ph * g / 4;
+        pm_buf_printf(b, "<line x1=%d x2=%d y1=%d y2=%d class=grid/>", left, left + pw, gy, gy);
+        pm_buf_printf(b, "<text x=%d y=%d text-anchor=end class=axis>%lu</text>\n", left - 6,
+                      gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
+    }
+    size_t every = n > 15 ? (n + 14) / 15 : 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct dayc *d = &v->days[first + i];
+        int bh = (int)((double)d->n / (double)max * ph);
+        double x = left + slot * (double)i + (slot - barw) / 2;
+        pm_buf_printf(b, "<rect x=%.1f y=%d width=%.1f height=%d fill=\"%s\"><title>%.10s: %lu"
+                         "</title></rect>",
+                      x, top + ph - bh, barw, bh, status_colors[PM_RS_UPDATED], d->day, d->n);
+        if (n <= 31)
+            pm_buf_printf(b, "<text x=%.1f y=%d text-anchor=middle class=val2>%lu</text>",
+                          x + barw / 2, top + ph - bh - 4, d->n);
+        if (i % every == 0)
+            pm_buf_printf(b, "<text transform=\"translate(%.1f %d) rotate(-40)\" "
+                             "text-anchor=end class=axis>%.10s</text>",
+                          x + barw / 2, top + ph + 14, d->day);
+        pm_buf_putc(b, '\n');
+    }
+    pm_buf_puts(b, "</svg>\n");
+}
+
+static void machine_table(struct pm_buf *b, const struct view *v, enum pm_report_status s,
+                          const char *title)
+{
+    unsigned total = v->t.status[s];
+    if (!total)
+        return;
+    pm_buf_printf(b, "<h2>%s <span class=count>%u</span></h2>\n<table><tr><th>User</th>"
+                     "<th>Computer</th><th>Last run</th><th>Why</th></tr>\n",
+                  title, total);
+    unsigned shown = 0;
+    for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
+        const struct machine *m = v->m[i];
+        if (m->status != s)
+            continue;
+        shown++;
+        pm_buf_puts(b, "<tr><td>");
+        h(b, m->user);
+        pm_buf_puts(b, "</td><td>");
+        h(b, m->computer);
+        pm_buf_puts(b, "</td><td>");
+        h(b, m->end);
+        pm_buf_puts(b, "</td><td>");
+        h(b, m->reason);
+        pm_buf_puts(b, "</td></tr>\n");
+    }
+    pm_buf_puts(b, "</table>\n");
+    if (shown < total)
+        pm_buf_printf(b, "<p class=muted>%u more in the CSV report.</p>\n", total - shown);
+}
+
+int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
+{
+    struct view v;
+    int rc = view_build(r, &v);
+    if (rc < 0) {
+        view_release(&v);
+        return rc;
+    }
+    const struct pm_report_totals *t = &v.t;
+    char ts[32];
+    pm_log_timestamp(now, ts);
+    unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
+    unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
+    pm_buf_puts(out,
+                "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+                "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+                "<title>Outlook profile migration report</title>\n<style>\n"
+                "body{font-family:'Segoe UI',Arial,Helvetica,sans-serif;margin:24px 40px;"
+                "color:#222;background:#fafafa}\n"
+                "h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px}\n"
+                ".muted{color:#666}.count{color:#666;font-weight:normal}\n"
+                ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0}\n"
+                ".tile{background:#fff;box-shadow:0 1px 3px #0002;padding:12px 18px;"
+                "min-width:170px;border-radius:4px}\n"
+                ".num{font-size:34px;font-weight:600}.lab{font-size:15px}"
+                ".sub{font-size:13px;color:#666}\n"
+                ".chart{background:#fff;box-shadow:0 1px 3px #0002;border-radius:4px;"
+                "max-width:100%;height:auto}\n"
+                ".lbl{font-size:15px;fill:#222}.val{font-size:15px;font-weight:600;fill:#222}"
+                ".val2{font-size:11px;fill:#333}.axis{font-size:12px;fill:#555}"
+                ".grid{stroke:#e3e3e3}\n"
+                "table{border-collapse:collapse;background:#fff;box-shadow:0 1px 3px #0002;"
+                "font-size:14px}\n"
+                "th,td{text-align:left;padding:5px 12px;border-bottom:1px solid #eee;"
+                "vertical-align:top}\nth{background:#f0f0f0}td.n{text-align:right}\n"
+                "</style></head><body>\n<h1>Outlook profile migration</h1>\n<p class=muted>");
+    pm_buf_printf(out, "Report of %s &middot; %u log files &middot; latest run of each user "
+                       "on each computer</p>\n<div class=tiles>\n",
+                  ts, t->files);
+    char sub[128];
+    snprintf(sub, sizeof(sub), "%.1f%% of %u (updated or already current)",
+             all ? 100.0 * done / all : 0.0, all);
+    tile(out, "Done", done, sub, status_colors[PM_RS_UPDATED]);
+    tile(out, "Not migrated yet", t->status[PM_RS_NOT_MIGRATED], "mailbox not in the PUF yet",
+         status_colors[PM_RS_NOT_MIGRATED]);
+    tile(out, "Deferred", t->status[PM_RS_DEFERRED], "Outlook was running: retried at next logon",
+         status_colors[PM_RS_DEFERRED]);
+    tile(out, "Failed", t->status[PM_RS_FAILED], "see the reasons below",
+         status_colors[PM_RS_FAILED]);
+    if (t->roster)
+        tile(out, "Never ran", t->status[PM_RS_NEVER_RAN], "in the roster, no log",
+             status_colors[PM_RS_NEVER_RAN]);
+    pm_buf_puts(out, "</div>\n<h2>Users and computers by state</h2>\n");
+    chart_states(out, t);
+    pm_buf_printf(out,
+                  "<p>Mailboxes in the latest runs: <b>%u</b> updated, <b>%u</b> already "
+                  "current, <b>%u</b> not migrated yet, <b>%u</b> deferred, <b>%u</b> skipped, "
+                  "<b>%u</b> failed",
+                  t->mbx_updated, t->mbx_current, t->mbx_not_migrated, t->mbx_deferred,
+                  t->mbx_skipped, t->mbx_failed);
+    if (t->mbx_would_update)
+        pm_buf_printf(out, ", <b>%u</b> would be updated (dry runs)", t->mbx_would_update);
+    pm_buf_printf(out, ". Policy warnings on <b>%u</b> users/computers.</p>\n",
+                  t->policy_machines);
+    pm_buf_puts(out, "<h2>Mailboxes updated per day</h2>\n");
+    chart_days(out, &v);
+    if (v.ngroups) {
+        pm_buf_puts(out, "<h2>Problems by reason</h2>\n<table><tr><th>Count</th><th>Kind</th>"
+                         "<th>Reason (example)</th></tr>\n");
+        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++) {
+            pm_buf_printf(out, "<tr><td class=n>%u</td><td>", v.groups[i].count);
+            h(out, v.groups[i].kind);
+            pm_buf_puts(out, "</td><td>");
+            h(out, v.groups[i].example[0] ? v.groups[i].example : "(no reason logged)");
+            pm_buf_puts(out, "</td></tr>\n");
+        }
+        pm_buf_puts(out, "</table>\n");
+    }
+    machine_table(out, &v, PM_RS_FAILED, "Failed");
+    machine_table(out, &v, PM_RS_DEFERRED, "Deferred (in use)");
+    machine_table(out, &v, PM_RS_INCOMPLETE, "Incomplete runs");
+    if (v.nnever) {
+        pm_buf_printf(out, "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
+                           "<th>User</th><th>Computer</th></tr>\n",
+                      v.nnever);
+        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++) {
+            pm_buf_puts(out, "<tr><td>");
+            h(out, v.never[i]->user);
+            pm_buf_puts(out, "</td><td>");
+            h(out, v.never[i]->computer);
+            pm_buf_puts(out, "</td></tr>\n");
+        }
+        pm_buf_puts(out, "</table>\n");
+        if (v.nnever > LIST_MAX)
+            pm_buf_printf(out, "<p class=muted>%zu more in the CSV report.</p>\n",
+                          v.nnever - LIST_MAX);
+    }
+    if (t->policy_machines) {
+        pm_buf_printf(out, "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
+                           "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
+                      t->policy_machines);
+        unsigned shown = 0;
+        for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
+            const struct machine *m = v.m[i];
+            if (!m->policy.n)
+                continue;
+            shown++;
+            pm_buf_puts(out, "<tr><td>");
+            h(out, m->user);
+            pm_buf_puts(out, "</td><td>");
+            h(out, m->computer);
+            pm_buf_puts(out, "</td><td>");
+            h(out, m->policy.items[0]);
+            if (m->policy.n > 1)
+                pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
+            pm_buf_puts(out, "</td></tr>\n");
+        }
+        pm_buf_puts(out, "</table>\n");
+    }
+    if (r->nbad) {
+        pm_buf_printf(out, "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
+                           "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
+                           "<th>First at line</th></tr>\n",
+                      r->nbad);
+        for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
+            pm_buf_puts(out, "<tr><td>");
+            h(out, r->bad[i].file);
+            pm_buf_puts(out, "</td><td>");
+            h(out, r->bad[i].why);
+            pm_buf_printf(out, "</td><td class=n>%u</td><td class=n>%u</td></tr>\n",
+                          r->bad[i].bad_lines, r->bad[i].first_bad);
+        }
+        pm_buf_puts(out, "</table>\n");
+    }
+    pm_buf_puts(out, "</body></html>\n");
+    view_release(&v);
+    return out->data ? 0 : PM_ERR_NOMEM;
+}

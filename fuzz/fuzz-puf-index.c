@@ -1,0 +1,129 @@
+/* Fuzz target for the PUF index read path: a hostile or damaged "mbm.puf.idx" must never crash
+ * a run or change its answers. A fixed PUF is indexed once; each input then replaces the index:
+ *   byte 0 % 4 == 0: the rest is the whole index file;
+ *              == 1: the same, with the header re-sealed for the PUF (magic, fingerprint and
+ *                    header checksum made right), so the fuzzer reaches the bucket reads;
+ *              == 2: the rest is a list of (u16 offset, u8 xor) patches to the valid index;
+ *              == 3: the same patches, then the header re-sealed.
+ * Whatever the index holds, the answers must be exactly those of the scan. */
+#include "compat.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pm/puf.h"
+#include "puf-internal.h"
+#include "testutil.h"
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+
+#define NQ 8
+static const char *dns[NQ] = {
+    "/o=Fabrikam/cn=Recipients/cn=user7",   "/o=Fabrikam/cn=Recipients/cn=user150",
+    "/o=Contoso/cn=Recipients/cn=u42",      "/o=Fabrikam/cn=Recipients/cn=conflict",
+    "/o=Fabrikam/cn=Recipients/cn=dup",     "/o=Fabrikam/cn=Recipients/cn=nobody",
+    "/o=FABRIKAM/CN=RECIPIENTS/CN=USER199", "/o=Fabrikam/cn=Recipients/cn=user200"};
+
+static char puf[600], idx[620];
+static unsigned char *valid;
+static size_t valid_len;
+static struct pm_puf_query expect[NQ];
+
+static void setup(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/pm-fuzz-idx-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        abort();
+    snprintf(puf, sizeof(puf), "%s/mbm.puf", dir);
+    snprintf(idx, sizeof(idx), "%s.idx", puf);
+    struct pm_buf b = PM_BUF_INIT;
+    pm_buf_puts(&b, "\xEF\xBB\xBF# test puf\r\n");
+    for (int i = 0; i < 200; i++)
+        pm_buf_printf(&b, "/o=Fabrikam/cn=Recipients/cn=user%d|/o=Contoso/cn=Recipients/cn=u%d|"
+                          "u%d@contoso.com|User %d\r\n", i, i, i, i);
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=a|a@contoso.com\n"
+                    "broken\n"
+                    "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=b|b@contoso.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=d|d@contoso.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=d|d@contoso.com");
+    struct pm_error err;
+    if (pmt_write_file(puf, b.data, b.len) != 0 || pm_puf_index_build(puf, NULL, &err) != 0)
+        abort();
+    pm_buf_release(&b);
+    valid = (unsigned char *)pmt_read_file(idx, &valid_len);
+    if (!valid || valid_len < PUF_IDX_HEADER)
+        abort();
+    for (int i = 0; i < NQ; i++)
+        expect[i].dn = dns[i];
+    struct pm_puf_stats st;
+    if (pm_puf_resolve(puf, expect, NQ, PM_PUF_NO_INDEX, &st, NULL, NULL, &err) != 0)
+        abort();
+}
+
+int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
+{
+    if (!valid)
+        setup();
+    if (size < 1)
+        return 0;
+    int mode = data[0] % 4;
+    unsigned char *file;
+    size_t len;
+    if (mode < 2) {
+        len = size - 1;
+        file = malloc(len + PUF_IDX_HEADER);
+        if (!file)
+            return 0;
+        memcpy(file, data + 1, len);
+        if (mode == 1) {
+            if (len < PUF_IDX_HEADER) {
+                memset(file + len, 0, PUF_IDX_HEADER - len);
+                len = PUF_IDX_HEADER;
+            }
+            memcpy(file, "PMPUFIDX", 8);
+        }
+    } else {
+        len = valid_len;
+        file = malloc(len);
+        if (!file)
+            return 0;
+        memcpy(file, valid, len);
+        for (size_t i = 1; i + 3 <= size; i += 3) {
+            size_t at = ((size_t)data[i] | ((size_t)data[i + 1] << 8)) % len;
+            file[at] ^= data[i + 2];
+        }
+    }
+    if (pmt_write_file(idx, file, len) != 0)
+        abort();
+    free(file);
+    if (mode == 1 || mode == 3)
+        (void)puf_index_refresh_header(puf, idx);
+
+    struct pm_puf_query q[NQ];
+    memset(q, 0, sizeof(q));
+    for (int i = 0; i < NQ; i++)
+        q[i].dn = dns[i];
+    struct pm_puf_stats st;
+    struct pm_error err;
+    if (pm_puf_resolve(puf, q, NQ, 0, &st, NULL, NULL, &err) != 0)
+        abort();
+    for (int i = 0; i < NQ; i++) {
+        if (q[i].match != expect[i].match || q[i].entry.line != expect[i].entry.line ||
+            q[i].conflict_line != expect[i].conflict_line) {
+            fprintf(stderr, "query %d '%s': index gave %d line %u, scan %d line %u (%s)\n", i,
+                    dns[i], q[i].match, q[i].entry.line, expect[i].match, expect[i].entry.line,
+                    st.index_note);
+            abort();
+        }
+        if (q[i].match != PM_PUF_NONE &&
+            strcmp(q[i].entry.target_smtp, expect[i].entry.target_smtp) != 0)
+            abort();
+    }
+    pm_puf_queries_release(q, NQ);
+    return 0;
+}

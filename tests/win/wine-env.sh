@@ -1,0 +1,48 @@
+# Sourced by tests/suites/wine-*.sh: finds Wine and mingw-w64 (exit 77 when absent), cross-builds
+# ProfileManager.exe and the Windows test programs into $PM_BINARY_DIR/win (one build shared by
+# the suites, serialized with a lock file), and makes a fresh Wine prefix in a temporary folder
+# that is removed, with its wineserver, when the suite exits.
+#
+# After sourcing: $SRC, $BIN, $WIN (the cross-build folder), $d (scratch folder), $WINEPREFIX,
+# $C (the prefix's drive C: on the Linux side), $WUSER (the prefix's user name), and the
+# functions w (runs a program under Wine) and check (counts failures in $fails).
+set -u
+SRC=${PM_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BIN=${PM_BINARY_DIR:-$SRC/build-test}
+WINE=$(command -v wine || true)
+[ -z "$WINE" ] && [ -x /usr/lib/wine/wine64 ] && WINE=/usr/lib/wine/wine64
+WINESERVER=$(command -v wineserver || true)
+[ -z "$WINESERVER" ] && [ -x /usr/lib/wine/wineserver ] && WINESERVER=/usr/lib/wine/wineserver
+for need in WINE WINESERVER; do
+    [ -n "${!need}" ] || { echo "wine not installed: skipped"; exit 77; }
+done
+command -v x86_64-w64-mingw32-gcc >/dev/null || { echo "mingw-w64 not installed: skipped"; exit 77; }
+
+WIN=$BIN/win
+mkdir -p "$BIN"
+(
+    flock 9
+    if [ ! -f "$WIN/CMakeCache.txt" ]; then
+        cmake -S "$SRC" -B "$WIN" -DCMAKE_TOOLCHAIN_FILE="$SRC/cmake/mingw-w64.cmake" \
+            -DCMAKE_BUILD_TYPE=Release >"$BIN/win-build.log" 2>&1 || exit 1
+    fi
+    cmake --build "$WIN" -j2 >>"$BIN/win-build.log" 2>&1
+) 9>"$BIN/win-build.lock" || { tail -n 40 "$BIN/win-build.log"; echo "FAIL: cross build"; exit 1; }
+
+d=$(mktemp -d "${TMPDIR:-/tmp}/pm-wine-XXXXXX")
+# Wine links the prefix's Desktop and Documents to $HOME: keep them inside $d as well.
+export HOME=$d/home WINEPREFIX=$d/prefix WINEDEBUG=-all
+export WINEDLLOVERRIDES="mscoree,mshtml=;winemenubuilder.exe=d"
+mkdir -p "$HOME"
+wine_cleanup() { "$WINESERVER" -k >/dev/null 2>&1; rm -rf "$d"; }
+trap wine_cleanup EXIT
+"$WINESERVER" -p >/dev/null 2>&1
+"$WINE" wineboot -i >/dev/null 2>&1
+C=$WINEPREFIX/drive_c
+WUSER=$(ls "$C/users" | grep -vx Public | head -n 1)
+
+w() { "$WINE" "$@"; }
+fails=0
+check() {
+    if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((fails + 1)); fi
+}

@@ -700,6 +700,9 @@ int pm_regtext_header(struct pm_regtext *w)
 int pm_regtext_key(struct pm_regtext *w, const char *root, const char *path)
 {
     int rc;
+    /* A line break in a key name would end the [key] line: no .reg file can hold it. */
+    if (path && strpbrk(path, "\r\n"))
+        return PM_ERR_UNSUPPORTED;
     if ((rc = w_nl(w)) < 0 || (rc = w_ascii(w, "[")) < 0 || (rc = w_ascii(w, root)) < 0)
         return rc;
     if (path && *path)
@@ -870,6 +873,14 @@ struct import_ctx {
     char *path;
 };
 
+/* Store errors carry the key path; an import names the file and line as well. */
+static int import_fail(struct import_ctx *c, int rc, unsigned line)
+{
+    char msg[sizeof(c->err->msg)];
+    snprintf(msg, sizeof(msg), "%s", c->err ? c->err->msg : "");
+    return pm_error_set(c->err, rc, c->name, line, "%s (key '%s')", msg, c->path ? c->path : "");
+}
+
 static int import_key(void *vctx, const char *root, const char *path, int del, unsigned line)
 {
     struct import_ctx *c = vctx;
@@ -882,17 +893,16 @@ static int import_key(void *vctx, const char *root, const char *path, int del, u
     if (!c->path)
         return pm_error_set(c->err, PM_ERR_NOMEM, c->name, line, "out of memory");
     int rc = del ? pm_store_delete_key(c->st, path, c->err) : pm_store_create_key(c->st, path, c->err);
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? import_fail(c, rc, line) : 0;
 }
 
 static int import_value(void *vctx, const char *name, uint32_t type, const uint8_t *data,
                         size_t len, int del, unsigned line)
 {
     struct import_ctx *c = vctx;
-    (void)line;
     int rc = del ? pm_store_delete_value(c->st, c->path, name, c->err)
                  : pm_store_set(c->st, c->path, name, type, data, len, c->err);
-    return rc < 0 ? rc : 0;
+    return rc < 0 ? import_fail(c, rc, line) : 0;
 }
 
 int pm_regfile_import(struct pm_store *st, const void *data, size_t len, const char *name,
@@ -927,7 +937,9 @@ static int export_rec(struct pm_store *st, struct pm_regtext *w, const char *pat
     if (rc <= 0)
         goto out;
     if ((rc = pm_regtext_key(w, "HKEY_CURRENT_USER", path)) < 0) {
-        pm_error_set(err, rc, path, 0, "cannot write key");
+        pm_error_set(err, rc, path, 0, "%s",
+                     rc == PM_ERR_UNSUPPORTED ? "a line break in a key name cannot be written"
+                                              : "out of memory");
         goto out;
     }
     for (size_t i = 0; i < names.n; i++) {

@@ -399,6 +399,19 @@ static void test_import_is_all_or_nothing(void **state)
     assert_int_equal(pm_store_in_transaction(st), 1);
     assert_int_equal(pm_store_rollback(st, &err), 0);
     assert_value(st, "Keep", "v", PM_REG_SZ, "1\0\0\0", 4);
+    /* A store refusal is reported with the file and line too. */
+    pm_error_clear(&err);
+    assert_int_equal(import_str(st, H5 "\r\n[HKEY_CURRENT_USER]\r\n@=\"x\"\r\n", &err),
+                     PM_ERR_INVALID);
+    assert_string_equal(err.where, "t.reg");
+    assert_int_equal(err.line, 4);
+    /* A key name with a line break cannot be exported (it would end the [key] line). */
+    assert_int_equal(pm_store_set(st, "Bad\nKey", "v", PM_REG_SZ, "1\0\0\0", 4, &err), 0);
+    struct pm_buf out = PM_BUF_INIT;
+    const char *paths[] = {""};
+    assert_int_equal(pm_regfile_export(st, paths, 1, PM_REGFMT_REGEDIT5, &out, &err),
+                     PM_ERR_UNSUPPORTED);
+    pm_buf_release(&out);
     pm_store_close(st);
 }
 

@@ -141,7 +141,10 @@ static int save_rec(struct pm_regtext *w, const char *root, const struct pm_mtke
     int rc = 0;
     if (is_listed || k->nvals || (k->nsubs == 0 && *p)) {
         if ((rc = pm_regtext_key(w, root, p)) < 0)
-            return pm_error_set(err, rc, p, 0, "cannot write key");
+            return pm_error_set(err, rc, p, 0, "%s",
+                                rc == PM_ERR_UNSUPPORTED
+                                    ? "a line break in a key name cannot be written"
+                                    : "out of memory");
         for (size_t i = 0; i < k->nvals; i++) {
             const struct pm_mtvalue *v = &k->vals[i];
             if ((rc = pm_regtext_value(w, v->name, v->type, v->data, v->len, err)) < 0)

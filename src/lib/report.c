@@ -926,7 +926,7 @@ static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
             max = t->status[s];
     }
     int rowh = 34, w = 1040, lw = 190, bw = w - lw - 110;
-    pm_buf_printf(b, "<svg class=chart width=%d height=%d viewBox=\"0 0 %d %d\" role=img "
+    pm_buf_printf(b, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
                      "aria-label=\"State totals\">\n",
                   w, rows * rowh + 10, w, rows * rowh + 10);
     int y = 5;
@@ -936,11 +936,11 @@ static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
         int len = (int)((double)t->status[s] / max * bw);
         if (t->status[s] && len < 2)
             len = 2;
-        pm_buf_printf(b, "<text x=%d y=%d text-anchor=end class=lbl>%s</text>", lw - 10,
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">%s</text>", lw - 10,
                       y + 21, status_labels[s]);
-        pm_buf_printf(b, "<rect x=%d y=%d width=%d height=%d rx=3 fill=\"%s\"/>", lw, y + 4,
+        pm_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\"/>", lw, y + 4,
                       len, rowh - 8, status_colors[s]);
-        pm_buf_printf(b, "<text x=%d y=%d class=val>%u</text>\n", lw + len + 8, y + 21,
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\">%u</text>\n", lw + len + 8, y + 21,
                       t->status[s]);
         y += rowh;
     }
@@ -950,7 +950,7 @@ static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
 static void chart_days(struct pm_buf *b, const struct view *v)
 {
     if (!v->ndays) {
-        pm_buf_puts(b, "<p class=muted>No mailbox was updated in the logs read.</p>\n");
+        pm_buf_puts(b, "<p class=\"muted\">No mailbox was updated in the logs read.</p>\n");
         return;
     }
     /* The last 60 days that have updates, oldest first. */
@@ -963,13 +963,13 @@ static void chart_days(struct pm_buf *b, const struct view *v)
     int pw = w - left - 20, ph = hgt - bottom - top;
     double slot = (double)pw / (double)n;
     double barw = slot * 0.75 > 40 ? 40 : slot * 0.75;
-    pm_buf_printf(b, "<svg class=chart width=%d height=%d viewBox=\"0 0 %d %d\" role=img "
+    pm_buf_printf(b, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
                      "aria-label=\"Mailboxes updated per day\">\n",
                   w, hgt, w, hgt);
     for (int g = 0; g <= 4; g++) {
         int gy = top + ph - ph * g / 4;
-        pm_buf_printf(b, "<line x1=%d x2=%d y1=%d y2=%d class=grid/>", left, left + pw, gy, gy);
-        pm_buf_printf(b, "<text x=%d y=%d text-anchor=end class=axis>%lu</text>\n", left - 6,
+        pm_buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", left, left + pw, gy, gy);
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%lu</text>\n", left - 6,
                       gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
     }
     size_t every = n > 15 ? (n + 14) / 15 : 1;
@@ -977,15 +977,15 @@ static void chart_days(struct pm_buf *b, const struct view *v)
         const struct dayc *d = &v->days[first + i];
         int bh = (int)((double)d->n / (double)max * ph);
         double x = left + slot * (double)i + (slot - barw) / 2;
-        pm_buf_printf(b, "<rect x=%.1f y=%d width=%.1f height=%d fill=\"%s\"><title>%.10s: %lu"
+        pm_buf_printf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%.10s: %lu"
                          "</title></rect>",
                       x, top + ph - bh, barw, bh, status_colors[PM_RS_UPDATED], d->day, d->n);
         if (n <= 31)
-            pm_buf_printf(b, "<text x=%.1f y=%d text-anchor=middle class=val2>%lu</text>",
+            pm_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%lu</text>",
                           x + barw / 2, top + ph - bh - 4, d->n);
         if (i % every == 0)
             pm_buf_printf(b, "<text transform=\"translate(%.1f %d) rotate(-40)\" "
-                             "text-anchor=end class=axis>%.10s</text>",
+                             "text-anchor=\"end\" class=\"axis\">%.10s</text>",
                           x + barw / 2, top + ph + 14, d->day);
         pm_buf_putc(b, '\n');
     }
@@ -1043,9 +1043,9 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
                 "color:#222;background:#fafafa}\n"
                 "h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px}\n"
                 ".muted{color:#666}.count{color:#666;font-weight:normal}\n"
-                ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0}\n"
+                ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0;max-width:1040px}\n"
                 ".tile{background:#fff;box-shadow:0 1px 3px #0002;padding:12px 18px;"
-                "min-width:170px;border-radius:4px}\n"
+                "flex:1 1 150px;border-radius:4px}\n"
                 ".num{font-size:34px;font-weight:600}.lab{font-size:15px}"
                 ".sub{font-size:13px;color:#666}\n"
                 ".chart{background:#fff;box-shadow:0 1px 3px #0002;border-radius:4px;"

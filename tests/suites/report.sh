@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# profilemanager report over a generated fleet of 2000 run logs (tests/tools/mklogs.c): the
+# totals printed match what the generator wrote, updates per day match, corrupt logs are listed
+# and not fatal, the CSV has a row per mailbox and per user who never ran, and a missing folder
+# is a usage error.
+set -euo pipefail
+bin="$PM_BINARY_DIR/profilemanager"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$PM_BINARY_DIR/mklogs" "$work" 2000
+# A log cut in the middle of a line (a run killed while writing) and an unreadable-looking file.
+printf '2026-11-20T08:00:00Z run=X event=run.start user=cut computer=PC-CUT mode=update\n2026-11-20T08:00:01Z run=X event=mailbox state="upd' \
+  >"$work/logs/PC-CUT_cut.log"
+printf 'not a log at all\n' >"$work/logs/PC-JUNK_junk.log"
+printf 'ignored\n' >"$work/logs/readme.txt"
+
+"$bin" report "$work/logs" --roster "$work/roster.csv" --csv "$work/r.csv" \
+  --html "$work/r.html" >"$work/out.txt" || fail "report exited $?"
+out="$work/out.txt"
+want() { sed -n "s/^$1 //p" "$work/expected.txt"; }
+row() { grep -E "^  $1 +[0-9]+" "$out" | awk '{print $NF}'; }
+
+[ "$(row 'Updated')" = "$(want updated)" ] || fail "updated: $(row Updated) != $(want updated)"
+[ "$(row 'Already current')" = "$(want current)" ] || fail "current"
+[ "$(row 'Not migrated yet')" = "$(want not_migrated)" ] || fail "not migrated"
+[ "$(row 'In use - deferred')" = "$(want deferred)" ] || fail "deferred"
+[ "$(row 'Failed')" = "$(want failed)" ] || fail "failed"
+# the cut log is one more incomplete run
+[ "$(row 'Incomplete run')" = "$(( $(want incomplete) + 1 ))" ] || fail "incomplete: $(row 'Incomplete run')"
+[ "$(row 'Dry run only')" = "$(want dry_run)" ] || fail "dry run"
+[ "$(row 'Never ran')" = "$(want never_ran)" ] || fail "never ran"
+mline=$(grep '^Mailboxes:' "$out")
+for k in "updated:$(want mbx_updated) updated" "current:$(want mbx_current) already current" \
+         "not:$(want mbx_not_migrated) not migrated yet" "deferred:$(want mbx_deferred) deferred" \
+         "failed:$(want mbx_failed) failed" "would:$(want mbx_would_update) would update"; do
+  echo "$mline" | grep -q "${k#*:}" || fail "mailbox total '${k#*:}' not in: $mline"
+done
+grep -q "^Policy warnings: $(want policy) " "$out" || fail "policy warnings"
+nbad=$(( $(want bad_files) + 2 ))
+grep -q "($nbad with corrupt or truncated lines)" "$out" || fail "corrupt count: $(head -1 "$out")"
+grep -q "PC-CUT_cut.log: corrupt or truncated lines (1 bad lines, first at line 2)" "$out" ||
+  fail "cut log not listed"
+grep -q "PC-JUNK_junk.log: no event line" "$out" || fail "junk log not listed"
+grep -q "rolled_back: cannot write 'HKCU" "$out" || fail "failure reason not grouped"
+
+# updates per day: the chart's bar titles carry "day: count"
+while read -r _ day n; do
+  grep -q "<title>$day: $n</title>" "$work/r.html" || fail "day $day: $n not in the chart"
+done < <(grep '^day ' "$work/expected.txt" | tail -n 60)
+
+# CSV: one row per mailbox of each latest run (a run without mailboxes: one row), plus never ran
+rows=$(( $(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline=''))))" "$work/r.csv") - 1 ))
+nr=$(grep -c ',never_ran,' "$work/r.csv")
+[ "$nr" = "$(want never_ran)" ] || fail "never_ran rows $nr"
+[ "$rows" -gt 2000 ] || fail "CSV has only $rows rows"
+python3 - "$work/r.csv" <<'PY' || fail "CSV does not parse as 16 columns"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
+assert rows[0][0] == 'user' and all(len(r) == 16 for r in rows), 'column count'
+PY
+
+# Errors: a missing folder is a usage error, an empty folder is an empty report.
+set +e
+"$bin" report "$work/nope" >/dev/null 2>&1; rc=$?
+set -e
+[ $rc = 2 ] || fail "missing folder exit $rc"
+mkdir "$work/empty"
+"$bin" report "$work/empty" | grep -q "0 users/computers from 0 log files" || fail "empty folder"
+echo ok

@@ -235,8 +235,14 @@ static int parse_idlist(struct lnk_ctx *c, const uint8_t *p, size_t n, size_t ba
         } else if ((type & 0x70) == 0x20 && isize > 3) {
             long l = cstr_len(it, isize, 3);
             if (l > 0) {
+                char *vol = ansi_to_utf8(it + 3, (size_t)l);
+                if (!vol) {
+                    rc = nomem(c);
+                    break;
+                }
                 pm_buf_reset(&path);
-                rc = pm_buf_append(&path, it + 3, (size_t)l);
+                rc = pm_buf_puts(&path, vol);
+                free(vol);
             } else {
                 plain = 0;
             }

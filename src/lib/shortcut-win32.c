@@ -54,9 +54,13 @@ static int sc_list_dir(const char *dir, struct pm_strlist *files, struct pm_strl
     WIN32_FIND_DATAW fd;
     HANDLE h = FindFirstFileW(w, &fd);
     free(w);
-    if (h == INVALID_HANDLE_VALUE)
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (e == ERROR_PATH_NOT_FOUND || e == ERROR_FILE_NOT_FOUND)
+            return 0; /* no such folder for this user: nothing to search */
         return pm_error_set(err, PM_ERR_IO, dir, 0, "cannot list folder (error %lu)",
-                            (unsigned long)GetLastError());
+                            (unsigned long)e);
+    }
     int rc = 0;
     do {
         if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L".."))

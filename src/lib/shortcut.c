@@ -9,6 +9,7 @@
 #include "pm/shortcut.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,8 +369,11 @@ static int lnkops_list_dir(const char *dir, struct pm_strlist *files, struct pm_
                            struct pm_error *err)
 {
     DIR *d = opendir(dir);
-    if (!d)
-        return pm_error_set(err, PM_ERR_IO, dir, 0, "cannot list folder");
+    if (!d) {
+        if (errno == ENOENT)
+            return 0; /* no such folder: nothing to search */
+        return pm_error_set(err, PM_ERR_IO, dir, 0, "cannot list folder: %s", strerror(errno));
+    }
     struct dirent *de;
     struct pm_buf p = PM_BUF_INIT;
     int rc = 0;

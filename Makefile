@@ -35,3 +35,35 @@ demo: build
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) build-win build-fuzz demo-out
+
+# libFuzzer: every fuzz/fuzz-<name>.c against libpm built with clang and ASan/UBSan, in
+# $(FUZZ_BUILD)/fuzz-<name>; each then runs FUZZ_SECONDS on a working corpus seeded from
+# fuzz/corpus/<name>/ (new inputs stay in $(FUZZ_BUILD), the repo corpus is not touched).
+# One fuzzer at a time, in one process: FUZZ_SECONDS=600 make fuzz; FUZZ_TARGETS="profile entryid" to pick.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+fuzz: test-deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+		-DCMAKE_C_FLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target pm pmtest
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iinclude -Isrc/lib -Itests/common \
+			$$(grep -o 'PM_HAVE_[A-Z]*=1' $(FUZZ_BUILD)/CMakeFiles/pm.dir/flags.make | sed 's/^/-D/' | sort -u) \
+			fuzz/fuzz-$$t.c $(FUZZ_BUILD)/libpmtest.a $(FUZZ_BUILD)/libpm.a \
+			$$(pkg-config --libs hivex 2>/dev/null) -lz -o $(FUZZ_BUILD)/fuzz-$$t; \
+	done
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_BUILD)/corpus-$$t $(FUZZ_BUILD)/artifacts-$$t; \
+		echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
+		if ( cd $(FUZZ_BUILD)/artifacts-$$t && ../fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+			-print_final_stats=1 -max_len=65536 ../corpus-$$t $(CURDIR)/fuzz/corpus/$$t \
+			>../fuzz-$$t.log 2>&1 ); then \
+			grep -E 'stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz-$$t.log; \
+		else \
+			grep -E 'ERROR|SUMMARY' $(FUZZ_BUILD)/fuzz-$$t.log | head -5; \
+			echo "fuzz-$$t: finding, see $(FUZZ_BUILD)/fuzz-$$t.log and $(FUZZ_BUILD)/artifacts-$$t"; \
+			exit 1; \
+		fi; \
+	done

@@ -4,6 +4,15 @@
 #ifndef PM_ERROR_H
 #define PM_ERROR_H
 
+/* printf-style checking; mingw's "printf" means the MS runtime's, libpm formats with C99's. */
+#ifndef PM_PRINTF_ARCHETYPE
+#if defined(__MINGW32__)
+#define PM_PRINTF_ARCHETYPE gnu_printf
+#else
+#define PM_PRINTF_ARCHETYPE printf
+#endif
+#endif
+
 #include <stddef.h>
 
 enum pm_err {
@@ -36,7 +45,7 @@ int pm_error_set(struct pm_error *err, enum pm_err code, const char *where, unsi
 #if defined(__MINGW32__)
     __attribute__((format(gnu_printf, 5, 6)))
 #elif defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 

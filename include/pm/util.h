@@ -3,6 +3,15 @@
 #ifndef PM_UTIL_H
 #define PM_UTIL_H
 
+/* printf-style checking; mingw's "printf" means the MS runtime's, libpm formats with C99's. */
+#ifndef PM_PRINTF_ARCHETYPE
+#if defined(__MINGW32__)
+#define PM_PRINTF_ARCHETYPE gnu_printf
+#else
+#define PM_PRINTF_ARCHETYPE printf
+#endif
+#endif
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,7 +35,7 @@ int pm_buf_printf(struct pm_buf *b, const char *fmt, ...)
 #if defined(__MINGW32__)
     __attribute__((format(gnu_printf, 2, 3)))
 #elif defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 2, 3)))
 #endif
     ;
 /* Hands the data over to the caller (free()) and resets the buffer. Never NULL unless OOM. */

@@ -20,7 +20,7 @@ void cli_error(const char *fmt, ...)
 #if defined(__MINGW32__)
     __attribute__((format(gnu_printf, 1, 2)))
 #elif defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 1, 2)))
 #endif
     ;
 void cli_print_error(const struct pm_error *err);

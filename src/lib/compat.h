@@ -33,6 +33,19 @@
 #define PM_PATH_SEP_STR "/"
 #endif
 
+#if defined(_WIN32)
+/* The C runtime's file functions take ANSI paths on Windows; libpm's paths are UTF-8. These
+ * route them through the wide API (compat-win32.c), so a user folder like C:\Users\Zoë works. */
+#include <stdio.h>
+#include <sys/stat.h>
+FILE *pm_win_fopen(const char *path, const char *mode);
+int pm_win_remove(const char *path);
+int pm_win_stat(const char *path, struct stat *sb);
+#define fopen(p, m) pm_win_fopen(p, m)
+#define remove(p) pm_win_remove(p)
+#define stat(p, sb) pm_win_stat(p, sb)
+#endif
+
 #define PM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -46,7 +46,7 @@ static int policy_add(struct policy_ctx *c, const char *key, const char *name,
 #if defined(__MINGW32__)
     __attribute__((format(gnu_printf, 5, 6)))
 #elif defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 

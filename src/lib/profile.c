@@ -49,7 +49,7 @@ struct walk {
 
 static void warnf(struct walk *w, const char *where, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
 #endif
     ;
 
@@ -292,7 +292,8 @@ static int add_uid_list(struct walk *w, struct pm_account *a, const char *ppath,
         }
         if (role == PM_ROLE_STORE) {
             s->kind = store_kind(w, s);
-            if ((rc = string_of(w, pm_section_get(s, V_PROFILE_MAILBOX), &s->mailbox_dn)) < 0)
+            const char *const mbx[] = {V_PROFILE_MAILBOX, "001f660b", NULL};
+            if ((rc = string_any(w, s, mbx, &s->mailbox_dn)) < 0)
                 return rc;
         }
     }
@@ -404,7 +405,7 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     /* Identity: PR_PROFILE_USER, else the primary store's or transport's mailbox DN. */
     for (size_t i = 0; i < a->nsections && !a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const user[] = {V_PROFILE_USER, NULL};
+        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
         if (s->role == PM_ROLE_EMSMDB && (rc = string_any(w, s, user, &a->dn)) < 0)
             goto out;
     }
@@ -415,7 +416,7 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     }
     for (size_t i = 0; i < a->nsections && !a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const mbx[] = {V_PROFILE_MAILBOX, NULL};
+        const char *const mbx[] = {V_PROFILE_MAILBOX, "001f660b", NULL};
         if (s->role == PM_ROLE_TRANSPORT && (rc = string_any(w, s, mbx, &a->dn)) < 0)
             goto out;
     }

@@ -227,7 +227,7 @@ static int idx_cand_cmp(const void *a, const void *b)
 /* Why the index was not used, in stats->index_note; returns 0 (= scan instead). */
 static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 2, 3)))
 #endif
     ;
 

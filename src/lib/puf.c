@@ -140,7 +140,7 @@ static int puf_is_dn(const struct puf_span *s)
 
 static int puf_why(char *why, size_t whysize, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
 #endif
     ;
 
@@ -370,7 +370,7 @@ void puf_queries_reset(struct pm_puf_query *q, size_t nq)
 static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
                       const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 

@@ -33,8 +33,13 @@ windows:
 demo: build
 	@bash scripts/demo.sh $(BUILD)/profilemanager
 
+# Benchmarks (not tests): the PUF lookup, indexed and scanned, over 10^4..10^6-line PUFs, in a
+# Release build in build-bench/. Results and how to read them: docs/performance.md.
+bench: deps
+	@bash bench/puf-bench.sh
+
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) build-win build-fuzz demo-out
+	rm -rf $(BUILD) $(TEST_BUILD) build-win build-fuzz build-bench demo-out
 
 # libFuzzer: every fuzz/fuzz-<name>.c against libpm built with clang and ASan/UBSan, in
 # $(FUZZ_BUILD)/fuzz-<name>; each then runs FUZZ_SECONDS on a working corpus seeded from

@@ -305,6 +305,34 @@ static void policy_warnings(struct run *r, struct pm_store *st)
     pm_policy_report_release(&rep);
 }
 
+/* Settings outside the profile that pin the source organisation (KB 319206: a DS Server value
+ * overrides the GC the profile asks for). Reported, not changed: they are the admin's to remove. */
+static void source_pins(struct run *r, struct pm_store *st)
+{
+    static const char *const key = "Software\\Microsoft\\Exchange\\Exchange Provider";
+    static const char *const names[] = {"DS Server", "Closest GC"};
+    struct pm_value v = PM_VALUE_INIT;
+    struct pm_buf text = PM_BUF_INIT;
+    for (size_t i = 0; i < 2; i++) {
+        if (pm_store_get(st, key, names[i], &v, NULL) <= 0)
+            continue;
+        pm_mapi_format(names[i], v.type, v.data, v.len, &text);
+        pm_log_event(r->log, "policy.warning", "key", key, "value", names[i], "data", text.data,
+                     "msg", "pins a global catalog for every profile; after the move it should "
+                            "name one of the target forest or be removed",
+                     NULL);
+        r->policy_warnings++;
+    }
+    pm_value_release(&v);
+    pm_buf_release(&text);
+    if (r->updated)
+        pm_log_event(r->log, "hint", "msg",
+                     "cached recipients and replies to old mail carry the source DNs: keep each "
+                     "source legacyExchangeDN as an X500 proxy address of its target mailbox "
+                     "(profilemanager puf build --x500-script)",
+                     NULL);
+}
+
 static void trust_warnings(struct run *r, int *refuse_run_after)
 {
     const char *files[] = {r->cfg.path, r->cfg.puf_file};
@@ -555,6 +583,7 @@ int cmd_update(int argc, char **argv)
     }
     log_decisions(&r, &model, &plan);
     policy_warnings(&r, st);
+    source_pins(&r, st);
 
     if (r.o.dry_run) {
         log_changes(&r, &model, &plan, 1);

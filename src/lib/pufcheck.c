@@ -30,7 +30,7 @@ struct checker {
 
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
 #endif
     ;
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
@@ -212,10 +212,10 @@ int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn repo
         return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the PUF");
     struct checker c = {path, st, report, ctx, STRMAP_INIT, STRMAP_INIT};
     char *buf = malloc(PM_PUF_MAX_LINE + 2);
+    unsigned lineno = 0;
     int rc = buf ? 0 : PM_ERR_NOMEM;
     if (rc < 0)
         goto read_done;
-    unsigned lineno = 0;
     for (;;) {
         /* Read one line by hand: fgets() cannot tell a NUL byte from the end of the line. */
         size_t n = 0;

@@ -1,0 +1,257 @@
+/* Tests of the report's reading of logs: the latest run decides, states are derived from results
+ * as documented, two files of one user and computer keep the later run, corrupt and truncated
+ * logs are counted and listed, roster matching, and outputs that cannot be subverted by what a
+ * log contains (CSV formulas, HTML markup). */
+#include "compat.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pm/log.h"
+#include "pm/report.h"
+#include "testutil.h"
+
+/* Builds log text: each call adds one event line; fields as key, value pairs. */
+static void line(struct pm_buf *b, const char *ts, const char *run, const char *event, ...)
+{
+    pm_buf_puts(b, ts);
+    pm_log_field(b, "run", run);
+    pm_log_field(b, "event", event);
+    va_list ap;
+    va_start(ap, event);
+    const char *k;
+    while ((k = va_arg(ap, const char *)) != NULL)
+        pm_log_field(b, k, va_arg(ap, const char *));
+    va_end(ap);
+    pm_buf_putc(b, '\n');
+}
+
+static void add(struct pm_report *r, const char *name, const struct pm_buf *b)
+{
+    assert_int_equal(pm_report_add_log(r, name, b->data ? b->data : "", b->len), 0);
+}
+
+static void one_run(struct pm_buf *b, const char *day, const char *run, const char *user,
+                    const char *pc, const char *state, const char *result, const char *mode)
+{
+    char t1[32], t2[32], t3[32];
+    snprintf(t1, sizeof(t1), "%sT08:00:00Z", day);
+    snprintf(t2, sizeof(t2), "%sT08:00:01Z", day);
+    snprintf(t3, sizeof(t3), "%sT08:00:02Z", day);
+    line(b, t1, run, "run.start", "user", user, "computer", pc, "mode", mode, NULL);
+    if (state)
+        line(b, t2, run, "mailbox", "profile", "Outlook", "dn", "/o=A/cn=Recipients/cn=x",
+             "state", state, NULL);
+    if (result)
+        line(b, t3, run, "run.end", "result", result, "updated",
+             state && !strcmp(state, "updated") ? "1" : "0", NULL);
+}
+
+static void test_latest_run_decides(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    /* updated on day 1, current on day 2: current, and one update counted on day 1 */
+    one_run(&b, "2026-11-01", "r1", "anna", "PC1", "updated", "ok", "update");
+    one_run(&b, "2026-11-02", "r2", "anna", "PC1", "current", "ok", "update");
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    /* in use after an earlier not_migrated run: deferred, the planned update is not counted */
+    one_run(&b, "2026-11-01", "r1", "bert", "PC2", "not_migrated", "ok", "update");
+    line(&b, "2026-11-02T08:00:00Z", "r2", "run.start", "user", "bert", "computer", "PC2", NULL);
+    line(&b, "2026-11-02T08:00:01Z", "r2", "mailbox", "state", "updated", NULL);
+    line(&b, "2026-11-02T08:00:02Z", "r2", "in_use", "processes", "OUTLOOK.EXE", NULL);
+    line(&b, "2026-11-02T08:00:03Z", "r2", "run.end", "result", "in_use", "updated", "0", NULL);
+    add(r, "PC2_bert.log", &b);
+    pm_buf_reset(&b);
+    /* rolled back: failed, with the error as the reason */
+    one_run(&b, "2026-11-03", "r1", "carl", "PC3", "updated", NULL, "update");
+    line(&b, "2026-11-03T08:00:05Z", "r1", "error", "msg", "cannot write 'HKCU\\x': denied", NULL);
+    line(&b, "2026-11-03T08:00:06Z", "r1", "run.end", "result", "rolled_back", "updated", "1",
+         NULL);
+    add(r, "PC3_carl.log", &b);
+    pm_buf_reset(&b);
+    /* dry run and a killed run */
+    one_run(&b, "2026-11-03", "r1", "dora", "PC4", "updated", "ok", "dry-run");
+    add(r, "PC4_dora.log", &b);
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-03", "r1", "emil", "PC5", "not_migrated", NULL, "update");
+    add(r, "PC5_emil.log", &b);
+    pm_buf_reset(&b);
+
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.files, 5);
+    assert_int_equal(t.machines, 5);
+    assert_int_equal(t.status[PM_RS_CURRENT], 1);
+    assert_int_equal(t.status[PM_RS_DEFERRED], 1);
+    assert_int_equal(t.status[PM_RS_FAILED], 1);
+    assert_int_equal(t.status[PM_RS_DRY_RUN], 1);
+    assert_int_equal(t.status[PM_RS_INCOMPLETE], 1);
+    assert_int_equal(t.status[PM_RS_UPDATED], 0);
+    assert_int_equal(t.mbx_current, 1);
+    assert_int_equal(t.mbx_deferred, 1);
+    assert_int_equal(t.mbx_failed, 1);
+    assert_int_equal(t.mbx_would_update, 1);
+    assert_int_equal(t.mbx_not_migrated, 1);
+    assert_int_equal(t.mbx_updated, 0);
+    assert_int_equal(t.bad_files, 0);
+
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "rolled_back: cannot write 'HKCU\\x': denied"));
+    assert_non_null(strstr(out.data, "in use by OUTLOOK.EXE"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_html(r, 0, &out), 0);
+    /* one update on 2026-11-01 (the dry run and the rolled-back run do not count) */
+    assert_non_null(strstr(out.data, "<title>2026-11-01: 1</title>"));
+    assert_null(strstr(out.data, "<title>2026-11-03"));
+    pm_buf_release(&out);
+    pm_buf_release(&b);
+    pm_report_free(r);
+}
+
+static void test_corrupt_and_duplicates(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    one_run(&b, "2026-11-01", "r1", "anna", "PC1", "not_migrated", "ok", "update");
+    pm_buf_append(&b, "\0\0garbage\n", 10);
+    one_run(&b, "2026-11-02", "r2", "anna", "PC1", "updated", "ok", "update");
+    pm_buf_puts(&b, "2026-11-02T09:00:00Z run=r3 event=run.start user=\"ann"); /* cut */
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    /* an older copy of the same user's log on another name: the later run wins */
+    one_run(&b, "2026-10-01", "r0", "ANNA", "pc1", "not_migrated", "ok", "update");
+    add(r, "copy_of_PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    add(r, "empty.log", &b);
+    /* no run.start: names come from the file name */
+    line(&b, "2026-11-05T08:00:00Z", "x", "run.end", "result", "ok", NULL);
+    add(r, "PC9_zed.log", &b);
+    pm_buf_release(&b);
+
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.files, 4);
+    assert_int_equal(t.machines, 2);
+    assert_int_equal(t.status[PM_RS_UPDATED], 1);
+    assert_int_equal(t.status[PM_RS_CURRENT], 1);
+    assert_int_equal(t.bad_files, 2);
+    assert_int_equal(t.bad_lines, 2);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "PC1_anna.log: corrupt or truncated lines (2 bad lines, "
+                                     "first at line 4)"));
+    assert_non_null(strstr(out.data, "empty.log: no event line"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    assert_non_null(strstr(out.data, "\r\nzed,PC9,current,"));
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
+static void test_roster(void **state)
+{
+    (void)state;
+    char *d = (char *)pmt_tempdir("report");
+    char roster[1024];
+    snprintf(roster, sizeof(roster), "%s/roster.csv", d);
+    free(d);
+    const char *csv = "\xef\xbb\xbf\"UserName\",\"ComputerName\"\r\n"
+                      "anna,PC1\r\nanna,PC7\r\nbert,\r\n,PC1\r\ncarl,PC3\r\n";
+    assert_int_equal(pmt_write_file(roster, csv, strlen(csv)), 0);
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    one_run(&b, "2026-11-01", "r1", "Anna", "pc1", "current", "ok", "update");
+    add(r, "PC1_anna.log", &b);
+    pm_buf_release(&b);
+    struct pm_error err;
+    assert_int_equal(pm_report_roster(r, roster, &err), 0);
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.roster, 5);
+    /* anna/PC7, bert (any computer) and carl/PC3 never ran; ",PC1" matches anna's computer */
+    assert_int_equal(t.status[PM_RS_NEVER_RAN], 3);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    assert_non_null(strstr(out.data, "\r\nanna,PC7,never_ran,"));
+    assert_non_null(strstr(out.data, "\r\ncarl,PC3,never_ran,"));
+    pm_buf_release(&out);
+    assert_int_equal(pm_report_roster(r, "/nonexistent/roster.csv", &err), PM_ERR_IO);
+    pm_report_free(r);
+}
+
+static void test_hostile_values(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "<script>alert(1)</script>",
+         "computer", "=HYPERLINK(\"http://x\")", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "error", "msg", "a,b \"c\"\nd", NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "store_error", NULL);
+    add(r, "x.log", &b);
+    pm_buf_release(&b);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_html(r, 0, &out), 0);
+    assert_null(strstr(out.data, "<script>"));
+    assert_non_null(strstr(out.data, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    /* a formula is defused, quotes doubled, the line break stays inside quotes */
+    assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://x\"\")\",failed,"
+                                     "\"store_error: a,b \"\"c\"\"\nd\","));
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
+static void test_scan_dir(void **state)
+{
+    (void)state;
+    char *d = (char *)pmt_tempdir("reportdir");
+    char p[1024];
+    struct pm_buf b = PM_BUF_INIT;
+    one_run(&b, "2026-11-01", "r1", "anna", "PC1", "updated", "ok", "update");
+    snprintf(p, sizeof(p), "%s/PC1_anna.log", d);
+    assert_int_equal(pmt_write_file(p, b.data, b.len), 0);
+    snprintf(p, sizeof(p), "%s/notes.txt", d);
+    assert_int_equal(pmt_write_file(p, "x", 1), 0);
+    pm_buf_release(&b);
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_error err;
+    assert_int_equal(pm_report_scan_dir(r, d, &err), 0);
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.files, 1);
+    assert_int_equal(t.status[PM_RS_UPDATED], 1);
+    assert_int_equal(pm_report_scan_dir(r, "/nonexistent-dir", &err), PM_ERR_IO);
+    pm_report_free(r);
+    free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_latest_run_decides),
+        cmocka_unit_test(test_corrupt_and_duplicates),
+        cmocka_unit_test(test_roster),
+        cmocka_unit_test(test_hostile_values),
+        cmocka_unit_test(test_scan_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

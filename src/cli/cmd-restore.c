@@ -1,9 +1,325 @@
-/* profilemanager restore: not built yet. */
+/* profilemanager restore: puts profiles back from a backup .reg an update wrote (in
+ * <log folder>/Backups). Checks the file is a profile backup, takes the same per-user lock as
+ * update, refuses while a MAPI client holds the live profile, and replaces each backed-up profile
+ * with the backup's content in one transaction. With a config (--config, or prof.config beside
+ * the executable when there is one) the run is logged beside update's runs. Exit codes:
+ * include/pm/log.h; docs/restore.md. */
 #include "cli.h"
+
+#include "pm/restore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rs_opts {
+    const char *backup;
+    const char *config;
+    const char *store;
+    int dry_run;
+};
+
+static void rs_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
+            "                      [--dry-run] [--config FILE]\n\n"
+            "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+            "  --store SPEC    registry to restore into (the default on Windows: live)\n"
+            "  --dry-run       list the profiles that would change and write nothing\n"
+            "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
+            "                  prof.config beside the executable, when present)\n");
+}
+
+static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            rs_usage(stdout);
+            return 1;
+        } else if (!strcmp(a, "--config") && i + 1 < argc) {
+            o->config = argv[++i];
+        } else if (!strncmp(a, "--config=", 9)) {
+            o->config = a + 9;
+        } else if (!strcmp(a, "--store") && i + 1 < argc) {
+            o->store = argv[++i];
+        } else if (!strncmp(a, "--store=", 8)) {
+            o->store = a + 8;
+        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
+            o->dry_run = 1;
+        } else if (a[0] != '-' && !o->backup) {
+            o->backup = a;
+        } else {
+            cli_error("restore: unknown or extra argument '%s'", a);
+            rs_usage(stderr);
+            return -1;
+        }
+    }
+    if (!o->backup) {
+        cli_error("restore: no backup file given");
+        rs_usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+struct rs_run {
+    struct rs_opts o;
+    struct pm_config cfg;
+    int have_cfg;
+    struct pm_log *log;
+    uint64_t t0;
+    unsigned long restored, unchanged;
+};
+
+static void rs_open_log(struct rs_run *r, const char *computer, const char *user)
+{
+    struct pm_buf exe_dir = PM_BUF_INIT, home = PM_BUF_INIT, beside = PM_BUF_INIT,
+                  fallback = PM_BUF_INIT;
+    const char *folders[2];
+    size_t n = 0;
+    pm_os_exe_dir(&exe_dir);
+    if (r->cfg.log_folder)
+        folders[n++] = r->cfg.log_folder;
+    else if (exe_dir.len && pm_path_join(&beside, exe_dir.data, "Logs") == 0)
+        folders[n++] = beside.data;
+    if (pm_os_home_dir(&home) == 0 && home.len &&
+        pm_path_join(&fallback, home.data, "Profile.Logs") == 0)
+        folders[n++] = fallback.data;
+    char run_id[64], ts[32];
+    pm_log_timestamp(pm_os_time_now(), ts);
+    size_t o = 0;
+    for (const char *p = ts; *p && o < 20; p++)
+        if (*p != '-' && *p != ':')
+            run_id[o++] = *p;
+    snprintf(run_id + o, sizeof(run_id) - o, "-%ld", pm_os_pid());
+    struct pm_error err;
+    pm_error_clear(&err);
+    if (pm_log_open(&r->log, folders, n, computer, user, run_id, &err) < 0) {
+        char buf[1200];
+        fprintf(stderr, "profilemanager: warning: no log written: %s\n",
+                pm_error_format(&err, buf, sizeof(buf)));
+        r->log = NULL;
+    }
+    pm_buf_release(&exe_dir);
+    pm_buf_release(&home);
+    pm_buf_release(&beside);
+    pm_buf_release(&fallback);
+}
+
+static void rs_error(struct rs_run *r, const struct pm_error *err)
+{
+    char buf[2048];
+    pm_error_format(err, buf, sizeof(buf));
+    pm_log_event(r->log, "error", "msg", buf, NULL);
+    cli_error("%s", buf);
+}
+
+static void rs_config_warning(void *ctx, const char *where, unsigned line, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "profilemanager: warning: %s:%u: %s\n", where ? where : "", line, msg);
+}
+
+/* A MAPI client of this user (MapiClients) is running: 1, else 0. */
+static int rs_in_use(struct rs_run *r)
+{
+    struct pm_strlist names = PM_STRLIST_INIT, found = PM_STRLIST_INIT;
+    for (const char *s = r->cfg.mapi_clients; s && *s;) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        const char *e = s;
+        while (*e && *e != ',')
+            e++;
+        const char *t = e;
+        while (t > s && t[-1] == ' ')
+            t--;
+        if (t > s)
+            pm_strlist_addn(&names, s, (size_t)(t - s));
+        s = e;
+    }
+    int n = pm_os_find_processes((const char *const *)names.items, names.n, &found);
+    struct pm_buf list = PM_BUF_INIT;
+    for (size_t i = 0; n > 0 && i < found.n; i++)
+        pm_buf_printf(&list, "%s%s", i ? "," : "", found.items[i]);
+    if (n > 0) {
+        pm_log_event(r->log, "in_use", "processes", list.data, NULL);
+        cli_error("the profile is in use (%s); nothing restored, run again after closing Outlook",
+                  list.data ? list.data : "");
+    }
+    pm_buf_release(&list);
+    pm_strlist_release(&names);
+    pm_strlist_release(&found);
+    return n > 0;
+}
+
+static int rs_finish(struct rs_run *r, int code, const char *why)
+{
+    char dur[24], ex[8], restored[24], unchanged[24];
+    snprintf(dur, sizeof(dur), "%llu", (unsigned long long)(pm_os_monotonic_ms() - r->t0));
+    snprintf(ex, sizeof(ex), "%d", code);
+    snprintf(restored, sizeof(restored), "%lu", r->restored);
+    snprintf(unchanged, sizeof(unchanged), "%lu", r->unchanged);
+    pm_log_event(r->log, "run.end", "result", pm_exit_name(code), "exit", ex, "restored",
+                 restored, "unchanged", unchanged, "reason", why, "duration_ms", dur, NULL);
+    return code;
+}
 
 int cmd_restore(int argc, char **argv)
 {
-    (void)argc;
-    cli_error("'%s' is not available in this version", argv[0]);
-    return PM_EXIT_USAGE;
+    struct rs_run r;
+    memset(&r, 0, sizeof(r));
+    int prc = rs_parse_args(argc, argv, &r.o);
+    if (prc != 0)
+        return prc > 0 ? PM_EXIT_OK : PM_EXIT_USAGE;
+    if (!r.o.store && !pm_store_backend_available("live")) {
+        cli_error("restore: no --store given, and the live registry exists only on Windows; use "
+                  "--store reg:FILE or --store hive:FILE");
+        return PM_EXIT_USAGE;
+    }
+    const char *store_spec = r.o.store ? r.o.store : "live";
+    r.t0 = pm_os_monotonic_ms();
+
+    /* The config is optional: it says where the log goes and which programs hold a profile. */
+    struct pm_buf cfgpath = PM_BUF_INIT, exe_dir = PM_BUF_INIT;
+    if (r.o.config)
+        pm_buf_puts(&cfgpath, r.o.config);
+    else if (pm_os_exe_dir(&exe_dir) == 0)
+        pm_path_join(&cfgpath, exe_dir.data, "prof.config");
+    pm_buf_release(&exe_dir);
+    struct pm_error err;
+    pm_error_clear(&err);
+    if (r.o.config || (cfgpath.len && pm_os_file_exists(cfgpath.data))) {
+        if (pm_config_load(&r.cfg, cfgpath.data, rs_config_warning, NULL, &err) < 0) {
+            pm_buf_release(&cfgpath);
+            char buf[2048];
+            cli_error("%s", pm_error_format(&err, buf, sizeof(buf)));
+            return PM_EXIT_CONFIG;
+        }
+        r.have_cfg = 1;
+    } else {
+        pm_config_defaults(&r.cfg);
+    }
+    pm_buf_release(&cfgpath);
+
+    struct pm_buf user = PM_BUF_INIT, computer = PM_BUF_INIT;
+    pm_os_user_name(&user);
+    pm_os_computer_name(&computer);
+    if (r.have_cfg)
+        rs_open_log(&r, computer.data, user.data);
+    pm_log_event(r.log, "run.start", "version", PM_VERSION, "user", user.data, "computer",
+                 computer.data, "config", r.have_cfg ? r.cfg.path : NULL, "store", store_spec,
+                 "mode", r.o.dry_run ? "restore-dry-run" : "restore", "backup", r.o.backup, NULL);
+    pm_buf_release(&user);
+    pm_buf_release(&computer);
+
+    int code = PM_EXIT_OK;
+    const char *why = NULL;
+    void *lock = NULL;
+    struct pm_store *st = NULL;
+    struct pm_restore rest;
+    memset(&rest, 0, sizeof(rest));
+    struct pm_buf text = PM_BUF_INIT;
+
+    if (pm_file_read(r.o.backup, 0, &text, &err) < 0 ||
+        pm_restore_load(&rest, text.data, text.len, r.o.backup, &err) < 0) {
+        rs_error(&r, &err);
+        code = PM_EXIT_USAGE;
+        why = "bad backup";
+        goto out;
+    }
+    if (pm_os_lock_acquire("update", r.cfg.lock_wait, &lock) <= 0) {
+        lock = NULL;
+        cli_error("another profilemanager run of this user is in progress; nothing restored");
+        pm_log_event(r.log, "error", "msg", "another run holds the lock", NULL);
+        code = PM_EXIT_LOCKED;
+        why = "locked";
+        goto out;
+    }
+    if (pm_store_open(&st, store_spec, r.o.dry_run ? PM_STORE_READONLY : 0, &err) < 0) {
+        rs_error(&r, &err);
+        code = err.code == PM_ERR_INVALID ? PM_EXIT_USAGE : PM_EXIT_STORE;
+        why = "store";
+        goto out;
+    }
+#ifdef PM_TEST_HOOKS
+    /* Test builds only: fail the Nth store mutation, to prove all-or-nothing from outside. */
+    if (getenv("PM_FAULT_AT"))
+        pm_store_fault_at(st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
+#endif
+    if (pm_restore_compare(&rest, st, &err) < 0) {
+        rs_error(&r, &err);
+        code = PM_EXIT_STORE;
+        why = "store";
+        goto out;
+    }
+    size_t ndiff = 0;
+    for (size_t i = 0; i < rest.nprofiles; i++) {
+        const struct pm_restore_profile *p = &rest.profiles[i];
+        int differs = pm_restore_profile_differs(p);
+        ndiff += differs != 0;
+        if (r.o.dry_run || differs)
+            printf("%-12s %s  (%s%zu value(s) to put back, %zu to remove, %zu key(s) to put "
+                   "back, %zu to remove)\n",
+                   differs ? (r.o.dry_run ? "would-restore" : "restore") : "unchanged", p->path,
+                   p->present ? "" : "missing now; ", p->values_changed, p->values_extra,
+                   p->keys_missing, p->keys_extra);
+    }
+    r.unchanged = (unsigned long)(rest.nprofiles - ndiff);
+    if (r.o.dry_run) {
+        for (size_t i = 0; i < rest.nprofiles; i++)
+            pm_log_event(r.log, "restore", "profile", rest.profiles[i].path, "state",
+                         pm_restore_profile_differs(&rest.profiles[i]) ? "would_restore"
+                                                                       : "unchanged",
+                         NULL);
+        printf("dry run: %zu of %zu profile(s) would be restored; nothing written\n", ndiff,
+               rest.nprofiles);
+        why = "dry_run";
+        goto out;
+    }
+    if (ndiff == 0) {
+        printf("nothing to do: every profile in the backup matches the store\n");
+        why = "nothing_to_do";
+        goto out;
+    }
+    if (!strcmp(pm_store_backend(st), "live") && rs_in_use(&r)) {
+        code = PM_EXIT_IN_USE;
+        why = "in_use";
+        goto out;
+    }
+    int rollback_failed = 0;
+    if (pm_restore_apply(&rest, st, &rollback_failed, &err) < 0) {
+        rs_error(&r, &err);
+        code = rollback_failed ? PM_EXIT_DAMAGED : PM_EXIT_ROLLED_BACK;
+        why = rollback_failed ? "rollback failed" : "rolled back";
+        goto out;
+    }
+    for (size_t i = 0; i < rest.nprofiles; i++) {
+        const struct pm_restore_profile *p = &rest.profiles[i];
+        char k[24], v[24];
+        snprintf(k, sizeof(k), "%zu", p->keys);
+        snprintf(v, sizeof(v), "%zu", p->values);
+        pm_log_event(r.log, "restore", "profile", p->path, "state",
+                     pm_restore_profile_differs(p) ? "restored" : "unchanged", "keys", k,
+                     "values", v, NULL);
+    }
+    r.restored = (unsigned long)ndiff;
+    printf("restored %zu profile(s) from '%s'; %lu already matched\n", ndiff, r.o.backup,
+           r.unchanged);
+    why = "restored";
+
+out:
+    fflush(stdout);
+    pm_store_close(st);
+    pm_restore_release(&rest);
+    pm_buf_release(&text);
+    code = rs_finish(&r, code, why);
+    if (lock)
+        pm_os_lock_release(lock);
+    if (r.log && pm_log_path(r.log) && !r.o.dry_run)
+        fprintf(stderr, "log: %s\n", pm_log_path(r.log));
+    pm_log_close(r.log);
+    pm_config_release(&r.cfg);
+    return code;
 }

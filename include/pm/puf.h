@@ -41,7 +41,7 @@ enum pm_puf_match {
 struct pm_puf_query {
     const char *dn; /* in */
     enum pm_puf_match match;  /* out */
-    struct pm_puf_entry entry; /* out, for SOURCE (and the first line of a CONFLICT) */
+    struct pm_puf_entry entry; /* out: SOURCE, first line of a CONFLICT, TARGET (its line) */
     unsigned conflict_line;    /* out, for CONFLICT: the second line */
 };
 
@@ -69,7 +69,8 @@ const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen);
 
 /* Answers every query in one pass over the PUF (or through its index). Malformed lines are
  * skipped and reported through 'warn' (at most the first 20, then a count). Errors: PM_ERR_IO
- * when the PUF cannot be opened or read (message says which). */
+ * when the PUF cannot be opened or read (message says which). The out fields of every query are
+ * overwritten (release them with pm_puf_queries_release); on error they hold nothing. */
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
                    struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
                    struct pm_error *err);

@@ -1,0 +1,1023 @@
+/* Tests of the plan (outlook-profile-format.md §6.3, docs/rules.md): the plan is a pure function,
+ * so each test writes a small profile value by value into a mem store, reads the model, hands
+ * the plan PUF answers made by hand (no PUF file) and a config, and asserts the exact edits:
+ * identity rewrites keep the encoding variant and the "SMTP:" prefix, server values follow the
+ * PUF, caches go, binding links stay, the config switches land on the right bits and values, the
+ * sweep removes every other trace of the source and nothing else, each mailbox gets its own
+ * decision, nothing outside the matched mailboxes' sections is edited, and a second plan over the
+ * applied result is empty. */
+#include "compat.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "pm/apply.h"
+#include "pm/config.h"
+#include "pm/mapi.h"
+#include "pm/plan.h"
+#include "pm/profile.h"
+#include "pm/store.h"
+#include "rules.h"
+
+#define O16 "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
+#define P16 O16 "\\Outlook"
+#define AM P16 "\\" PM_SECTION_ACCOUNTS
+
+#define ORG_S "/o=Source Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+#define ORG_T "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+#define DN_A ORG_S "/cn=Recipients/cn=alice"
+#define DN_A2 ORG_T "/cn=Recipients/cn=0a0b0c0d0e0f00112233445566778899-alice"
+#define DN_B ORG_S "/cn=Recipients/cn=bob"
+#define DN_B2 ORG_T "/cn=Recipients/cn=99887766554433221100ffeeddccbbaa-bob"
+#define DN_C ORG_S "/cn=Recipients/cn=carol"
+#define SMTP_A "alice@source.example"
+#define SMTP_A2 "alice@target.example"
+#define SRV_A "6c1f3a2e-0000-4000-8000-00000000a11c@source.example"
+#define SRV_A2 "0a0b0c0d-0e0f-0011-2233-445566778899@target.example"
+#define SRVDN_A2 ORG_T "/cn=Configuration/cn=Servers/cn=" SRV_A2
+
+/* Standard account layout: service 1, EMSMDB 2, primary store 3, transport 4. */
+#define SVC 1
+#define EMS 2
+#define PRI 3
+#define XPT 4
+
+struct fx {
+    struct pm_store *st;
+    struct pm_model m;
+    struct pm_config cfg;
+    struct pm_plan plan;
+    struct pm_puf_query q[16];
+    size_t nq;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(pm_store_open(&f->st, "mem:", 0, NULL), 0);
+    pm_config_defaults(&f->cfg);
+    f->cfg.ost_action = PM_OST_KEEP; /* tests of other rules see no OST edits */
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    pm_plan_release(&f->plan);
+    pm_model_release(&f->m);
+    pm_config_release(&f->cfg);
+    pm_store_close(f->st);
+    free(f);
+    return 0;
+}
+
+/* ---- hand-made PUF answers (the strings are literals: never released) ---- */
+
+static struct pm_puf_query *answer(struct fx *f, const char *dn, enum pm_puf_match match,
+                                   unsigned line)
+{
+    assert_true(f->nq < PM_ARRAY_SIZE(f->q));
+    struct pm_puf_query *q = &f->q[f->nq++];
+    memset(q, 0, sizeof(*q));
+    q->dn = dn;
+    q->match = match;
+    q->entry.line = line;
+    return q;
+}
+
+static void migrated(struct fx *f, const char *dn, const char *tdn, const char *tsmtp,
+                     const char *tdisplay, const char *tserver, const char *tserver_dn,
+                     unsigned line)
+{
+    struct pm_puf_query *q = answer(f, dn, PM_PUF_SOURCE, line);
+    q->entry.source_dn = (char *)dn;
+    q->entry.target_dn = (char *)tdn;
+    q->entry.target_smtp = (char *)tsmtp;
+    q->entry.target_display = (char *)tdisplay;
+    q->entry.target_server = (char *)tserver;
+    q->entry.target_server_dn = (char *)tserver_dn;
+}
+
+/* ---- writers ---- */
+
+static void uid(unsigned n, uint8_t out[16])
+{
+    for (int i = 0; i < 16; i++)
+        out[i] = (uint8_t)(0x10 * i + n);
+}
+
+static const char *key(const char *profile, unsigned n)
+{
+    static char bufs[16][512];
+    static int next;
+    char *b = bufs[next++ % 16];
+    uint8_t u[16];
+    char hex[33];
+    uid(n, u);
+    pm_hex_lower(u, 16, hex);
+    snprintf(b, sizeof(bufs[0]), "%s\\%s", profile, hex);
+    return b;
+}
+#define K(n) key(P16, n)
+
+static void put_bin(struct fx *f, const char *k, const char *name, const void *d, size_t n)
+{
+    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_BINARY, d, n, NULL), 0);
+}
+
+static void put_sz(struct fx *f, const char *k, const char *name, const char *s)
+{
+    struct pm_buf w = PM_BUF_INIT;
+    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
+    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_SZ, w.data, w.len, NULL), 0);
+    pm_buf_release(&w);
+}
+
+static void put_w(struct fx *f, const char *k, const char *name, const char *s)
+{
+    struct pm_buf w = PM_BUF_INIT;
+    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
+    put_bin(f, k, name, w.data, w.len);
+    pm_buf_release(&w);
+}
+
+static void put_a8(struct fx *f, const char *k, const char *name, const char *s)
+{
+    put_bin(f, k, name, s, strlen(s) + 1);
+}
+
+static void put_long(struct fx *f, const char *k, const char *name, uint32_t v)
+{
+    uint8_t b[4];
+    pm_mapi_long_put(v, b);
+    put_bin(f, k, name, b, 4);
+}
+
+static void put_uids(struct fx *f, const char *k, const char *name, const unsigned *ns)
+{
+    uint8_t b[16 * 16];
+    size_t n = 0;
+    for (; ns[n]; n++)
+        uid(ns[n], b + 16 * n);
+    put_bin(f, k, name, b, 16 * n);
+}
+
+static void put_uid(struct fx *f, const char *k, const char *name, unsigned n)
+{
+    const unsigned l[] = {n, 0};
+    put_uids(f, k, name, l);
+}
+
+static void abeid(struct pm_buf *b, const char *dn)
+{
+    static const uint8_t head[28] = {0,    0,    0,    0,    0xdc, 0xa7, 0x40, 0xc8, 0xc0, 0x42,
+                                     0x10, 0x1a, 0xb4, 0xb9, 0x08, 0x00, 0x2b, 0x2f, 0xe1, 0x82,
+                                     1,    0,    0,    0,    0,    0,    0,    0};
+    pm_buf_reset(b);
+    assert_int_equal(pm_buf_append(b, head, 28), 0);
+    assert_int_equal(pm_buf_append(b, dn, strlen(dn) + 1), 0);
+}
+
+/* One Exchange account with UIDs base+SVC.. base+XPT and Account Manager subkey 'acct'; the
+ * services list of the profile is written by the caller. Extra stores go in the EMSMDB list. */
+static void account(struct fx *f, unsigned base, const char *dn, const char *smtp, int acct,
+                    const unsigned *extra_stores)
+{
+    const char *ks = K(base + SVC), *ke = K(base + EMS), *kp = K(base + PRI), *kx = K(base + XPT);
+    put_w(f, ks, "001f3d09", "MSEMS");
+    put_uid(f, ks, "01023d15", base + EMS);
+    put_uid(f, ks, "01023d00", base + PRI);
+    put_uid(f, ks, "01023d02", base + XPT);
+    if (dn)
+        put_sz(f, ke, "001e6603", dn);
+    else
+        put_long(f, ke, "00036600", 0x501);
+    unsigned list[8] = {base + PRI};
+    size_t n = 1;
+    for (size_t i = 0; extra_stores && extra_stores[i]; i++)
+        list[n++] = extra_stores[i];
+    list[n] = 0;
+    put_uids(f, ke, "01023d00", list);
+    if (smtp)
+        put_w(f, ke, "001f6641", smtp);
+    put_uid(f, kp, "01023d0c", base + SVC);
+    put_uid(f, kp, "01023d15", base + EMS);
+    put_long(f, kp, "0003660a", 1);
+    if (dn)
+        put_sz(f, kp, "001e660b", dn);
+    put_uid(f, kx, "01023d0c", base + SVC);
+    if (acct) {
+        char ka[512];
+        snprintf(ka, sizeof(ka), AM "\\%08d", acct);
+        put_uid(f, ka, "Service UID", base + SVC);
+        put_uid(f, ka, "XP Provider UID", base + XPT);
+    }
+}
+
+/* A store of another kind in the EMSMDB list of the account at 'base'. */
+static void other_store(struct fx *f, unsigned n, unsigned base, uint32_t type, const char *dn,
+                        int archive)
+{
+    const char *k = K(n);
+    put_uid(f, k, "01023d0c", base + SVC);
+    put_long(f, k, "0003660a", type);
+    if (dn)
+        put_sz(f, k, "001e660b", dn);
+    if (archive)
+        put_w(f, k, "001f65d0", "Archive");
+}
+
+static void services(struct fx *f, const unsigned *ns)
+{
+    put_uids(f, P16 "\\" PM_SECTION_MASTER, "01023d0e", ns);
+}
+
+/* The usual profile: alice's account alone. */
+static void alice(struct fx *f, const unsigned *extra_stores)
+{
+    const unsigned s[] = {SVC, 0};
+    services(f, s);
+    account(f, 0, DN_A, "SMTP:" SMTP_A, 1, extra_stores);
+}
+
+static void run_plan(struct fx *f)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    pm_plan_release(&f->plan);
+    pm_model_release(&f->m);
+    assert_int_equal(pm_model_read(f->st, &f->m, NULL, NULL, &err), 0);
+    assert_int_equal(pm_plan_build(&f->m, f->q, f->nq, &f->cfg, &f->plan, &err), 0);
+}
+
+static const struct pm_edit *edit(const struct fx *f, const char *k, const char *name)
+{
+    for (size_t i = 0; i < f->plan.nedits; i++)
+        if (pm_name_casecmp(f->plan.edits[i].key, k) == 0 &&
+            pm_name_casecmp(f->plan.edits[i].name, name) == 0)
+            return &f->plan.edits[i];
+    return NULL;
+}
+
+static size_t edits_in(const struct fx *f, const char *k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->plan.nedits; i++)
+        n += pm_name_casecmp(f->plan.edits[i].key, k) == 0;
+    return n;
+}
+
+/* Asserts a SET of text with registry type 'type' (decoded as the value's own variant). */
+static void want_set_text(const struct fx *f, const char *k, const char *name, uint32_t type,
+                          const char *text, const char *rule)
+{
+    const struct pm_edit *e = edit(f, k, name);
+    if (!e)
+        fail_msg("no edit of %s\\%s", k, name);
+    assert_int_equal(e->op, PM_EDIT_SET);
+    assert_int_equal(e->type, type);
+    struct pm_buf out = PM_BUF_INIT, enc = PM_BUF_INIT;
+    assert_int_equal(pm_mapi_string_get(name, e->type, e->data, e->len, &out), 1);
+    assert_string_equal(out.data, text);
+    /* Byte for byte the encoding of that variant (UTF-16 with NUL, or 8-bit with NUL). */
+    assert_int_equal(pm_mapi_string_put(name, type, text, &enc), 0);
+    assert_int_equal(e->len, enc.len);
+    assert_memory_equal(e->data, enc.data, enc.len);
+    if (rule)
+        assert_string_equal(e->rule, rule);
+    pm_buf_release(&out);
+    pm_buf_release(&enc);
+}
+
+static void want_set_long(const struct fx *f, const char *k, const char *name, uint32_t v)
+{
+    const struct pm_edit *e = edit(f, k, name);
+    if (!e)
+        fail_msg("no edit of %s\\%s", k, name);
+    assert_int_equal(e->op, PM_EDIT_SET);
+    assert_int_equal(e->type, PM_REG_BINARY);
+    uint32_t got;
+    assert_int_equal(pm_mapi_long_get(e->data, e->len, &got), 1);
+    assert_int_equal(got, v);
+}
+
+static void want_delete(const struct fx *f, const char *k, const char *name, const char *rule)
+{
+    const struct pm_edit *e = edit(f, k, name);
+    if (!e)
+        fail_msg("no delete of %s\\%s", k, name);
+    assert_int_equal(e->op, PM_EDIT_DELETE);
+    assert_int_equal(e->had_old, 1);
+    if (rule)
+        assert_string_equal(e->rule, rule);
+}
+
+static void want_none(const struct fx *f, const char *k, const char *name)
+{
+    const struct pm_edit *e = edit(f, k, name);
+    if (e)
+        fail_msg("unexpected %s of %s\\%s (rule %s)", e->op == PM_EDIT_SET ? "set" : "delete", k,
+                 name, e->rule);
+}
+
+/* ---- identity ---- */
+
+static void test_identity_keeps_variant_and_prefix(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_sz(f, K(EMS), "001e6641", SMTP_A);           /* 8-bit REG_SZ, bare */
+    put_w(f, K(PRI), "001f6641", SMTP_A);            /* UTF-16 binary, bare */
+    put_a8(f, K(XPT), "001e660b", DN_A);             /* 8-bit binary */
+    put_w(f, K(EMS), "001f6620", SMTP_A);            /* account name shows the address */
+    put_w(f, K(EMS), "001f6607", "=SMTP:" SMTP_A);   /* Microsoft's sample form */
+    migrated(f, DN_A, DN_A2, SMTP_A2, "Alice Example", NULL, NULL, 7);
+    run_plan(f);
+
+    want_set_text(f, K(EMS), "001e6603", PM_REG_SZ, DN_A2, "identity.dn");
+    want_set_text(f, K(PRI), "001e660b", PM_REG_SZ, DN_A2, "identity.dn");
+    want_set_text(f, K(XPT), "001e660b", PM_REG_BINARY, DN_A2, "identity.dn");
+    want_set_text(f, K(EMS), "001f6641", PM_REG_BINARY, "SMTP:" SMTP_A2, "identity.smtp");
+    want_set_text(f, K(EMS), "001e6641", PM_REG_SZ, SMTP_A2, "identity.smtp");
+    want_set_text(f, K(PRI), "001f6641", PM_REG_BINARY, SMTP_A2, "identity.smtp");
+    want_set_text(f, K(EMS), "001f6620", PM_REG_BINARY, SMTP_A2, "identity.name");
+    want_set_text(f, K(EMS), "001f6607", PM_REG_BINARY, "=SMTP:" SMTP_A2, "identity.name");
+    /* The old bytes are kept for the log. */
+    const struct pm_edit *e = edit(f, K(EMS), "001e6603");
+    assert_int_equal(e->had_old, 1);
+    assert_int_equal(e->old_type, PM_REG_SZ);
+
+    assert_int_equal(f->plan.ndecisions, 1);
+    const struct pm_decision *d = &f->plan.decisions[0];
+    assert_int_equal(d->kind, PM_DEC_UPDATED);
+    assert_int_equal(d->section, -1);
+    assert_string_equal(d->dn, DN_A);
+    assert_string_equal(d->target_dn, DN_A2);
+    assert_int_equal(d->puf_line, 7);
+    assert_non_null(strstr(d->reason, "7"));
+}
+
+static void test_identity_smtp_created_when_missing(void **state)
+{
+    struct fx *f = *state;
+    const unsigned s[] = {SVC, 0};
+    services(f, s);
+    account(f, 0, DN_A, NULL, 1, NULL); /* no SMTP property anywhere */
+    migrated(f, DN_A, DN_A2, "SMTP:" SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    /* Outlook 2016+ autodiscovers from it: the EMSMDB section gets a bare one. */
+    const struct pm_edit *e = edit(f, K(EMS), "001f6641");
+    assert_non_null(e);
+    assert_int_equal(e->had_old, 0);
+    want_set_text(f, K(EMS), "001f6641", PM_REG_BINARY, SMTP_A2, "identity.smtp");
+    want_none(f, K(PRI), "001f6641");
+}
+
+static void test_identity_eid_rebuilt(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    struct pm_buf b = PM_BUF_INIT;
+    abeid(&b, DN_A);
+    b.data[24] = 6; /* display type: must survive */
+    put_bin(f, AM "\\00000001", "Identity Eid", b.data, b.len);
+    put_w(f, AM "\\00000001", "Account Name", SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    const struct pm_edit *e = edit(f, AM "\\00000001", "Identity Eid");
+    assert_non_null(e);
+    assert_int_equal(e->op, PM_EDIT_SET);
+    assert_string_equal(e->rule, "account.identity");
+    assert_int_equal(e->len, 28 + strlen(DN_A2) + 1);
+    assert_memory_equal(e->data, b.data, 28);
+    assert_memory_equal(e->data + 28, DN_A2, strlen(DN_A2) + 1);
+    want_set_text(f, AM "\\00000001", "Account Name", PM_REG_BINARY, SMTP_A2, "account.name");
+    pm_buf_release(&b);
+}
+
+/* ---- servers ---- */
+
+static void servers_profile(struct fx *f)
+{
+    const unsigned extra[] = {5, 6, 0};
+    alice(f, extra);
+    other_store(f, 5, 0, 2, DN_A, 1); /* online archive */
+    other_store(f, 6, 0, 3, NULL, 0); /* public folders */
+    put_sz(f, K(EMS), "001e6602", SRV_A);
+    put_sz(f, K(EMS), "001e6608", SRV_A);
+    put_w(f, K(EMS), "001f662a", SRV_A);
+    put_sz(f, K(EMS), "001e6612", ORG_S "/cn=Configuration/cn=Servers/cn=" SRV_A);
+    put_sz(f, K(PRI), "001e660c", SRV_A);
+    put_sz(f, K(PRI), "001e6614", ORG_S "/cn=Configuration/cn=Servers/cn=" SRV_A);
+    put_w(f, K(PRI), "001f662b", SRV_A);
+    for (unsigned n = 5; n <= 6; n++) {
+        put_sz(f, K(n), "001e660c", "arch01.source.example");
+        put_w(f, K(n), "001f662b", "arch01.source.example");
+        put_sz(f, K(n), "001e6614", ORG_S "/cn=Configuration/cn=Servers/cn=arch01");
+    }
+}
+
+static void test_servers_from_puf(void **state)
+{
+    struct fx *f = *state;
+    servers_profile(f);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, SRVDN_A2, 1);
+    run_plan(f);
+    want_set_text(f, K(EMS), "001e6602", PM_REG_SZ, SRV_A2, "server.name");
+    want_set_text(f, K(EMS), "001e6608", PM_REG_SZ, SRV_A2, "server.name");
+    want_set_text(f, K(EMS), "001f662a", PM_REG_BINARY, SRV_A2, "server.name");
+    want_set_text(f, K(EMS), "001e6612", PM_REG_SZ, SRVDN_A2, "server.dn");
+    want_set_text(f, K(PRI), "001e660c", PM_REG_SZ, SRV_A2, "server.name");
+    want_set_text(f, K(PRI), "001f662b", PM_REG_BINARY, SRV_A2, "server.name");
+    want_set_text(f, K(PRI), "001e6614", PM_REG_SZ, SRVDN_A2, "server.dn");
+    /* The archive and public stores live on other servers: the mailbox's server is not
+     * theirs, so their values go for Autodiscover to fill. */
+    for (unsigned n = 5; n <= 6; n++) {
+        want_delete(f, K(n), "001e660c", "server.name");
+        want_delete(f, K(n), "001f662b", "server.name");
+        want_delete(f, K(n), "001e6614", "server.dn");
+    }
+    /* The archive store's DN is the owner's: rewritten too. */
+    want_set_text(f, K(5), "001e660b", PM_REG_SZ, DN_A2, "identity.dn");
+}
+
+static void test_servers_deleted_without_puf_values(void **state)
+{
+    struct fx *f = *state;
+    servers_profile(f);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1); /* a 3-field line */
+    run_plan(f);
+    const char *ems[] = {"001e6602", "001e6608", "001f662a"};
+    for (size_t i = 0; i < 3; i++)
+        want_delete(f, K(EMS), ems[i], "server.name");
+    want_delete(f, K(EMS), "001e6612", "server.dn");
+    want_delete(f, K(PRI), "001e660c", "server.name");
+    want_delete(f, K(PRI), "001f662b", "server.name");
+    want_delete(f, K(PRI), "001e6614", "server.dn");
+    for (unsigned n = 5; n <= 6; n++)
+        want_delete(f, K(n), "001e660c", "server.name");
+}
+
+/* ---- caches and links, table-driven from pm_rules ---- */
+
+/* The section a rule row is tried in: the EMSMDB section, the primary store or the account. */
+static const char *section_for(unsigned roles)
+{
+    if (roles & PM_RM_EMSMDB)
+        return K(EMS);
+    if (roles & PM_RM_PRIMARY)
+        return K(PRI);
+    if (roles & PM_RM_ACCOUNT)
+        return AM "\\00000001";
+    return NULL;
+}
+
+static void test_caches_deleted(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    size_t n = 0;
+    for (size_t i = 0; i < pm_nrules; i++) {
+        const struct pm_rule *r = &pm_rules[i];
+        if (r->action != PM_RA_DELETE)
+            continue;
+        const char *k = section_for(r->roles);
+        assert_non_null(k);
+        uint8_t junk[8] = {1, 2, 3, 4, 5, 6, 7, 8}; /* no trace of the source needed */
+        put_bin(f, k, r->value, junk, sizeof(junk));
+        if ((r->roles & PM_RM_PRIMARY) && (r->roles & PM_RM_EMSMDB))
+            put_bin(f, K(PRI), r->value, junk, sizeof(junk));
+        n++;
+    }
+    assert_true(n >= 20);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    for (size_t i = 0; i < pm_nrules; i++) {
+        const struct pm_rule *r = &pm_rules[i];
+        if (r->action != PM_RA_DELETE)
+            continue;
+        want_delete(f, section_for(r->roles), r->value, r->id);
+        if (r->roles & PM_RM_PRIMARY)
+            want_delete(f, K(PRI), r->value, r->id);
+    }
+}
+
+static void test_links_never_edited(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* Every link value the walk does not itself need, holding the source DN and address so the
+     * sweep would take it if the table let it: none may be edited. */
+    static const char *const walked[] = {"01023d0e", "01023d00", "01023d01", "01023d02",
+                                         "01023d15", "01023d0c", "0003660a", "001f3d09",
+                                         "001e3d09", "Service UID", "01023414", "001f65d0"};
+    size_t n = 0;
+    for (size_t i = 0; i < pm_nrules; i++) {
+        const struct pm_rule *r = &pm_rules[i];
+        int skip = 0;
+        for (size_t k = 0; k < PM_ARRAY_SIZE(walked); k++)
+            skip |= pm_name_casecmp(walked[k], r->value) == 0;
+        if (r->action != PM_RA_KEEP || skip)
+            continue;
+        if (r->roles & PM_RM_EMSMDB)
+            put_a8(f, K(EMS), r->value, DN_A " " SMTP_A);
+        if (r->roles & PM_RM_ACCOUNT)
+            put_a8(f, AM "\\00000001", r->value, DN_A " " SMTP_A);
+        n++;
+    }
+    assert_true(n >= 15);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    assert_true(f->plan.nedits > 0);
+    for (size_t i = 0; i < f->plan.nedits; i++) {
+        const struct pm_rule *r = NULL;
+        for (size_t k = 0; k < pm_nrules && !r; k++)
+            if (pm_name_casecmp(pm_rules[k].value, f->plan.edits[i].name) == 0 &&
+                pm_rules[k].action == PM_RA_KEEP)
+                r = &pm_rules[k];
+        if (r)
+            fail_msg("link %s\\%s edited", f->plan.edits[i].key, f->plan.edits[i].name);
+    }
+}
+
+/* ---- config switches ---- */
+
+static void cached_case(uint32_t before, enum pm_switch cached, enum pm_switch pf,
+                        enum pm_switch shared, long after)
+{
+    struct fx *f;
+    setup((void **)&f);
+    alice(f, NULL);
+    put_long(f, K(EMS), "00036601", before);
+    f->cfg.cached_mode = cached;
+    f->cfg.download_pf_fav = pf;
+    f->cfg.download_shared = shared;
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    if (after < 0) {
+        want_none(f, K(EMS), "00036601");
+    } else {
+        want_set_long(f, K(EMS), "00036601", (uint32_t)after);
+        assert_string_equal(edit(f, K(EMS), "00036601")->rule, "config.cached");
+    }
+    teardown((void **)&f);
+}
+
+static void test_cached_mode(void **state)
+{
+    (void)state;
+    /* Enable sets both cached-mode bits (0x80|0x100) and keeps the others. */
+    cached_case(0x00000004, PM_ENABLE, PM_ENABLE, PM_ENABLE, 0x00000d84);
+    cached_case(0x00000084, PM_ENABLE, PM_KEEP, PM_KEEP, 0x00000184);
+    /* Disable clears both, and only those. */
+    cached_case(0x00000d84, PM_DISABLE, PM_DISABLE, PM_DISABLE, 0x00000004);
+    cached_case(0x00000d84, PM_DISABLE, PM_KEEP, PM_KEEP, 0x00000c04);
+    /* Mixed: each switch on its own bits. */
+    cached_case(0x00000c04, PM_ENABLE, PM_DISABLE, PM_KEEP, 0x00000984);
+    cached_case(0x00000004, PM_KEEP, PM_KEEP, PM_ENABLE, 0x00000804);
+    /* Keep everywhere, or already so: no edit. */
+    cached_case(0x00000d84, PM_KEEP, PM_KEEP, PM_KEEP, -1);
+    cached_case(0x00000d84, PM_ENABLE, PM_ENABLE, PM_ENABLE, -1);
+}
+
+static void roh_values(struct fx *f, const char *k)
+{
+    put_long(f, k, "00036623", 0x23);
+    put_w(f, k, "001f6622", "mail.source.example");
+    put_long(f, k, "00036627", 1);
+    put_w(f, k, "001f6625", "msstd:mail.source.example");
+}
+
+static void test_outlook_anywhere_enable(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL); /* the EMSMDB section has none of the four */
+    roh_values(f, K(PRI));
+    f->cfg.outlook_anywhere = PM_ENABLE;
+    f->cfg.proxy_server = pm_strdup("mail.target.example");
+    f->cfg.proxy_principal = pm_strdup("msstd:mail.target.example");
+    f->cfg.proxy_auth = PM_PROXY_AUTH_NEGOTIATE;
+    f->cfg.proxy_ssl_only = 1;
+    f->cfg.proxy_mutual_auth = 0;
+    f->cfg.proxy_http_fast = 1;
+    f->cfg.proxy_http_slow = 1;
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    /* USE_ROH 0x01 | SSL_ONLY 0x02 | FAST 0x08 | SLOW 0x20, no MUTUAL_AUTH. */
+    for (int i = 0; i < 2; i++) {
+        const char *k = i ? K(PRI) : K(EMS);
+        want_set_long(f, k, "00036623", 0x2b);
+        want_set_text(f, k, "001f6622", PM_REG_BINARY, "mail.target.example", "config.proxy");
+        want_set_text(f, k, "001f6625", PM_REG_BINARY, "msstd:mail.target.example",
+                      "config.proxy");
+        want_set_long(f, k, "00036627", 16);
+    }
+    /* Created where missing. */
+    assert_int_equal(edit(f, K(EMS), "00036623")->had_old, 0);
+    assert_int_equal(edit(f, K(PRI), "00036623")->had_old, 1);
+}
+
+static void test_outlook_anywhere_disable_and_keep(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    roh_values(f, K(EMS));
+    f->cfg.outlook_anywhere = PM_DISABLE;
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_set_long(f, K(EMS), "00036623", 0);
+    want_delete(f, K(EMS), "001f6622", "config.proxy");
+    want_delete(f, K(EMS), "00036627", "config.proxy");
+    want_delete(f, K(EMS), "001f6625", "config.proxy");
+
+    /* Keep: the source's proxy settings are the source's; Autodiscover supplies new ones. */
+    f->cfg.outlook_anywhere = PM_KEEP;
+    run_plan(f);
+    want_delete(f, K(EMS), "00036623", "config.proxy");
+    want_delete(f, K(EMS), "001f6622", "config.proxy");
+    want_delete(f, K(EMS), "00036627", "config.proxy");
+    want_delete(f, K(EMS), "001f6625", "config.proxy");
+}
+
+/* ---- OST ---- */
+
+#define OST_DIR "C:\\Users\\alice\\AppData\\Local\\Microsoft\\Outlook\\"
+
+static void test_ost_actions(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_w(f, K(EMS), "001f6610", OST_DIR SMTP_A ".ost");
+    put_sz(f, K(EMS), "001e6610", OST_DIR SMTP_A ".ost");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+
+    f->cfg.ost_action = PM_OST_RENAME;
+    run_plan(f);
+    want_set_text(f, K(EMS), "001f6610", PM_REG_BINARY, OST_DIR SMTP_A2 ".ost", "config.ost");
+    want_set_text(f, K(EMS), "001e6610", PM_REG_SZ, OST_DIR SMTP_A2 ".ost", "config.ost");
+    assert_int_equal(f->plan.nmoves, 1); /* both variants name one file */
+    assert_string_equal(f->plan.moves[0].from, OST_DIR SMTP_A ".ost");
+    assert_string_equal(f->plan.moves[0].to, OST_DIR SMTP_A ".ost.pre-migration");
+
+    f->cfg.ost_action = PM_OST_RESET;
+    run_plan(f);
+    want_delete(f, K(EMS), "001f6610", "config.ost");
+    want_delete(f, K(EMS), "001e6610", "config.ost");
+    assert_int_equal(f->plan.nmoves, 0);
+
+    /* Keep: the path names the old address, but the file is kept: the OST values stay (the
+     * sweep does not take them either). */
+    f->cfg.ost_action = PM_OST_KEEP;
+    run_plan(f);
+    want_none(f, K(EMS), "001f6610");
+    want_none(f, K(EMS), "001e6610");
+    assert_int_equal(f->plan.nmoves, 0);
+}
+
+static void test_ost_rename_name_taken(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* The OST already carries the target's name: the new one must differ from it. */
+    put_w(f, K(EMS), "001f6610", OST_DIR SMTP_A2 ".ost");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    f->cfg.ost_action = PM_OST_RENAME;
+    run_plan(f);
+    want_set_text(f, K(EMS), "001f6610", PM_REG_BINARY, OST_DIR SMTP_A2 " - Outlook.ost",
+                  "config.ost");
+}
+
+/* ---- the sweep ---- */
+
+static void sweep_values(struct fx *f, const char *k)
+{
+    put_w(f, k, "001f6750", "Mailbox - " SMTP_A);            /* string naming the address */
+    put_sz(f, k, "001e6751", "owner " DN_A);                 /* string naming the DN */
+    put_bin(f, k, "01026799", "\x01\x02" DN_A "\0", sizeof(DN_A) + 2); /* bytes with the DN */
+    struct pm_buf w = PM_BUF_INIT;
+    assert_int_equal(pm_utf8_to_utf16le("x:" SMTP_A, strlen("x:" SMTP_A), 1, &w), 0);
+    put_bin(f, k, "01026801", w.data, w.len); /* bytes with the address in UTF-16 */
+    put_bin(f, k, "S01026800", w.data, w.len); /* secure (DPAPI) value: opaque */
+    put_w(f, k, "001f6752", "nothing to see");
+    put_w(f, k, "001f6753", ORG_S "/cn=Configuration/cn=Servers/cn=exch01");
+    put_w(f, k, "001f6754", "/o=Source Organisation/cn=x"); /* a longer org name */
+    put_w(f, k, "001f6755", "https://" SRV_A "/mapi");      /* a server of the source */
+    pm_buf_release(&w);
+}
+
+static void test_sweep(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_sz(f, K(EMS), "001e6602", SRV_A);
+    sweep_values(f, K(EMS));
+    sweep_values(f, K(PRI));
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, NULL, 1);
+    run_plan(f);
+    for (int i = 0; i < 2; i++) {
+        const char *k = i ? K(PRI) : K(EMS);
+        want_set_text(f, k, "001f6750", PM_REG_BINARY, "Mailbox - " SMTP_A2, "sweep.rewrite");
+        want_set_text(f, k, "001e6751", PM_REG_SZ, "owner " DN_A2, "sweep.rewrite");
+        want_delete(f, k, "01026799", "sweep.delete");
+        want_delete(f, k, "01026801", "sweep.delete");
+        want_none(f, k, "S01026800");
+        want_none(f, k, "001f6752");
+        /* The organisation is left in the text after a rewrite: deleted instead. */
+        want_delete(f, k, "001f6753", "sweep.delete");
+        want_none(f, k, "001f6754");
+        want_delete(f, k, "001f6755", "sweep.delete");
+    }
+}
+
+static void test_sweep_same_org(void **state)
+{
+    struct fx *f = *state;
+    /* Tenant to tenant: both DNs under /o=ExchangeLabs. The organisation is no trace. */
+    const char *src = ORG_T "/cn=Recipients/cn=alice-old";
+    const unsigned s[] = {SVC, 0};
+    services(f, s);
+    account(f, 0, src, SMTP_A, 1, NULL);
+    put_w(f, K(EMS), "001f6753", ORG_T "/cn=Configuration/cn=Servers/cn=exch01");
+    put_w(f, K(EMS), "001f6756", "owner " ORG_T "/cn=Recipients/cn=alice-old");
+    migrated(f, src, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_none(f, K(EMS), "001f6753");
+    want_set_text(f, K(EMS), "001f6756", PM_REG_BINARY, "owner " DN_A2, "sweep.rewrite");
+    want_set_text(f, K(EMS), "001e6603", PM_REG_SZ, DN_A2, "identity.dn");
+}
+
+/* ---- decisions ---- */
+
+static void test_decisions(void **state)
+{
+    struct fx *f = *state;
+    /* Five accounts: updated, current, not in the PUF, conflicting lines, no DN. */
+    const unsigned s[] = {10 + SVC, 20 + SVC, 30 + SVC, 40 + SVC, 50 + SVC, 0};
+    services(f, s);
+    account(f, 10, DN_A, SMTP_A, 1, NULL);
+    account(f, 20, DN_B2, NULL, 2, NULL);
+    account(f, 30, DN_C, NULL, 3, NULL);
+    account(f, 40, DN_B, NULL, 4, NULL);
+    account(f, 50, NULL, NULL, 5, NULL);
+    for (unsigned b = 10; b <= 50; b += 10) /* a cache each: edited only when updated */
+        put_bin(f, K(b + EMS), "01020ff8", "\x01\x02\x03\x04", 4);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 3);
+    answer(f, DN_B2, PM_PUF_TARGET, 9);
+    answer(f, DN_C, PM_PUF_NONE, 0);
+    struct pm_puf_query *c = answer(f, DN_B, PM_PUF_CONFLICT, 4);
+    c->entry.target_dn = (char *)DN_B2;
+    c->conflict_line = 11;
+    run_plan(f);
+    assert_int_equal(f->plan.ndecisions, 5);
+    const enum pm_decision_kind want[] = {PM_DEC_UPDATED, PM_DEC_CURRENT, PM_DEC_NOT_IN_PUF,
+                                          PM_DEC_SKIPPED, PM_DEC_SKIPPED};
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(f->plan.decisions[i].account, i);
+        assert_int_equal(f->plan.decisions[i].kind, want[i]);
+        assert_non_null(f->plan.decisions[i].reason);
+    }
+    assert_int_equal(f->plan.decisions[1].puf_line, 9);
+    assert_non_null(strstr(f->plan.decisions[3].reason, "4"));
+    assert_non_null(strstr(f->plan.decisions[3].reason, "11"));
+    assert_null(f->plan.decisions[3].target_dn);
+    assert_null(f->plan.decisions[4].dn);
+    assert_string_equal(pm_decision_name(PM_DEC_CURRENT), "current");
+    assert_string_equal(pm_decision_name(PM_DEC_SKIPPED), "skipped");
+    want_delete(f, K(10 + EMS), "01020ff8", "cache.mapping");
+    for (unsigned b = 20; b <= 50; b += 10)
+        for (unsigned n = b + SVC; n <= b + XPT; n++)
+            assert_int_equal(edits_in(f, K(n)), 0);
+}
+
+static void test_delegates_on_their_own_line(void **state)
+{
+    struct fx *f = *state;
+    /* Carol's account (not migrated) holds bob's mailbox (migrated) as a delegate store. */
+    const unsigned s[] = {SVC, 0}, extra[] = {5, 0};
+    services(f, s);
+    account(f, 0, DN_C, NULL, 1, extra);
+    other_store(f, 5, 0, 2, DN_B, 0);
+    put_w(f, K(5), "001f6641", "SMTP:bob@source.example");
+    put_w(f, K(5), "001f3001", "Mailbox - Bob Example");
+    put_bin(f, K(5), "01020fff", "\x00\x01", 2);
+    put_w(f, K(5), "001f6757", "bob@source.example"); /* swept with bob's identity */
+    put_w(f, K(PRI), "001f6757", "bob@source.example"); /* carol's: not bob's section */
+    answer(f, DN_C, PM_PUF_NONE, 0);
+    migrated(f, DN_B, DN_B2, "bob@target.example", "Bob Example (new)", "x@target.example",
+             NULL, 5);
+    run_plan(f);
+    assert_int_equal(f->plan.ndecisions, 2);
+    assert_int_equal(f->plan.decisions[0].kind, PM_DEC_NOT_IN_PUF);
+    assert_int_equal(f->plan.decisions[0].section, -1);
+    assert_int_equal(f->plan.decisions[1].kind, PM_DEC_UPDATED);
+    assert_true(f->plan.decisions[1].section >= 0);
+    assert_string_equal(f->m.profiles[0].accounts[0].sections[f->plan.decisions[1].section].path,
+                        K(5));
+    want_set_text(f, K(5), "001e660b", PM_REG_SZ, DN_B2, "identity.dn");
+    want_set_text(f, K(5), "001f6641", PM_REG_BINARY, "SMTP:bob@target.example", "identity.smtp");
+    want_set_text(f, K(5), "001f3001", PM_REG_BINARY, "Mailbox - Bob Example (new)",
+                  "identity.display");
+    want_delete(f, K(5), "01020fff", "cache.entryid");
+    want_set_text(f, K(5), "001f6757", PM_REG_BINARY, "bob@target.example", "sweep.rewrite");
+    /* Only bob's store section is edited. */
+    for (size_t i = 0; i < f->plan.nedits; i++)
+        assert_string_equal(f->plan.edits[i].key, K(5));
+
+    /* The other way round: the account migrated, the delegate not: the delegate stays. */
+    f->nq = 0;
+    migrated(f, DN_C, DN_A2, SMTP_A2, NULL, NULL, NULL, 2);
+    answer(f, DN_B, PM_PUF_NONE, 0);
+    run_plan(f);
+    assert_int_equal(f->plan.decisions[0].kind, PM_DEC_UPDATED);
+    assert_int_equal(f->plan.decisions[1].kind, PM_DEC_NOT_IN_PUF);
+    assert_int_equal(edits_in(f, K(5)), 0);
+    want_set_text(f, K(PRI), "001e660b", PM_REG_SZ, DN_A2, "identity.dn");
+}
+
+static void test_nothing_outside_matched_sections(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* Source traces outside the account's sections: master, Outlook global, preferences,
+     * another profile's keys, an application's key. */
+    put_a8(f, P16 "\\" PM_SECTION_MASTER, "001e6750", DN_A);
+    put_w(f, P16 "\\" PM_SECTION_OUTLOOK_GLOBAL, "001f6750", SMTP_A);
+    put_w(f, K(9), "001f6750", SMTP_A);
+    put_w(f, "Software\\Contoso\\App", "LastUser", SMTP_A);
+    sweep_values(f, K(EMS));
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    assert_true(f->plan.nedits > 5);
+    const struct pm_account *a = &f->m.profiles[0].accounts[0];
+    for (size_t i = 0; i < f->plan.nedits; i++) {
+        int inside = 0;
+        for (size_t s = 0; s < a->nsections; s++)
+            inside |= pm_name_casecmp(a->sections[s].path, f->plan.edits[i].key) == 0;
+        if (!inside)
+            fail_msg("edit outside the mailbox: %s\\%s", f->plan.edits[i].key,
+                     f->plan.edits[i].name);
+        assert_int_equal(f->plan.edits[i].profile, 0);
+    }
+    assert_int_equal(pm_plan_touches_profile(&f->plan, 0), 1);
+    assert_int_equal(pm_plan_profiles_touched(&f->plan, f->m.nprofiles), 1);
+}
+
+/* ---- idempotence ---- */
+
+static void apply_plan(struct fx *f)
+{
+    struct pm_apply_result res;
+    struct pm_error err;
+    pm_error_clear(&err);
+    assert_int_equal(pm_apply(f->st, &f->m, &f->plan, NULL, &res, &err), 0);
+    assert_int_equal(res.edits_done, f->plan.nedits);
+}
+
+static void test_second_plan_is_empty(void **state)
+{
+    struct fx *f = *state;
+    servers_profile(f);
+    sweep_values(f, K(EMS));
+    put_long(f, K(EMS), "00036601", 0x4);
+    put_w(f, K(EMS), "001f6610", OST_DIR SMTP_A ".ost");
+    roh_values(f, K(PRI));
+    struct pm_buf b = PM_BUF_INIT;
+    abeid(&b, DN_A);
+    put_bin(f, AM "\\00000001", "Identity Eid", b.data, b.len);
+    pm_buf_release(&b);
+    f->cfg.cached_mode = PM_ENABLE;
+    f->cfg.outlook_anywhere = PM_ENABLE;
+    f->cfg.proxy_server = pm_strdup("mail.target.example");
+    f->cfg.proxy_auth = PM_PROXY_AUTH_NTLM;
+    f->cfg.ost_action = PM_OST_RENAME;
+    migrated(f, DN_A, DN_A2, SMTP_A2, "Alice", SRV_A2, SRVDN_A2, 1);
+    answer(f, DN_A2, PM_PUF_TARGET, 1);
+    run_plan(f);
+    assert_true(f->plan.nedits > 20);
+    apply_plan(f);
+    run_plan(f);
+    assert_int_equal(f->plan.nedits, 0);
+    assert_int_equal(f->plan.nmoves, 0);
+    assert_int_equal(f->plan.decisions[0].kind, PM_DEC_CURRENT);
+}
+
+/* The fixture scenarios with their own mbm.puf and prof.config: plan, apply, plan again. */
+static void puf_answers(const struct pm_buf *puf, struct pm_puf_query *q, size_t nq)
+{
+    const char *p = puf->data, *end = puf->data + puf->len;
+    unsigned line = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        line++;
+        if (len && p[len - 1] == '\r')
+            len--;
+        struct pm_puf_entry e;
+        char why[256];
+        memset(&e, 0, sizeof(e));
+        if (pm_puf_parse_line(p, len, line, &e, why, sizeof(why)) == 0) {
+            size_t sl, tl;
+            const char *sk = pm_puf_dn_key(e.source_dn, strlen(e.source_dn), &sl);
+            const char *tk = pm_puf_dn_key(e.target_dn, strlen(e.target_dn), &tl);
+            for (size_t i = 0; i < nq; i++) {
+                size_t n = strlen(q[i].dn);
+                if (n == sl && pm_ascii_ncasecmp(q[i].dn, sk, n) == 0) {
+                    q[i].match = PM_PUF_SOURCE;
+                    assert_int_equal(pm_puf_entry_copy(&q[i].entry, &e), 0);
+                } else if (q[i].match == PM_PUF_NONE && n == tl &&
+                           pm_ascii_ncasecmp(q[i].dn, tk, n) == 0) {
+                    q[i].match = PM_PUF_TARGET;
+                    q[i].entry.line = line;
+                }
+            }
+            pm_puf_entry_release(&e);
+        }
+        p = nl ? nl + 1 : end;
+    }
+}
+
+static void test_fixture_second_plan_is_empty(void **state)
+{
+    (void)state;
+    const char *const *names = pmt_fixture_scenarios();
+    for (size_t s = 0; names[s]; s++) {
+        struct pm_store *st;
+        struct pmt_manifest man;
+        struct pm_error err;
+        struct pm_config cfg;
+        pm_error_clear(&err);
+        pmt_manifest_init(&man);
+        assert_int_equal(pm_store_open(&st, "mem:", 0, NULL), 0);
+        assert_int_equal(pmt_fixture_build(st, names[s], PMT_BEFORE, &man, &err), 0);
+        assert_int_equal(pm_config_parse(&cfg, "prof.config", man.config.data, man.config.len,
+                                         NULL, NULL, &err),
+                         0);
+        for (int round = 0; round < 2; round++) {
+            struct pm_model m;
+            struct pm_plan plan;
+            struct pm_strlist dns = PM_STRLIST_INIT;
+            assert_int_equal(pm_model_read(st, &m, NULL, NULL, &err), 0);
+            assert_int_equal(pm_plan_queries(&m, &dns), 0);
+            struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
+            assert_non_null(q);
+            for (size_t i = 0; i < dns.n; i++)
+                q[i].dn = dns.items[i];
+            puf_answers(&man.puf_now, q, dns.n);
+            assert_int_equal(pm_plan_build(&m, q, dns.n, &cfg, &plan, &err), 0);
+            if (round == 0) {
+                if (plan.nedits == 0)
+                    fail_msg("%s: first plan is empty", names[s]);
+                struct pm_apply_result res;
+                assert_int_equal(pm_apply(st, &m, &plan, NULL, &res, &err), 0);
+            } else if (plan.nedits) {
+                fail_msg("%s: second plan has %zu edits, first %s\\%s (rule %s)", names[s],
+                         plan.nedits, plan.edits[0].key, plan.edits[0].name, plan.edits[0].rule);
+            }
+            pm_plan_release(&plan);
+            pm_puf_queries_release(q, dns.n);
+            free(q);
+            pm_strlist_release(&dns);
+            pm_model_release(&m);
+        }
+        pm_config_release(&cfg);
+        pmt_manifest_release(&man);
+        pm_store_close(st);
+    }
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_identity_keeps_variant_and_prefix),
+        T(test_identity_smtp_created_when_missing),
+        T(test_identity_eid_rebuilt),
+        T(test_servers_from_puf),
+        T(test_servers_deleted_without_puf_values),
+        T(test_caches_deleted),
+        T(test_links_never_edited),
+        cmocka_unit_test(test_cached_mode),
+        T(test_outlook_anywhere_enable),
+        T(test_outlook_anywhere_disable_and_keep),
+        T(test_ost_actions),
+        T(test_ost_rename_name_taken),
+        T(test_sweep),
+        T(test_sweep_same_org),
+        T(test_decisions),
+        T(test_delegates_on_their_own_line),
+        T(test_nothing_outside_matched_sections),
+        T(test_second_plan_is_empty),
+        cmocka_unit_test(test_fixture_second_plan_is_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

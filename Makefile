@@ -30,6 +30,19 @@ windows:
 		-DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(WIN_BUILD) -j $(JOBS) --target profilemanager
 
+# The Windows Installer package (wixl from msitools): ProfileManager.exe and examples/prof.config
+# (installed as prof.config.example) into Program Files; packaging/ProfileManager.wxs says why.
+# wixl resolves sources relative to where it runs, so they are staged in $(WIN_BUILD)/msi first.
+PM_VERSION_STR = $(shell sed -n 's/^\#define PM_VERSION "\(.*\)"/\1/p' include/pm/pm.h)
+msi: windows
+	@command -v wixl >/dev/null || { echo "msi: wixl (msitools) is needed"; exit 1; }
+	@rm -rf $(WIN_BUILD)/msi && mkdir -p $(WIN_BUILD)/msi
+	@cp $(WIN_BUILD)/ProfileManager.exe $(WIN_BUILD)/msi/
+	@cp examples/prof.config $(WIN_BUILD)/msi/prof.config.example
+	@cd $(WIN_BUILD)/msi && wixl -a x64 -D Version=$(PM_VERSION_STR) -D ExeFile=ProfileManager.exe \
+		-D ConfigFile=prof.config.example -o ../ProfileManager.msi $(CURDIR)/packaging/ProfileManager.wxs
+	@echo "msi: $(WIN_BUILD)/ProfileManager.msi"
+
 demo: build
 	@bash scripts/demo.sh $(BUILD)/profilemanager
 

@@ -387,11 +387,9 @@ static int hive_values(struct pm_store *st, const char *path, struct pm_strlist 
     return rc;
 }
 
-/* The value named 'name' of node (case-insensitive). 1 found (*out, and *stored = its name as
- * the hive spells it, free()), 0 absent, <0 error. */
+/* The value named 'name' of node (case-insensitive). 1 found (*out), 0 absent, <0 error. */
 static int hive_find_value(struct hive_store *hs, hive_node_h node, const char *path,
-                           const char *name, hive_value_h *out, char **stored,
-                           struct pm_error *err)
+                           const char *name, hive_value_h *out, struct pm_error *err)
 {
     hive_value_h *vals;
     int rc = hive_values_of(hs, node, path, &vals, err);
@@ -403,10 +401,7 @@ static int hive_find_value(struct hive_store *hs, hive_node_h node, const char *
             break;
         if (pm_name_casecmp(vname, name) == 0) {
             *out = vals[i];
-            if (stored)
-                *stored = vname;
-            else
-                free(vname);
+            free(vname);
             rc = 1;
             break;
         }
@@ -453,7 +448,7 @@ static int hive_get(struct pm_store *st, const char *path, const char *name,
     if (rc <= 0)
         return rc;
     hive_value_h val;
-    if ((rc = hive_find_value(hs, node, path, name, &val, NULL, err)) <= 0)
+    if ((rc = hive_find_value(hs, node, path, name, &val, err)) <= 0)
         return rc;
     const struct hive_big *b = big_find(hs, path, name);
     if (b) {
@@ -757,7 +752,7 @@ static int hive_append_big(struct hive_store *hs, const char *tmp, struct pm_err
         hive_node_h node;
         hive_value_h vk;
         if ((rc = hive_find(hs, b->path, &node, err)) == 1)
-            rc = hive_find_value(hs, node, b->path, b->name, &vk, NULL, err);
+            rc = hive_find_value(hs, node, b->path, b->name, &vk, err);
         if (rc == 0)
             rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
                               "value '%s' of key '%s' vanished before the commit", b->name,

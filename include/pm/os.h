@@ -38,6 +38,13 @@ int pm_os_dir_writable(const char *dir);
 int pm_os_file_exists(const char *path);
 /* Size in bytes, or -1. */
 long long pm_os_file_size(const char *path);
+/* A file opened for appending only, so that each pm_os_append_write() lands whole at the end even
+ * when other processes append at the same time (O_APPEND; on Windows FILE_APPEND_DATA access
+ * without FILE_WRITE_DATA). Created when missing. 0 and *handle, or PM_ERR_IO. */
+int pm_os_append_open(const char *path, void **handle);
+/* Writes len bytes with one write call. 0, or PM_ERR_IO (short or failed write). */
+int pm_os_append_write(void *handle, const void *data, size_t len);
+void pm_os_append_close(void *handle);
 /* Appends the names (not paths) of the regular files in a folder to 'names', in no particular
  * order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max' names. */
 int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);

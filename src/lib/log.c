@@ -1,9 +1,9 @@
 /* The run log: writes one event per line to "<folder>/<COMPUTER>_<user>.log" and parses such
- * lines back for the report. Lines are built whole in memory and handed to the file with one
- * fwrite on a stream opened for appending whose buffer is larger than any line, followed by a
- * flush, so the C library issues a single write() on an O_APPEND descriptor and two runs appending
- * at once never interleave inside a line. Values are escaped (see pm/log.h) so nothing a user,
- * a registry value or a file name contains can end a line early or look like another field. */
+ * lines back for the report. Lines are built whole in memory and handed to the platform layer's
+ * append-only file in one write (O_APPEND; FILE_APPEND_DATA on Windows, where the C runtime's
+ * append mode seeks and then writes, which two processes can interleave), so two runs appending
+ * at once never mix inside a line. Values are escaped (see pm/log.h) so nothing a user, a
+ * registry value or a file name contains can end a line early or look like another field. */
 #include "compat.h"
 
 #include <stdarg.h>
@@ -14,18 +14,16 @@
 #include "pm/log.h"
 #include "pm/os.h"
 
-/* A line longer than this is cut (values are shortened, the line stays well-formed), so a run
- * can never write a line the stdio buffer cannot hold in one piece. */
+/* A line longer than this is cut (values are shortened, the line stays well-formed): one write
+ * of a few KiB is what file systems and SMB shares keep whole. */
 #define LOG_MAX_LINE 16384
 #define LOG_MAX_VALUE 4096
-#define LOG_STDIO_BUF (LOG_MAX_LINE + 1024)
 #define LOG_NAME_MAX 100
 
 struct pm_log {
-    FILE *f;
+    void *file; /* pm_os_append_open handle */
     char *path;
     char *run_id;
-    char *iobuf;
 };
 
 const char *pm_exit_name(int code)
@@ -182,20 +180,16 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         pm_buf_reset(&path);
         if (pm_path_join(&path, dir, file) < 0)
             continue;
-        FILE *f = fopen(path.data, "ab");
-        if (!f)
+        void *file;
+        if (pm_os_append_open(path.data, &file) < 0)
             continue;
         struct pm_log *log = calloc(1, sizeof(*log));
-        char *iobuf = malloc(LOG_STDIO_BUF);
-        if (!log || !iobuf || setvbuf(f, iobuf, _IOFBF, LOG_STDIO_BUF) != 0) {
-            fclose(f);
-            free(log);
-            free(iobuf);
+        if (!log) {
+            pm_os_append_close(file);
             pm_buf_release(&path);
             return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory opening the log");
         }
-        log->f = f;
-        log->iobuf = iobuf;
+        log->file = file;
         log->path = pm_buf_detach(&path, NULL);
         log->run_id = pm_strdup(run_id && *run_id ? run_id : "-");
         if (!log->path || !log->run_id) {
@@ -216,9 +210,7 @@ void pm_log_close(struct pm_log *log)
 {
     if (!log)
         return;
-    if (log->f)
-        fclose(log->f);
-    free(log->iobuf);
+    pm_os_append_close(log->file);
     free(log->path);
     free(log->run_id);
     free(log);
@@ -231,7 +223,7 @@ const char *pm_log_path(const struct pm_log *log)
 
 void pm_log_event(struct pm_log *log, const char *event, ...)
 {
-    if (!log || !log->f)
+    if (!log || !log->file)
         return;
     char ts[32];
     pm_log_timestamp(pm_os_time_now(), ts);
@@ -268,10 +260,8 @@ void pm_log_event(struct pm_log *log, const char *event, ...)
     va_end(ap);
     if (rc == 0)
         rc = pm_buf_putc(&b, '\n');
-    if (rc == 0) {
-        fwrite(b.data, 1, b.len, log->f);
-        fflush(log->f);
-    }
+    if (rc == 0)
+        pm_os_append_write(log->file, b.data, b.len); /* a lost log line must not stop a run */
     pm_buf_release(&b);
 }
 

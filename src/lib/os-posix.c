@@ -181,6 +181,39 @@ long long pm_os_file_size(const char *path)
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+int pm_os_append_open(const char *path, void **handle)
+{
+    *handle = NULL;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0666);
+    if (fd < 0)
+        return PM_ERR_IO;
+    int *h = malloc(sizeof(*h));
+    if (!h) {
+        close(fd);
+        return PM_ERR_NOMEM;
+    }
+    *h = fd;
+    *handle = h;
+    return 0;
+}
+
+int pm_os_append_write(void *handle, const void *data, size_t len)
+{
+    ssize_t n;
+    do
+        n = write(*(int *)handle, data, len);
+    while (n < 0 && errno == EINTR);
+    return n >= 0 && (size_t)n == len ? 0 : PM_ERR_IO;
+}
+
+void pm_os_append_close(void *handle)
+{
+    if (!handle)
+        return;
+    close(*(int *)handle);
+    free(handle);
+}
+
 int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
 {
     DIR *d = opendir(dir);

@@ -277,6 +277,40 @@ long long pm_os_file_size(const char *path)
     return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
 }
 
+int pm_os_append_open(const char *path, void **handle)
+{
+    *handle = NULL;
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    /* FILE_APPEND_DATA without FILE_WRITE_DATA: every WriteFile goes to the current end of file,
+     * atomically with respect to other appenders (unlike the C runtime's seek-then-write). */
+    HANDLE h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE,
+                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return PM_ERR_IO;
+    *handle = h;
+    return 0;
+}
+
+int pm_os_append_write(void *handle, const void *data, size_t len)
+{
+    DWORD done = 0;
+    if (len > 0x7fffffff)
+        return PM_ERR_LIMIT;
+    if (!WriteFile((HANDLE)handle, data, (DWORD)len, &done, NULL) || done != len)
+        return PM_ERR_IO;
+    return 0;
+}
+
+void pm_os_append_close(void *handle)
+{
+    if (handle)
+        CloseHandle((HANDLE)handle);
+}
+
 int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
 {
     struct pm_buf pat = PM_BUF_INIT, name = PM_BUF_INIT;

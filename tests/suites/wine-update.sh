@@ -31,6 +31,7 @@ W_OUTLOOK='C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE'
 UPROFILE=$C/users/$WUSER
 
 "$BIN/mkprofiles" --scenario office16 "$d/fx" >/dev/null || { echo "FAIL: mkprofiles"; exit 1; }
+FX=$d/fx
 # The keys the scenario writes, exported and compared as a whole.
 ROOTS=('HKCU\Software\Microsoft\Office' 'HKCU\Software\Microsoft\Exchange' 'HKCU\Software\Contoso'
     'HKCU\Software\Microsoft\Windows NT\CurrentVersion\Windows Messaging Subsystem')
@@ -41,10 +42,10 @@ reset() {
     for k in "${ROOTS[@]}" 'HKCU\Software\ProfileManager' 'HKCU\Software\Policies\Microsoft\Office'; do
         w reg delete "$k" /f >/dev/null 2>&1
     done
-    w reg import "$d/fx/before.reg" >/dev/null 2>&1 || echo "reg import failed"
+    w reg import "$FX/before.reg" >/dev/null 2>&1 || echo "reg import failed"
     rm -rf "$PM/Logs" "$PM"/ran-*.txt "$UPROFILE/Profile.Logs"
-    cp "$d/fx/mbm.puf" "$PM/mbm.puf"
-    cp "$d/fx/prof.config" "$PM/prof.config"
+    cp "$FX/mbm.puf" "$PM/mbm.puf"
+    cp "$FX/prof.config" "$PM/prof.config"
     printf 'RunAfter=C:\\pm\\tools\\marker.exe\r\n' >>"$PM/prof.config"
     rm -rf "$C/users/alice"
     mkdir -p "$C/users/alice/AppData/Local/Microsoft/Outlook"
@@ -122,6 +123,63 @@ outlook() {
 }
 outlook_stop() { touch "$C/outlook-stop"; wait; rm -f "$C/outlook-stop"; }
 
+# offline_same BEFORE AFTER: the same update done offline by the Linux build from the same
+# starting point (the Wine export) gives the same registry content as the live run.
+offline_same() {
+    rm -rf "$d/offline"
+    mkdir -p "$d/offline"
+    cp "$1" "$d/offline/store.reg"
+    cp "$FX/mbm.puf" "$FX/prof.config" "$d/offline/"
+    echo "LogFolder=$d/offline/logs" >>"$d/offline/prof.config"
+    HOME=$d/offline "$BIN/profilemanager" update --config "$d/offline/prof.config" \
+        --store "reg:$d/offline/store.reg" >"$d/offline/out" 2>&1 || return 1
+    python3 - "$2" "$d/offline/store.reg" <<'PY'
+import sys
+
+def load(path):
+    raw = open(path, 'rb').read()
+    text = raw.decode('utf-16-le' if raw[:2] == b'\xff\xfe' else 'utf-8').lstrip('\ufeff')
+    lines, cur = [], ''
+    for ln in text.replace('\r\n', '\n').split('\n'):
+        if cur:
+            ln = cur + ln.lstrip()
+        if ln.endswith('\\') and not ln.startswith('['):
+            cur = ln[:-1]
+            continue
+        cur = ''
+        lines.append(ln)
+    keys, key = {}, None
+    for ln in lines[1:]:
+        if ln.startswith('[') and ln.endswith(']'):
+            key = ln[1:-1].lower()
+            keys.setdefault(key, {})
+        elif key is not None and ln.strip():
+            if ln.startswith('@='):
+                name, data = '', ln[2:]
+            else:
+                i, name = 1, ''
+                while ln[i] != '"':
+                    if ln[i] == '\\':
+                        i += 1
+                    name += ln[i]
+                    i += 1
+                data = ln[i + 2:]
+            keys[key][name.lower()] = data
+    return keys
+
+a, b = load(sys.argv[1]), load(sys.argv[2])
+diff = sorted(set(a) ^ set(b))
+for k in sorted(set(a) & set(b)):
+    if a[k] != b[k]:
+        names = set(a[k]) | set(b[k])
+        diff += ['%s\\%s: %r != %r' % (k, n, a[k].get(n), b[k].get(n))
+                 for n in sorted(names) if a[k].get(n) != b[k].get(n)]
+for d in diff[:20]:
+    print('  differs:', d)
+sys.exit(1 if diff else 0)
+PY
+}
+
 # ---------------------------------------------------------------- in use
 echo "== in use: Outlook running"
 reset
@@ -183,8 +241,8 @@ export_roots "$d/after.reg"
 desc="updated: exit 0"; check [ "$rc" = 0 ]
 desc="updated: stdout reports the update"; check grep -q '^updated [1-9]' "$d/out"
 desc="updated: pmcheck passes on the Wine result"
-check "$BIN/pmcheck" "reg:$d/before.reg" "reg:$d/after.reg" "$d/fx/manifest.txt" --puf-stage now \
-    --config "$d/fx/prof.config"
+check "$BIN/pmcheck" "reg:$d/before.reg" "reg:$d/after.reg" "$FX/manifest.txt" --puf-stage now \
+    --config "$FX/prof.config"
 desc="updated: log beside the exe, with run.end result=ok"
 check grep -q 'event=run.end result=ok exit=0 updated=[1-9]' "$PM/Logs/"*.log
 desc="updated: the policy contradicting CachedMode=enable is warned about"
@@ -212,61 +270,9 @@ desc="trust: writable config warned about on stderr and in the log"
 check grep -q "prof.config' is writable" "$d/err"
 check grep -q 'event=warning file=.*prof.config.* msg="writable' "$PM/Logs/"*.log
 
-# The same update done offline by the Linux build on the same starting point.
 if command -v python3 >/dev/null; then
-    mkdir -p "$d/offline"
-    cp "$d/before.reg" "$d/offline/store.reg"
-    cp "$d/fx/mbm.puf" "$d/fx/prof.config" "$d/offline/"
-    echo "LogFolder=$d/offline/logs" >>"$d/offline/prof.config"
-    HOME=$d/offline "$BIN/profilemanager" update --config "$d/offline/prof.config" \
-        --store "reg:$d/offline/store.reg" >"$d/offline/out" 2>&1
-    desc="offline: the Linux build updates the same profiles"; check [ $? = 0 ]
-    desc="same registry result under Wine (live) as offline (reg store)"
-    check python3 - "$d/after.reg" "$d/offline/store.reg" <<'PY'
-import sys
-
-def load(path):
-    raw = open(path, 'rb').read()
-    text = raw.decode('utf-16-le' if raw[:2] == b'\xff\xfe' else 'utf-8').lstrip('\ufeff')
-    lines, cur = [], ''
-    for ln in text.replace('\r\n', '\n').split('\n'):
-        if cur:
-            ln = cur + ln.lstrip()
-        if ln.endswith('\\') and not ln.startswith('['):
-            cur = ln[:-1]
-            continue
-        cur = ''
-        lines.append(ln)
-    keys, key = {}, None
-    for ln in lines[1:]:
-        if ln.startswith('[') and ln.endswith(']'):
-            key = ln[1:-1].lower()
-            keys.setdefault(key, {})
-        elif key is not None and ln.strip():
-            if ln.startswith('@='):
-                name, data = '', ln[2:]
-            else:
-                i, name = 1, ''
-                while ln[i] != '"':
-                    if ln[i] == '\\':
-                        i += 1
-                    name += ln[i]
-                    i += 1
-                data = ln[i + 2:]
-            keys[key][name.lower()] = data
-    return keys
-
-a, b = load(sys.argv[1]), load(sys.argv[2])
-diff = sorted(set(a) ^ set(b))
-for k in sorted(set(a) & set(b)):
-    if a[k] != b[k]:
-        names = set(a[k]) | set(b[k])
-        diff += ['%s\\%s: %r != %r' % (k, n, a[k].get(n), b[k].get(n))
-                 for n in sorted(names) if a[k].get(n) != b[k].get(n)]
-for d in diff[:20]:
-    print('  differs:', d)
-sys.exit(1 if diff else 0)
-PY
+    desc="updated: same registry result under Wine (live) as offline (reg store)"
+    check offline_same "$d/before.reg" "$d/after.reg"
 else
     echo "note: python3 not installed: offline comparison not made"
 fi
@@ -362,8 +368,8 @@ outlook_stop
 desc="lock: the first run completes the update"; check [ "$(cat "$d/rc1")" = 0 ]
 export_roots "$d/after.reg"
 desc="lock: result passes pmcheck"
-check "$BIN/pmcheck" "reg:$d/before.reg" "reg:$d/after.reg" "$d/fx/manifest.txt" --puf-stage now \
-    --config "$d/fx/prof.config"
+check "$BIN/pmcheck" "reg:$d/before.reg" "reg:$d/after.reg" "$FX/manifest.txt" --puf-stage now \
+    --config "$FX/prof.config"
 
 # ---------------------------------------------------------------- trust
 echo "== RequireReadOnlyConfig"
@@ -376,6 +382,29 @@ sleep 1
 desc="RequireReadOnlyConfig: RunAfter not started for a writable config"
 check [ ! -e "$PM/ran-refused.txt" ]
 desc="RequireReadOnlyConfig: the refusal is logged"; check grep -q 'RunAfter not started' "$PM/Logs/"*.log
+
+# ---------------------------------------------------------------- every scenario
+# Each fixture scenario (Outlook 2007 profiles under Windows Messaging Subsystem, Office 15,
+# side-by-side versions) updated live under Wine: pmcheck passes and the result equals the
+# offline one.
+for scenario in $("$BIN/mkprofiles" --list); do
+    echo "== scenario $scenario"
+    FX=$d/fx-$scenario
+    "$BIN/mkprofiles" --scenario "$scenario" "$FX" >/dev/null || { echo "FAIL: mkprofiles $scenario"; fails=$((fails + 1)); continue; }
+    reset
+    runafter "$scenario"
+    export_roots "$d/before.reg"
+    run
+    export_roots "$d/after.reg"
+    desc="$scenario: exit 0"; check [ "$rc" = 0 ]
+    desc="$scenario: pmcheck passes"
+    check "$BIN/pmcheck" "reg:$d/before.reg" "reg:$d/after.reg" "$FX/manifest.txt" \
+        --puf-stage now --config "$FX/prof.config"
+    if command -v python3 >/dev/null; then
+        desc="$scenario: same result as offline"; check offline_same "$d/before.reg" "$d/after.reg"
+    fi
+    desc="$scenario: RunAfter started"; check wait_ran "$scenario"
+done
 
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

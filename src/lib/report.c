@@ -23,7 +23,7 @@ struct rmbx {
 struct machine {
     char *user, *computer, *file;
     char *start, *end; /* timestamps of run.start and of the last line of the run */
-    char *run_id, *version, *mode, *result, *error, *warning, *in_use;
+    char *run_id, *version, *mode, *result, *error, *warning, *in_use, *end_reason;
     int has_end, dry;
     enum pm_report_status status;
     char *reason;
@@ -85,7 +85,7 @@ static void machine_free(void *p)
         return;
     free(m->user), free(m->computer), free(m->file), free(m->start), free(m->end);
     free(m->run_id), free(m->version), free(m->mode), free(m->result), free(m->error);
-    free(m->warning), free(m->in_use), free(m->reason);
+    free(m->warning), free(m->in_use), free(m->reason), free(m->end_reason);
     for (size_t i = 0; i < m->nmbx; i++)
         mbx_release(&m->mbx[i]);
     free(m->mbx);
@@ -199,6 +199,8 @@ static int feed(struct machine *m, const struct pm_log_line *l)
             return set_str(&m->warning, GET("msg"));
     } else if (!strcmp(ev, "run.end")) {
         m->has_end = 1;
+        if ((rc = set_str(&m->end_reason, GET("reason"))) < 0)
+            return rc;
         return set_str(&m->result, GET("result") ? GET("result") : "unknown");
     }
 #undef GET
@@ -229,7 +231,9 @@ static int finish(struct machine *m)
                                   : PM_RS_CURRENT;
     } else {
         m->status = PM_RS_FAILED;
-        const char *why = m->error ? m->error : m->warning;
+        const char *why = m->error        ? m->error
+                          : m->end_reason ? m->end_reason
+                                          : m->warning;
         pm_buf_printf(&b, "%s%s%s", m->result, why ? ": " : "", why ? why : "");
     }
     int rc = 0;

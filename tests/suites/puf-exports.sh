@@ -11,6 +11,19 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
+# The committed sample pair (tests/data/exports): exact PUF lines, script and left-out rows.
+data="$PM_SOURCE_DIR/tests/data/exports"
+"$bin" puf build --source "$data/source-contoso.csv" --target "$data/target-fabrikam.csv" \
+  --out "$work/sample.puf" --x500-script "$work/sample.ps1" >/dev/null 2>"$work/sample.err" ||
+  fail "sample build exited $?"
+diff -u "$data/expected-smtp.puf" <(grep -v '^#' "$work/sample.puf") >&2 || fail "sample PUF differs"
+diff -u "$data/expected-x500.ps1" "$work/sample.ps1" >&2 || fail "sample X500 script differs"
+grep -q "source-contoso.csv:8: no target mailbox with smtp 'not.yet@contoso.com'" "$work/sample.err" ||
+  fail "unjoinable sample row not reported"
+grep -q "source-contoso.csv:9: several target mailboxes have smtp 'sam@contoso.com'" "$work/sample.err" ||
+  fail "ambiguous sample row not reported"
+"$bin" puf check "$work/sample.puf" >/dev/null || fail "puf check rejects the sample PUF"
+
 for enc in utf16le utf8 utf16be; do
   d="$work/$enc"; mkdir -p "$d"
   "$gen" "$d" 400 "$enc" 2>/dev/null

@@ -9,7 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,7 @@ static void test_empty_plan_writes_nothing(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
         T(test_backup_then_edits),
         T(test_backup_written_before_first_edit),
@@ -399,5 +401,6 @@ int main(void)
         T(test_backup_failure_changes_nothing),
         T(test_empty_plan_writes_nothing),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,7 +9,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,11 @@ static const uint8_t store_private[16] = {0x1b, 0x55, 0xfa, 0x20, 0xaa, 0x66, 0x
 static const uint8_t store_public[16] = {0x1c, 0x83, 0x02, 0x10, 0xaa, 0x66, 0x11, 0xcd,
                                          0x9b, 0xc8, 0x00, 0xaa, 0x00, 0x2f, 0xc4, 0x5a};
 
-#define DN_ALICE "/o=Source Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alice"
-#define DN_NEW "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=0123456789abcdef0123456789abcdef-alice"
+#define DN_ALICE                                                                                   \
+    "/o=Source Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=alice"
+#define DN_NEW                                                                                     \
+    "/o=ExchangeLabs/ou=Exchange Administrative Group "                                            \
+    "(FYDIBOHF23SPDLT)/cn=Recipients/cn=0123456789abcdef0123456789abcdef-alice"
 
 /* A heap copy of exactly len bytes: any read past it is an ASan error. */
 static uint8_t *exact(const void *data, size_t len)
@@ -352,8 +356,8 @@ static void test_storeeid(void **state)
     const char *srv = "0a1b2c3d-0000-1111-2222-333344445555@source.example";
     storeeid(&b, 0, srv, DN_ALICE);
     /* A V3 tail (magic, then UTF-16 SMTP) after the DN must not disturb the fields. */
-    static const uint8_t v3[] = {0xe9, 0x46, 0x32, 0xf4, 0x1a, 0, 0, 0, 2, 0, 0, 0, 0x10, 0, 0, 0,
-                                 'a',  0,    '@',  0,    'b',  0, 0, 0, 0, 0};
+    static const uint8_t v3[] = {0xe9, 0x46, 0x32, 0xf4, 0x1a, 0,   0, 0,   2, 0, 0, 0, 0x10,
+                                 0,    0,    0,    'a',  0,    '@', 0, 'b', 0, 0, 0, 0, 0};
     assert_int_equal(pm_buf_append(&b, v3, sizeof(v3)), 0);
     uint8_t *d = exact(b.data, b.len);
     assert_int_equal(pm_mapi_storeeid_parse(d, b.len, &server, &slen, &dn, &dlen), 1);
@@ -471,18 +475,12 @@ static void test_format(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_string_reg_sz),
-        cmocka_unit_test(test_string_001f_binary),
-        cmocka_unit_test(test_string_001e_binary),
-        cmocka_unit_test(test_string_account_manager),
-        cmocka_unit_test(test_string_not_strings),
-        cmocka_unit_test(test_long),
-        cmocka_unit_test(test_uid_list),
-        cmocka_unit_test(test_abeid_dn),
-        cmocka_unit_test(test_abeid_hostile),
-        cmocka_unit_test(test_storeeid),
-        cmocka_unit_test(test_storeeid_hostile),
-        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_string_reg_sz),      cmocka_unit_test(test_string_001f_binary),
+        cmocka_unit_test(test_string_001e_binary), cmocka_unit_test(test_string_account_manager),
+        cmocka_unit_test(test_string_not_strings), cmocka_unit_test(test_long),
+        cmocka_unit_test(test_uid_list),           cmocka_unit_test(test_abeid_dn),
+        cmocka_unit_test(test_abeid_hostile),      cmocka_unit_test(test_storeeid),
+        cmocka_unit_test(test_storeeid_hostile),   cmocka_unit_test(test_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -336,11 +337,11 @@ static void test_identity_keeps_variant_and_prefix(void **state)
 {
     struct fx *f = *state;
     alice(f, NULL);
-    put_sz(f, K(EMS), "001e6641", SMTP_A);           /* 8-bit REG_SZ, bare */
-    put_w(f, K(PRI), "001f6641", SMTP_A);            /* UTF-16 binary, bare */
-    put_a8(f, K(XPT), "001e660b", DN_A);             /* 8-bit binary */
-    put_w(f, K(EMS), "001f6620", SMTP_A);            /* account name shows the address */
-    put_w(f, K(EMS), "001f6607", "=SMTP:" SMTP_A);   /* Microsoft's sample form */
+    put_sz(f, K(EMS), "001e6641", SMTP_A);         /* 8-bit REG_SZ, bare */
+    put_w(f, K(PRI), "001f6641", SMTP_A);          /* UTF-16 binary, bare */
+    put_a8(f, K(XPT), "001e660b", DN_A);           /* 8-bit binary */
+    put_w(f, K(EMS), "001f6620", SMTP_A);          /* account name shows the address */
+    put_w(f, K(EMS), "001f6607", "=SMTP:" SMTP_A); /* Microsoft's sample form */
     migrated(f, DN_A, DN_A2, SMTP_A2, "Alice Example", NULL, NULL, 7);
     run_plan(f);
 
@@ -518,8 +519,8 @@ static void test_links_never_edited(void **state)
     alice(f, NULL);
     /* Every link value the walk does not itself need, holding the source DN and address so the
      * sweep would take it if the table let it: none may be edited. */
-    static const char *const walked[] = {"01023d0e", "01023d00", "01023d01", "01023d02",
-                                         "01023d15", "01023d0c", "0003660a", "001f3d09",
+    static const char *const walked[] = {"01023d0e", "01023d00",    "01023d01", "01023d02",
+                                         "01023d15", "01023d0c",    "0003660a", "001f3d09",
                                          "001e3d09", "Service UID", "01023414", "001f65d0"};
     size_t n = 0;
     for (size_t i = 0; i < pm_nrules; i++) {
@@ -618,8 +619,7 @@ static void test_outlook_anywhere_enable(void **state)
         const char *k = i ? K(PRI) : K(EMS);
         want_set_long(f, k, "00036623", 0x2b);
         want_set_text(f, k, "001f6622", PM_REG_BINARY, "mail.target.example", "config.proxy");
-        want_set_text(f, k, "001f6625", PM_REG_BINARY, "msstd:mail.target.example",
-                      "config.proxy");
+        want_set_text(f, k, "001f6625", PM_REG_BINARY, "msstd:mail.target.example", "config.proxy");
         want_set_long(f, k, "00036627", 16);
     }
     /* Created where missing. */
@@ -701,12 +701,12 @@ static void test_ost_rename_name_taken(void **state)
 
 static void sweep_values(struct fx *f, const char *k)
 {
-    put_w(f, k, "001f6750", "Mailbox - " SMTP_A);            /* string naming the address */
-    put_sz(f, k, "001e6751", "owner " DN_A);                 /* string naming the DN */
+    put_w(f, k, "001f6750", "Mailbox - " SMTP_A); /* string naming the address */
+    put_sz(f, k, "001e6751", "owner " DN_A);      /* string naming the DN */
     put_bin(f, k, "01026799", "\x01\x02" DN_A "\0", sizeof(DN_A) + 2); /* bytes with the DN */
     struct pm_buf w = PM_BUF_INIT;
     assert_int_equal(pm_utf8_to_utf16le("x:" SMTP_A, strlen("x:" SMTP_A), 1, &w), 0);
-    put_bin(f, k, "01026801", w.data, w.len); /* bytes with the address in UTF-16 */
+    put_bin(f, k, "01026801", w.data, w.len);  /* bytes with the address in UTF-16 */
     put_bin(f, k, "S01026800", w.data, w.len); /* secure (DPAPI) value: opaque */
     put_w(f, k, "001f6752", "nothing to see");
     put_w(f, k, "001f6753", ORG_S "/cn=Configuration/cn=Servers/cn=exch01");
@@ -810,11 +810,11 @@ static void test_delegates_on_their_own_line(void **state)
     put_w(f, K(5), "001f6641", "SMTP:bob@source.example");
     put_w(f, K(5), "001f3001", "Mailbox - Bob Example");
     put_bin(f, K(5), "01020fff", "\x00\x01", 2);
-    put_w(f, K(5), "001f6757", "bob@source.example"); /* swept with bob's identity */
+    put_w(f, K(5), "001f6757", "bob@source.example");   /* swept with bob's identity */
     put_w(f, K(PRI), "001f6757", "bob@source.example"); /* carol's: not bob's section */
     answer(f, DN_C, PM_PUF_NONE, 0);
-    migrated(f, DN_B, DN_B2, "bob@target.example", "Bob Example (new)", "x@target.example",
-             NULL, 5);
+    migrated(f, DN_B, DN_B2, "bob@target.example", "Bob Example (new)", "x@target.example", NULL,
+             5);
     run_plan(f);
     assert_int_equal(f->plan.ndecisions, 2);
     assert_int_equal(f->plan.decisions[0].kind, PM_DEC_NOT_IN_PUF);
@@ -959,9 +959,9 @@ static void test_fixture_second_plan_is_empty(void **state)
         pmt_manifest_init(&man);
         assert_int_equal(pm_store_open(&st, "mem:", 0, NULL), 0);
         assert_int_equal(pmt_fixture_build(st, names[s], PMT_BEFORE, &man, &err), 0);
-        assert_int_equal(pm_config_parse(&cfg, "prof.config", man.config.data, man.config.len,
-                                         NULL, NULL, &err),
-                         0);
+        assert_int_equal(
+            pm_config_parse(&cfg, "prof.config", man.config.data, man.config.len, NULL, NULL, &err),
+            0);
         for (int round = 0; round < 2; round++) {
             struct pm_model m;
             struct pm_plan plan;
@@ -998,6 +998,7 @@ static void test_fixture_second_plan_is_empty(void **state)
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    /* clang-format off */
     const struct CMUnitTest tests[] = {
         T(test_identity_keeps_variant_and_prefix),
         T(test_identity_smtp_created_when_missing),
@@ -1019,5 +1020,6 @@ int main(void)
         T(test_second_plan_is_empty),
         cmocka_unit_test(test_fixture_second_plan_is_empty),
     };
+    /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,7 +11,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the four above, which it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,11 +371,11 @@ static void test_stores_kinds_and_order(void **state)
     services(f, P16, svcs);
     exchange(f, P16, 1, 2, svc_st, ems_st, DN_A);
     store(f, P16, 3, 1, 1, DN_A);
-    store(f, P16, 4, 1, 2, DN_B);                               /* delegate */
-    store(f, P16, 5, 1, 2, DN_A);                               /* archive: */
-    put_w(f, key(P16, 5), "001f65d0", "Archive");               /*   delegate marked Archive */
-    store(f, P16, 6, 1, 3, NULL);                               /* public folders */
-    store(f, P16, 7, 1, 0, NULL);                               /* no type: by PR_MDB_PROVIDER */
+    store(f, P16, 4, 1, 2, DN_B);                 /* delegate */
+    store(f, P16, 5, 1, 2, DN_A);                 /* archive: */
+    put_w(f, key(P16, 5), "001f65d0", "Archive"); /*   delegate marked Archive */
+    store(f, P16, 6, 1, 3, NULL);                 /* public folders */
+    store(f, P16, 7, 1, 0, NULL);                 /* no type: by PR_MDB_PROVIDER */
     put_bin(f, key(P16, 7), "01023414", mdb_public, 16);
     read_model(f);
     const struct pm_account *a = &f->m.profiles[0].accounts[0];
@@ -620,8 +621,7 @@ static void test_fixture_scenarios(void **state)
             const struct pm_account *owner = NULL;
             const struct pm_section *st = find_in_profile(p, mb->store, &owner);
             if (!st)
-                fail_msg("%s: store %s of %s not in the model", names[nscen], mb->store,
-                         mb->role);
+                fail_msg("%s: store %s of %s not in the model", names[nscen], mb->store, mb->role);
             assert_int_equal(st->role, PM_ROLE_STORE);
             if (!strcmp(mb->role, "account")) {
                 assert_int_equal(st->kind, PM_STORE_PRIMARY);
@@ -637,8 +637,8 @@ static void test_fixture_scenarios(void **state)
                 /* Every section the manifest gives this mailbox is in the model. */
                 for (size_t k = 0; k < mb->sections.n; k++)
                     if (!section_at(owner, mb->sections.items[k]))
-                        fail_msg("%s: %s not in account %s", names[nscen],
-                                 mb->sections.items[k], owner->dn);
+                        fail_msg("%s: %s not in account %s", names[nscen], mb->sections.items[k],
+                                 owner->dn);
                 assert_int_equal(owner->outlook2007, !strcmp(names[nscen], "outlook2007"));
             } else if (!strcmp(mb->role, "public")) {
                 assert_int_equal(st->kind, PM_STORE_PUBLIC);
@@ -662,9 +662,10 @@ static void test_fixture_scenarios(void **state)
             assert_int_equal(p->is_default, 1);
             assert_int_equal(p->naccounts, 2);
             assert_true(p->nservices > 2);
-            assert_int_equal(profile_named(&f, pm_profile_roots[2], "Zo\xc3\xab \xe2\x80\x93 Priv\xc3\xa9")
-                                 ->is_default,
-                             0);
+            assert_int_equal(
+                profile_named(&f, pm_profile_roots[2], "Zo\xc3\xab \xe2\x80\x93 Priv\xc3\xa9")
+                    ->is_default,
+                0);
         }
         if (!strcmp(names[nscen], "side-by-side"))
             assert_int_equal(f.m.nprofiles, 3);

@@ -41,12 +41,13 @@ DNS+=("/o=Source Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recip
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 
-# Runs "$@" REPEAT times from outside; prints "wall_ms cpu_ms maxrss_kib" (medians, max RSS).
+# Runs "$@" REPEAT times from outside; prints "wall_ms cpu_ms maxrss_kib": the best wall time
+# (the least disturbed by other work on the machine), the median CPU time, the largest RSS.
 measure() {
     local out
     out=$(for _ in $(seq "$REPEAT"); do "$PB" run "$@"; done)
     local wall cpu rss
-    wall=$(echo "$out" | field wall_us | median)
+    wall=$(echo "$out" | field wall_us | sort -n | head -1)
     cpu=$(echo "$out" | awk '{u=$2; s=$3; sub(/user_us=/,"",u); sub(/sys_us=/,"",s); print u+s}' | median)
     rss=$(echo "$out" | field maxrss_kb | sort -n | tail -1)
     awk -v w="$wall" -v c="$cpu" -v r="$rss" 'BEGIN {printf "%.2f %.2f %d\n", w/1000, c/1000, r}'
@@ -60,6 +61,7 @@ puf_bytes() {
     awk -v P="$puf" -f "$ROOT/bench/puf-bytes.awk" "$DATA/strace.txt"
 }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $REPEAT runs of each"
 printf '\n%-9s %-6s %-12s %11s %10s %10s %11s %12s\n' lines path what wall_ms cpu_ms rss_kib puf_bytes puf_MB/s
 for n in $SIZES; do
     puf=$DATA/mbm-$n.puf
@@ -85,7 +87,7 @@ for n in $SIZES; do
             printf '%-9s %-6s %-12s %11s %10s %10s %11s %12s\n' "$n" "$path" "$what" "$w" "$c" "$r" "$b" "$rate"
         done
     done
-    # pm_puf_resolve's own time, for the ratio without process start and store reading.
+    # pm_puf_resolve's own time (median), for the ratio without process start and store reading.
     ti=$(for _ in $(seq "$REPEAT"); do "$PB" lookup "$puf" "${DNS[@]}" | field resolve_us; done | median)
     ts=$(for _ in $(seq "$REPEAT"); do "$PB" lookup --no-index "$puf" "${DNS[@]}" | field resolve_us; done | median)
     printf '%-9s resolve: indexed %s us, scan %s us, scan/indexed = %sx\n' "$n" "$ti" "$ts" \
@@ -93,4 +95,4 @@ for n in $SIZES; do
     rm -f "$puf" "$puf.idx"
 done
 echo
-echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1); load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

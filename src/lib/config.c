@@ -490,6 +490,10 @@ int pm_config_parse(struct pm_config *cfg, const char *path, const void *data, s
     pm_config_defaults(&c);
     if (!path)
         path = "prof.config";
+    if (!data) {
+        data = "";
+        len = 0;
+    }
     int rc = 0;
     if (!c.puf_file || !c.mapi_clients || !(c.path = pm_strdup(path)) ||
         pm_path_dirname(&dir, path) < 0 || !(c.dir = pm_buf_detach(&dir, NULL)))

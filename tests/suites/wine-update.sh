@@ -109,7 +109,7 @@ ran() {
 # RunAfter is not waited for: give it a moment to leave its marker.
 wait_ran() {
     local i
-    for i in $(seq 50); do ran "$1" && return 0; sleep 0.1; done
+    for i in $(seq 150); do ran "$1" && return 0; sleep 0.1; done
     return 1
 }
 same() { cmp -s "$1" "$2"; }
@@ -330,7 +330,7 @@ export_roots "$d/after.reg"
 desc="config missing: exit 3"; check [ "$rc" = 3 ]
 desc="config missing: nothing changed"; check same "$d/before.reg" "$d/after.reg"
 desc="config missing: one clear line on stderr"; check grep -q 'prof.config' "$d/err"
-sleep 1
+sleep 2
 desc="config missing: RunAfter not started"; check [ ! -e "$PM/ran-noconfig.txt" ]
 
 # ---------------------------------------------------------------- log fallback
@@ -378,7 +378,7 @@ runafter refused
 config RequireReadOnlyConfig=yes
 run
 desc="RequireReadOnlyConfig: the update still runs"; check [ "$rc" = 0 ]
-sleep 1
+sleep 2
 desc="RequireReadOnlyConfig: RunAfter not started for a writable config"
 check [ ! -e "$PM/ran-refused.txt" ]
 desc="RequireReadOnlyConfig: the refusal is logged"; check grep -q 'RunAfter not started' "$PM/Logs/"*.log

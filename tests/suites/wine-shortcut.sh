@@ -141,6 +141,36 @@ check grep -q '^apply: 0 changed, 4 already done, 0 failed' "$d/apply2"
 desc="apply twice: every shortcut and kept original byte-identical"
 check diff "$d/snap1" <(snap)
 
+# ---- the trick itself: starting Outlook through a rewritten shortcut runs the tool first ----
+# The dummy OUTLOOK.EXE (mklnk.exe) leaves a marker when RunAfter starts it with these arguments.
+printf 'PufFile=mbm.puf\r\nRunAfter=%s\\OUTLOOK.EXE\r\nRunAfterArgs=create C:\\started.lnk C:\\windows\\notepad.exe\r\n' \
+    "$OFFICE" >"$C/PM/prof.config"
+printf '/o=Source/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=nobody|/o=Target/cn=nobody|nobody@target.example|Nobody||\n' \
+    >"$C/PM/mbm.puf"
+"$WINE" start /wait "$W_START\\Outlook.lnk" >/dev/null 2>&1
+for _ in $(seq 1 50); do [ -e "$C/started.lnk" ] && break; sleep 0.2; done
+desc="starting the rewritten Start Menu shortcut runs ProfileManager.exe, which starts Outlook"
+check test -e "$C/started.lnk"
+desc="... and that run wrote its log beside the exe and the status key"
+check bash -c "ls '$C/PM/Logs/'*.log >/dev/null 2>&1"
+check bash -c "'$WINE' reg query 'HKCU\\Software\\ProfileManager' /v ResultCode 2>/dev/null | tr -d '\\r' | grep -q 'REG_DWORD    0x0'"
+
+# ---- the Windows build's package command: deflated with the mingw zlib ----
+if command -v unzip >/dev/null && command -v python3 >/dev/null; then
+    pm package --out 'C:\kit.zip' >/dev/null
+    desc="ProfileManager.exe package (Windows build) writes a zip that unzip -t accepts"
+    check unzip -tq "$C/kit.zip"
+    desc="... deflated (the Windows build has zlib), members equal the kit's files"
+    check python3 - "$C/kit.zip" "$C/PM" <<'PY'
+import sys, zipfile, os
+z = zipfile.ZipFile(sys.argv[1])
+assert z.testzip() is None
+for n in ("ProfileManager.exe", "prof.config", "mbm.puf"):
+    assert z.read(n) == open(os.path.join(sys.argv[2], n), "rb").read(), n
+assert z.getinfo("ProfileManager.exe").compress_type == zipfile.ZIP_DEFLATED
+PY
+fi
+
 # ---- restore ----
 pm shortcut restore --dir 'C:\Kiosk' >"$d/restore"
 desc="restore reports 4 changed"

@@ -37,8 +37,7 @@ long pm_csv_column(const struct pm_csv *c, const char *name);
  * error (PM_ERR_PARSE for an unterminated quote, PM_ERR_LIMIT) with file:line in err. Blank lines
  * are skipped. A record may have fewer or more fields than the header; pm_csv_field() hides
  * that. */
-int pm_csv_next(struct pm_csv *c, char ***fields, size_t *n, unsigned *line,
-                struct pm_error *err);
+int pm_csv_next(struct pm_csv *c, char ***fields, size_t *n, unsigned *line, struct pm_error *err);
 /* Field 'col' of the current record, or "" when col is -1 or beyond the record. */
 const char *pm_csv_field(const struct pm_csv *c, long col);
 

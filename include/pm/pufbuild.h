@@ -31,7 +31,7 @@ struct pm_pufbuild_opts {
     const char *out_path; /* the PUF */
     int append;           /* add to out_path only mailboxes whose source DN is not in it yet */
     const char *x500_script_path; /* NULL, or where to write the X500 proxy PowerShell script */
-    long long now;        /* for the header comment (seconds since 1970); 0 leaves it out */
+    long long now;                /* for the header comment (seconds since 1970); 0 leaves it out */
 };
 
 struct pm_pufbuild_stats {
@@ -50,8 +50,8 @@ struct pm_pufbuild_stats {
  * (where = the CSV path, line = its line; may be NULL). Returns 0 even when rows were left out
  * (see stats); PM_ERR_IO/PM_ERR_PARSE/PM_ERR_NOMEM/PM_ERR_LIMIT when an input cannot be read or
  * lacks a needed column, or the output cannot be written (then the PUF is left as it was). */
-int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
-                 pm_diag_fn report, void *ctx, struct pm_error *err);
+int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
+                 void *ctx, struct pm_error *err);
 
 /* Splits an EmailAddresses cell into its proxy addresses: the separators Export-Csv and
  * common "-join" expressions leave (blank, ';', ',', line breaks) start a new address only where

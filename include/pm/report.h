@@ -34,10 +34,10 @@ enum pm_report_status {
 const char *pm_report_status_name(enum pm_report_status s);
 
 struct pm_report_totals {
-    unsigned files;        /* log files read */
-    unsigned bad_files;    /* files with corrupt or truncated lines, or unreadable */
-    unsigned bad_lines;    /* lines that did not parse */
-    unsigned machines;     /* distinct user+computer pairs with a run */
+    unsigned files;     /* log files read */
+    unsigned bad_files; /* files with corrupt or truncated lines, or unreadable */
+    unsigned bad_lines; /* lines that did not parse */
+    unsigned machines;  /* distinct user+computer pairs with a run */
     unsigned status[PM_RS_COUNT];
     /* mailboxes of the latest runs, by state. An update only counts as updated when its run
      * ended "ok": in a run that failed or never ended it counts as failed, in a deferred run

@@ -275,8 +275,7 @@ long pm_csv_column(const struct pm_csv *c, const char *name)
     return -1;
 }
 
-int pm_csv_next(struct pm_csv *c, char ***fields, size_t *n, unsigned *line,
-                struct pm_error *err)
+int pm_csv_next(struct pm_csv *c, char ***fields, size_t *n, unsigned *line, struct pm_error *err)
 {
     unsigned l = 0;
     int rc = read_record(c, &l, err);

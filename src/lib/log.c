@@ -29,8 +29,8 @@ struct pm_log {
 const char *pm_exit_name(int code)
 {
     static const char *const names[] = {
-        "ok",          "problems",   "usage",  "config_error", "puf_error",
-        "in_use",      "rolled_back", "locked", "store_error",  "rollback_failed",
+        "ok",     "problems",    "usage",  "config_error", "puf_error",
+        "in_use", "rolled_back", "locked", "store_error",  "rollback_failed",
     };
     if (code >= 0 && (size_t)code < PM_ARRAY_SIZE(names))
         return names[code];
@@ -75,8 +75,8 @@ static int bare_char(unsigned char c)
 
 static int key_char(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '.' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
 }
 
 /* Appends the escaped value of at most 'maxlen' source bytes. UTF-8 text stays readable; bytes
@@ -99,11 +99,21 @@ static int put_value(struct pm_buf *b, const char *v, size_t maxlen)
     for (size_t i = 0; rc == 0 && i < n; i++) {
         unsigned char c = (unsigned char)v[i];
         switch (c) {
-        case '"': rc = pm_buf_puts(b, "\\\""); break;
-        case '\\': rc = pm_buf_puts(b, "\\\\"); break;
-        case '\n': rc = pm_buf_puts(b, "\\n"); break;
-        case '\r': rc = pm_buf_puts(b, "\\r"); break;
-        case '\t': rc = pm_buf_puts(b, "\\t"); break;
+        case '"':
+            rc = pm_buf_puts(b, "\\\"");
+            break;
+        case '\\':
+            rc = pm_buf_puts(b, "\\\\");
+            break;
+        case '\n':
+            rc = pm_buf_puts(b, "\\n");
+            break;
+        case '\r':
+            rc = pm_buf_puts(b, "\\r");
+            break;
+        case '\t':
+            rc = pm_buf_puts(b, "\\t");
+            break;
         default:
             if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
                 rc = pm_buf_printf(b, "\\x%02x", c);
@@ -159,8 +169,7 @@ static void sanitize_name(const char *s, char *out, size_t size)
 }
 
 int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders,
-                const char *computer, const char *user, const char *run_id,
-                struct pm_error *err)
+                const char *computer, const char *user, const char *run_id, struct pm_error *err)
 {
     *out = NULL;
     char cname[4 * LOG_NAME_MAX], uname[4 * LOG_NAME_MAX], file[8 * LOG_NAME_MAX + 8];
@@ -343,10 +352,19 @@ int pm_log_parse_line(const char *line, size_t len, struct pm_log_line *out)
                     goto bad;
                 c = line[i++];
                 switch (c) {
-                case '"': case '\\': st[o++] = c; break;
-                case 'n': st[o++] = '\n'; break;
-                case 'r': st[o++] = '\r'; break;
-                case 't': st[o++] = '\t'; break;
+                case '"':
+                case '\\':
+                    st[o++] = c;
+                    break;
+                case 'n':
+                    st[o++] = '\n';
+                    break;
+                case 'r':
+                    st[o++] = '\r';
+                    break;
+                case 't':
+                    st[o++] = '\t';
+                    break;
                 case 'x': {
                     int h = i + 1 < len ? hexval(line[i]) : -1;
                     int l = h >= 0 ? hexval(line[i + 1]) : -1;
@@ -356,7 +374,8 @@ int pm_log_parse_line(const char *line, size_t len, struct pm_log_line *out)
                     i += 2;
                     break;
                 }
-                default: goto bad;
+                default:
+                    goto bad;
                 }
             }
             if (i < len && line[i] != ' ')

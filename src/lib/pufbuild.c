@@ -248,9 +248,10 @@ static int index_side(struct strmap *map, const struct side *s, enum pm_puf_join
 
 static const char *join_name(enum pm_puf_join j)
 {
-    return j == PM_PUF_JOIN_SMTP ? "smtp" : j == PM_PUF_JOIN_ALIAS ? "alias"
-                                        : j == PM_PUF_JOIN_UPN     ? "upn"
-                                                                   : "map";
+    return j == PM_PUF_JOIN_SMTP    ? "smtp"
+           : j == PM_PUF_JOIN_ALIAS ? "alias"
+           : j == PM_PUF_JOIN_UPN   ? "upn"
+                                    : "map";
 }
 
 static const char *join_key(const struct mbx *m, enum pm_puf_join j)
@@ -269,8 +270,7 @@ static int guid_ok(const char *s)
         if (i == 8 || i == 13 || i == 18 || i == 23) {
             if (c != '-')
                 return 0;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-                     (c >= 'A' && c <= 'F'))) {
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
             return 0;
         } else if (c != '0') {
             nonzero = 1;
@@ -300,8 +300,8 @@ static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t,
     pm_buf_printf(&l, "%s|%s|%s|", src_dn, t->dn, t->smtp);
     put_display(&l, t->display);
     pm_buf_printf(&l, "|%s|", server);
-    const char *rcp = server[0] ? pm_ascii_casestr(t->dn, strlen(t->dn), "/cn=Recipients", 14)
-                                : NULL;
+    const char *rcp =
+        server[0] ? pm_ascii_casestr(t->dn, strlen(t->dn), "/cn=Recipients", 14) : NULL;
     if (rcp) {
         pm_buf_append(&l, t->dn, (size_t)(rcp - t->dn));
         pm_buf_printf(&l, "/cn=Configuration/cn=Servers/cn=%s", server);
@@ -312,11 +312,11 @@ static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t,
     }
     struct pm_puf_entry e;
     memset(&e, 0, sizeof(e));
-    int rc = strchr(src_dn, '|') || strchr(src_dn, '\n') || strchr(t->dn, '|') ||
-                     strchr(t->dn, '\n') || strchr(t->smtp, '|')
-                 ? (snprintf(why, whysize, "a DN or address contains '|' or a line break"),
-                    PM_ERR_PARSE)
-                 : pm_puf_parse_line(l.data, l.len, 1, &e, why, whysize);
+    int rc =
+        strchr(src_dn, '|') || strchr(src_dn, '\n') || strchr(t->dn, '|') || strchr(t->dn, '\n') ||
+                strchr(t->smtp, '|')
+            ? (snprintf(why, whysize, "a DN or address contains '|' or a line break"), PM_ERR_PARSE)
+            : pm_puf_parse_line(l.data, l.len, 1, &e, why, whysize);
     if (rc == 0)
         pm_puf_entry_release(&e);
     if (rc != 0) {
@@ -364,9 +364,9 @@ static int load_existing(const char *path, struct strmap *have, struct pm_buf *t
 {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return pm_os_file_exists(path) ? pm_error_set(err, PM_ERR_IO, path, 0,
-                                                      "cannot read the PUF to append to")
-                                       : 0;
+        return pm_os_file_exists(path)
+                   ? pm_error_set(err, PM_ERR_IO, path, 0, "cannot read the PUF to append to")
+                   : 0;
     char *line = malloc(PM_PUF_MAX_LINE + 2);
     if (!line) {
         fclose(f);
@@ -478,13 +478,12 @@ static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
                      join_name(o->join));
             } else if (t == -1) {
                 st->unjoined++;
-                diag(report, ctx, src->path, m->line,
-                     "no target mailbox with %s '%s': left out", join_name(o->join), key);
+                diag(report, ctx, src->path, m->line, "no target mailbox with %s '%s': left out",
+                     join_name(o->join), key);
             } else if (t == -2) {
                 st->ambiguous++;
                 diag(report, ctx, src->path, m->line,
-                     "several target mailboxes have %s '%s': left out", join_name(o->join),
-                     key);
+                     "several target mailboxes have %s '%s': left out", join_name(o->join), key);
             } else {
                 (*pairs)[(*npairs)++] = (struct pair){i, (size_t)t};
             }
@@ -538,8 +537,8 @@ done:
     return rc < 0 ? rc : 0;
 }
 
-int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
-                 pm_diag_fn report, void *ctx, struct pm_error *err)
+int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
+                 void *ctx, struct pm_error *err)
 {
     memset(st, 0, sizeof(*st));
     struct side src = {0}, tgt = {0};
@@ -616,8 +615,7 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
         rc = put_line(&out, s->dn, t, why, sizeof(why));
         if (rc == 1) {
             st->invalid++;
-            diag(report, ctx, src.path, s->line, "cannot write a line for '%s': %s", s->dn,
-                 why);
+            diag(report, ctx, src.path, s->line, "cannot write a line for '%s': %s", s->dn, why);
             out.len = before;
             free(key);
             rc = 0;
@@ -649,8 +647,8 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
             rc = put_line(&out, key, t, why, sizeof(why));
             if (rc == 1) {
                 st->invalid++;
-                diag(report, ctx, src.path, s->line, "cannot write a line for proxy '%s': %s",
-                     px, why);
+                diag(report, ctx, src.path, s->line, "cannot write a line for proxy '%s': %s", px,
+                     why);
                 out.len = before;
                 rc = 0;
             } else if (rc == 0 && (rc = strmap_put(&have, key, strlen(key), &v)) >= 0) {

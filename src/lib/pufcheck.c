@@ -143,8 +143,7 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
             problem(c, line, "source DN repeats line %u (same target)", first->line);
         } else {
             c->st->conflicts++;
-            problem(c, line,
-                    "source DN repeats line %u with a different target: runs will skip it",
+            problem(c, line, "source DN repeats line %u with a different target: runs will skip it",
                     first->line);
         }
     } else {

@@ -43,9 +43,9 @@ struct roster_entry {
 };
 
 struct pm_report {
-    struct strmap machines; /* "user\x01computer" -> struct machine */
+    struct strmap machines;         /* "user\x01computer" -> struct machine */
     struct strmap users, computers; /* seen, for roster entries with one column */
-    struct strmap days; /* "YYYY-MM-DD" -> count (as pointer-sized integer) */
+    struct strmap days;             /* "YYYY-MM-DD" -> count (as pointer-sized integer) */
     struct badfile *bad;
     size_t nbad, capbad;
     struct roster_entry *roster;
@@ -56,12 +56,12 @@ struct pm_report {
 };
 
 static const char *const status_names[PM_RS_COUNT] = {
-    "updated", "current", "not_migrated", "deferred", "failed", "incomplete", "dry_run",
-    "never_ran",
+    "updated", "current",    "not_migrated", "deferred",
+    "failed",  "incomplete", "dry_run",      "never_ran",
 };
 static const char *const status_labels[PM_RS_COUNT] = {
-    "Updated",          "Already current",    "Not migrated yet", "In use - deferred",
-    "Failed",           "Incomplete run",     "Dry run only",     "Never ran",
+    "Updated", "Already current", "Not migrated yet", "In use - deferred",
+    "Failed",  "Incomplete run",  "Dry run only",     "Never ran",
 };
 static const char *const status_colors[PM_RS_COUNT] = {
     "#2e7d32", "#1565c0", "#8d8d8d", "#ef8f00", "#c62828", "#6a1b9a", "#4fc3f7", "#424242",
@@ -155,7 +155,8 @@ static int feed(struct machine *m, const struct pm_log_line *l)
 #define GET(k) pm_log_line_get(l, k)
     if (!strcmp(ev, "run.start")) {
         m->dry = GET("mode") && !strcmp(GET("mode"), "dry-run");
-        if ((rc = set_str(&m->start, l->timestamp)) < 0 || (rc = set_str(&m->user, GET("user"))) < 0 ||
+        if ((rc = set_str(&m->start, l->timestamp)) < 0 ||
+            (rc = set_str(&m->user, GET("user"))) < 0 ||
             (rc = set_str(&m->computer, GET("computer"))) < 0 ||
             (rc = set_str(&m->version, GET("version"))) < 0 ||
             (rc = set_str(&m->mode, GET("mode"))) < 0)
@@ -183,9 +184,8 @@ static int feed(struct machine *m, const struct pm_log_line *l)
             return rc;
     } else if (!strcmp(ev, "policy.warning")) {
         struct pm_buf b = PM_BUF_INIT;
-        pm_buf_printf(&b, "%s%s%s: %s", GET("key") ? GET("key") : "",
-                      GET("value") ? "\\" : "", GET("value") ? GET("value") : "",
-                      GET("msg") ? GET("msg") : "");
+        pm_buf_printf(&b, "%s%s%s: %s", GET("key") ? GET("key") : "", GET("value") ? "\\" : "",
+                      GET("value") ? GET("value") : "", GET("msg") ? GET("msg") : "");
         rc = b.data && m->policy.n < 64 ? pm_strlist_add(&m->policy, b.data) : 0;
         pm_buf_release(&b);
         return rc;
@@ -223,17 +223,16 @@ static int finish(struct machine *m)
         if (!strcmp(m->result, "locked"))
             pm_buf_puts(&b, "another run was in progress");
         else
-            pm_buf_printf(&b, "in use by %s", m->in_use && *m->in_use ? m->in_use : "a MAPI client");
+            pm_buf_printf(&b, "in use by %s",
+                          m->in_use && *m->in_use ? m->in_use : "a MAPI client");
     } else if (!strcmp(m->result, "ok")) {
-        m->status = m->dry ? PM_RS_DRY_RUN
+        m->status = m->dry        ? PM_RS_DRY_RUN
                     : any_updated ? PM_RS_UPDATED
                     : any_not     ? PM_RS_NOT_MIGRATED
                                   : PM_RS_CURRENT;
     } else {
         m->status = PM_RS_FAILED;
-        const char *why = m->error        ? m->error
-                          : m->end_reason ? m->end_reason
-                                          : m->warning;
+        const char *why = m->error ? m->error : m->end_reason ? m->end_reason : m->warning;
         pm_buf_printf(&b, "%s%s%s", m->result, why ? ": " : "", why ? why : "");
     }
     int rc = 0;
@@ -373,7 +372,8 @@ int pm_report_add_log(struct pm_report *r, const char *name, const char *data, s
     machine_free(cur);
     if (rc == 0 && (bad || !good)) {
         r->bad_lines += bad;
-        rc = add_bad(r, name, bad, first_bad, good ? "corrupt or truncated lines" : "no event line");
+        rc =
+            add_bad(r, name, bad, first_bad, good ? "corrupt or truncated lines" : "no event line");
     }
     return rc;
 }
@@ -557,12 +557,12 @@ struct view {
         char *key;
         const char *example;
         unsigned count;
-    } *groups;
+    } * groups;
     size_t ngroups;
     struct dayc {
         const char *day;
         unsigned long n;
-    } *days;
+    } * days;
     size_t ndays;
 };
 
@@ -776,8 +776,7 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
             pm_buf_printf(out, "  %6u  %s: %s\n", v.groups[i].count, v.groups[i].kind,
                           v.groups[i].example);
     }
-    static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED,
-                                                  PM_RS_INCOMPLETE};
+    static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED, PM_RS_INCOMPLETE};
     for (size_t li = 0; li < PM_ARRAY_SIZE(lists); li++) {
         enum pm_report_status s = lists[li];
         if (!t->status[s])
@@ -808,8 +807,7 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
             const struct badfile *b = &r->bad[i];
             pm_buf_printf(out, "  %s: %s", b->file, b->why);
             if (b->bad_lines)
-                pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines,
-                              b->first_bad);
+                pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines, b->first_bad);
             pm_buf_putc(out, '\n');
         }
         if (r->nbad > LIST_MAX)
@@ -896,12 +894,23 @@ static void h(struct pm_buf *b, const char *s)
 {
     for (s = nz(s); *s; s++) {
         switch (*s) {
-        case '<': pm_buf_puts(b, "&lt;"); break;
-        case '>': pm_buf_puts(b, "&gt;"); break;
-        case '&': pm_buf_puts(b, "&amp;"); break;
-        case '"': pm_buf_puts(b, "&quot;"); break;
-        case '\'': pm_buf_puts(b, "&#39;"); break;
-        default: pm_buf_putc(b, *s);
+        case '<':
+            pm_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            pm_buf_puts(b, "&gt;");
+            break;
+        case '&':
+            pm_buf_puts(b, "&amp;");
+            break;
+        case '"':
+            pm_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            pm_buf_puts(b, "&#39;");
+            break;
+        default:
+            pm_buf_putc(b, *s);
         }
     }
 }
@@ -909,8 +918,9 @@ static void h(struct pm_buf *b, const char *s)
 static void tile(struct pm_buf *b, const char *label, unsigned n, const char *sub,
                  const char *color)
 {
-    pm_buf_printf(b, "<div class=tile style=\"border-top:6px solid %s\"><div class=num>%u</div>"
-                     "<div class=lab>",
+    pm_buf_printf(b,
+                  "<div class=tile style=\"border-top:6px solid %s\"><div class=num>%u</div>"
+                  "<div class=lab>",
                   color, n);
     h(b, label);
     pm_buf_puts(b, "</div><div class=sub>");
@@ -930,9 +940,11 @@ static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
             max = t->status[s];
     }
     int rowh = 34, w = 1040, lw = 190, bw = w - lw - 110;
-    pm_buf_printf(b, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                     "aria-label=\"State totals\">\n",
-                  w, rows * rowh + 10, w, rows * rowh + 10);
+    pm_buf_printf(
+        b,
+        "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+        "aria-label=\"State totals\">\n",
+        w, rows * rowh + 10, w, rows * rowh + 10);
     int y = 5;
     for (int s = 0; s < PM_RS_COUNT; s++) {
         if (s == PM_RS_NEVER_RAN && !t->roster)
@@ -940,10 +952,11 @@ static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
         int len = (int)((double)t->status[s] / max * bw);
         if (t->status[s] && len < 2)
             len = 2;
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">%s</text>", lw - 10,
-                      y + 21, status_labels[s]);
-        pm_buf_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\"/>", lw, y + 4,
-                      len, rowh - 8, status_colors[s]);
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">%s</text>",
+                      lw - 10, y + 21, status_labels[s]);
+        pm_buf_printf(b,
+                      "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\"/>",
+                      lw, y + 4, len, rowh - 8, status_colors[s]);
         pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\">%u</text>\n", lw + len + 8, y + 21,
                       t->status[s]);
         y += rowh;
@@ -967,29 +980,36 @@ static void chart_days(struct pm_buf *b, const struct view *v)
     int pw = w - left - 20, ph = hgt - bottom - top;
     double slot = (double)pw / (double)n;
     double barw = slot * 0.75 > 40 ? 40 : slot * 0.75;
-    pm_buf_printf(b, "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                     "aria-label=\"Mailboxes updated per day\">\n",
-                  w, hgt, w, hgt);
+    pm_buf_printf(
+        b,
+        "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
+        "aria-label=\"Mailboxes updated per day\">\n",
+        w, hgt, w, hgt);
     for (int g = 0; g <= 4; g++) {
         int gy = top + ph - ph * g / 4;
-        pm_buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", left, left + pw, gy, gy);
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%lu</text>\n", left - 6,
-                      gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
+        pm_buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", left,
+                      left + pw, gy, gy);
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%lu</text>\n",
+                      left - 6, gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
     }
     size_t every = n > 15 ? (n + 14) / 15 : 1;
     for (size_t i = 0; i < n; i++) {
         const struct dayc *d = &v->days[first + i];
         int bh = (int)((double)d->n / (double)max * ph);
         double x = left + slot * (double)i + (slot - barw) / 2;
-        pm_buf_printf(b, "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%.10s: %lu"
-                         "</title></rect>",
-                      x, top + ph - bh, barw, bh, status_colors[PM_RS_UPDATED], d->day, d->n);
+        pm_buf_printf(
+            b,
+            "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%.10s: %lu"
+            "</title></rect>",
+            x, top + ph - bh, barw, bh, status_colors[PM_RS_UPDATED], d->day, d->n);
         if (n <= 31)
-            pm_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%lu</text>",
-                          x + barw / 2, top + ph - bh - 4, d->n);
+            pm_buf_printf(
+                b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%lu</text>",
+                x + barw / 2, top + ph - bh - 4, d->n);
         if (i % every == 0)
-            pm_buf_printf(b, "<text transform=\"translate(%.1f %d) rotate(-40)\" "
-                             "text-anchor=\"end\" class=\"axis\">%.10s</text>",
+            pm_buf_printf(b,
+                          "<text transform=\"translate(%.1f %d) rotate(-40)\" "
+                          "text-anchor=\"end\" class=\"axis\">%.10s</text>",
                           x + barw / 2, top + ph + 14, d->day);
         pm_buf_putc(b, '\n');
     }
@@ -1002,8 +1022,9 @@ static void machine_table(struct pm_buf *b, const struct view *v, enum pm_report
     unsigned total = v->t.status[s];
     if (!total)
         return;
-    pm_buf_printf(b, "<h2>%s <span class=count>%u</span></h2>\n<table><tr><th>User</th>"
-                     "<th>Computer</th><th>Last run</th><th>Why</th></tr>\n",
+    pm_buf_printf(b,
+                  "<h2>%s <span class=count>%u</span></h2>\n<table><tr><th>User</th>"
+                  "<th>Computer</th><th>Last run</th><th>Why</th></tr>\n",
                   title, total);
     unsigned shown = 0;
     for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
@@ -1039,31 +1060,31 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
     pm_log_timestamp(now, ts);
     unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
     unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
-    pm_buf_puts(out,
-                "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
-                "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
-                "<title>Outlook profile migration report</title>\n<style>\n"
-                "body{font-family:'Segoe UI',Arial,Helvetica,sans-serif;margin:24px 40px;"
-                "color:#222;background:#fafafa}\n"
-                "h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px}\n"
-                ".muted{color:#666}.count{color:#666;font-weight:normal}\n"
-                ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0;max-width:1040px}\n"
-                ".tile{background:#fff;box-shadow:0 1px 3px #0002;padding:12px 18px;"
-                "flex:1 1 150px;border-radius:4px}\n"
-                ".num{font-size:34px;font-weight:600}.lab{font-size:15px}"
-                ".sub{font-size:13px;color:#666}\n"
-                ".chart{background:#fff;box-shadow:0 1px 3px #0002;border-radius:4px;"
-                "max-width:100%;height:auto}\n"
-                ".lbl{font-size:15px;fill:#222}.val{font-size:15px;font-weight:600;fill:#222}"
-                ".val2{font-size:11px;fill:#333}.axis{font-size:12px;fill:#555}"
-                ".grid{stroke:#e3e3e3}\n"
-                "table{border-collapse:collapse;background:#fff;box-shadow:0 1px 3px #0002;"
-                "font-size:14px}\n"
-                "th,td{text-align:left;padding:5px 12px;border-bottom:1px solid #eee;"
-                "vertical-align:top}\nth{background:#f0f0f0}td.n{text-align:right}\n"
-                "</style></head><body>\n<h1>Outlook profile migration</h1>\n<p class=muted>");
-    pm_buf_printf(out, "Report of %s &middot; %u log files &middot; latest run of each user "
-                       "on each computer</p>\n<div class=tiles>\n",
+    pm_buf_puts(out, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
+                     "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
+                     "<title>Outlook profile migration report</title>\n<style>\n"
+                     "body{font-family:'Segoe UI',Arial,Helvetica,sans-serif;margin:24px 40px;"
+                     "color:#222;background:#fafafa}\n"
+                     "h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px}\n"
+                     ".muted{color:#666}.count{color:#666;font-weight:normal}\n"
+                     ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0;max-width:1040px}\n"
+                     ".tile{background:#fff;box-shadow:0 1px 3px #0002;padding:12px 18px;"
+                     "flex:1 1 150px;border-radius:4px}\n"
+                     ".num{font-size:34px;font-weight:600}.lab{font-size:15px}"
+                     ".sub{font-size:13px;color:#666}\n"
+                     ".chart{background:#fff;box-shadow:0 1px 3px #0002;border-radius:4px;"
+                     "max-width:100%;height:auto}\n"
+                     ".lbl{font-size:15px;fill:#222}.val{font-size:15px;font-weight:600;fill:#222}"
+                     ".val2{font-size:11px;fill:#333}.axis{font-size:12px;fill:#555}"
+                     ".grid{stroke:#e3e3e3}\n"
+                     "table{border-collapse:collapse;background:#fff;box-shadow:0 1px 3px #0002;"
+                     "font-size:14px}\n"
+                     "th,td{text-align:left;padding:5px 12px;border-bottom:1px solid #eee;"
+                     "vertical-align:top}\nth{background:#f0f0f0}td.n{text-align:right}\n"
+                     "</style></head><body>\n<h1>Outlook profile migration</h1>\n<p class=muted>");
+    pm_buf_printf(out,
+                  "Report of %s &middot; %u log files &middot; latest run of each user "
+                  "on each computer</p>\n<div class=tiles>\n",
                   ts, t->files);
     char sub[128];
     snprintf(sub, sizeof(sub), "%.1f%% of %u (updated or already current)",
@@ -1088,8 +1109,7 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
                   t->mbx_skipped, t->mbx_failed);
     if (t->mbx_would_update)
         pm_buf_printf(out, ", <b>%u</b> would be updated (dry runs)", t->mbx_would_update);
-    pm_buf_printf(out, ". Policy warnings on <b>%u</b> users/computers.</p>\n",
-                  t->policy_machines);
+    pm_buf_printf(out, ". Policy warnings on <b>%u</b> users/computers.</p>\n", t->policy_machines);
     pm_buf_puts(out, "<h2>Mailboxes updated per day</h2>\n");
     chart_days(out, &v);
     if (v.ngroups) {
@@ -1108,8 +1128,9 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
     machine_table(out, &v, PM_RS_DEFERRED, "Deferred (in use)");
     machine_table(out, &v, PM_RS_INCOMPLETE, "Incomplete runs");
     if (v.nnever) {
-        pm_buf_printf(out, "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
-                           "<th>User</th><th>Computer</th></tr>\n",
+        pm_buf_printf(out,
+                      "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
+                      "<th>User</th><th>Computer</th></tr>\n",
                       v.nnever);
         for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++) {
             pm_buf_puts(out, "<tr><td>");
@@ -1124,8 +1145,9 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
                           v.nnever - LIST_MAX);
     }
     if (t->policy_machines) {
-        pm_buf_printf(out, "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
-                           "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
+        pm_buf_printf(out,
+                      "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
+                      "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
                       t->policy_machines);
         unsigned shown = 0;
         for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
@@ -1146,9 +1168,10 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
         pm_buf_puts(out, "</table>\n");
     }
     if (r->nbad) {
-        pm_buf_printf(out, "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
-                           "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
-                           "<th>First at line</th></tr>\n",
+        pm_buf_printf(out,
+                      "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
+                      "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
+                      "<th>First at line</th></tr>\n",
                       r->nbad);
         for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
             pm_buf_puts(out, "<tr><td>");

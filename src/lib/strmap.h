@@ -19,7 +19,10 @@ struct strmap {
     size_t cap; /* power of two, or 0 */
     size_t n;
 };
-#define STRMAP_INIT {0, 0, 0}
+#define STRMAP_INIT                                                                                \
+    {                                                                                              \
+        0, 0, 0                                                                                    \
+    }
 
 /* Frees the keys (and each value with free_val when not NULL). */
 void strmap_release(struct strmap *m, void (*free_val)(void *));

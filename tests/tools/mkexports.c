@@ -28,10 +28,20 @@ static unsigned rnd(unsigned n)
     return (unsigned)(rng % n);
 }
 
-static const char *first[] = {"Jane", "John", "J\xc3\xbcrgen", "Zo\xc3\xab", "Ana",  "Li",
-                              "Omar", "Fran\xc3\xa7oise", "Siobh\xc3\xa1n", "Piotr", "Mei", "Kai"};
-static const char *last[] = {"Doe", "Smith", "M\xc3\xbcller", "O'Brien", "Garc\xc3\xad" "a",
-                             "Nguyen", "Kowalski", "de la Cruz", "Dubois", "Tanaka"};
+static const char *first[] = {"Jane", "John", "J\xc3\xbcrgen",    "Zo\xc3\xab",     "Ana",
+                              "Li",   "Omar", "Fran\xc3\xa7oise", "Siobh\xc3\xa1n", "Piotr",
+                              "Mei",  "Kai"};
+static const char *last[] = {"Doe",
+                             "Smith",
+                             "M\xc3\xbcller",
+                             "O'Brien",
+                             "Garc\xc3\xad"
+                             "a",
+                             "Nguyen",
+                             "Kowalski",
+                             "de la Cruz",
+                             "Dubois",
+                             "Tanaka"};
 
 #define SRC_ORG "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients"
 #define OLD_ORG "/o=Contoso/ou=First Administrative Group/cn=Recipients"
@@ -95,7 +105,8 @@ int main(int argc, char **argv)
                       "\"LegacyExchangeDN\",\"ExchangeGuid\",\"EmailAddresses\",\"Notes\"\r\n";
     pm_buf_puts(&src, "#TYPE Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n");
     pm_buf_puts(&src, hdr);
-    pm_buf_puts(&tgt, "#TYPE Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n");
+    pm_buf_puts(&tgt,
+                "#TYPE Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n");
     pm_buf_puts(&tgt, hdr);
     unsigned src_line = 3, tgt_rows = 0;
     for (unsigned i = 0; i < count; i++) {
@@ -124,8 +135,8 @@ int main(int argc, char **argv)
                  proxies >= 1 ? " X500:" : "", proxies >= 1 ? x500a : "",
                  proxies >= 3 ? " x500:" : "", proxies >= 3 ? x500b : "");
         snprintf(notes, sizeof(notes), i % 9 == 0 ? "Moved from HQ\r\nDesk 4, floor 2" : "");
-        int migrated = i % 10 != 3;        /* every tenth not migrated yet */
-        int no_dn = i == 17;               /* broken source row */
+        int migrated = i % 10 != 3;         /* every tenth not migrated yet */
+        int no_dn = i == 17;                /* broken source row */
         int ambiguous = i == 25 || i == 26; /* both targets claim user0025's address */
         int no_guid = i % 13 == 5;
 

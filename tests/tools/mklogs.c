@@ -60,30 +60,48 @@ static void run(const char *user, const char *pc, unsigned nmbx, const char *sta
        "\\\\fs01\\netlogon\\ProfileManager\\mbm.puf", "puf_bytes", "1843200", "store", "live",
        "mode", dry ? "dry-run" : "update", NULL);
     if (!strcmp(result, "config_error")) {
-        ev("error", "msg", "prof.config:12: unknown value 'maybe' for 'BackupDir' (expected a folder)", NULL);
+        ev("error", "msg",
+           "prof.config:12: unknown value 'maybe' for 'BackupDir' (expected a folder)", NULL);
     } else {
-        ev("puf.lookup", "queries", "2", "used_index", "1", "bytes_read", "8192", "note", "index current", NULL);
+        ev("puf.lookup", "queries", "2", "used_index", "1", "bytes_read", "8192", "note",
+           "index current", NULL);
         ev("profile", "root", "Office 16.0", "name", "Outlook", "default", "1", "accounts", "1",
            "services", "3", NULL);
         for (unsigned m = 0; m < nmbx; m++) {
             char dn[256], tgt[256];
-            snprintf(dn, sizeof(dn), "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%s%s", user, m ? "-shared" : "");
-            snprintf(tgt, sizeof(tgt), "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%s%s", user, m ? "-shared" : "");
+            snprintf(dn, sizeof(dn),
+                     "/o=Contoso/ou=Exchange Administrative Group "
+                     "(FYDIBOHF23SPDLT)/cn=Recipients/cn=%s%s",
+                     user, m ? "-shared" : "");
+            snprintf(tgt, sizeof(tgt),
+                     "/o=ExchangeLabs/ou=Exchange Administrative Group "
+                     "(FYDIBOHF23SPDLT)/cn=Recipients/cn=%s%s",
+                     user, m ? "-shared" : "");
             int up = !strcmp(state, "updated"), cur = !strcmp(state, "current");
-            ev("mailbox", "profile", "Outlook", "account", "Exchange", "role", m ? "delegate" : "primary",
-               "dn", dn, "state", state, "reason", !strcmp(state, "not_migrated") ? "not in the PUF" : NULL,
-               "puf_line", up || cur ? "1207" : NULL, "target", up || cur ? tgt : NULL, NULL);
+            ev("mailbox", "profile", "Outlook", "account", "Exchange", "role",
+               m ? "delegate" : "primary", "dn", dn, "state", state, "reason",
+               !strcmp(state, "not_migrated") ? "not in the PUF" : NULL, "puf_line",
+               up || cur ? "1207" : NULL, "target", up || cur ? tgt : NULL, NULL);
             if (up)
-                ev("change", "profile", "Outlook", "key", "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook\\13dbb0c8aa05101a9bb000aa002fc45a",
-                   "value", "001f6612", "op", "set", "old", "EXCH01", "new", "guid@fabrikam.com", "rule", "home-server", NULL);
+                ev("change", "profile", "Outlook", "key",
+                   "Software\\Microsoft\\Office\\16."
+                   "0\\Outlook\\Profiles\\Outlook\\13dbb0c8aa05101a9bb000aa002fc45a",
+                   "value", "001f6612", "op", "set", "old", "EXCH01", "new", "guid@fabrikam.com",
+                   "rule", "home-server", NULL);
         }
         if (policy_warn)
-            ev("policy.warning", "key", "HKCU\\Software\\Policies\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover",
-               "value", "ExcludeExplicitO365Endpoint", "data", "1", "msg", "AutoDiscover is told to skip Office 365", NULL);
+            ev("policy.warning", "key",
+               "HKCU\\Software\\Policies\\Microsoft\\Office\\16.0\\Outlook\\AutoDiscover", "value",
+               "ExcludeExplicitO365Endpoint", "data", "1", "msg",
+               "AutoDiscover is told to skip Office 365", NULL);
         if (!strcmp(result, "in_use"))
             ev("in_use", "processes", "OUTLOOK.EXE", "files", NULL, NULL);
         if (!strcmp(result, "rolled_back"))
-            ev("error", "msg", "cannot write 'HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook': access denied", NULL);
+            ev("error", "msg",
+               "cannot write "
+               "'HKCU\\Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles\\Outlook': access "
+               "denied",
+               NULL);
     }
     if (!end)
         return;
@@ -170,8 +188,8 @@ int main(int argc, char **argv)
                     last ? 5 : 0, 0, pw, 1, day);
                 break;
             case K_ROLLBACK:
-                run(user, pc, nmbx, "updated", last ? "rolled_back" : "ok", last ? 6 : 0, 0, pw,
-                    1, day);
+                run(user, pc, nmbx, "updated", last ? "rolled_back" : "ok", last ? 6 : 0, 0, pw, 1,
+                    day);
                 break;
             case K_CONFIG:
                 run(user, pc, 0, "none", "config_error", 3, 0, 0, 1, day);
@@ -216,12 +234,13 @@ int main(int argc, char **argv)
     FILE *e = fopen(path, "wb");
     if (!e)
         return 1;
-    static const char *names[] = {"updated", "current", "not_migrated", "deferred",
-                                  "failed", "incomplete", "dry_run"};
+    static const char *names[] = {"updated", "current",    "not_migrated", "deferred",
+                                  "failed",  "incomplete", "dry_run"};
     for (int s = 0; s < 7; s++)
         fprintf(e, "%s %lu\n", names[s], st[s]);
-    fprintf(e, "never_ran %u\nmbx_updated %lu\nmbx_current %lu\nmbx_not_migrated %lu\n"
-               "mbx_failed %lu\nmbx_would_update %lu\nmbx_deferred %lu\nbad_files %lu\npolicy %lu\n",
+    fprintf(e,
+            "never_ran %u\nmbx_updated %lu\nmbx_current %lu\nmbx_not_migrated %lu\n"
+            "mbx_failed %lu\nmbx_would_update %lu\nmbx_deferred %lu\nbad_files %lu\npolicy %lu\n",
             never, mbx_up, mbx_cur, mbx_not, mbx_fail, mbx_would, mbx_defer, bad_files, policy);
     for (unsigned d = 0; d < 400; d++) {
         if (!day_updates[d])

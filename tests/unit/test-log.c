@@ -6,7 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,8 @@ static void test_open_and_write(void **state)
     char expect[1200];
     snprintf(expect, sizeof(expect), "%s/PC_01_x___j doe.log", sub);
     assert_string_equal(pm_log_path(log), expect);
-    pm_log_event(log, "run.start", "version", "0.1.0", "user", "j doe", "skipped", NULL, "x",
-                 "1", NULL);
+    pm_log_event(log, "run.start", "version", "0.1.0", "user", "j doe", "skipped", NULL, "x", "1",
+                 NULL);
     pm_log_event(log, "warning", "msg", "line one\nline two", NULL);
     pm_log_close(log);
     pm_log_event(NULL, "ignored", NULL); /* no-op */

@@ -6,7 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,11 +92,13 @@ static void test_join_parse(void **state)
     assert_int_equal(pm_puf_join_parse("guid", &j, &map), PM_ERR_INVALID);
 }
 
-#define SRC_HDR "#TYPE Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n" \
-                "\"DisplayName\",\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\"," \
-                "\"EmailAddresses\"\r\n"
-#define TGT_HDR "\"DisplayName\",\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\"," \
-                "\"ExchangeGuid\",\"EmailAddresses\"\r\n"
+#define SRC_HDR                                                                                    \
+    "#TYPE Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n"                      \
+    "\"DisplayName\",\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\","                       \
+    "\"EmailAddresses\"\r\n"
+#define TGT_HDR                                                                                    \
+    "\"DisplayName\",\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\","                       \
+    "\"ExchangeGuid\",\"EmailAddresses\"\r\n"
 
 static void write_exports(void)
 {
@@ -104,20 +107,26 @@ static void write_exports(void)
         "\"SMTP:jane@contoso.com X500:/o=Old Org/ou=First Group/cn=Recipients/cn=jdoe\"\r\n"
         "\"Tim O'Brien\",\"tim\",\"tim@contoso.com\",\"/o=Contoso/ou=Site/cn=Recipients/cn=tim'o\","
         "\"SMTP:tim@contoso.com\"\r\n"
-        "\"Nobody\",\"nob\",\"nob@contoso.com\",\"/o=Contoso/ou=Site/cn=Recipients/cn=nob\",\"\"\r\n"
+        "\"Nobody\",\"nob\",\"nob@contoso.com\",\"/o=Contoso/ou=Site/cn=Recipients/"
+        "cn=nob\",\"\"\r\n"
         "\"Twice\",\"two\",\"two@contoso.com\",\"/o=Contoso/ou=Site/cn=Recipients/cn=two\",\"\"\r\n"
         "\"No DN\",\"nodn\",\"nodn@contoso.com\",\"\",\"\"\r\n");
     put("tgt.csv", TGT_HDR
         "\"Doe | Jane\",\"jdoe\",\"jane@fabrikam.com\","
-        "\"/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-jdoe\","
-        "\"0f5fa282-5978-43cd-8fa8-e07bc3bb5591\",\"SMTP:jane@fabrikam.com smtp:jane@contoso.com\"\r\n"
+        "\"/o=ExchangeLabs/ou=Exchange Administrative Group "
+        "(FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-jdoe\","
+        "\"0f5fa282-5978-43cd-8fa8-e07bc3bb5591\",\"SMTP:jane@fabrikam.com "
+        "smtp:jane@contoso.com\"\r\n"
         "\"Tim\",\"tim\",\"tim@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=tim\","
         "\"00000000-0000-0000-0000-000000000000\",\"smtp:tim@contoso.com\"\r\n"
-        "\"Two A\",\"two\",\"two.a@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=twoa\",\"\","
+        "\"Two "
+        "A\",\"two\",\"two.a@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=twoa\",\"\","
         "\"smtp:two@contoso.com\"\r\n"
-        "\"Two B\",\"two2\",\"two.b@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=twob\",\"\","
+        "\"Two "
+        "B\",\"two2\",\"two.b@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=twob\",\"\","
         "\"smtp:TWO@contoso.com\"\r\n"
-        "\"No DN\",\"nodn\",\"nodn@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=nodn\",\"\","
+        "\"No "
+        "DN\",\"nodn\",\"nodn@fabrikam.com\",\"/o=ExchangeLabs/ou=X/cn=Recipients/cn=nodn\",\"\","
         "\"smtp:nodn@contoso.com\"\r\n");
 }
 
@@ -134,8 +143,10 @@ static void test_build_smtp(void **state)
     (void)state;
     setup_dir();
     write_exports();
-    struct pm_pufbuild_opts o = {path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_SMTP, NULL,
-                                 path("mbm.puf"), 0, path("x500.ps1"), 0};
+    struct pm_pufbuild_opts o = {path("src.csv"),  path("tgt.csv"),
+                                 PM_PUF_JOIN_SMTP, NULL,
+                                 path("mbm.puf"),  0,
+                                 path("x500.ps1"), 0};
     struct pm_pufbuild_stats st;
     struct reports rep = {0};
     struct pm_error err;
@@ -148,8 +159,10 @@ static void test_build_smtp(void **state)
     assert_int_equal(st.ambiguous, 1);
     assert_int_equal(st.invalid, 1);
     assert_int_equal(rep.n, 3);
-    assert_string_equal(rep.text[0], "src.csv:5: no target mailbox with smtp 'nob@contoso.com': left out");
-    assert_string_equal(rep.text[1], "src.csv:6: several target mailboxes have smtp 'two@contoso.com': left out");
+    assert_string_equal(rep.text[0],
+                        "src.csv:5: no target mailbox with smtp 'nob@contoso.com': left out");
+    assert_string_equal(
+        rep.text[1], "src.csv:6: several target mailboxes have smtp 'two@contoso.com': left out");
     assert_string_equal(rep.text[2], "src.csv:7: no LegacyExchangeDN in the row: left out");
 
     char *puf = body("mbm.puf");
@@ -227,8 +240,8 @@ static void test_build_alias_and_map(void **state)
     (void)state;
     setup_dir();
     write_exports();
-    struct pm_pufbuild_opts o = {path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_ALIAS, NULL,
-                                 path("a.puf"), 0, NULL, 0};
+    struct pm_pufbuild_opts o = {
+        path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_ALIAS, NULL, path("a.puf"), 0, NULL, 0};
     struct pm_pufbuild_stats st;
     struct reports rep = {0};
     assert_int_equal(pm_puf_build(&o, &st, collect, &rep, NULL), 0);
@@ -261,8 +274,8 @@ static void test_build_errors(void **state)
     setup_dir();
     put("bad.csv", "\"Name\",\"Alias\"\r\n\"a\",\"b\"\r\n");
     write_exports();
-    struct pm_pufbuild_opts o = {path("bad.csv"), path("tgt.csv"), PM_PUF_JOIN_SMTP, NULL,
-                                 path("x.puf"), 0, NULL, 0};
+    struct pm_pufbuild_opts o = {
+        path("bad.csv"), path("tgt.csv"), PM_PUF_JOIN_SMTP, NULL, path("x.puf"), 0, NULL, 0};
     struct pm_pufbuild_stats st;
     struct pm_error err;
     assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), PM_ERR_PARSE);
@@ -277,10 +290,8 @@ static void test_build_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_proxies),
-        cmocka_unit_test(test_join_parse),
-        cmocka_unit_test(test_build_smtp),
-        cmocka_unit_test(test_build_alias_and_map),
+        cmocka_unit_test(test_split_proxies), cmocka_unit_test(test_join_parse),
+        cmocka_unit_test(test_build_smtp),    cmocka_unit_test(test_build_alias_and_map),
         cmocka_unit_test(test_build_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

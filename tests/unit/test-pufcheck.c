@@ -7,7 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,9 @@ static void expect(const struct reports *r, unsigned line, const char *needle)
 static void test_clean(void **state)
 {
     (void)state;
-    const char *t = "\xef\xbb\xbf# comment\r\n#fields: source_dn|target_dn|target_smtp\r\n"
-                    A "a|" B "a|a@fabrikam.com|A|g@fabrikam.com|/o=ExchangeLabs/cn=Configuration/cn=Servers/cn=g@fabrikam.com\r\n"
+    const char *t = "\xef\xbb\xbf# comment\r\n#fields: source_dn|target_dn|target_smtp\r\n" A "a|" B
+                    "a|a@fabrikam.com|A|g@fabrikam.com|/o=ExchangeLabs/cn=Configuration/cn=Servers/"
+                    "cn=g@fabrikam.com\r\n"
                     "X500:" A "b|" B "b|b@fabrikam.com||\r\n"
                     "\r\n";
     struct pm_pufcheck_stats st;
@@ -77,24 +79,25 @@ static void test_planted(void **state)
 {
     (void)state;
     struct pm_buf b = PM_BUF_INIT;
-    pm_buf_puts(&b, A "a|" B "a|a@fabrikam.com\n");                    /* 1 */
-    pm_buf_puts(&b, A "b|" B "b|b@fabrikam.com\n");                    /* 2 */
-    pm_buf_puts(&b, A "A|" B "A|A@FABRIKAM.com\n");                    /* 3 identical (case) */
-    pm_buf_puts(&b, A "b|" B "other|o@fabrikam.com\n");                /* 4 conflict */
-    pm_buf_puts(&b, A "c|" B "c\n");                                   /* 5 field count */
-    pm_buf_puts(&b, A "d|" B "d|not an address\n");                    /* 6 smtp */
-    pm_buf_puts(&b, "cn=e|" B "e|e@fabrikam.com\n");                   /* 7 dn shape */
-    pm_buf_puts(&b, B "a|" B "z|z@fabrikam.com\n");                    /* 8 source = target of 1 */
-    pm_buf_puts(&b, A "f|" A "f|f@fabrikam.com\n");                    /* 9 same */
-    pm_buf_puts(&b, A "g|" B "g|g@fabrikam.com|G|srv name|\n");        /* 10 server */
-    pm_buf_puts(&b, A "h|" B "h|h@fabrikam.com|H||/x=y\n");            /* 11 server DN */
-    pm_buf_puts(&b, A "i\xff|" B "i|i@fabrikam.com\n");                /* 12 UTF-8 */
-    pm_buf_append(&b, A "j|" B "j\0|j@fabrikam.com\n", sizeof(A "j|" B "j\0|j@fabrikam.com\n") - 1); /* 13 */
-    for (int i = 0; i < 9000; i++)                                      /* 14 overlong */
+    pm_buf_puts(&b, A "a|" B "a|a@fabrikam.com\n");             /* 1 */
+    pm_buf_puts(&b, A "b|" B "b|b@fabrikam.com\n");             /* 2 */
+    pm_buf_puts(&b, A "A|" B "A|A@FABRIKAM.com\n");             /* 3 identical (case) */
+    pm_buf_puts(&b, A "b|" B "other|o@fabrikam.com\n");         /* 4 conflict */
+    pm_buf_puts(&b, A "c|" B "c\n");                            /* 5 field count */
+    pm_buf_puts(&b, A "d|" B "d|not an address\n");             /* 6 smtp */
+    pm_buf_puts(&b, "cn=e|" B "e|e@fabrikam.com\n");            /* 7 dn shape */
+    pm_buf_puts(&b, B "a|" B "z|z@fabrikam.com\n");             /* 8 source = target of 1 */
+    pm_buf_puts(&b, A "f|" A "f|f@fabrikam.com\n");             /* 9 same */
+    pm_buf_puts(&b, A "g|" B "g|g@fabrikam.com|G|srv name|\n"); /* 10 server */
+    pm_buf_puts(&b, A "h|" B "h|h@fabrikam.com|H||/x=y\n");     /* 11 server DN */
+    pm_buf_puts(&b, A "i\xff|" B "i|i@fabrikam.com\n");         /* 12 UTF-8 */
+    pm_buf_append(&b, A "j|" B "j\0|j@fabrikam.com\n",
+                  sizeof(A "j|" B "j\0|j@fabrikam.com\n") - 1); /* 13 */
+    for (int i = 0; i < 9000; i++)                              /* 14 overlong */
         pm_buf_putc(&b, 'x');
     pm_buf_puts(&b, "\n");
-    pm_buf_puts(&b, A "k/ou|" B "k|k@fabrikam.com\n");                 /* 15 empty part */
-    pm_buf_puts(&b, A "l|" B "l|l@fabrikam.com");                      /* 16 no final newline */
+    pm_buf_puts(&b, A "k/ou|" B "k|k@fabrikam.com\n"); /* 15 empty part */
+    pm_buf_puts(&b, A "l|" B "l|l@fabrikam.com");      /* 16 no final newline */
     struct pm_pufcheck_stats st;
     struct reports r = {0};
     assert_int_equal(pm_puf_check(write_puf(b.data, b.len), &st, collect, &r, NULL), 0);

@@ -8,7 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
+
+#include <cmocka.h> /* after the headers it needs */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,8 +48,8 @@ static void one_run(struct pm_buf *b, const char *day, const char *run, const ch
     snprintf(t3, sizeof(t3), "%sT08:00:02Z", day);
     line(b, t1, run, "run.start", "user", user, "computer", pc, "mode", mode, NULL);
     if (state)
-        line(b, t2, run, "mailbox", "profile", "Outlook", "dn", "/o=A/cn=Recipients/cn=x",
-             "state", state, NULL);
+        line(b, t2, run, "mailbox", "profile", "Outlook", "dn", "/o=A/cn=Recipients/cn=x", "state",
+             state, NULL);
     if (result)
         line(b, t3, run, "run.end", "result", result, "updated",
              state && !strcmp(state, "updated") ? "1" : "0", NULL);

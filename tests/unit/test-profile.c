@@ -547,6 +547,39 @@ static void test_identity_fallbacks(void **state)
     assert_null(p->accounts[3].smtp);
 }
 
+static void test_unicode_dn_variants(void **state)
+{
+    struct fx *f = *state;
+    /* Profiles that write only the Unicode variants of PR_PROFILE_USER and PR_PROFILE_MAILBOX. */
+    const unsigned svcs[] = {1, 0}, st[] = {3, 0}, ems_st[] = {3, 4, 0};
+    services(f, P16, svcs);
+    exchange(f, P16, 1, 2, st, ems_st, NULL);
+    put_w(f, key(P16, 2), "001f6603", DN_A);
+    store(f, P16, 3, 1, 1, NULL);
+    put_w(f, key(P16, 3), "001f660b", DN_A);
+    store(f, P16, 4, 1, 2, NULL);
+    put_w(f, key(P16, 4), "001f660b", DN_B);
+    read_model(f);
+    const struct pm_account *a = &f->m.profiles[0].accounts[0];
+    assert_string_equal(a->dn, DN_A);
+    assert_string_equal(section_at(a, key(P16, 3))->mailbox_dn, DN_A);
+    assert_string_equal(section_at(a, key(P16, 4))->mailbox_dn, DN_B);
+}
+
+static void test_unicode_residue(void **state)
+{
+    struct fx *f = *state;
+    /* A residue 13dbb0c8 that names the account in the Unicode variant only. */
+    skip(); /* engine bug: profile.c attach_residue reads only 001e6603 */
+    const unsigned svcs[] = {1, 0}, st[] = {3, 0};
+    services(f, P16, svcs);
+    exchange(f, P16, 1, 2, st, NULL, DN_A);
+    store(f, P16, 3, 1, 1, DN_A);
+    put_w(f, P16 "\\" PM_SECTION_GLOBAL2007, "001f6603", DN_A);
+    read_model(f);
+    assert_int_equal(count_role(&f->m.profiles[0].accounts[0], PM_ROLE_RESIDUE), 1);
+}
+
 static void test_wrong_sizes_tolerated(void **state)
 {
     struct fx *f = *state;
@@ -695,6 +728,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_account_manager_subkey, setup, teardown),
         cmocka_unit_test_setup_teardown(test_residue_attached_to_named_account, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_fallbacks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unicode_dn_variants, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unicode_residue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_sizes_tolerated, setup, teardown),
         cmocka_unit_test(test_fixture_scenarios),
     };

@@ -516,8 +516,13 @@ int pm_report_roster(struct pm_report *r, const char *path, struct pm_error *err
             r->caproster = nc;
         }
         struct roster_entry *e = &r->roster[r->nroster];
-        e->user = pm_strdup(u);
-        e->computer = pm_strdup(k);
+        /* Logs carry the logon name and the NetBIOS computer name; rosters exported from AD
+         * often have "DOMAIN\\user", "user@domain" or a DNS host name. */
+        const char *bs = strrchr(u, '\\'), *at = strchr(u, '@'), *dot = strchr(k, '.');
+        if (bs)
+            u = bs + 1;
+        e->user = at && at > u ? pm_strndup(u, (size_t)(at - u)) : pm_strdup(u);
+        e->computer = dot && dot > k ? pm_strndup(k, (size_t)(dot - k)) : pm_strdup(k);
         r->nroster++;
         if (!e->user || !e->computer) {
             rc = PM_ERR_NOMEM;

@@ -171,7 +171,8 @@ static void test_roster(void **state)
     snprintf(roster, sizeof(roster), "%s/roster.csv", d);
     free(d);
     const char *csv = "\xef\xbb\xbf\"UserName\",\"ComputerName\"\r\n"
-                      "anna,PC1\r\nanna,PC7\r\nbert,\r\n,PC1\r\ncarl,PC3\r\n";
+                      "anna,PC1\r\nanna,PC7\r\nbert,\r\n,PC1\r\ncarl,PC3\r\n"
+                      "CORP\\anna,pc1.corp.contoso.com\r\nanna@corp.contoso.com,PC1\r\n";
     assert_int_equal(pmt_write_file(roster, csv, strlen(csv)), 0);
     struct pm_report *r;
     assert_int_equal(pm_report_new(&r), 0);
@@ -183,8 +184,9 @@ static void test_roster(void **state)
     assert_int_equal(pm_report_roster(r, roster, &err), 0);
     struct pm_report_totals t;
     pm_report_get_totals(r, &t);
-    assert_int_equal(t.roster, 5);
-    /* anna/PC7, bert (any computer) and carl/PC3 never ran; ",PC1" matches anna's computer */
+    assert_int_equal(t.roster, 7);
+    /* anna/PC7, bert (any computer) and carl/PC3 never ran; ",PC1" matches anna's computer, and
+     * the domain forms of anna and PC1 match too */
     assert_int_equal(t.status[PM_RS_NEVER_RAN], 3);
     struct pm_buf out = PM_BUF_INIT;
     assert_int_equal(pm_report_csv(r, &out), 0);

@@ -388,6 +388,40 @@ static void test_empty_plan_writes_nothing(void **state)
     assert_int_equal(pm_os_file_exists(path), 0);
 }
 
+static void test_ost_moved_after_commit(void **state)
+{
+    struct fx *f = *state;
+    /* OstAction=rename on a live run: after the commit the old OST is renamed aside. */
+    const char *dir = tempdir();
+    char ost[1024], moved[1100];
+    snprintf(ost, sizeof(ost), "%s/alice@source.example.ost", dir);
+    snprintf(moved, sizeof(moved), "%s.pre-migration", ost);
+    assert_int_equal(pmt_write_file(ost, "!BDN", 4), 0);
+    put_w(f->st, P16 "\\" EMS, "001f6610", ost);
+    f->cfg.ost_action = PM_OST_RENAME;
+    plan(f);
+    assert_int_equal(f->plan.nmoves, 1);
+    struct pm_apply_opts opts = {NULL, 1};
+    struct pm_apply_result res;
+    struct pm_error err;
+    pm_error_clear(&err);
+    /* A failed apply moves nothing. */
+    pm_store_fault_at(f->st, 1);
+    assert_int_equal(pm_apply(f->st, &f->m, &f->plan, &opts, &res, &err), PM_ERR_FAULT);
+    pm_store_fault_at(f->st, 0);
+    assert_int_equal(res.files_moved, 0);
+    assert_int_equal(pm_os_file_exists(ost), 1);
+    /* A committed one moves the file and points the profile at the new name. */
+    assert_int_equal(pm_apply(f->st, &f->m, &f->plan, &opts, &res, &err), 0);
+    assert_int_equal(res.files_moved, 1);
+    assert_int_equal(pm_os_file_exists(ost), 0);
+    assert_int_equal(pm_os_file_exists(moved), 1);
+    char want[1100];
+    snprintf(want, sizeof(want), "%s/alice@target.example.ost", dir);
+    assert_value_text(f->st, P16 "\\" EMS, "001f6610", want);
+    remove(moved);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -400,6 +434,7 @@ int main(void)
         T(test_created_since_plan),
         T(test_backup_failure_changes_nothing),
         T(test_empty_plan_writes_nothing),
+        T(test_ost_moved_after_commit),
     };
     /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -170,13 +170,14 @@ int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, s
         line += 3;
         len -= 3;
     }
+    /* Length first, comments included: the stream cannot look inside a line it had to cut. */
+    if (len > PM_PUF_MAX_LINE)
+        return puf_why(why, whysize, "line is longer than %d bytes", PM_PUF_MAX_LINE);
     size_t i = 0;
     while (i < len && puf_is_blank(line[i]))
         i++;
     if (i == len || line[i] == '#')
         return 1;
-    if (len > PM_PUF_MAX_LINE)
-        return puf_why(why, whysize, "line is longer than %d bytes", PM_PUF_MAX_LINE);
 
     const unsigned char *p = (const unsigned char *)line;
     size_t bars[PUF_FIELDS];

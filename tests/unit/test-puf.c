@@ -172,7 +172,18 @@ static void test_parse_malformed(void **state)
     memcpy(big, SRC1 "|" DST1 "|j@c.com|", strlen(SRC1 "|" DST1 "|j@c.com|"));
     big[n] = 0;
     expect_malformed(big, "longer than 8192 bytes");
+    /* A long comment too, wherever the stream's buffer happens to cut it. */
+    big[0] = '#';
+    expect_malformed(big, "longer than 8192 bytes");
     free(big);
+    /* 8192 bytes and a CR are still a line. */
+    char *edge = malloc(PM_PUF_MAX_LINE + 2);
+    memset(edge, 'a', PM_PUF_MAX_LINE + 1);
+    memcpy(edge, SRC1 "|" DST1 "|j@c.com|", strlen(SRC1 "|" DST1 "|j@c.com|"));
+    edge[PM_PUF_MAX_LINE] = '\r';
+    edge[PM_PUF_MAX_LINE + 1] = 0;
+    assert_int_equal(pm_puf_parse_line(edge, PM_PUF_MAX_LINE + 1, 1, NULL, why, sizeof(why)), 0);
+    free(edge);
 }
 
 static void test_parse_utf8_names_accepted(void **state)

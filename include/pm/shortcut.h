@@ -17,8 +17,10 @@
 #include "pm/util.h"
 
 #define PM_SHORTCUT_BACKUP_SUFFIX ".pm-orig"
-#define PM_SHORTCUT_MAX_DEPTH 8      /* folder levels searched below each root */
-#define PM_SHORTCUT_MAX_FILES 20000  /* entries looked at per root, so a huge tree cannot stall a logon */
+/* Folder levels searched below each root, and entries looked at per root, so a huge or looping
+ * tree cannot stall a logon. */
+#define PM_SHORTCUT_MAX_DEPTH 8
+#define PM_SHORTCUT_MAX_FILES 20000
 
 enum pm_shortcut_state {
     PM_SHORTCUT_OUTLOOK,   /* starts OUTLOOK.EXE: apply rewrites it */

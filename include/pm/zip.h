@@ -13,8 +13,8 @@
 #include "pm/error.h"
 
 #define PM_ZIP_MAX_ENTRIES 1000
-#define PM_ZIP_MAX_ENTRY ((size_t)1 << 30)  /* one entry's size: well under the 4 GiB of zip32 */
-#define PM_ZIP_MAX_TOTAL 0xF0000000ull      /* the whole archive, so offsets fit in 32 bits */
+#define PM_ZIP_MAX_ENTRY ((size_t)1 << 30) /* one entry's size: well under the 4 GiB of zip32 */
+#define PM_ZIP_MAX_TOTAL 0xF0000000ull     /* the whole archive, so offsets fit in 32 bits */
 #define PM_ZIP_MAX_NAME 1024
 
 struct pm_zip;

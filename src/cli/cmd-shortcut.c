@@ -141,10 +141,9 @@ int cmd_shortcut(int argc, char **argv)
     for (size_t i = 0; i < found.n; i++)
         if (!strcmp(action, "apply") ? found.items[i].state == PM_SHORTCUT_APPLIED
                                      : found.items[i].state == PM_SHORTCUT_OUTLOOK)
-            printf("%-9s %s\n", pm_shortcut_state_name(found.items[i].state),
-                   found.items[i].path);
-    printf("%s: %u changed, %u already done, %u failed\n", action, counts.changed,
-           counts.unchanged, counts.failed);
+            printf("%-9s %s\n", pm_shortcut_state_name(found.items[i].state), found.items[i].path);
+    printf("%s: %u changed, %u already done, %u failed\n", action, counts.changed, counts.unchanged,
+           counts.failed);
     if (counts.failed)
         rc = PM_EXIT_PROBLEMS;
 out:

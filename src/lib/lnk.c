@@ -1,7 +1,8 @@
 /* The .lnk reader and writer ([MS-SHLLINK]): enough of the Shell Link Binary File Format to tell
  * what a shortcut starts and with which arguments, folder, icon and window state, and to write a
  * plain shortcut with those fields. Every structure's size is checked against its container before
- * it is read, so a hostile file can only be refused, never over-read (fuzzed by fuzz/fuzz-lnk.c). */
+ * it is read, so a hostile file can only be refused, never over-read (fuzzed by fuzz/fuzz-lnk.c).
+ */
 #include "compat.h"
 
 #include "pm/lnk.h"
@@ -26,8 +27,7 @@ static uint16_t rd16(const uint8_t *p)
 
 static uint32_t rd32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 void pm_lnk_init(struct pm_lnk *l)
@@ -152,8 +152,7 @@ static char *concat3(const char *a, const char *sep, const char *b)
 
 /* LinkInfo (2.3): p[0..n) is the whole structure, 'base' its offset in the file. Sets *target to
  * the local path, or the network path, or leaves it NULL. */
-static int parse_linkinfo(struct lnk_ctx *c, const uint8_t *p, size_t n, size_t base,
-                          char **target)
+static int parse_linkinfo(struct lnk_ctx *c, const uint8_t *p, size_t n, size_t base, char **target)
 {
     if (n < 0x1C)
         return bad(c, base, "LinkInfo shorter than its header");
@@ -175,7 +174,8 @@ static int parse_linkinfo(struct lnk_ctx *c, const uint8_t *p, size_t n, size_t 
     if (rc < 0)
         return rc;
     if (flags & 1u) { /* VolumeIDAndLocalBasePath */
-        rc = lbpu ? take_str(c, p, n, lbpu, 1, base, &head) : take_str(c, p, n, lbp, 0, base, &head);
+        rc =
+            lbpu ? take_str(c, p, n, lbpu, 1, base, &head) : take_str(c, p, n, lbp, 0, base, &head);
         if (rc == 0) {
             *target = concat3(head, "", suffix ? suffix : "");
             if (!*target)
@@ -370,8 +370,8 @@ int pm_lnk_parse(struct pm_lnk *out, const void *data, size_t len, const char *w
             rc = bad(&c, off, "StringData past the end");
             goto fail;
         }
-        *str_dest[i] = unit == 2 ? utf16_to_utf8(p + off + 2, count * 2)
-                                 : ansi_to_utf8(p + off + 2, count);
+        *str_dest[i] =
+            unit == 2 ? utf16_to_utf8(p + off + 2, count * 2) : ansi_to_utf8(p + off + 2, count);
         if (!*str_dest[i]) {
             rc = nomem(&c);
             goto fail;

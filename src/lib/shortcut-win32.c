@@ -8,10 +8,10 @@
 
 #include "pm/shortcut.h"
 
-#include <windows.h>
 #include <objbase.h>
 #include <shlobj.h>
 #include <shobjidl.h>
+#include <windows.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +155,7 @@ static int sc_read(const char *path, struct pm_lnk *out, struct pm_error *err)
         ok = (out->target = sc_utf8(buf)) != NULL;
     if (ok && (buf[0] = 0, SUCCEEDED(IShellLinkW_GetArguments(sl, buf, SC_MAXW))) && buf[0])
         ok = (out->arguments = sc_utf8(buf)) != NULL;
-    if (ok && (buf[0] = 0, SUCCEEDED(IShellLinkW_GetWorkingDirectory(sl, buf, SC_MAXW))) &&
-        buf[0])
+    if (ok && (buf[0] = 0, SUCCEEDED(IShellLinkW_GetWorkingDirectory(sl, buf, SC_MAXW))) && buf[0])
         ok = (out->working_dir = sc_utf8(buf)) != NULL;
     if (ok && (buf[0] = 0, SUCCEEDED(IShellLinkW_GetDescription(sl, buf, SC_MAXW))) && buf[0])
         ok = (out->name = sc_utf8(buf)) != NULL;
@@ -196,8 +195,8 @@ static void sc_drop_indirection(IShellLinkW *sl)
             IShellLinkDataList_RemoveDataBlock(dl, EXP_DARWIN_ID_SIG);
         if (flags & SLDF_HAS_EXP_SZ)
             IShellLinkDataList_RemoveDataBlock(dl, EXP_SZ_LINK_SIG);
-        IShellLinkDataList_SetFlags(dl, flags & ~(DWORD)(SLDF_HAS_DARWINID | SLDF_HAS_EXP_SZ |
-                                                         SC_SLDF_HAS_LOGO3ID));
+        IShellLinkDataList_SetFlags(
+            dl, flags & ~(DWORD)(SLDF_HAS_DARWINID | SLDF_HAS_EXP_SZ | SC_SLDF_HAS_LOGO3ID));
     }
     IShellLinkDataList_Release(dl);
 }

@@ -18,7 +18,7 @@
 #define ZIP_SIG_LOCAL 0x04034b50u
 #define ZIP_SIG_CENTRAL 0x02014b50u
 #define ZIP_SIG_END 0x06054b50u
-#define ZIP_VERSION 20      /* 2.0: deflate */
+#define ZIP_VERSION 20       /* 2.0: deflate */
 #define ZIP_FLAG_UTF8 0x0800 /* bit 11: names are UTF-8 */
 
 struct zip_entry {
@@ -189,8 +189,8 @@ int pm_zip_add(struct pm_zip *z, const char *name, const void *data, size_t len,
         return pm_error_set(err, PM_ERR_LIMIT, z->path, 0, "more than %d entries",
                             PM_ZIP_MAX_ENTRIES);
     if (len > PM_ZIP_MAX_ENTRY)
-        return pm_error_set(err, PM_ERR_LIMIT, z->path, 0, "entry '%s' larger than %zu bytes",
-                            name, PM_ZIP_MAX_ENTRY);
+        return pm_error_set(err, PM_ERR_LIMIT, z->path, 0, "entry '%s' larger than %zu bytes", name,
+                            PM_ZIP_MAX_ENTRY);
     if (z->n == z->cap) {
         size_t ncap = z->cap ? z->cap * 2 : 8;
         struct zip_entry *ne = realloc(z->e, ncap * sizeof(*ne));

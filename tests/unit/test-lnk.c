@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -128,7 +129,8 @@ static size_t idlist_link(uint8_t *buf, uint32_t extra_flags)
 {
     memset(buf, 0, 0x4C);
     buf[0] = 0x4C;
-    static const uint8_t clsid[16] = {0x01, 0x14, 0x02, 0, 0, 0, 0, 0, 0xC0, 0, 0, 0, 0, 0, 0, 0x46};
+    static const uint8_t clsid[16] = {0x01, 0x14, 0x02, 0, 0, 0, 0, 0,
+                                      0xC0, 0,    0,    0, 0, 0, 0, 0x46};
     memcpy(buf + 4, clsid, 16);
     uint32_t flags = PM_LNK_HAS_IDLIST | extra_flags;
     memcpy(buf + 20, &flags, 4); /* little-endian host assumed by the test */
@@ -252,8 +254,7 @@ static void test_not_a_shortcut(void **state)
     memset(junk, 'x', sizeof(junk));
     assert_int_equal(pm_lnk_parse(&l, junk, sizeof(junk), "junk.lnk", &err), PM_ERR_PARSE);
     assert_string_equal(err.where, "junk.lnk");
-    assert_int_equal(pm_lnk_parse(&l, junk, PM_LNK_MAX_SIZE + 1, "big.lnk", &err),
-                     PM_ERR_LIMIT);
+    assert_int_equal(pm_lnk_parse(&l, junk, PM_LNK_MAX_SIZE + 1, "big.lnk", &err), PM_ERR_LIMIT);
     assert_int_equal(pm_lnk_read_file(&l, "/nonexistent/x.lnk", &err), PM_ERR_IO);
 }
 

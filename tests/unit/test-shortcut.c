@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -150,8 +151,8 @@ static void test_apply_restore_cycle(void **state)
 
     /* Originals kept byte for byte beside the shortcuts. */
     assert_true(same_file(path_of(f->desk, "Outlook.lnk.pm-orig"), path_of(f->keep, "desk.lnk")));
-    assert_true(same_file(path_of(f->menu, "Outlook 2016.LNK.pm-orig"),
-                          path_of(f->keep, "menu.lnk")));
+    assert_true(
+        same_file(path_of(f->menu, "Outlook 2016.LNK.pm-orig"), path_of(f->keep, "menu.lnk")));
 
     /* A fresh scan sees them applied; applying again changes no byte. */
     assert_int_equal(scan(f, &l, TOOL), 2);
@@ -217,8 +218,7 @@ static void test_changed_recreated_and_moved(void **state)
     const char *moved = "C:\\Tools\\ProfileManager.exe";
     scan(f, &l, moved);
     assert_int_equal(find(&l, "Outlook.lnk")->state, PM_SHORTCUT_APPLIED);
-    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err),
-                     0);
+    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err), 0);
     assert_int_equal(c.changed, 2);
     struct pm_lnk r;
     assert_int_equal(pm_lnk_read_file(&r, desk, &err), 0);
@@ -233,16 +233,14 @@ static void test_changed_recreated_and_moved(void **state)
     scan(f, &l, moved);
     assert_int_equal(find(&l, "Outlook.lnk")->state, PM_SHORTCUT_OUTLOOK);
     assert_non_null(find(&l, "Outlook.lnk")->backup);
-    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err),
-                     0);
+    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err), 0);
     assert_true(same_file(bk, path_of(f->keep, "repaired.lnk")));
 
     /* The user points it somewhere else: "changed", left alone by apply, restorable. */
     write_link(desk, "C:\\Windows\\notepad.exe", NULL, NULL);
     scan(f, &l, moved);
     assert_int_equal(find(&l, "Outlook.lnk")->state, PM_SHORTCUT_CHANGED);
-    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err),
-                     0);
+    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, moved, &c, NULL, NULL, &err), 0);
     assert_int_equal(find(&l, "Outlook.lnk")->state, PM_SHORTCUT_CHANGED);
     assert_int_equal(pm_shortcut_restore(pm_shortcut_ops_lnk(), &l, &c, NULL, NULL, &err), 0);
     assert_true(same_file(desk, path_of(f->keep, "repaired.lnk")));
@@ -306,7 +304,8 @@ static void test_starts_outlook(void **state)
     l.darwin_id = "w_1^VX0GA&mE3!8D*@u4>OUTLOOKFiles";
     l.icon_location = "C:\\Windows\\Installer\\{90160000-0011-0000-0000-0000000FF1CE}\\outicon.exe";
     assert_true(pm_shortcut_starts_outlook(&l));
-    l.icon_location = "C:\\Windows\\Installer\\{90160000-0011-0000-0000-0000000FF1CE}\\wordicon.exe";
+    l.icon_location =
+        "C:\\Windows\\Installer\\{90160000-0011-0000-0000-0000000FF1CE}\\wordicon.exe";
     assert_false(pm_shortcut_starts_outlook(&l));
     assert_string_equal(pm_shortcut_state_name(PM_SHORTCUT_MISSING), "missing");
 }

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+/* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -25,8 +26,7 @@
 
 static uint32_t g32(const uint8_t *p)
 {
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
-           ((uint32_t)p[3] << 24);
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 static uint16_t g16(const uint8_t *p)
@@ -228,10 +228,8 @@ static void test_unwritable_place(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crc32_check_value),
-        cmocka_unit_test(test_archive_reads_back),
-        cmocka_unit_test(test_bad_names_and_duplicates),
-        cmocka_unit_test(test_entry_ceiling),
+        cmocka_unit_test(test_crc32_check_value),        cmocka_unit_test(test_archive_reads_back),
+        cmocka_unit_test(test_bad_names_and_duplicates), cmocka_unit_test(test_entry_ceiling),
         cmocka_unit_test(test_unwritable_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,12 +9,12 @@
 #define COBJMACROS
 #define UNICODE 1
 #define _UNICODE 1
-#include <windows.h>
 #include <objbase.h>
 #include <shlobj.h>
 #include <shobjidl.h>
 #include <stdio.h>
 #include <wchar.h>
+#include <windows.h>
 
 static void put(const char *key, const wchar_t *w)
 {

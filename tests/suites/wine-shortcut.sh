@@ -79,6 +79,10 @@ for i in "${!links[@]}"; do
 done
 cp -p "$L_DESK/Notepad.lnk" "$d/orig/notepad.lnk"
 
+# 0 when Windows sees the file's hidden attribute (attrib's flag columns hold an H).
+hidden() { "$WINE" cmd /c attrib "$1" 2>/dev/null | tr -d '\r' | cut -c1-12 | grep -q H; }
+not_hidden() { ! hidden "$1"; }
+
 pm() {
     "$WINE" "$C/PM/ProfileManager.exe" "$@" >"$d/out.raw" 2>"$d/stderr"
     local r=$?
@@ -120,6 +124,9 @@ for i in "${!links[@]}"; do
     check grep -qF "Icon location			: $oicon" "$d/lnkinfo$i"
     desc="shortcut $i: original kept byte for byte beside it"
     check cmp -s "$f.pm-orig" "$d/orig/$i.lnk"
+    desc="shortcut $i: the kept original is hidden, the shortcut is not"
+    check hidden "${wlinks[$i]}.pm-orig"
+    check not_hidden "${wlinks[$i]}"
 done
 desc="the shortcut that is not Outlook's is untouched"
 check cmp -s "$L_DESK/Notepad.lnk" "$d/orig/notepad.lnk"
@@ -176,9 +183,10 @@ pm shortcut restore --dir 'C:\Kiosk' >"$d/restore"
 desc="restore reports 4 changed"
 check grep -q '^restore: 4 changed' "$d/restore"
 for i in "${!links[@]}"; do
-    desc="shortcut $i: restored byte for byte, no kept copy left"
+    desc="shortcut $i: restored byte for byte, no kept copy left, not hidden"
     check cmp -s "${links[$i]}" "$d/orig/$i.lnk"
     check test ! -e "${links[$i]}.pm-orig"
+    check not_hidden "${wlinks[$i]}"
 done
 pm shortcut list --dir 'C:\Kiosk' >"$d/list3"
 desc="after restore list shows four Outlook shortcuts again"

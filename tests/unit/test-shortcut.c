@@ -11,6 +11,7 @@
 /* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,24 @@
 
 #define OUTLOOK "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTLOOK.EXE"
 #define TOOL "\\\\fs01\\netlogon\\ProfileManager.exe"
+
+/* Removes a test folder and everything in it (the tests leave nothing behind in /tmp). */
+static void rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            char sub[2048];
+            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            rmtree(sub);
+        }
+        closedir(d);
+    }
+    remove(path);
+}
 
 static char *path_of(const char *dir, const char *name)
 {
@@ -87,6 +106,13 @@ static int setup(void **state)
     write_link(path_of(f.keep, "menu.lnk"), OUTLOOK, NULL,
                "C:\\Program Files\\Microsoft Office\\root\\Office16\\OUTICON.EXE");
     *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    rmtree(f->root);
     return 0;
 }
 
@@ -313,11 +339,11 @@ static void test_starts_outlook(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_scan_finds_outlook_shortcuts_only, setup),
-        cmocka_unit_test_setup(test_apply_restore_cycle, setup),
-        cmocka_unit_test_setup(test_deleted_shortcut_is_recreated, setup),
-        cmocka_unit_test_setup(test_changed_recreated_and_moved, setup),
-        cmocka_unit_test_setup(test_failed_rewrite_leaves_shortcut, setup),
+        cmocka_unit_test_setup_teardown(test_scan_finds_outlook_shortcuts_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_apply_restore_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deleted_shortcut_is_recreated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changed_recreated_and_moved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_rewrite_leaves_shortcut, setup, teardown),
         cmocka_unit_test(test_starts_outlook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 /* cmocka.h needs the four headers above first. */
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,24 @@ static uint8_t *extract(const uint8_t *z, size_t len, const char *name, size_t *
     }
     fail_msg("entry '%s' not in the archive", name);
     return NULL;
+}
+
+/* Removes a test folder and everything in it (the tests leave nothing behind in /tmp). */
+static void rmtree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            char sub[2048];
+            snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+            rmtree(sub);
+        }
+        closedir(d);
+    }
+    remove(path);
 }
 
 /* pmt_tempdir hands out heap memory it never frees: copy it so LeakSanitizer stays quiet. */
@@ -169,6 +188,7 @@ static void test_archive_reads_back(void **state)
     free(got);
     free(zd);
     pm_buf_release(&puf);
+    rmtree(dir);
 }
 
 static void test_bad_names_and_duplicates(void **state)
@@ -192,6 +212,7 @@ static void test_bad_names_and_duplicates(void **state)
     char tmp[1100];
     snprintf(tmp, sizeof(tmp), "%s.tmp", zpath);
     assert_false(pm_os_file_exists(tmp));
+    rmtree(dir);
 }
 
 static void test_entry_ceiling(void **state)
@@ -213,6 +234,7 @@ static void test_entry_ceiling(void **state)
     assert_int_equal(pm_zip_add(z, "one-more", "", 0, 0, &err), PM_ERR_LIMIT);
     assert_int_equal(pm_zip_close(z, &err), 0);
     assert_true(pm_os_file_exists(zpath));
+    rmtree(dir);
 }
 
 static void test_unwritable_place(void **state)

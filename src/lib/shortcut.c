@@ -128,6 +128,11 @@ static void scan_warn(struct scan *s, const char *where, const struct pm_error *
 /* Looks at one .lnk (and its kept original, if any) and records it when it is ours to handle. */
 static int scan_one(struct scan *s, const char *path, int has_backup, int has_link)
 {
+    /* A folder given twice, or inside another one given (a --dir that is also a default), must
+     * not list a shortcut twice: the second apply would find its original already taken. */
+    for (size_t i = 0; i < s->out->n; i++)
+        if (same_path(s->out->items[i].path, path))
+            return 0;
     struct pm_buf backup = PM_BUF_INIT;
     int rc = pm_buf_puts(&backup, path);
     if (rc == 0)

@@ -210,6 +210,23 @@ static void test_apply_restore_cycle(void **state)
     pm_shortcut_list_release(&l);
 }
 
+static void test_folder_given_twice(void **state)
+{
+    struct fixture *f = *state;
+    struct pm_shortcut_list l = PM_SHORTCUT_LIST_INIT;
+    struct pm_shortcut_counts c;
+    struct pm_error err;
+    char menu_root[700];
+    snprintf(menu_root, sizeof(menu_root), "%s/Start Menu", f->root);
+    const char *dirs[] = {f->desk, menu_root, f->desk, f->menu};
+    assert_int_equal(pm_shortcut_scan(pm_shortcut_ops_lnk(), dirs, 4, TOOL, &l, NULL, NULL, &err),
+                     2);
+    assert_int_equal(pm_shortcut_apply(pm_shortcut_ops_lnk(), &l, TOOL, &c, NULL, NULL, &err), 0);
+    assert_int_equal(c.changed, 2);
+    assert_int_equal(c.failed, 0);
+    pm_shortcut_list_release(&l);
+}
+
 static void test_deleted_shortcut_is_recreated(void **state)
 {
     struct fixture *f = *state;
@@ -341,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_scan_finds_outlook_shortcuts_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_restore_cycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_folder_given_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deleted_shortcut_is_recreated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changed_recreated_and_moved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_rewrite_leaves_shortcut, setup, teardown),

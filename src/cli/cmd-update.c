@@ -305,26 +305,9 @@ static void policy_warnings(struct run *r, struct pm_store *st)
     pm_policy_report_release(&rep);
 }
 
-/* Settings outside the profile that pin the source organisation (KB 319206: a DS Server value
- * overrides the GC the profile asks for). Reported, not changed: they are the admin's to remove. */
-static void source_pins(struct run *r, struct pm_store *st)
+/* After a move, cached recipients and replies to old mail still carry the source DNs. */
+static void x500_hint(struct run *r)
 {
-    static const char *const key = "Software\\Microsoft\\Exchange\\Exchange Provider";
-    static const char *const names[] = {"DS Server", "Closest GC"};
-    struct pm_value v = PM_VALUE_INIT;
-    struct pm_buf text = PM_BUF_INIT;
-    for (size_t i = 0; i < 2; i++) {
-        if (pm_store_get(st, key, names[i], &v, NULL) <= 0)
-            continue;
-        pm_mapi_format(names[i], v.type, v.data, v.len, &text);
-        pm_log_event(r->log, "policy.warning", "key", key, "value", names[i], "data", text.data,
-                     "msg", "pins a global catalog for every profile; after the move it should "
-                            "name one of the target forest or be removed",
-                     NULL);
-        r->policy_warnings++;
-    }
-    pm_value_release(&v);
-    pm_buf_release(&text);
     if (r->updated)
         pm_log_event(r->log, "hint", "msg",
                      "cached recipients and replies to old mail carry the source DNs: keep each "
@@ -583,7 +566,7 @@ int cmd_update(int argc, char **argv)
     }
     log_decisions(&r, &model, &plan);
     policy_warnings(&r, st);
-    source_pins(&r, st);
+    x500_hint(&r);
 
     if (r.o.dry_run) {
         log_changes(&r, &model, &plan, 1);
@@ -646,13 +629,19 @@ int cmd_update(int argc, char **argv)
     why = "updated";
 
 out:
-    if (st && !strcmp(pm_store_backend(st), "live") && !r.o.dry_run) {
-        struct pm_status s = {pm_os_time_now(), code, r.updated, r.not_migrated, PM_VERSION,
-                              r.log ? pm_log_path(r.log) : NULL};
+    /* The status key for desktop automation, after every run on the user's own registry. */
+    if (!strncmp(store_spec, "live", 4) && !r.o.dry_run) {
+        struct pm_store *sst = st;
         struct pm_error se;
         pm_error_clear(&se);
-        if (pm_status_write(st, &s, &se) < 0)
+        if (!sst && pm_store_open(&sst, store_spec, 0, &se) < 0)
+            sst = NULL;
+        struct pm_status s = {pm_os_time_now(), code, r.updated, r.not_migrated, PM_VERSION,
+                              r.log ? pm_log_path(r.log) : NULL};
+        if (!sst || pm_status_write(sst, &s, &se) < 0)
             pm_log_event(r.log, "warning", "msg", "cannot write the status key", NULL);
+        if (sst != st)
+            pm_store_close(sst);
     }
     fflush(stdout);
     if (r.log && pm_log_path(r.log) && !r.o.dry_run)

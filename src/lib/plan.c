@@ -534,8 +534,8 @@ static void ident_release(struct ident *id)
 /* Old server names shown in these sections, so the sweep recognizes them. */
 static int ident_add_servers(struct ctx *c, struct ident *id, const struct pm_section *s)
 {
-    static const char *const names[] = {"001e6602", "001e6608", "001f6608", "001f662a",
-                                        "001e660c", "001f662b"};
+    static const char *const names[] = {"001e6602", "001f6602", "001e6608", "001f6608",
+                                        "001f662a", "001e660c", "001f660c", "001f662b"};
     for (size_t i = 0; i < PM_ARRAY_SIZE(names); i++) {
         const struct pm_section_value *v = pm_section_get(s, names[i]);
         if (!v || pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text) <= 0)

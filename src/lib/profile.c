@@ -204,8 +204,9 @@ static int add_section(struct walk *w, struct pm_account *a, const char *profile
     s.path = path;
     s.uid = pm_strdup(uid);
     if (!s.uid) {
+        int rc = pm_error_set(w->err, PM_ERR_NOMEM, path, 0, "out of memory");
         section_release(&s);
-        return pm_error_set(w->err, PM_ERR_NOMEM, path, 0, "out of memory");
+        return rc;
     }
     int rc = read_section(w, &s);
     if (rc <= 0) {
@@ -307,6 +308,17 @@ static int looks_like_smtp(const char *s)
     return at && at != s && at[1] && !strchr(at + 1, '@') && !strpbrk(s, " \t<>\"");
 }
 
+/* 1 when the profile has the fixed Exchange global section 13dbb0c8..., 0 when not, <0. */
+static int global2007_exists(struct walk *w, const struct pm_profile *pr)
+{
+    char *path = join2(pr->path, PM_SECTION_GLOBAL2007);
+    if (!path)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = pm_store_key_exists(w->st, path, w->err);
+    free(path);
+    return rc;
+}
+
 static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
                         struct pm_section *service, struct pm_account *a)
 {
@@ -325,9 +337,10 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
         if ((rc = add_section(w, a, pr->path, hex, PM_ROLE_EMSMDB, &e)) < 0)
             return rc;
     }
-    if (!e) {
+    if (!e && (rc = global2007_exists(w, pr)) != 0) {
         /* Outlook 2007 and older keep the one Exchange account in the global section. */
-        if ((rc = add_section(w, a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e)) < 0)
+        if (rc < 0 ||
+            (rc = add_section(w, a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e)) < 0)
             return rc;
         if (e)
             a->outlook2007 = 1;
@@ -475,7 +488,7 @@ static int attach_residue(struct walk *w, struct pm_profile *pr)
     int rc = read_section(w, &probe);
     char *dn = NULL;
     if (rc > 0) {
-        const char *const user[] = {V_PROFILE_USER, NULL};
+        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
         rc = string_any(w, &probe, user, &dn);
     }
     section_release(&probe);
@@ -561,12 +574,12 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
     if (rc < 0)
         return rc;
     /* No services list but a 13dbb0c8 section: a bare Outlook 2007-era profile. */
-    if (n == 0) {
+    if (n == 0 && (rc = global2007_exists(w, pr)) > 0) {
         struct pm_account a = {0};
         struct pm_section *e = NULL;
         rc = add_section(w, &a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e);
         if (rc > 0) {
-            const char *const user[] = {V_PROFILE_USER, NULL};
+            const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
             const char *const smtp[] = {"001f6641", "001e6641", NULL};
             a.outlook2007 = 1;
             if ((rc = string_any(w, e, user, &a.dn)) >= 0)
@@ -585,6 +598,8 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
         account_release(&a);
         return rc < 0 ? rc : 0;
     }
+    if (rc < 0)
+        return rc;
     return attach_residue(w, pr);
 }
 

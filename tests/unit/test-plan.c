@@ -497,7 +497,6 @@ static void test_unicode_server_known_to_the_sweep(void **state)
     struct fx *f = *state;
     /* The only value naming the old server is the Unicode PR_PROFILE_SERVER; another value
      * quoting that server is a trace of the source all the same. */
-    skip(); /* engine bug: plan.c ident_add_servers omits 001f6602 and 001f660c */
     alice(f, NULL);
     put_w(f, K(PRI), "001f660c", "exch09.source.example");
     put_w(f, K(PRI), "001f6758", "https://exch09.source.example/rpc");

@@ -13,6 +13,9 @@ int pm_os_exe_path(struct pm_buf *out);
 int pm_os_exe_dir(struct pm_buf *out);
 /* %USERPROFILE% (Windows) or $HOME. */
 int pm_os_home_dir(struct pm_buf *out);
+/* An environment variable's value in UTF-8 (through the wide API on Windows, where the C
+ * runtime's copy is in the ANSI code page). 0, PM_ERR_NOTFOUND when it is not set, or <0. */
+int pm_os_getenv(const char *name, struct pm_buf *out);
 /* %USERNAME% / login name, and the computer name. */
 int pm_os_user_name(struct pm_buf *out);
 int pm_os_computer_name(struct pm_buf *out);

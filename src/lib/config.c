@@ -184,12 +184,15 @@ static int cfg_parse_bool(const char *v)
 static int cfg_expand(const char *path, unsigned line, const char *key, const char *v,
                       struct pm_buf *out, pm_diag_fn warn, void *ctx)
 {
+    struct pm_buf val = PM_BUF_INIT;
     pm_buf_reset(out);
     int rc = pm_buf_append(out, "", 0);
     while (rc == 0 && *v) {
         const char *pct = strchr(v, '%');
-        if (!pct)
-            return pm_buf_puts(out, v);
+        if (!pct) {
+            rc = pm_buf_puts(out, v);
+            break;
+        }
         rc = pm_buf_append(out, v, (size_t)(pct - v));
         const char *end = rc == 0 ? strchr(pct + 1, '%') : NULL;
         if (rc != 0)
@@ -205,14 +208,19 @@ static int cfg_expand(const char *path, unsigned line, const char *key, const ch
         }
         char name[256];
         size_t nlen = (size_t)(end - pct - 1);
-        const char *val = NULL;
+        int found = 0;
         if (nlen < sizeof(name)) {
             memcpy(name, pct + 1, nlen);
             name[nlen] = 0;
-            val = getenv(name);
+            rc = pm_os_getenv(name, &val);
+            found = rc == 0;
+            if (rc == PM_ERR_NOTFOUND)
+                rc = 0;
+            if (rc < 0)
+                break;
         }
-        if (val) {
-            rc = pm_buf_puts(out, val);
+        if (found) {
+            rc = pm_buf_append(out, val.data ? val.data : "", val.len);
         } else {
             if (warn) {
                 char msg[400];
@@ -224,6 +232,7 @@ static int cfg_expand(const char *path, unsigned line, const char *key, const ch
         }
         v = end + 1;
     }
+    pm_buf_release(&val);
     return rc;
 }
 

@@ -54,6 +54,15 @@ int pm_os_home_dir(struct pm_buf *out)
     return pm_buf_puts(out, h);
 }
 
+int pm_os_getenv(const char *name, struct pm_buf *out)
+{
+    const char *v = getenv(name);
+    if (!v)
+        return PM_ERR_NOTFOUND;
+    pm_buf_reset(out);
+    return pm_buf_puts(out, v);
+}
+
 int pm_os_user_name(struct pm_buf *out)
 {
     const char *u = getenv("USER");

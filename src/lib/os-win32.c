@@ -92,6 +92,16 @@ static int os_getenv(const wchar_t *name, struct pm_buf *out)
     return rc;
 }
 
+int pm_os_getenv(const char *name, struct pm_buf *out)
+{
+    wchar_t *w = os_wide(name);
+    if (!w)
+        return PM_ERR_NOMEM;
+    int rc = os_getenv(w, out);
+    free(w);
+    return rc;
+}
+
 int pm_os_home_dir(struct pm_buf *out)
 {
     if (os_getenv(L"USERPROFILE", out) == 0 && out->len > 0)

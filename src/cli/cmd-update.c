@@ -215,8 +215,33 @@ static void split_list(const char *s, struct pm_strlist *out)
     }
 }
 
-/* Outlook or another MAPI client of this user, or an OST held open: 1 in use, 0 free. */
-static int profile_in_use(struct run *r, const struct pm_plan *plan)
+/* The OST files of the accounts the plan updates (PR_PROFILE_OFFLINE_STORE_PATH). */
+static void updated_osts(const struct pm_model *m, const struct pm_plan *plan,
+                         struct pm_strlist *out)
+{
+    struct pm_buf path = PM_BUF_INIT;
+    for (size_t i = 0; i < plan->ndecisions; i++) {
+        const struct pm_decision *d = &plan->decisions[i];
+        if (d->kind != PM_DEC_UPDATED || d->section >= 0)
+            continue;
+        const struct pm_account *a = &m->profiles[d->profile].accounts[d->account];
+        for (size_t k = 0; k < a->nsections; k++) {
+            if (a->sections[k].role != PM_ROLE_EMSMDB)
+                continue;
+            const struct pm_section_value *v = pm_section_get(&a->sections[k], "001f6610");
+            if (!v)
+                v = pm_section_get(&a->sections[k], "001e6610");
+            if (v && pm_mapi_string_get(v->name, v->type, v->data, v->len, &path) > 0 &&
+                path.len && pm_strlist_find(out, path.data) < 0)
+                pm_strlist_add(out, path.data);
+        }
+    }
+    pm_buf_release(&path);
+}
+
+/* Outlook or another MAPI client of this user, or an OST of an updated account held open by
+ * any process: 1 in use, 0 free. WaitForOutlook gives the clients time to exit first. */
+static int profile_in_use(struct run *r, const struct pm_model *m, const struct pm_plan *plan)
 {
     struct pm_strlist names = PM_STRLIST_INIT, found = PM_STRLIST_INIT;
     split_list(r->cfg.mapi_clients, &names);
@@ -230,19 +255,25 @@ static int profile_in_use(struct run *r, const struct pm_plan *plan)
             in_use = 1;
             break;
         }
-        if (waited == 0)
-            pm_log_event(r->log, "wait", "processes", found.items[0], "seconds", NULL, NULL);
+        if (waited == 0) {
+            char secs[16];
+            snprintf(secs, sizeof(secs), "%d", r->cfg.wait_for_outlook);
+            pm_log_event(r->log, "wait", "processes", found.items[0], "seconds", secs, NULL);
+        }
         pm_os_sleep_ms(1000);
         waited++;
     }
     struct pm_buf procs = PM_BUF_INIT, files = PM_BUF_INIT;
     for (size_t i = 0; i < found.n; i++)
         pm_buf_printf(&procs, "%s%s", i ? "," : "", found.items[i]);
-    for (size_t i = 0; i < plan->nmoves; i++)
-        if (pm_os_file_in_use(plan->moves[i].from) > 0) {
-            pm_buf_printf(&files, "%s%s", files.len ? "," : "", plan->moves[i].from);
+    struct pm_strlist osts = PM_STRLIST_INIT;
+    updated_osts(m, plan, &osts);
+    for (size_t i = 0; i < osts.n; i++)
+        if (pm_os_file_in_use(osts.items[i]) > 0) {
+            pm_buf_printf(&files, "%s%s", files.len ? "," : "", osts.items[i]);
             in_use = 1;
         }
+    pm_strlist_release(&osts);
     if (in_use) {
         pm_log_event(r->log, "in_use", "processes", procs.len ? procs.data : NULL, "files",
                      files.len ? files.data : NULL, NULL);
@@ -584,7 +615,7 @@ int cmd_update(int argc, char **argv)
         goto out;
     }
     int live = !strcmp(pm_store_backend(st), "live");
-    if (live && profile_in_use(&r, &plan)) {
+    if (live && profile_in_use(&r, &model, &plan)) {
         code = PM_EXIT_IN_USE;
         why = "in_use";
         r.updated = 0;

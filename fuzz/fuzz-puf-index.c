@@ -44,8 +44,10 @@ static void setup(void)
     struct pm_buf b = PM_BUF_INIT;
     pm_buf_puts(&b, "\xEF\xBB\xBF# test puf\r\n");
     for (int i = 0; i < 200; i++)
-        pm_buf_printf(&b, "/o=Fabrikam/cn=Recipients/cn=user%d|/o=Contoso/cn=Recipients/cn=u%d|"
-                          "u%d@contoso.com|User %d\r\n", i, i, i, i);
+        pm_buf_printf(&b,
+                      "/o=Fabrikam/cn=Recipients/cn=user%d|/o=Contoso/cn=Recipients/cn=u%d|"
+                      "u%d@contoso.com|User %d\r\n",
+                      i, i, i, i);
     pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=a|a@contoso.com\n"
                     "broken\n"
                     "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=b|b@contoso.com\n"

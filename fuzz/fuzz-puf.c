@@ -73,8 +73,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     remove(idx);
 
     struct pm_puf_query qs[NQ], qi[NQ];
-    const char *dns[NQ] = {"/o=A/cn=b", "X500:/O=a/CN=B", "", ndn > 0 ? dn[0] : "/o=x",
-                           ndn > 1 ? dn[1] : "/o=y", ndn > 2 ? dn[2] : "/o=z"};
+    const char *dns[NQ] = {"/o=A/cn=b",
+                           "X500:/O=a/CN=B",
+                           "",
+                           ndn > 0 ? dn[0] : "/o=x",
+                           ndn > 1 ? dn[1] : "/o=y",
+                           ndn > 2 ? dn[2] : "/o=z"};
     memset(qs, 0, sizeof(qs));
     memset(qi, 0, sizeof(qi));
     for (int i = 0; i < NQ; i++)
@@ -89,7 +93,8 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (qs[i].match == PM_PUF_SOURCE || qs[i].match == PM_PUF_CONFLICT) {
             size_t a, b;
             const char *ka = pm_puf_dn_key(qs[i].dn, strlen(qs[i].dn), &a);
-            const char *kb = pm_puf_dn_key(qs[i].entry.source_dn, strlen(qs[i].entry.source_dn), &b);
+            const char *kb =
+                pm_puf_dn_key(qs[i].entry.source_dn, strlen(qs[i].entry.source_dn), &b);
             if (!puf_key_equal(ka, a, kb, b))
                 abort();
         }

@@ -109,9 +109,12 @@ void pm_config_release(struct pm_config *cfg)
 const char *pm_switch_name(enum pm_switch s)
 {
     switch (s) {
-    case PM_KEEP: return "keep";
-    case PM_ENABLE: return "enable";
-    case PM_DISABLE: return "disable";
+    case PM_KEEP:
+        return "keep";
+    case PM_ENABLE:
+        return "enable";
+    case PM_DISABLE:
+        return "disable";
     }
     return "?";
 }
@@ -119,9 +122,12 @@ const char *pm_switch_name(enum pm_switch s)
 const char *pm_ost_action_name(enum pm_ost_action a)
 {
     switch (a) {
-    case PM_OST_RENAME: return "rename";
-    case PM_OST_RESET: return "reset";
-    case PM_OST_KEEP: return "keep";
+    case PM_OST_RENAME:
+        return "rename";
+    case PM_OST_RESET:
+        return "reset";
+    case PM_OST_KEEP:
+        return "keep";
     }
     return "?";
 }
@@ -224,8 +230,9 @@ static int cfg_expand(const char *path, unsigned line, const char *key, const ch
         } else {
             if (warn) {
                 char msg[400];
-                snprintf(msg, sizeof(msg), "%s: environment variable '%.*s' is not set; kept as written",
-                         key, (int)(nlen > 200 ? 200 : nlen), pct + 1);
+                snprintf(msg, sizeof(msg),
+                         "%s: environment variable '%.*s' is not set; kept as written", key,
+                         (int)(nlen > 200 ? 200 : nlen), pct + 1);
                 warn(ctx, path, line, msg);
             }
             rc = pm_buf_append(out, pct, (size_t)(end - pct + 1));
@@ -268,8 +275,9 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
                 return 0;
         }
         if (k->kind == CFG_TEXT)
-            return cfg_set_string(slot, v) ? pm_error_set(err, PM_ERR_NOMEM, path, line,
-                                                          "out of memory") : 0;
+            return cfg_set_string(slot, v)
+                       ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory")
+                       : 0;
         struct pm_buf exp = PM_BUF_INIT, joined = PM_BUF_INIT;
         int rc = cfg_expand(path, line, k->name, v, &exp, warn, ctx);
         if (rc == 0 && k->kind == CFG_PATH)
@@ -284,8 +292,8 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
     case CFG_FLAG: {
         int b = cfg_parse_bool(v);
         if (b < 0)
-            return pm_error_set(err, PM_ERR_PARSE, path, line,
-                                "%s: '%s' is not one of yes, no", k->name, v);
+            return pm_error_set(err, PM_ERR_PARSE, path, line, "%s: '%s' is not one of yes, no",
+                                k->name, v);
         *(int *)(void *)base = b;
         return 0;
     }
@@ -364,15 +372,15 @@ static const struct cfg_key *cfg_find_key(const char *name, size_t len)
     return NULL;
 }
 
-static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
-                      const char *fmt, ...)
+static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
+                      ...)
 #if defined(__GNUC__)
     __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 
-static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
-                      const char *fmt, ...)
+static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
+                      ...)
 {
     if (!warn)
         return;
@@ -405,7 +413,8 @@ static int cfg_validate(const struct pm_config *cfg, const unsigned *seen_line,
                         ps = i;
                 return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[ps],
                                     "ProxyServer: '%s' is not a host name (write it without "
-                                    "https:// or a path)", s);
+                                    "https:// or a path)",
+                                    s);
             }
     }
     return 0;
@@ -429,8 +438,7 @@ static int cfg_parse_text(struct pm_config *cfg, const char *text, size_t len, p
             return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
                                 "line is not valid UTF-8 (save the file as UTF-8 or Unicode)");
         if (memchr(line, 0, llen))
-            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
-                                "line contains a NUL byte");
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno, "line contains a NUL byte");
         while (llen && cfg_is_blank(*line)) {
             line++;
             llen--;
@@ -449,8 +457,8 @@ static int cfg_parse_text(struct pm_config *cfg, const char *text, size_t len, p
         const char *eq = memchr(line, '=', llen);
         if (!eq)
             return pm_error_set(err, PM_ERR_PARSE, cfg->path, lineno,
-                                "expected key=value, found '%.*s'",
-                                (int)(llen > 200 ? 200 : llen), line);
+                                "expected key=value, found '%.*s'", (int)(llen > 200 ? 200 : llen),
+                                line);
         size_t klen = (size_t)(eq - line);
         while (klen && cfg_is_blank(line[klen - 1]))
             klen--;
@@ -477,8 +485,8 @@ static int cfg_parse_text(struct pm_config *cfg, const char *text, size_t len, p
         size_t ki = (size_t)(k - cfg_keys);
         if (seen_line[ki])
             cfg_warnf(warn, ctx, cfg->path, lineno,
-                      "duplicate key '%s' (first set on line %u); the last value is used",
-                      k->name, seen_line[ki]);
+                      "duplicate key '%s' (first set on line %u); the last value is used", k->name,
+                      seen_line[ki]);
         seen_line[ki] = lineno;
         char *value = pm_strndup(v, vlen);
         if (!value)
@@ -548,8 +556,7 @@ int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, voi
                             strerror(errno));
     }
     if (S_ISDIR(sb.st_mode))
-        return pm_error_set(err, PM_ERR_IO, path, 0,
-                            "config file is unreadable: it is a folder");
+        return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: it is a folder");
     FILE *f = fopen(path, "rb");
     if (!f)
         return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",

@@ -308,10 +308,10 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
             return idx_note(st, "puf read failed at offset %llu", (unsigned long long)from);
         st->bytes_read += (uint64_t)got;
         const char *line = linebuf + (c->off - from);
-        int whole = (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
-                    ((size_t)got == want - 1 ? c->off + c->len == h->fp.size
-                                             : line[c->len] == '\n') &&
-                    !memchr(line, '\n', c->len);
+        int whole =
+            (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
+            ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
+            !memchr(line, '\n', c->len);
         struct puf_fields f;
         if (!whole || puf_split(line, c->len, &f, NULL, 0) != 0)
             return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
@@ -325,8 +325,8 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     return 1;
 }
 
-int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq,
-                      struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
+int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struct pm_puf_stats *st,
+                      pm_diag_fn warn, void *ctx)
 {
     struct pm_buf name = PM_BUF_INIT;
     if (pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
@@ -528,11 +528,11 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
     if (rc == 0 && fflush(b.rec) != 0)
         rc = PM_ERR_IO;
     if (rc < 0) {
-        rc = rc == PM_ERR_LIMIT
-                 ? pm_error_set(err, rc, puf_path, (unsigned)b.lines, "puf file is too large to index")
-             : rc == PM_ERR_NOMEM ? pm_error_set(err, rc, puf_path, 0, "out of memory")
-                                  : pm_error_set(err, PM_ERR_IO, puf_path, 0,
-                                                 "read or temporary write failed");
+        rc = rc == PM_ERR_LIMIT ? pm_error_set(err, rc, puf_path, (unsigned)b.lines,
+                                               "puf file is too large to index")
+             : rc == PM_ERR_NOMEM
+                 ? pm_error_set(err, rc, puf_path, 0, "out of memory")
+                 : pm_error_set(err, PM_ERR_IO, puf_path, 0, "read or temporary write failed");
         goto out;
     }
 
@@ -593,8 +593,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         for (uint32_t x = b0; !werr && x < b1; x++) {
             uint64_t s = gstart + lstart, e = gstart + counts[x];
             unsigned char slot[IDX_SLOT];
-            uint64_t sum = idx_bucket_sum(x, s, arena + (size_t)lstart * IDX_REC,
-                                          (size_t)(e - s));
+            uint64_t sum = idx_bucket_sum(x, s, arena + (size_t)lstart * IDX_REC, (size_t)(e - s));
             put_u64(slot, s);
             put_u64(slot + 8, sum);
             werr |= fwrite(slot, 1, IDX_SLOT, out) != IDX_SLOT;

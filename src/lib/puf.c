@@ -121,7 +121,7 @@ static unsigned char puf_class(unsigned char c)
 #define PUF_ONES 0x0101010101010101ULL
 #define PUF_HIGHS 0x8080808080808080ULL
 /* Nonzero when some byte of w is zero (exact as a yes/no answer). */
-#define PUF_HASZERO(w) (((w) - PUF_ONES) & ~(w) & PUF_HIGHS)
+#define PUF_HASZERO(w) (((w)-PUF_ONES) & ~(w)&PUF_HIGHS)
 
 static void puf_trim(struct puf_span *s)
 {
@@ -215,16 +215,15 @@ int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, s
                 tab = 1;
                 break;
             default:
-                return puf_why(why, whysize, "control character 0x%02x at byte %zu", p[k],
-                               k + 1);
+                return puf_why(why, whysize, "control character 0x%02x at byte %zu", p[k], k + 1);
             }
         }
     }
     if (high && !pm_utf8_valid(line, len))
         return puf_why(why, whysize, "line is not valid UTF-8");
     if (nfields < 3)
-        return puf_why(why, whysize,
-                       "expected at least 3 fields separated by '|', found %u", nfields);
+        return puf_why(why, whysize, "expected at least 3 fields separated by '|', found %u",
+                       nfields);
 
     struct puf_fields f;
     size_t start = 0;
@@ -241,8 +240,7 @@ int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, s
         f.f[n].len = end - start;
         puf_trim(&f.f[n]);
         if (tab && memchr(f.f[n].p, '\t', f.f[n].len))
-            return puf_why(why, whysize, "field %u contains a tab (%s)", n + 1,
-                           puf_field_names[n]);
+            return puf_why(why, whysize, "field %u contains a tab (%s)", n + 1, puf_field_names[n]);
         start = end + 1;
     }
     for (unsigned n = 0; n < 2; n++) {
@@ -252,7 +250,8 @@ int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, s
         if (!kl)
             return puf_why(why, whysize, "field %u is empty (%s)", n + 1, puf_field_names[n]);
         if (!puf_is_dn(&f.f[n]))
-            return puf_why(why, whysize, "field %u is not a legacyExchangeDN starting with /o= (%s): '%.*s'",
+            return puf_why(why, whysize,
+                           "field %u is not a legacyExchangeDN starting with /o= (%s): '%.*s'",
                            n + 1, puf_field_names[n], PUF_SHOW(f.f[n]));
     }
     const struct puf_span *smtp = &f.f[2];
@@ -368,15 +367,15 @@ void puf_queries_reset(struct pm_puf_query *q, size_t nq)
 
 /* ---- answers ---- */
 
-static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
-                      const char *fmt, ...)
+static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
+                      ...)
 #if defined(__GNUC__)
     __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
 #endif
     ;
 
-static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line,
-                      const char *fmt, ...)
+static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
+                      ...)
 {
     if (!warn)
         return;
@@ -547,8 +546,8 @@ static int puf_scan_line(void *vctx, const char *line, size_t len, uint64_t off,
     return 0;
 }
 
-static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq,
-                    struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx, struct pm_error *err)
+static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq, struct pm_puf_stats *stats,
+                    pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
     FILE *f = puf_open(path, err);
     if (!f)
@@ -577,8 +576,7 @@ static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq,
 }
 
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
-                   struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
-                   struct pm_error *err)
+                   struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
     struct pm_puf_stats local;
     if (!stats)

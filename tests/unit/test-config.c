@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -91,35 +93,34 @@ static void test_defaults(void **state)
     pm_config_release(&c);
 }
 
-static const char *full_config =
-    "; profilemanager settings\r\n"
-    "# written by the migration team\r\n"
-    "[Files]\r\n"
-    "  pufFILE = \"lists/mbm.puf\"  \r\n"
-    "LogFolder=\\\\fs01\\logs$\\outlook\r\n"
-    "BackupFolder = /var/backups/pm\r\n"
-    "Backup = No\r\n"
-    "\r\n"
-    "[Outlook]\r\n"
-    "CachedMode=enable\r\n"
-    "DownloadSharedFolders = DISABLE\r\n"
-    "DownloadPublicFolderFavorites=keep\r\n"
-    "OutlookAnywhere=enable\r\n"
-    "ProxyServer=mail.contoso.com\r\n"
-    "ProxyPrincipalName='msstd:mail.contoso.com'\r\n"
-    "ProxyAuth=Negotiate\r\n"
-    "ProxySslOnly=yes\r\n"
-    "ProxyMutualAuth=false\r\n"
-    "ProxyHttpOnFast=1\r\n"
-    "ProxyHttpOnSlow=0\r\n"
-    "OstAction=reset\r\n"
-    "[Run]\r\n"
-    "RunAfter=C:\\Program Files\\Outlook\\OUTLOOK.EXE\r\n"
-    "RunAfterArgs=/recycle\r\n"
-    "WaitForOutlook=120\r\n"
-    "MapiClients=OUTLOOK.EXE,LYNC.EXE\r\n"
-    "RequireReadOnlyConfig=true\r\n"
-    "LockWait=5\r\n";
+static const char *full_config = "; profilemanager settings\r\n"
+                                 "# written by the migration team\r\n"
+                                 "[Files]\r\n"
+                                 "  pufFILE = \"lists/mbm.puf\"  \r\n"
+                                 "LogFolder=\\\\fs01\\logs$\\outlook\r\n"
+                                 "BackupFolder = /var/backups/pm\r\n"
+                                 "Backup = No\r\n"
+                                 "\r\n"
+                                 "[Outlook]\r\n"
+                                 "CachedMode=enable\r\n"
+                                 "DownloadSharedFolders = DISABLE\r\n"
+                                 "DownloadPublicFolderFavorites=keep\r\n"
+                                 "OutlookAnywhere=enable\r\n"
+                                 "ProxyServer=mail.contoso.com\r\n"
+                                 "ProxyPrincipalName='msstd:mail.contoso.com'\r\n"
+                                 "ProxyAuth=Negotiate\r\n"
+                                 "ProxySslOnly=yes\r\n"
+                                 "ProxyMutualAuth=false\r\n"
+                                 "ProxyHttpOnFast=1\r\n"
+                                 "ProxyHttpOnSlow=0\r\n"
+                                 "OstAction=reset\r\n"
+                                 "[Run]\r\n"
+                                 "RunAfter=C:\\Program Files\\Outlook\\OUTLOOK.EXE\r\n"
+                                 "RunAfterArgs=/recycle\r\n"
+                                 "WaitForOutlook=120\r\n"
+                                 "MapiClients=OUTLOOK.EXE,LYNC.EXE\r\n"
+                                 "RequireReadOnlyConfig=true\r\n"
+                                 "LockWait=5\r\n";
 
 static void check_full(const struct pm_config *c)
 {
@@ -223,24 +224,29 @@ static void test_bad_values_name_file_and_line(void **state)
     expect_error("CachedMode=on\n",
                  "/etc/pm/prof.config:1: CachedMode: 'on' is not one of keep, enable, disable");
     expect_error("Backup=maybe\n", "/etc/pm/prof.config:1: Backup: 'maybe' is not one of yes, no");
-    expect_error("ProxyAuth=kerberos\n",
-                 "/etc/pm/prof.config:1: ProxyAuth: 'kerberos' is not one of basic, ntlm, negotiate");
-    expect_error("\nWaitForOutlook=3601\n",
-                 "/etc/pm/prof.config:2: WaitForOutlook: '3601' is not a number of seconds from 0 to 3600");
+    expect_error(
+        "ProxyAuth=kerberos\n",
+        "/etc/pm/prof.config:1: ProxyAuth: 'kerberos' is not one of basic, ntlm, negotiate");
+    expect_error(
+        "\nWaitForOutlook=3601\n",
+        "/etc/pm/prof.config:2: WaitForOutlook: '3601' is not a number of seconds from 0 to 3600");
     expect_error("LockWait=-1\n",
                  "/etc/pm/prof.config:1: LockWait: '-1' is not a number of seconds from 0 to 3600");
     expect_error("LockWait=\n",
                  "/etc/pm/prof.config:1: LockWait: '' is not a number of seconds from 0 to 3600");
     expect_error("Backup yes\n", "/etc/pm/prof.config:1: expected key=value, found 'Backup yes'");
     expect_error("=yes\n", "/etc/pm/prof.config:1: expected key=value, the key is empty");
-    expect_error("[Outlook\n", "/etc/pm/prof.config:1: section line '[Outlook' does not end with ']'");
-    expect_error("[a]\nOutlookAnywhere=enable\n",
-                 "/etc/pm/prof.config:2: OutlookAnywhere: 'enable' needs ProxyServer (the proxy host name)");
+    expect_error("[Outlook\n",
+                 "/etc/pm/prof.config:1: section line '[Outlook' does not end with ']'");
+    expect_error(
+        "[a]\nOutlookAnywhere=enable\n",
+        "/etc/pm/prof.config:2: OutlookAnywhere: 'enable' needs ProxyServer (the proxy host name)");
     expect_error("ProxyServer=https://mail.contoso.com/rpc\n",
                  "/etc/pm/prof.config:1: ProxyServer: 'https://mail.contoso.com/rpc' is not a host "
                  "name (write it without https:// or a path)");
-    expect_error("LogFolder=C:\\Logs\\\xE9t\xE9\n",
-                 "/etc/pm/prof.config:1: line is not valid UTF-8 (save the file as UTF-8 or Unicode)");
+    expect_error(
+        "LogFolder=C:\\Logs\\\xE9t\xE9\n",
+        "/etc/pm/prof.config:1: line is not valid UTF-8 (save the file as UTF-8 or Unicode)");
 }
 
 static void test_values_and_paths(void **state)

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -52,17 +54,26 @@ static char *gen_puf(unsigned n)
     pm_buf_init(&b, 64u << 20);
     pm_buf_puts(&b, "# fields: source|target|smtp|display|server|serverdn\r\n");
     for (unsigned i = 0; i < n; i++)
-        pm_buf_printf(&b,
-                      "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u|"
-                      "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u|"
-                      "user%u@contoso.com|User %u||\r\n",
-                      i, i, i, i);
-    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c1|c1@contoso.com\r\n");
+        pm_buf_printf(
+            &b,
+            "/o=Fabrikam/ou=Exchange Administrative Group "
+            "(FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u|"
+            "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u|"
+            "user%u@contoso.com|User %u||\r\n",
+            i, i, i, i);
+    pm_buf_puts(
+        &b,
+        "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c1|c1@contoso.com\r\n");
     pm_buf_puts(&b, "not a line\r\n");
-    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c2|c2@contoso.com\r\n");
-    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
-    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
-    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=self|/o=Fabrikam/cn=Recipients/cn=self|s@contoso.com");
+    pm_buf_puts(
+        &b,
+        "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=Recipients/cn=c2|c2@contoso.com\r\n");
+    pm_buf_puts(&b,
+                "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
+    pm_buf_puts(&b,
+                "/o=Fabrikam/cn=Recipients/cn=dup|/o=Contoso/cn=Recipients/cn=d|d@contoso.com\r\n");
+    pm_buf_puts(
+        &b, "/o=Fabrikam/cn=Recipients/cn=self|/o=Fabrikam/cn=Recipients/cn=self|s@contoso.com");
     return pm_buf_detach(&b, NULL);
 }
 
@@ -70,24 +81,36 @@ static char *gen_puf(unsigned n)
 static void fill_queries(struct pm_puf_query *q, unsigned n)
 {
     static char dn[4][200];
-    snprintf(dn[0], sizeof(dn[0]),
-             "/O=FABRIKAM/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=USER%u",
-             n / 2);
+    snprintf(
+        dn[0], sizeof(dn[0]),
+        "/O=FABRIKAM/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=USER%u",
+        n / 2);
     snprintf(dn[1], sizeof(dn[1]),
-             "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u", n - 1);
+             "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=u%u",
+             n - 1);
     snprintf(dn[2], sizeof(dn[2]),
-             "X500:/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user0");
-    snprintf(dn[3], sizeof(dn[3]),
-             "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u", n);
-    const char *dns[NQ] = {dn[0], dn[1], dn[2], dn[3], "/o=Fabrikam/cn=Recipients/cn=conflict",
-                           "/o=Fabrikam/cn=Recipients/cn=dup", "/o=Fabrikam/cn=Recipients/cn=self",
-                           "", "/o=Fabrikam/cn=Recipients/cn=nobody"};
+             "X500:/o=Fabrikam/ou=Exchange Administrative Group "
+             "(FYDIBOHF23SPDLT)/cn=Recipients/cn=user0");
+    snprintf(
+        dn[3], sizeof(dn[3]),
+        "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u",
+        n);
+    const char *dns[NQ] = {dn[0],
+                           dn[1],
+                           dn[2],
+                           dn[3],
+                           "/o=Fabrikam/cn=Recipients/cn=conflict",
+                           "/o=Fabrikam/cn=Recipients/cn=dup",
+                           "/o=Fabrikam/cn=Recipients/cn=self",
+                           "",
+                           "/o=Fabrikam/cn=Recipients/cn=nobody"};
     memset(q, 0, sizeof(*q) * NQ);
     for (unsigned i = 0; i < NQ; i++)
         q[i].dn = dns[i];
 }
 
-static void assert_same_answers(const struct pm_puf_query *a, const struct pm_puf_query *b, size_t n)
+static void assert_same_answers(const struct pm_puf_query *a, const struct pm_puf_query *b,
+                                size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (a[i].match != b[i].match)
@@ -176,7 +199,9 @@ static void test_index_many_partitions(void **state)
     for (unsigned i = 0; i < 70000; i += 997) {
         char dn[200];
         snprintf(dn, sizeof(dn),
-                 "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u", i);
+                 "/o=Fabrikam/ou=Exchange Administrative Group "
+                 "(FYDIBOHF23SPDLT)/cn=Recipients/cn=user%u",
+                 i);
         struct pm_puf_query q = {.dn = dn};
         assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
         assert_int_equal(st.used_index, 1);
@@ -208,7 +233,8 @@ static void test_index_stale_after_append(void **state)
     make_files(&f, text);
     struct pm_error err;
     assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
-    const char *line = "\n/o=Fabrikam/cn=Recipients/cn=late|/o=Contoso/cn=Recipients/cn=late|late@contoso.com\n";
+    const char *line =
+        "\n/o=Fabrikam/cn=Recipients/cn=late|/o=Contoso/cn=Recipients/cn=late|late@contoso.com\n";
     append(f.puf, line);
     struct pm_puf_query q = {.dn = "/o=Fabrikam/cn=Recipients/cn=late"};
     struct pm_puf_stats st;
@@ -374,8 +400,8 @@ static void test_index_collision_is_verified(void **state)
     struct pm_puf_query q = {.dn = ghost};
     struct pm_puf_stats st;
     assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
-    assert_int_equal(st.used_index, 1); /* the index was fine to use ... */
-    assert_int_equal(q.match, PM_PUF_NONE); /* ... and the colliding line was not taken */
+    assert_int_equal(st.used_index, 1);             /* the index was fine to use ... */
+    assert_int_equal(q.match, PM_PUF_NONE);         /* ... and the colliding line was not taken */
     assert_true(st.bytes_read > 2 * PUF_FP_SAMPLE); /* because it was read and compared */
 
     /* An entry pointing into the middle of a line (checksum made right) is caught too. */

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* cmocka needs the four headers above first. */
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -18,7 +20,8 @@
 #include "testutil.h"
 
 #define SRC1 "/o=Fabrikam/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=jdoe"
-#define DST1 "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=a1b2-jdoe"
+#define DST1                                                                                       \
+    "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=a1b2-jdoe"
 #define SRC2 "/o=Fabrikam/ou=First Administrative Group/cn=Recipients/cn=shared-sales"
 #define DST2 "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=sales"
 
@@ -75,19 +78,21 @@ static void test_parse_full_line(void **state)
     (void)state;
     struct pm_puf_entry e;
     char why[256];
-    assert_int_equal(parse("  X500:" SRC1 " | " DST1 " |jane.doe@contoso.com| Doe, Jane |"
-                           "4f2a1c3e-0000-4c3b-9a55-1234567890ab@contoso.com|"
-                           "/o=Contoso/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=EX01\r",
-                           &e, why),
-                     0);
+    assert_int_equal(
+        parse("  X500:" SRC1 " | " DST1 " |jane.doe@contoso.com| Doe, Jane |"
+              "4f2a1c3e-0000-4c3b-9a55-1234567890ab@contoso.com|"
+              "/o=Contoso/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=EX01\r",
+              &e, why),
+        0);
     assert_int_equal(e.line, 7);
     assert_string_equal(e.source_dn, SRC1);
     assert_string_equal(e.target_dn, DST1);
     assert_string_equal(e.target_smtp, "jane.doe@contoso.com");
     assert_string_equal(e.target_display, "Doe, Jane");
     assert_string_equal(e.target_server, "4f2a1c3e-0000-4c3b-9a55-1234567890ab@contoso.com");
-    assert_string_equal(e.target_server_dn,
-                        "/o=Contoso/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=EX01");
+    assert_string_equal(
+        e.target_server_dn,
+        "/o=Contoso/ou=Exchange Administrative Group/cn=Configuration/cn=Servers/cn=EX01");
     struct pm_puf_entry c;
     assert_int_equal(pm_puf_entry_copy(&c, &e), 0);
     assert_string_equal(c.target_display, "Doe, Jane");
@@ -191,9 +196,8 @@ static void test_parse_utf8_names_accepted(void **state)
     (void)state;
     struct pm_puf_entry e;
     char why[256];
-    assert_int_equal(parse(SRC1 "|" DST1 "|zoe@contoso.com|Zo\xC3\xAB M\xC3\xBCller \xE5\xBC\xA0", &e,
-                           why),
-                     0);
+    assert_int_equal(
+        parse(SRC1 "|" DST1 "|zoe@contoso.com|Zo\xC3\xAB M\xC3\xBCller \xE5\xBC\xA0", &e, why), 0);
     assert_string_equal(e.target_display, "Zo\xC3\xAB M\xC3\xBCller \xE5\xBC\xA0");
     pm_puf_entry_release(&e);
 }
@@ -215,8 +219,8 @@ static void test_dn_key(void **state)
 }
 
 static const char *sample_puf =
-    "\xEF\xBB\xBF# fields: source|target|smtp|display|server|serverdn\r\n"
-    SRC1 "|" DST1 "|jane.doe@contoso.com|Doe, Jane\r\n"
+    "\xEF\xBB\xBF# fields: source|target|smtp|display|server|serverdn\r\n" SRC1 "|" DST1
+    "|jane.doe@contoso.com|Doe, Jane\r\n"
     "\r\n"
     "this line is broken\r\n"
     "X500:" SRC2 "|" DST2 "|sales@contoso.com||abc@contoso.com|\r\n"
@@ -231,7 +235,8 @@ static void test_resolve_answers(void **state)
     (void)state;
     const char *path = write_puf("mbm.puf", sample_puf);
     struct pm_puf_query q[] = {
-        {.dn = "/O=FABRIKAM/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/CN=JDOE"},
+        {.dn = "/O=FABRIKAM/ou=Exchange Administrative Group "
+               "(FYDIBOHF23SPDLT)/cn=Recipients/CN=JDOE"},
         {.dn = DST2},
         {.dn = "/o=Fabrikam/cn=Recipients/cn=twice"},
         {.dn = "  X500:/o=Fabrikam/cn=Recipients/cn=dup "},
@@ -270,7 +275,8 @@ static void test_resolve_answers(void **state)
     int found_malformed = 0, found_conflict = 0, found_dup = 0;
     for (unsigned i = 0; i < w.n; i++) {
         found_malformed |= strncmp(w.text[i], want, strlen(want)) == 0;
-        found_conflict |= strstr(w.text[i], ":7: '/o=Fabrikam/cn=Recipients/cn=twice' is also field 1 of line 6 with another target") != NULL;
+        found_conflict |= strstr(w.text[i], ":7: '/o=Fabrikam/cn=Recipients/cn=twice' is also "
+                                            "field 1 of line 6 with another target") != NULL;
         found_dup |= strstr(w.text[i], ":9: duplicate of line 8") != NULL;
     }
     assert_true(found_malformed);
@@ -284,8 +290,8 @@ static void test_resolve_chain_prefers_source(void **state)
 {
     (void)state;
     /* B was a target once and later moved on: as field 1 it is a source, whatever the order. */
-    const char *path = write_puf("chain.puf",
-                                 "/o=A/cn=x|/o=B/cn=x|x@b.com\n/o=B/cn=x|/o=C/cn=x|x@c.com\n");
+    const char *path =
+        write_puf("chain.puf", "/o=A/cn=x|/o=B/cn=x|x@b.com\n/o=B/cn=x|/o=C/cn=x|x@c.com\n");
     struct pm_puf_query q[] = {{.dn = "/o=B/cn=x"}, {.dn = "/o=C/cn=x"}};
     struct pm_error err;
     assert_int_equal(pm_puf_resolve(path, q, 2, PM_PUF_NO_INDEX, NULL, NULL, NULL, &err), 0);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 struct opts {
+    struct pm_buf pass_on; /* Outlook switches ("/recycle") handed on to RunAfter */
     const char *config;
     const char *store;
     int dry_run;
@@ -40,7 +41,9 @@ static void usage(FILE *out)
             "                  registry of the current user (the default on Windows)\n"
             "  --dry-run       print every planned change and write nothing\n"
             "  --verbose       print every decision and change\n"
-            "  --no-index      scan mbm.puf even when its index is current\n");
+            "  --no-index      scan mbm.puf even when its index is current\n"
+            "  /switch         an Outlook switch (from a rewritten shortcut): passed on to\n"
+            "                  RunAfter after RunAfterArgs\n");
 }
 
 /* Warnings from the config and PUF readers go to the log and stderr. */
@@ -117,6 +120,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->verbose = 1;
         } else if (!strcmp(a, "--no-index")) {
             o->no_index = 1;
+        } else if (a[0] == '/') {
+            /* A switch for Outlook from a rewritten shortcut: passed on to RunAfter. */
+            int quote = strchr(a, ' ') != NULL;
+            pm_buf_printf(&o->pass_on, "%s%s%s%s", o->pass_on.len ? " " : "", quote ? "\"" : "",
+                          a, quote ? "\"" : "");
         } else {
             cli_error("update: unknown or incomplete option '%s'", a);
             usage(stderr);
@@ -384,9 +392,14 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
                          NULL);
             cli_error("RunAfter not started: prof.config or the PUF is writable by this user");
         } else {
-            int rc = pm_os_start_program(r->cfg.run_after, r->cfg.run_after_args);
+            struct pm_buf args = PM_BUF_INIT;
+            const char *base = r->cfg.run_after_args ? r->cfg.run_after_args : "";
+            pm_buf_printf(&args, "%s%s%s", base, *base && r->o.pass_on.len ? " " : "",
+                          r->o.pass_on.len ? r->o.pass_on.data : "");
+            int rc = pm_os_start_program(r->cfg.run_after, args.len ? args.data : NULL);
             pm_log_event(r->log, "run_after", "program", r->cfg.run_after, "args",
-                         r->cfg.run_after_args, "started", rc == 0 ? "1" : "0", NULL);
+                         args.len ? args.data : NULL, "started", rc == 0 ? "1" : "0", NULL);
+            pm_buf_release(&args);
             if (rc < 0)
                 cli_error("cannot start RunAfter program '%s'", r->cfg.run_after);
         }
@@ -407,11 +420,14 @@ int cmd_update(int argc, char **argv)
     struct run r;
     memset(&r, 0, sizeof(r));
     int prc = parse_args(argc, argv, &r.o);
-    if (prc != 0)
+    if (prc != 0) {
+        pm_buf_release(&r.o.pass_on);
         return prc > 0 ? PM_EXIT_OK : PM_EXIT_USAGE;
+    }
     if (!r.o.store && !pm_store_backend_available("live")) {
         cli_error("update: no --store given, and the live registry exists only on Windows; use "
                   "--store reg:FILE or --store hive:FILE");
+        pm_buf_release(&r.o.pass_on);
         return PM_EXIT_USAGE;
     }
     const char *store_spec = r.o.store ? r.o.store : "live";
@@ -458,6 +474,7 @@ int cmd_update(int argc, char **argv)
         pm_buf_release(&r.user);
         pm_buf_release(&r.computer);
         pm_buf_release(&r.log_dir);
+        pm_buf_release(&r.o.pass_on);
         return code;
     }
     r.have_cfg = 1;
@@ -694,5 +711,6 @@ out:
     pm_buf_release(&r.user);
     pm_buf_release(&r.computer);
     pm_buf_release(&r.log_dir);
+    pm_buf_release(&r.o.pass_on);
     return code;
 }

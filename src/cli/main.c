@@ -60,7 +60,9 @@ int pm_cli_main(int argc, char **argv)
         printf("profilemanager %s\n", PM_VERSION);
         return PM_EXIT_OK;
     }
-    if (argc > 1 && argv[1][0] != '-') {
+    /* "/recycle" and other Outlook switches come from rewritten Outlook shortcuts: they are
+     * update's, to hand on to RunAfter. */
+    if (argc > 1 && argv[1][0] != '-' && argv[1][0] != '/') {
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
             if (!strcmp(argv[1], commands[i].name))
                 return commands[i].run(argc - 1, argv + 1);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 int pm_os_exe_path(struct pm_buf *out)
 {
@@ -293,11 +296,46 @@ int pm_os_file_in_use(const char *path)
     return 0;
 }
 
+/* Splits a command line as Windows does for simple cases: blanks separate, double quotes
+ * group. At most 63 arguments. */
+static int split_args(char *s, char **argv, int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        while (*s == ' ' || *s == '\t')
+            s++;
+        if (!*s)
+            break;
+        char *out = s, *start = s;
+        int quoted = 0;
+        for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
+            if (*s == '"')
+                quoted = !quoted;
+            else
+                *out++ = *s;
+        }
+        if (*s)
+            s++;
+        *out = 0;
+        argv[n++] = start;
+    }
+    return n;
+}
+
 int pm_os_start_program(const char *program, const char *args)
 {
-    (void)program;
-    (void)args;
-    return PM_ERR_UNSUPPORTED;
+    char *copy = pm_strdup(args ? args : "");
+    char *argv[65];
+    if (!copy)
+        return PM_ERR_NOMEM;
+    argv[0] = (char *)program;
+    int n = split_args(copy, argv + 1, 63);
+    argv[n + 1] = NULL;
+    /* Not waited for: the child is left to run on after this process exits. */
+    pid_t pid;
+    int rc = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
+    free(copy);
+    return rc == 0 ? 0 : PM_ERR_IO;
 }
 
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A process killed during the write: the real tool updates a copy of a multi-profile fixture
+# (reg store, then hive store) and is killed with SIGKILL after a delay that sweeps the whole run,
+# from before the store is opened to after the rename. After each kill the store file must be
+# byte for byte the state before or the full update (cmp against a reference run), and the run
+# afterwards must complete it. Bounded: KILL_ROUNDS kills per store (default 120) and
+# KILL_SECONDS seconds in all (default 240).
+set -u
+: "${PM_SOURCE_DIR:?}" "${PM_BINARY_DIR:?}"
+PM="$PM_BINARY_DIR/profilemanager"
+MKPROFILES="$PM_BINARY_DIR/mkprofiles"
+ROUNDS="${KILL_ROUNDS:-120}"
+BUDGET="${KILL_SECONDS:-240}"
+[ -x "$PM" ] && [ -x "$MKPROFILES" ] || { echo "tool or mkprofiles not built"; exit 77; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pm-kill.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work" || exit 1
+# The per-user lock lives in TMPDIR: keep it to this suite.
+export TMPDIR="$work" HOME="$work/home"
+mkdir -p "$HOME"
+"$MKPROFILES" --scenario office16 fx >/dev/null || { echo "mkprofiles failed"; exit 1; }
+cp fx/mbm.puf fx/prof.config .
+echo "LogFolder=$work/logs" >>prof.config
+echo "LockWait=0" >>prof.config
+
+failures=0
+start=$SECONDS
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+now_ms() { date +%s%3N; }
+
+# sweep BACKEND EXT: reference run, then ROUNDS killed runs.
+sweep() {
+  local backend=$1 ext=$2 before="fx/before.$2"
+  [ -f "$before" ] || { echo "skip $backend: no fixture (backend not built)"; return 0; }
+  cp "$before" ref.$ext
+  local t0 t1
+  t0=$(now_ms)
+  "$PM" update --config prof.config --store "$backend:ref.$ext" >/dev/null 2>&1 \
+    || { fail "$backend: reference run failed"; return; }
+  t1=$(now_ms)
+  cmp -s ref.$ext "$before" && { fail "$backend: the reference run changed nothing"; return; }
+  local dur=$((t1 - t0)) i delay rc kept_before=0 kept_full=0
+  [ "$dur" -lt 20 ] && dur=20
+  for ((i = 0; i < ROUNDS; i++)); do
+    [ $((SECONDS - start)) -ge "$BUDGET" ] && { echo "$backend: time budget reached after $i kills"; break; }
+    cp "$before" work.$ext
+    # Delays sweep 0 .. 1.2 x the run's duration, plus a little jitter.
+    delay=$((dur * 12 * i / (10 * ROUNDS) + RANDOM % 7))
+    "$PM" update --config prof.config --store "$backend:work.$ext" >/dev/null 2>&1 &
+    local pid=$!
+    sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    if cmp -s work.$ext "$before"; then
+      kept_before=$((kept_before + 1))
+    elif cmp -s work.$ext ref.$ext; then
+      kept_full=$((kept_full + 1))
+    else
+      cp work.$ext "damaged-$i.$ext"
+      fail "$backend: killed after ${delay} ms: the store is neither as before nor fully updated"
+      continue
+    fi
+    "$PM" update --config prof.config --store "$backend:work.$ext" >out.txt 2>&1
+    rc=$?
+    [ "$rc" = 0 ] || fail "$backend: run after a kill at ${delay} ms exited $rc: $(head -c 300 out.txt)"
+    cmp -s work.$ext ref.$ext || fail "$backend: run after a kill at ${delay} ms did not complete the update"
+  done
+  echo "$backend: $i kills over 0..$((dur * 12 / 10)) ms: $kept_before left as before, $kept_full fully updated"
+  [ "$kept_before" -gt 0 ] || fail "$backend: no kill landed before the commit (sweep too late)"
+  [ "$kept_full" -gt 0 ] || fail "$backend: no run got to its commit (sweep too early)"
+}
+
+sweep reg reg
+sweep hive hive
+if [ "$failures" -gt 0 ]; then
+  trap - EXIT
+  echo "kill-during-write: $failures failure(s); work folder kept: $work"
+  exit 1
+fi
+echo "kill-during-write: ok"

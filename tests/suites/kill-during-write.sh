@@ -46,8 +46,8 @@ sweep() {
   for ((i = 0; i < ROUNDS; i++)); do
     [ $((SECONDS - start)) -ge "$BUDGET" ] && { echo "$backend: time budget reached after $i kills"; break; }
     cp "$before" work.$ext
-    # Delays sweep 0 .. 1.2 x the run's duration, plus a little jitter.
-    delay=$((dur * 12 * i / (10 * ROUNDS) + RANDOM % 7))
+    # Delays sweep 0 .. 2 x the reference run's duration, plus a little jitter.
+    delay=$((dur * 20 * i / (10 * ROUNDS) + RANDOM % 7))
     "$PM" update --config prof.config --store "$backend:work.$ext" >/dev/null 2>&1 &
     local pid=$!
     sleep "$(awk -v d="$delay" 'BEGIN { printf "%.3f", d / 1000 }')"
@@ -67,7 +67,7 @@ sweep() {
     [ "$rc" = 0 ] || fail "$backend: run after a kill at ${delay} ms exited $rc: $(head -c 300 out.txt)"
     cmp -s work.$ext ref.$ext || fail "$backend: run after a kill at ${delay} ms did not complete the update"
   done
-  echo "$backend: $i kills over 0..$((dur * 12 / 10)) ms: $kept_before left as before, $kept_full fully updated"
+  echo "$backend: $i kills over 0..$((dur * 2)) ms: $kept_before left as before, $kept_full fully updated"
   [ "$kept_before" -gt 0 ] || fail "$backend: no kill landed before the commit (sweep too late)"
   [ "$kept_full" -gt 0 ] || fail "$backend: no run got to its commit (sweep too early)"
 }

@@ -124,9 +124,10 @@ static int text_has_trace(const struct ident *id, const char *s)
 
 static int edit_exists(const struct pm_plan *p, const char *key, const char *name)
 {
+    /* Names first: they are short and differ early; keys share long prefixes. */
     for (size_t i = 0; i < p->nedits; i++)
-        if (pm_name_casecmp(p->edits[i].key, key) == 0 &&
-            pm_name_casecmp(p->edits[i].name, name) == 0)
+        if (pm_name_casecmp(p->edits[i].name, name) == 0 &&
+            pm_name_casecmp(p->edits[i].key, key) == 0)
             return 1;
     return 0;
 }

@@ -151,8 +151,16 @@ const size_t pm_nrules = PM_ARRAY_SIZE(pm_rules);
 
 const struct pm_rule *pm_rule_find(const char *value, unsigned role)
 {
-    for (size_t i = 0; i < pm_nrules; i++)
-        if ((pm_rules[i].roles & role) && pm_name_casecmp(pm_rules[i].value, value) == 0)
+    /* Called for every value of every migrated section: reject on the last character (the
+     * property ID's, where tags differ most) before the full comparison. */
+    size_t vl = strlen(value);
+    char last = vl ? (char)(value[vl - 1] | 0x20) : 0;
+    for (size_t i = 0; i < pm_nrules; i++) {
+        const char *rv = pm_rules[i].value;
+        size_t rl = strlen(rv);
+        if (rl == vl && (char)(rv[rl - 1] | 0x20) == last && (pm_rules[i].roles & role) &&
+            pm_name_casecmp(rv, value) == 0)
             return &pm_rules[i];
+    }
     return NULL;
 }

@@ -307,6 +307,16 @@ int pm_name_ncasecmp(const char *a, size_t alen, const char *b, size_t blen)
     size_t i = 0, j = 0;
     while (i < alen && j < blen) {
         uint32_t ca, cb;
+        /* Registry names are nearly always ASCII: fold those bytes without decoding. */
+        if (pa[i] < 0x80 && pb[j] < 0x80) {
+            ca = pa[i] >= 'a' && pa[i] <= 'z' ? pa[i] - 32u : pa[i];
+            cb = pb[j] >= 'a' && pb[j] <= 'z' ? pb[j] - 32u : pb[j];
+            if (ca != cb)
+                return ca < cb ? -1 : 1;
+            i++;
+            j++;
+            continue;
+        }
         i += utf8_next(pa + i, alen - i, &ca);
         j += utf8_next(pb + j, blen - j, &cb);
         ca = fold(ca);

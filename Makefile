@@ -48,7 +48,8 @@ demo: build
 
 # Benchmarks (not tests): the PUF lookup, indexed and scanned, over 10^4..10^6-line PUFs, in a
 # Release build in build-bench/. Results and how to read them: docs/performance.md.
-bench: deps
+bench:
+	@bash scripts/deps.sh bench
 	@bash bench/puf-bench.sh
 
 clean:

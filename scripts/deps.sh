@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, when any is missing.
-# Usage: scripts/deps.sh [build|test]   (build: compile and demo; test: everything)
+# Usage: scripts/deps.sh [build|test|bench]   (build: compile and demo; test: everything;
+# bench: what make bench measures with)
 set -euo pipefail
 want=(cmake make gcc pkg-config libhivex-dev libhivex-bin libwin-hivex-perl zlib1g-dev)
 if [ "${1:-build}" = test ]; then
   want+=(libcmocka-dev reglookup clang libclang-rt-14-dev gcc-mingw-w64-x86-64
          libz-mingw-w64-dev wine64 liblnk-utils wixl msitools unzip python3 chromium)
+fi
+if [ "${1:-build}" = bench ]; then
+  want+=(strace)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -73,11 +73,16 @@ int pm_utf8_to_utf16le(const char *s, size_t len, int nul, struct pm_buf *out);
 /* UTF-16LE bytes -> UTF-8. Stops at the first NUL code unit if any; an odd trailing byte is
  * ignored; unpaired surrogates become U+FFFD. */
 int pm_utf16le_to_utf8(const void *data, size_t len, struct pm_buf *out);
+/* Decodes one UTF-8 sequence at data[0..len): its length (1-4) and the code point in *cp, or 0
+ * when the bytes there are not valid UTF-8 (bad lead, truncated, overlong, surrogate). */
+size_t pm_utf8_decode(const void *data, size_t len, uint32_t *cp);
 /* 1 when the bytes are valid UTF-8, else 0. */
 int pm_utf8_valid(const char *s, size_t len);
 
 /* Lowercase hex of bytes into out (2*len+1 bytes). */
 void pm_hex_lower(const uint8_t *data, size_t len, char *out);
+/* Value of one hex digit (either case), or -1. */
+int pm_hex_digit(int c);
 /* Parses exactly 2*len hex digits into out. Returns 0 or PM_ERR_PARSE. */
 int pm_hex_parse(const char *s, size_t slen, uint8_t *out, size_t len);
 

@@ -6,6 +6,7 @@
 #include "compat.h"
 
 #include "pm/lnk.h"
+#include "pm/regfile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,26 +428,10 @@ fail:
 int pm_lnk_read_file(struct pm_lnk *out, const char *path, struct pm_error *err)
 {
     pm_lnk_init(out);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open shortcut");
-    struct pm_buf b;
-    pm_buf_init(&b, PM_LNK_MAX_SIZE + 1);
-    char chunk[8192];
-    size_t n;
-    int rc = pm_buf_append(&b, "", 0);
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = pm_buf_append(&b, chunk, n);
-    int ioerr = ferror(f);
-    fclose(f);
-    if (rc == PM_ERR_LIMIT)
-        rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "larger than %zu bytes", PM_LNK_MAX_SIZE);
-    else if (rc < 0)
-        rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    else if (ioerr)
-        rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot read shortcut");
-    else
-        rc = pm_lnk_parse(out, b.data, b.len, path, err);
+    struct pm_buf b = PM_BUF_INIT;
+    int rc = pm_file_read(path, PM_LNK_MAX_SIZE, &b, err);
+    if (rc == 0)
+        rc = pm_lnk_parse(out, b.data ? b.data : "", b.len, path, err);
     pm_buf_release(&b);
     return rc;
 }

@@ -288,17 +288,6 @@ static int is_timestamp(const char *s, size_t n)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int pm_log_parse_line(const char *line, size_t len, struct pm_log_line *out)
 {
     memset(out, 0, sizeof(*out));
@@ -366,8 +355,8 @@ int pm_log_parse_line(const char *line, size_t len, struct pm_log_line *out)
                     st[o++] = '\t';
                     break;
                 case 'x': {
-                    int h = i + 1 < len ? hexval(line[i]) : -1;
-                    int l = h >= 0 ? hexval(line[i + 1]) : -1;
+                    int h = i + 1 < len ? pm_hex_digit((unsigned char)line[i]) : -1;
+                    int l = h >= 0 ? pm_hex_digit((unsigned char)line[i + 1]) : -1;
                     if (l < 0 || (h == 0 && l == 0))
                         goto bad;
                     st[o++] = (char)(h * 16 + l);

@@ -65,45 +65,13 @@ static int put_cp16(struct pm_buf *b, uint32_t cp)
     return rc < 0 ? rc : put_u16(b, 0xdc00 | (cp & 0x3ff));
 }
 
-/* Decodes one UTF-8 sequence at s[0..len). Returns its length and the code point, or 0 when the
- * bytes are not valid UTF-8 (overlong, surrogate, truncated). */
-static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t v, min;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if ((c & 0xe0) == 0xc0) {
-        n = 2, v = c & 0x1f, min = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-        n = 3, v = c & 0x0f, min = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-        n = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n > len)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3f);
-    }
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return n;
-}
-
 /* 8-bit text to UTF-16LE bytes: UTF-8 where valid; any other byte is taken as Latin-1, which is
  * what an ANSI REGEDIT4 file from a Western code page mostly holds. */
 static int widen_8bit(const unsigned char *s, size_t len, struct pm_buf *out)
 {
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = utf8_next(s + i, len - i, &cp);
+        size_t n = pm_utf8_decode(s + i, len - i, &cp);
         if (!n) {
             cp = s[i];
             n = 1;
@@ -275,15 +243,10 @@ static int has_word(const struct rp *p, size_t i, size_t e, const char *w)
     return 1;
 }
 
+/* A hex digit of the UTF-16 text, or -1. */
 static int hexval(uint16_t c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return c < 0x80 ? pm_hex_digit(c) : -1;
 }
 
 /* Reads a quoted string starting after its opening quote into p->tmp (UTF-16LE, unescaped).

@@ -152,9 +152,11 @@ long pm_strlist_find(const struct pm_strlist *l, const char *s)
     return -1;
 }
 
-/* Decodes one UTF-8 sequence; returns its length (>=1) and the code point, U+FFFD when bad. */
-static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+size_t pm_utf8_decode(const void *data, size_t len, uint32_t *cp)
 {
+    const unsigned char *s = data;
+    if (!len)
+        return 0;
     unsigned char c = s[0];
     size_t n;
     uint32_t v, min;
@@ -168,26 +170,29 @@ static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
     } else if ((c & 0xF8) == 0xF0) {
         n = 4; v = c & 0x07; min = 0x10000;
     } else {
-        *cp = 0xFFFD;
-        return 1;
+        return 0;
     }
-    if (n > len) {
-        *cp = 0xFFFD;
-        return 1;
-    }
+    if (n > len)
+        return 0;
     for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            *cp = 0xFFFD;
-            return 1;
-        }
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
         v = (v << 6) | (s[i] & 0x3F);
     }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-        *cp = 0xFFFD;
-        return 1;
-    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
     *cp = v;
     return n;
+}
+
+/* One code point, taking a bad byte as U+FFFD so decoding always moves on. */
+static size_t utf8_next(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    size_t n = pm_utf8_decode(s, len, cp);
+    if (n)
+        return n;
+    *cp = 0xFFFD;
+    return 1;
 }
 
 int pm_utf8_valid(const char *s, size_t len)
@@ -196,8 +201,8 @@ int pm_utf8_valid(const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         uint32_t cp;
-        size_t n = utf8_next(p + i, len - i, &cp);
-        if (cp == 0xFFFD && !(n == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && p[i + 2] == 0xBD))
+        size_t n = pm_utf8_decode(p + i, len - i, &cp);
+        if (!n)
             return 0;
         i += n;
     }
@@ -376,7 +381,7 @@ void pm_hex_lower(const uint8_t *data, size_t len, char *out)
     out[2 * len] = 0;
 }
 
-static int hexval(char c)
+int pm_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -392,7 +397,7 @@ int pm_hex_parse(const char *s, size_t slen, uint8_t *out, size_t len)
     if (slen != 2 * len)
         return PM_ERR_PARSE;
     for (size_t i = 0; i < len; i++) {
-        int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
+        int h = pm_hex_digit(s[2 * i]), l = pm_hex_digit(s[2 * i + 1]);
         if (h < 0 || l < 0)
             return PM_ERR_PARSE;
         out[i] = (uint8_t)(h << 4 | l);

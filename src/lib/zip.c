@@ -5,6 +5,7 @@
 #include "compat.h"
 
 #include "pm/os.h"
+#include "pm/regfile.h"
 #include "pm/zip.h"
 
 #include <stdio.h>
@@ -246,26 +247,10 @@ int pm_zip_add(struct pm_zip *z, const char *name, const void *data, size_t len,
 int pm_zip_add_file(struct pm_zip *z, const char *name, const char *path, long long mtime,
                     struct pm_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open file");
-    struct pm_buf b;
-    pm_buf_init(&b, PM_ZIP_MAX_ENTRY);
-    char chunk[65536];
-    size_t n;
-    int rc = pm_buf_append(&b, "", 0);
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = pm_buf_append(&b, chunk, n);
-    int ioerr = ferror(f);
-    fclose(f);
-    if (rc == PM_ERR_LIMIT)
-        rc = pm_error_set(err, rc, path, 0, "larger than %zu bytes", PM_ZIP_MAX_ENTRY);
-    else if (rc < 0)
-        rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    else if (ioerr)
-        rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot read file");
-    else
-        rc = pm_zip_add(z, name, b.data, b.len, mtime, err);
+    struct pm_buf b = PM_BUF_INIT;
+    int rc = pm_file_read(path, PM_ZIP_MAX_ENTRY, &b, err);
+    if (rc == 0)
+        rc = pm_zip_add(z, name, b.data ? b.data : "", b.len, mtime, err);
     pm_buf_release(&b);
     return rc;
 }

@@ -114,40 +114,6 @@ void pm_os_sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
-int pm_path_is_absolute(const char *p)
-{
-    if (!p || !*p)
-        return 0;
-    if (p[0] == '/' || p[0] == '\\')
-        return 1;
-    if (((p[0] >= 'A' && p[0] <= 'Z') || (p[0] >= 'a' && p[0] <= 'z')) && p[1] == ':')
-        return 1;
-    return 0;
-}
-
-int pm_path_join(struct pm_buf *out, const char *a, const char *b)
-{
-    pm_buf_reset(out);
-    if (pm_path_is_absolute(b) || !a || !*a)
-        return pm_buf_puts(out, b);
-    size_t al = strlen(a);
-    int rc = pm_buf_puts(out, a);
-    if (rc == 0 && a[al - 1] != '/')
-        rc = pm_buf_putc(out, '/');
-    return rc ? rc : pm_buf_puts(out, b);
-}
-
-int pm_path_dirname(struct pm_buf *out, const char *p)
-{
-    const char *slash = strrchr(p, '/');
-    pm_buf_reset(out);
-    if (!slash)
-        return pm_buf_puts(out, ".");
-    if (slash == p)
-        return pm_buf_puts(out, "/");
-    return pm_buf_append(out, p, (size_t)(slash - p));
-}
-
 int pm_os_mkdirs(const char *path)
 {
     char tmp[PATH_MAX];

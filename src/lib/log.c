@@ -97,6 +97,16 @@ static int put_value(struct pm_buf *b, const char *v, size_t maxlen)
     int utf8 = pm_utf8_valid(v, n);
     int rc = pm_buf_putc(b, '"');
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        /* Copy a run of plain characters at once; escape the rest one by one. */
+        size_t run = i;
+        while (run < n && (unsigned char)v[run] >= 0x20 && v[run] != '"' && v[run] != '\\' &&
+               v[run] != 0x7f && ((unsigned char)v[run] < 0x80 || utf8))
+            run++;
+        if (run > i) {
+            rc = pm_buf_append(b, v + i, run - i);
+            i = run - 1;
+            continue;
+        }
         unsigned char c = (unsigned char)v[i];
         switch (c) {
         case '"':
@@ -131,7 +141,12 @@ static int put_value(struct pm_buf *b, const char *v, size_t maxlen)
 static int put_field(struct pm_buf *b, const char *key, const char *value, size_t maxlen)
 {
     int rc = pm_buf_putc(b, ' ');
-    for (const char *k = key; rc == 0 && *k; k++)
+    size_t klen = strlen(key), plain = 0;
+    while (plain < klen && key_char((unsigned char)key[plain]))
+        plain++;
+    if (rc == 0)
+        rc = pm_buf_append(b, key, plain);
+    for (const char *k = key + plain; rc == 0 && *k; k++)
         rc = pm_buf_putc(b, key_char((unsigned char)*k) ? *k : '_');
     if (rc == 0 && !*key)
         rc = pm_buf_putc(b, '_');

@@ -29,6 +29,8 @@ struct ctx {
     struct pm_error *err;
     size_t profile;
     struct pm_buf text, text2, enc;
+    size_t *seen; /* open-addressing table of edit index + 1, 0 = empty */
+    size_t seen_cap;
 };
 
 static int oom(struct ctx *c)
@@ -122,13 +124,63 @@ static int text_has_trace(const struct ident *id, const char *s)
 
 /* ---- edits ---- */
 
-static int edit_exists(const struct pm_plan *p, const char *key, const char *name)
+static uint64_t fnv_ci(uint64_t h, const char *s)
 {
-    /* Names first: they are short and differ early; keys share long prefixes. */
-    for (size_t i = 0; i < p->nedits; i++)
-        if (pm_name_casecmp(p->edits[i].name, name) == 0 &&
-            pm_name_casecmp(p->edits[i].key, key) == 0)
-            return 1;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 1099511628211u;
+    }
+    return h;
+}
+
+/* Case-insensitive (ASCII) FNV-1a of "key\name", for the set of values already edited. Names
+ * that differ only in non-ASCII case hash apart and are then compared in full: harmless. */
+static uint64_t edit_hash(const char *key, const char *name)
+{
+    uint64_t h = fnv_ci(1469598103934665603u, key);
+    h = (h ^ '\\') * 1099511628211u;
+    return fnv_ci(h, name);
+}
+
+/* A section can be listed by two accounts of a damaged profile; the first decision stands.
+ * Looked up in an open-addressing table of edit indexes, so planning stays linear. */
+static int edit_exists(struct ctx *c, const char *key, const char *name, int *oom_out)
+{
+    const struct pm_plan *p = c->out;
+    uint64_t h = edit_hash(key, name);
+    if (c->seen_cap) {
+        for (size_t i = h & (c->seen_cap - 1);; i = (i + 1) & (c->seen_cap - 1)) {
+            size_t e = c->seen[i];
+            if (!e)
+                break;
+            const struct pm_edit *ed = &p->edits[e - 1];
+            if (pm_name_casecmp(ed->name, name) == 0 && pm_name_casecmp(ed->key, key) == 0)
+                return 1;
+        }
+    }
+    /* Not there: make room for the edit about to be added (load factor <= 1/2). */
+    if ((p->nedits + 1) * 2 > c->seen_cap) {
+        size_t ncap = c->seen_cap ? c->seen_cap * 2 : 256;
+        size_t *ns = calloc(ncap, sizeof(*ns));
+        if (!ns) {
+            *oom_out = 1;
+            return 0;
+        }
+        for (size_t e = 0; e < p->nedits; e++) {
+            uint64_t eh = edit_hash(p->edits[e].key, p->edits[e].name);
+            size_t i = eh & (ncap - 1);
+            while (ns[i])
+                i = (i + 1) & (ncap - 1);
+            ns[i] = e + 1;
+        }
+        free(c->seen);
+        c->seen = ns;
+        c->seen_cap = ncap;
+    }
+    size_t i = h & (c->seen_cap - 1);
+    while (c->seen[i])
+        i = (i + 1) & (c->seen_cap - 1);
+    c->seen[i] = p->nedits + 1; /* the index the caller's edit will get */
     return 0;
 }
 
@@ -141,8 +193,11 @@ static int add_edit(struct ctx *c, enum pm_edit_op op, const char *key, const ch
         return 0; /* already so */
     if (op == PM_EDIT_DELETE && !old)
         return 0;
-    if (edit_exists(c->out, key, name))
+    int no_memory = 0;
+    if (edit_exists(c, key, name, &no_memory))
         return 0; /* a section listed twice: the first decision stands */
+    if (no_memory)
+        return oom(c);
     struct pm_edit *ne = realloc(c->out->edits, (c->out->nedits + 1) * sizeof(*ne));
     if (!ne)
         return oom(c);
@@ -705,7 +760,7 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
                   const struct pm_config *cfg, struct pm_plan *out, struct pm_error *err)
 {
     memset(out, 0, sizeof(*out));
-    struct ctx c = {m, cfg, out, err, 0, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT};
+    struct ctx c = {m, cfg, out, err, 0, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT, NULL, 0};
     int rc = 0;
     for (size_t p = 0; rc == 0 && p < m->nprofiles; p++) {
         c.profile = p;
@@ -715,6 +770,7 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
     pm_buf_release(&c.text);
     pm_buf_release(&c.text2);
     pm_buf_release(&c.enc);
+    free(c.seen);
     if (rc < 0)
         pm_plan_release(out);
     return rc;

@@ -252,8 +252,16 @@ int pm_memstore_init(struct pm_memstore *ms, const struct pm_store_ops *ops)
     return ms->root ? 0 : PM_ERR_NOMEM;
 }
 
+static void forget_last(struct pm_memstore *ms)
+{
+    free(ms->last_path);
+    ms->last_path = NULL;
+    ms->last_key = NULL;
+}
+
 void pm_memstore_release(struct pm_memstore *ms)
 {
+    forget_last(ms);
     pm_mtkey_free(ms->root);
     pm_mtkey_free(ms->snapshot);
     ms->root = ms->snapshot = NULL;
@@ -264,10 +272,27 @@ static struct pm_memstore *ms_of(struct pm_store *st)
     return (struct pm_memstore *)st;
 }
 
+/* The key at a normalized path, through the one-entry cache. */
+static struct pm_mtkey *ms_find(struct pm_memstore *ms, const char *path)
+{
+    if (ms->last_path && strcmp(ms->last_path, path) == 0)
+        return ms->last_key;
+    struct pm_mtkey *k = pm_mtkey_find(ms->root, path);
+    if (k) {
+        char *copy = pm_strdup(path);
+        if (copy) {
+            free(ms->last_path);
+            ms->last_path = copy;
+            ms->last_key = k;
+        }
+    }
+    return k;
+}
+
 int pm_memstore_subkeys(struct pm_store *st, const char *path, struct pm_strlist *out,
                         struct pm_error *err)
 {
-    struct pm_mtkey *k = pm_mtkey_find(ms_of(st)->root, path);
+    struct pm_mtkey *k = ms_find(ms_of(st), path);
     if (!k)
         return 0;
     for (size_t i = 0; i < k->nsubs; i++)
@@ -279,7 +304,7 @@ int pm_memstore_subkeys(struct pm_store *st, const char *path, struct pm_strlist
 int pm_memstore_values(struct pm_store *st, const char *path, struct pm_strlist *out,
                        struct pm_error *err)
 {
-    struct pm_mtkey *k = pm_mtkey_find(ms_of(st)->root, path);
+    struct pm_mtkey *k = ms_find(ms_of(st), path);
     if (!k)
         return 0;
     for (size_t i = 0; i < k->nvals; i++)
@@ -291,7 +316,7 @@ int pm_memstore_values(struct pm_store *st, const char *path, struct pm_strlist 
 int pm_memstore_get(struct pm_store *st, const char *path, const char *name,
                     struct pm_value *out, struct pm_error *err)
 {
-    struct pm_mtkey *k = pm_mtkey_find(ms_of(st)->root, path);
+    struct pm_mtkey *k = ms_find(ms_of(st), path);
     struct pm_mtvalue *v = k ? pm_mtkey_value(k, name) : NULL;
     if (!v)
         return 0;
@@ -317,7 +342,7 @@ int pm_memstore_delete_value(struct pm_store *st, const char *path, const char *
                              struct pm_error *err)
 {
     (void)err;
-    struct pm_mtkey *k = pm_mtkey_find(ms_of(st)->root, path);
+    struct pm_mtkey *k = ms_find(ms_of(st), path);
     return k ? pm_mtkey_delete_value(k, name) : 0;
 }
 
@@ -331,6 +356,7 @@ int pm_memstore_create_key(struct pm_store *st, const char *path, struct pm_erro
 
 int pm_memstore_delete_key(struct pm_store *st, const char *path, struct pm_error *err)
 {
+    forget_last(ms_of(st));
     int rc = pm_mtkey_delete(ms_of(st)->root, path);
     if (rc < 0)
         return pm_error_set(err, rc, path, 0, "cannot delete the root key");
@@ -360,6 +386,7 @@ int pm_memstore_rollback(struct pm_store *st, struct pm_error *err)
 {
     (void)err;
     struct pm_memstore *ms = ms_of(st);
+    forget_last(ms);
     if (ms->snapshot) {
         pm_mtkey_free(ms->root);
         ms->root = ms->snapshot;

@@ -42,6 +42,10 @@ struct pm_memstore {
     struct pm_store base;
     struct pm_mtkey *root;
     struct pm_mtkey *snapshot; /* copy taken at begin, restored by rollback */
+    /* The key found last and its path: reading a profile asks for the values of one key many
+     * times in a row. Cleared whenever a key may go away (delete, rollback). */
+    char *last_path;
+    struct pm_mtkey *last_key;
 };
 
 int pm_memstore_init(struct pm_memstore *ms, const struct pm_store_ops *ops);

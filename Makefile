@@ -57,7 +57,8 @@ clean:
 
 # libFuzzer: every fuzz/fuzz-<name>.c against libpm built with clang and ASan/UBSan, in
 # $(FUZZ_BUILD)/fuzz-<name>; each then runs FUZZ_SECONDS on a working corpus seeded from
-# fuzz/corpus/<name>/ (new inputs stay in $(FUZZ_BUILD), the repo corpus is not touched).
+# fuzz/corpus/<name>/ (new inputs stay in $(FUZZ_BUILD), the repo corpus is not touched), with
+# fuzz/<name>.dict as dictionary when there is one.
 # One fuzzer at a time, in one process: FUZZ_SECONDS=600 make fuzz; FUZZ_TARGETS="profile entryid" to pick.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -77,7 +78,8 @@ fuzz: test-deps
 		mkdir -p $(FUZZ_BUILD)/corpus-$$t $(FUZZ_BUILD)/artifacts-$$t; \
 		echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
 		if ( cd $(FUZZ_BUILD)/artifacts-$$t && ../fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
-			-print_final_stats=1 -max_len=65536 ../corpus-$$t $(CURDIR)/fuzz/corpus/$$t \
+			-print_final_stats=1 -max_len=65536 $$( [ -f $(CURDIR)/fuzz/$$t.dict ] && echo -dict=$(CURDIR)/fuzz/$$t.dict ) \
+			../corpus-$$t $(CURDIR)/fuzz/corpus/$$t \
 			>../fuzz-$$t.log 2>&1 ); then \
 			grep -E 'stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz-$$t.log; \
 		else \

@@ -122,7 +122,7 @@ static void rs_config_warning(void *ctx, const char *where, unsigned line, const
     fprintf(stderr, "profilemanager: warning: %s:%u: %s\n", where ? where : "", line, msg);
 }
 
-/* A MAPI client of this user (MapiClients) is running: 1, else 0. */
+/* A MAPI client of this user (MapiClients) is still running after WaitForOutlook: 1, else 0. */
 static int rs_in_use(struct rs_run *r)
 {
     struct pm_strlist names = PM_STRLIST_INIT, found = PM_STRLIST_INIT;
@@ -139,7 +139,17 @@ static int rs_in_use(struct rs_run *r)
             pm_strlist_addn(&names, s, (size_t)(t - s));
         s = e;
     }
-    int n = pm_os_find_processes((const char *const *)names.items, names.n, &found);
+    /* Like update: wait up to WaitForOutlook seconds for the clients to exit. */
+    int n;
+    for (int waited = 0;; waited++) {
+        pm_strlist_release(&found);
+        n = pm_os_find_processes((const char *const *)names.items, names.n, &found);
+        if (n <= 0 || waited >= r->cfg.wait_for_outlook)
+            break;
+        if (waited == 0)
+            pm_log_event(r->log, "wait", "processes", found.items[0], NULL);
+        pm_os_sleep_ms(1000);
+    }
     struct pm_buf list = PM_BUF_INIT;
     for (size_t i = 0; n > 0 && i < found.n; i++)
         pm_buf_printf(&list, "%s%s", i ? "," : "", found.items[i]);

@@ -278,6 +278,10 @@ static uint32_t roh_flags(const struct pm_config *cfg)
     return f;
 }
 
+/* The fresh OST path for OstAction=rename: "<target SMTP>.ost" in the same folder. When the
+ * address did not change in the move that is the old file's own name: the path stays, and the
+ * old file is still renamed aside, so Outlook creates a new file there. Either way the result
+ * depends on the target alone, so a run cut short and run again plans the same path. */
 static int new_ost_path(struct ctx *c, const char *old, const struct ident *id, struct pm_buf *out)
 {
     const char *slash = strrchr(old, '\\');
@@ -285,17 +289,10 @@ static int new_ost_path(struct ctx *c, const char *old, const struct ident *id, 
     if (fs && (!slash || fs > slash))
         slash = fs;
     size_t dirlen = slash ? (size_t)(slash - old) + 1 : 0;
-    const char *smtp = strip_smtp_prefix(id->e->target_smtp, NULL);
-    const char *pname = c->m->profiles[c->profile].name;
     pm_buf_reset(out);
-    if (pm_buf_append(out, old, dirlen) < 0 || pm_buf_printf(out, "%s.ost", smtp) < 0)
+    if (pm_buf_append(out, old, dirlen) < 0 ||
+        pm_buf_printf(out, "%s.ost", strip_smtp_prefix(id->e->target_smtp, NULL)) < 0)
         return oom(c);
-    if (pm_name_casecmp(out->data, old) == 0) {
-        pm_buf_reset(out);
-        if (pm_buf_append(out, old, dirlen) < 0 ||
-            pm_buf_printf(out, "%s - %s.ost", smtp, pname) < 0)
-            return oom(c);
-    }
     return 0;
 }
 
@@ -737,6 +734,45 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
     return 0;
 }
 
+/* Where an edit goes in the order of writes. A run cut short with no rollback (the process
+ * killed while it writes the live registry) must leave a profile the next run finishes. The next
+ * run works out the old identity (DN, SMTP address, servers) from the profile itself, so the
+ * values it reads it from are written last, after every edit whose result depends on them:
+ *   0  everything that depends on the old identity (names, the sweep, the OST path, caches)
+ *   1  the Account Manager names (they depend on the old address, and old 2007 profiles read
+ *      the address from them)
+ *   2  SMTP addresses and servers (fixed target values)
+ *   3  mailbox DNs of stores and transports, 4  the account's own DN, last of all: until it is
+ *      written the account still matches its PUF line. */
+static int edit_rank(const struct pm_edit *e)
+{
+    const char *r = e->rule ? e->rule : "";
+    if (!strcmp(r, "account.name"))
+        return 1;
+    if (!strcmp(r, "identity.smtp") || !strcmp(r, "server.name") || !strcmp(r, "server.dn"))
+        return 2;
+    if (strcmp(r, "identity.dn") != 0)
+        return 0;
+    if (pm_name_casecmp(e->name, "001e6603") == 0 || pm_name_casecmp(e->name, "001f6603") == 0)
+        return 4;
+    return 3;
+}
+
+static void order_edits(struct pm_plan *p)
+{
+    /* A stable partition in place: ranks are few, edits are hundreds. */
+    size_t out = 0;
+    for (int rank = 0; rank <= 4; rank++) {
+        for (size_t i = out; i < p->nedits; i++) {
+            if (edit_rank(&p->edits[i]) != rank)
+                continue;
+            struct pm_edit e = p->edits[i];
+            memmove(&p->edits[out + 1], &p->edits[out], (i - out) * sizeof(e));
+            p->edits[out++] = e;
+        }
+    }
+}
+
 int pm_plan_queries(const struct pm_model *m, struct pm_strlist *dns)
 {
     for (size_t p = 0; p < m->nprofiles; p++) {
@@ -773,6 +809,8 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
     free(c.seen);
     if (rc < 0)
         pm_plan_release(out);
+    else
+        order_edits(out);
     return rc;
 }
 

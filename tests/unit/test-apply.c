@@ -319,7 +319,15 @@ static void test_changed_since_plan(void **state)
     assert_string_equal(after, before);
     free(after);
     free(before);
-    assert_value_text(f->st, P16 "\\" EMS, "001e6603", DN_A);
+    /* The first edit, made before the conflict was found, was undone too. */
+    const struct pm_edit *first = &f->plan.edits[0];
+    struct pm_value v = PM_VALUE_INIT;
+    assert_int_equal(pm_store_get(f->st, first->key, first->name, &v, NULL), first->had_old);
+    if (first->had_old) {
+        assert_int_equal(v.len, first->old_len);
+        assert_memory_equal(v.data, first->old_data, v.len);
+    }
+    pm_value_release(&v);
 }
 
 static void test_created_since_plan(void **state)

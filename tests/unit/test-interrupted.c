@@ -1,0 +1,179 @@
+/* A run cut short with no rollback: the process killed while it writes the live registry, after
+ * K of its writes (the live store's undo journal dies with it). For every K, on every fixture
+ * scenario, the next run must finish the job: the store ends exactly as after an uninterrupted
+ * update, and a third run has nothing to do. This holds because the plan writes the DNs that
+ * make a mailbox match its PUF line last (plan.c, edit_rank) and every other edit is idempotent. */
+#include "compat.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "pm/pm.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct world {
+    const char *puf;
+    struct pm_config cfg;
+};
+
+static char *dump(struct pm_store *st)
+{
+    struct pm_buf out = PM_BUF_INIT;
+    const char *root = "Software";
+    assert_int_equal(pm_regfile_export(st, &root, 1, PM_REGFMT_REGEDIT4, &out, NULL), 0);
+    return pm_buf_detach(&out, NULL);
+}
+
+/* The engine as the update command runs it: model, PUF answers, plan. */
+static void plan_for(struct pm_store *st, const struct world *w, struct pm_model *m,
+                     struct pm_plan *plan)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    assert_int_equal(pm_model_read(st, m, NULL, NULL, &err), 0);
+    struct pm_strlist dns = PM_STRLIST_INIT;
+    assert_int_equal(pm_plan_queries(m, &dns), 0);
+    struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
+    assert_non_null(q);
+    for (size_t i = 0; i < dns.n; i++)
+        q[i].dn = dns.items[i];
+    struct pm_puf_stats stats;
+    memset(&stats, 0, sizeof(stats));
+    assert_int_equal(pm_puf_resolve(w->puf, q, dns.n, PM_PUF_NO_INDEX, &stats, NULL, NULL, &err),
+                     0);
+    assert_int_equal(pm_plan_build(m, q, dns.n, &w->cfg, plan, &err), 0);
+    pm_puf_queries_release(q, dns.n);
+    free(q);
+    pm_strlist_release(&dns);
+}
+
+static void run_update(struct pm_store *st, const struct world *w)
+{
+    struct pm_model m;
+    struct pm_plan plan;
+    plan_for(st, w, &m, &plan);
+    struct pm_apply_result res;
+    struct pm_error err;
+    pm_error_clear(&err);
+    assert_int_equal(pm_apply(st, &m, &plan, NULL, &res, &err), 0);
+    pm_plan_release(&plan);
+    pm_model_release(&m);
+}
+
+/* Makes the first k writes of the plan one by one, each durable at once, and stops. */
+static void crash_after(struct pm_store *st, const struct pm_plan *plan, size_t k)
+{
+    for (size_t i = 0; i < k && i < plan->nedits; i++) {
+        const struct pm_edit *e = &plan->edits[i];
+        if (e->op == PM_EDIT_SET)
+            assert_int_equal(pm_store_set(st, e->key, e->name, e->type, e->data, e->len, NULL), 0);
+        else
+            assert_true(pm_store_delete_value(st, e->key, e->name, NULL) >= 0);
+    }
+}
+
+static void scenario(const char *name)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    struct pm_store *orig;
+    struct pmt_manifest man;
+    pmt_manifest_init(&man);
+    assert_int_equal(pm_store_open(&orig, "mem:", 0, &err), 0);
+    assert_int_equal(pmt_fixture_build(orig, name, PMT_BEFORE, &man, &err), 0);
+
+    struct world w;
+    const char *dir = pmt_tempdir("interrupted");
+    char puf[1024], cfgpath[1024];
+    snprintf(puf, sizeof(puf), "%s/mbm.puf", dir);
+    snprintf(cfgpath, sizeof(cfgpath), "%s/prof.config", dir);
+    assert_int_equal(pmt_write_file(puf, man.puf_now.data, man.puf_now.len), 0);
+    assert_int_equal(pm_config_parse(&w.cfg, cfgpath, man.config.data, man.config.len, NULL, NULL,
+                                     &err),
+                     0);
+    w.puf = puf;
+
+    /* The uninterrupted result. */
+    struct pm_store *ref;
+    assert_int_equal(pm_store_open(&ref, "mem:", 0, &err), 0);
+    assert_int_equal(pm_store_copy_tree(ref, orig, "Software", &err), 0);
+    run_update(ref, &w);
+    char *want = dump(ref);
+
+    struct pm_model m;
+    struct pm_plan plan;
+    plan_for(orig, &w, &m, &plan);
+    assert_true(plan.nedits > 10);
+    for (size_t k = 1; k < plan.nedits; k++) {
+        struct pm_store *st;
+        assert_int_equal(pm_store_open(&st, "mem:", 0, &err), 0);
+        assert_int_equal(pm_store_copy_tree(st, orig, "Software", &err), 0);
+        crash_after(st, &plan, k);
+        run_update(st, &w); /* the next logon */
+        char *got = dump(st);
+        if (strcmp(got, want) != 0)
+            fail_msg("%s: interrupted after %zu of %zu writes, the next run did not finish the "
+                     "update",
+                     name, k, plan.nedits);
+        free(got);
+        struct pm_model m2;
+        struct pm_plan p2;
+        plan_for(st, &w, &m2, &p2);
+        assert_int_equal(p2.nedits, 0);
+        pm_plan_release(&p2);
+        pm_model_release(&m2);
+        pm_store_close(st);
+    }
+    pm_plan_release(&plan);
+    pm_model_release(&m);
+    free(want);
+    pm_store_close(ref);
+    pm_store_close(orig);
+    pm_config_release(&w.cfg);
+    pmt_manifest_release(&man);
+    free((char *)dir);
+}
+
+static void test_office16(void **state)
+{
+    (void)state;
+    scenario("office16");
+}
+
+static void test_outlook2007(void **state)
+{
+    (void)state;
+    scenario("outlook2007");
+}
+
+static void test_office15(void **state)
+{
+    (void)state;
+    scenario("office15");
+}
+
+static void test_side_by_side(void **state)
+{
+    (void)state;
+    scenario("side-by-side");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_office16),
+        cmocka_unit_test(test_outlook2007),
+        cmocka_unit_test(test_office15),
+        cmocka_unit_test(test_side_by_side),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -331,6 +331,11 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     /* The account's EMSMDB section first: it names the account. */
     const struct pm_section_value *emsmdb = pm_section_get(service, V_EMSMDB_UID);
     struct pm_section *e = NULL;
+    if (emsmdb && emsmdb->len != 16)
+        warnf(w, service->path,
+              "value '%s' (PR_EMSMDB_SECTION_UID) is %zu bytes, not 16; the account's settings "
+              "section is not known",
+              V_EMSMDB_UID, emsmdb->len);
     if (emsmdb && emsmdb->len == 16) {
         char hex[33];
         pm_mapi_uid_hex(emsmdb->data, 0, hex);
@@ -533,6 +538,11 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
         return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     struct pm_value services = PM_VALUE_INIT;
     int rc = pm_store_get(w->st, master, V_SERVICES, &services, w->err);
+    /* A damaged services list must not make a profile vanish from the run without a word. */
+    if (rc > 0 && services.len % 16 != 0)
+        warnf(w, master, "value '%s' (PR_SERVICES) is %zu bytes, not a list of 16-byte UIDs; %s",
+              V_SERVICES, services.len,
+              services.len < 16 ? "no service read" : "the trailing bytes are ignored");
     free(master);
     if (rc < 0)
         return rc;

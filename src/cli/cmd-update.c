@@ -415,6 +415,17 @@ static void print_error_logged(struct run *r, const struct pm_error *err)
     cli_error("%s", buf);
 }
 
+static void run_release(struct run *r)
+{
+    pm_log_close(r->log);
+    pm_buf_release(&r->exe_dir);
+    pm_buf_release(&r->home);
+    pm_buf_release(&r->user);
+    pm_buf_release(&r->computer);
+    pm_buf_release(&r->log_dir);
+    pm_buf_release(&r->o.pass_on);
+}
+
 int cmd_update(int argc, char **argv)
 {
     struct run r;
@@ -466,15 +477,9 @@ int cmd_update(int argc, char **argv)
                      r.computer.data, "config", cfgpath.data, NULL);
         print_error_logged(&r, &err);
         int code = finish(&r, PM_EXIT_CONFIG, "config", 0);
-        pm_log_close(r.log);
         pm_buf_release(&cfgpath);
         pm_strlist_release(&early);
-        pm_buf_release(&r.exe_dir);
-        pm_buf_release(&r.home);
-        pm_buf_release(&r.user);
-        pm_buf_release(&r.computer);
-        pm_buf_release(&r.log_dir);
-        pm_buf_release(&r.o.pass_on);
+        run_release(&r);
         return code;
     }
     r.have_cfg = 1;
@@ -704,13 +709,7 @@ out:
     code = finish(&r, code, why, refuse_run_after);
     if (lock)
         pm_os_lock_release(lock);
-    pm_log_close(r.log);
     pm_config_release(&r.cfg);
-    pm_buf_release(&r.exe_dir);
-    pm_buf_release(&r.home);
-    pm_buf_release(&r.user);
-    pm_buf_release(&r.computer);
-    pm_buf_release(&r.log_dir);
-    pm_buf_release(&r.o.pass_on);
+    run_release(&r);
     return code;
 }

@@ -55,6 +55,7 @@ struct pm_section {
     /* For stores: */
     enum pm_store_kind kind;
     char *mailbox_dn; /* PR_PROFILE_MAILBOX (001e660b), or NULL */
+    int damaged;      /* its mailbox DN cannot be trusted: the store is left alone */
 };
 
 struct pm_account {
@@ -64,6 +65,8 @@ struct pm_account {
                             transport's PR_PROFILE_MAILBOX); NULL when none */
     char *smtp;          /* PR_PROFILE_USER_SMTP_EMAIL_ADDRESS as stored (maybe "SMTP:x"), or NULL */
     char *display;       /* service/account display name when known */
+    int damaged;         /* its identity or settings section cannot be trusted (a warning said
+                            why): the account is left alone */
     struct pm_section *sections; /* EMSMDB first when present */
     size_t nsections;
 };

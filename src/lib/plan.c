@@ -663,15 +663,36 @@ static int decide(struct ctx *c, size_t account, long section, const char *dn,
     return 0;
 }
 
+static int decide_damaged(struct ctx *c, size_t account, long section, const char *dn,
+                          const char *why, enum pm_decision_kind *kind)
+{
+    int rc = decide(c, account, section, NULL, NULL, kind);
+    if (rc < 0)
+        return rc;
+    struct pm_decision *d = &c->out->decisions[c->out->ndecisions - 1];
+    char *reason = pm_strdup(why), *copy = dn ? pm_strdup(dn) : NULL;
+    if (!reason || (dn && !copy)) {
+        free(reason);
+        free(copy);
+        return oom(c);
+    }
+    free(d->reason);
+    d->reason = reason;
+    d->dn = copy;
+    return 0;
+}
+
 static int same_dn(const char *a, const char *b)
 {
     return a && b && strlen(a) == strlen(b) && pm_ascii_ncasecmp(a, b, strlen(a)) == 0;
 }
 
-/* Sections that belong to the account's own mailbox: all but stores of other mailboxes. */
+/* Sections that belong to the account's own mailbox: all but stores of other mailboxes. The
+ * primary store, the archive and public folders are the account's whatever DN they hold. */
 static int in_account_scope(const struct pm_account *a, const struct pm_section *s)
 {
-    if (s->role != PM_ROLE_STORE)
+    if (s->role != PM_ROLE_STORE || s->kind == PM_STORE_PRIMARY || s->kind == PM_STORE_ARCHIVE ||
+        s->kind == PM_STORE_PUBLIC)
         return 1;
     return !s->mailbox_dn || same_dn(s->mailbox_dn, a->dn);
 }
@@ -679,9 +700,12 @@ static int in_account_scope(const struct pm_account *a, const struct pm_section 
 static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, size_t nq)
 {
     const struct pm_account *a = &c->m->profiles[c->profile].accounts[ai];
-    const struct pm_puf_query *ans = a->dn ? answer(q, nq, a->dn) : NULL;
+    const struct pm_puf_query *ans = a->dn && !a->damaged ? answer(q, nq, a->dn) : NULL;
     enum pm_decision_kind kind;
-    int rc = decide(c, ai, -1, a->dn, ans, &kind);
+    int rc = a->damaged ? decide_damaged(c, ai, -1, a->dn, "the account's profile data is "
+                                                           "damaged (see the warning); left alone",
+                                         &kind)
+                        : decide(c, ai, -1, a->dn, ans, &kind);
     if (rc < 0)
         return rc;
     if (kind == PM_DEC_UPDATED) {
@@ -708,6 +732,14 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
         const struct pm_section *s = &a->sections[i];
         if (in_account_scope(a, s))
             continue;
+        if (s->damaged) {
+            if ((rc = decide_damaged(c, ai, (long)i, s->mailbox_dn,
+                                     "the store's mailbox DN is damaged (see the warning); left "
+                                     "alone",
+                                     &kind)) < 0)
+                return rc;
+            continue;
+        }
         const struct pm_puf_query *sa = answer(q, nq, s->mailbox_dn);
         if ((rc = decide(c, ai, (long)i, s->mailbox_dn, sa, &kind)) < 0)
             return rc;

@@ -39,6 +39,10 @@ static const char *const default_profile_keys[] = {
 #define V_ALT_STORE_TYPE "001f65d0"  /* PR_PROFILE_ALTERNATE_STORE_TYPE_W */
 #define V_MDB_PROVIDER "01023414"    /* PR_MDB_PROVIDER */
 
+struct walk;
+struct pm_section;
+static int dn_damaged(struct walk *w, const struct pm_section *s, const char *const *names);
+
 struct walk {
     struct pm_store *st;
     pm_diag_fn warn;
@@ -296,7 +300,51 @@ static int add_uid_list(struct walk *w, struct pm_account *a, const char *ppath,
             const char *const mbx[] = {V_PROFILE_MAILBOX, "001f660b", NULL};
             if ((rc = string_any(w, s, mbx, &s->mailbox_dn)) < 0)
                 return rc;
+            if (s->mailbox_dn && dn_damaged(w, s, mbx)) {
+                warnf(w, s->path, "PR_PROFILE_MAILBOX is not a legacyExchangeDN (control "
+                                  "characters, embedded NUL, or too long); the store is left "
+                                  "alone");
+                s->damaged = 1;
+            }
         }
+    }
+    return 0;
+}
+
+/* A DN property that cannot be trusted: text after an embedded NUL, control or non-ASCII
+ * characters, or longer than any legacyExchangeDN. Matching a truncated or garbled DN would
+ * update the account's stores apart from the account itself. */
+static int dn_damaged(struct walk *w, const struct pm_section *s, const char *const *names)
+{
+    for (size_t n = 0; names[n]; n++) {
+        const struct pm_section_value *v = pm_section_get(s, names[n]);
+        if (!v)
+            continue;
+        int wide = v->type == PM_REG_SZ || v->type == PM_REG_EXPAND_SZ ||
+                   pm_ascii_ncasecmp(v->name, "001f", 4) == 0;
+        size_t unit = wide ? 2 : 1, units = v->len / unit, first_nul = units;
+        for (size_t i = 0; i < units; i++) {
+            int zero = wide ? (v->data[2 * i] == 0 && v->data[2 * i + 1] == 0) : v->data[i] == 0;
+            if (zero) {
+                first_nul = i;
+                break;
+            }
+        }
+        for (size_t i = first_nul; i < units; i++) {
+            int zero = wide ? (v->data[2 * i] == 0 && v->data[2 * i + 1] == 0) : v->data[i] == 0;
+            if (!zero)
+                return 1; /* text after the terminator */
+        }
+        if (pm_mapi_string_get(v->name, v->type, v->data, v->len, &w->tmp) <= 0)
+            return 1; /* a DN property that is not text at all */
+        if (w->tmp.len > 2048)
+            return 1;
+        for (size_t i = 0; i < w->tmp.len; i++) {
+            unsigned char c = (unsigned char)w->tmp.data[i];
+            if (c < 0x20 || c >= 0x7f)
+                return 1;
+        }
+        return 0;
     }
     return 0;
 }
@@ -331,16 +379,22 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     /* The account's EMSMDB section first: it names the account. */
     const struct pm_section_value *emsmdb = pm_section_get(service, V_EMSMDB_UID);
     struct pm_section *e = NULL;
-    if (emsmdb && emsmdb->len != 16)
+    if (emsmdb && emsmdb->len != 16) {
         warnf(w, service->path,
               "value '%s' (PR_EMSMDB_SECTION_UID) is %zu bytes, not 16; the account's settings "
-              "section is not known",
+              "section is not known, so the account is left alone",
               V_EMSMDB_UID, emsmdb->len);
+        a->damaged = 1;
+    }
     if (emsmdb && emsmdb->len == 16) {
         char hex[33];
         pm_mapi_uid_hex(emsmdb->data, 0, hex);
         if ((rc = add_section(w, a, pr->path, hex, PM_ROLE_EMSMDB, &e)) < 0)
             return rc;
+        if (!e) {
+            /* add_section warned that it is missing: half an account is not updated. */
+            a->damaged = 1;
+        }
     }
     if (!e && (rc = global2007_exists(w, pr)) != 0) {
         /* Outlook 2007 and older keep the one Exchange account in the global section. */
@@ -445,6 +499,15 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
                                            s->kind == PM_STORE_PRIMARY)) &&
             (rc = string_any(w, s, smtp, &a->smtp)) < 0)
             goto out;
+    }
+    for (size_t i = 0; i < a->nsections && a->dn; i++) {
+        const struct pm_section *s = &a->sections[i];
+        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
+        if (s->role == PM_ROLE_EMSMDB && dn_damaged(w, s, user)) {
+            warnf(w, s->path, "PR_PROFILE_USER is not a legacyExchangeDN (control characters, "
+                              "embedded NUL, or too long); the account is left alone");
+            a->damaged = 1;
+        }
     }
     /* Outlook 2007-era profiles may carry no SMTP property; the Account Manager's account name
      * of an Exchange account is its SMTP address (§3.6). */

@@ -404,18 +404,22 @@ static int cfg_validate(const struct pm_config *cfg, const unsigned *seen_line,
         return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[oa],
                             "OutlookAnywhere: 'enable' needs ProxyServer (the proxy host name)");
     if (cfg->proxy_server) {
+        /* A DNS host name (and an optional :port): it is written into every updated profile. */
         const char *s = cfg->proxy_server;
-        for (const char *p = s; *p; p++)
-            if (*p == '/' || *p == ' ' || *p == '\\') {
-                size_t ps = 0;
-                for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_keys); i++)
-                    if (cfg_keys[i].offset == CFG_FIELD(proxy_server))
-                        ps = i;
-                return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[ps],
-                                    "ProxyServer: '%s' is not a host name (write it without "
-                                    "https:// or a path)",
-                                    s);
-            }
+        int bad = strlen(s) > 253;
+        for (const char *p = s; *p && !bad; p++)
+            bad = !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == ':' || *p == '_');
+        if (bad) {
+            size_t ps = 0;
+            for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_keys); i++)
+                if (cfg_keys[i].offset == CFG_FIELD(proxy_server))
+                    ps = i;
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, seen_line[ps],
+                                "ProxyServer: '%.80s%s' is not a host name (write the host alone, "
+                                "without https:// or a path)",
+                                s, strlen(s) > 80 ? "..." : "");
+        }
     }
     return 0;
 }

@@ -243,7 +243,10 @@ static void test_bad_values_name_file_and_line(void **state)
         "/etc/pm/prof.config:2: OutlookAnywhere: 'enable' needs ProxyServer (the proxy host name)");
     expect_error("ProxyServer=https://mail.contoso.com/rpc\n",
                  "/etc/pm/prof.config:1: ProxyServer: 'https://mail.contoso.com/rpc' is not a host "
-                 "name (write it without https:// or a path)");
+                 "name (write the host alone, without https:// or a path)");
+    expect_error("ProxyServer=mail.contoso.com\"><x\n",
+                 "/etc/pm/prof.config:1: ProxyServer: 'mail.contoso.com\"><x' is not a host "
+                 "name (write the host alone, without https:// or a path)");
     expect_error(
         "LogFolder=C:\\Logs\\\xE9t\xE9\n",
         "/etc/pm/prof.config:1: line is not valid UTF-8 (save the file as UTF-8 or Unicode)");

@@ -15,6 +15,17 @@ int cmd_package(int argc, char **argv);
 /* Runs the tool on UTF-8 arguments (main() on POSIX, wmain() on Windows call it). */
 int pm_cli_main(int argc, char **argv);
 
+/* A run's id for its log lines: "<UTC time>-<pid>". */
+void cli_run_id(char out[64]);
+/* Opens the run log in LogFolder ('configured', may be NULL: then Logs beside the executable),
+ * else in Profile.Logs in the user's home. NULL (with a warning on stderr) when neither works. */
+struct pm_log *cli_open_log(const char *configured, const char *computer, const char *user,
+                            const char *run_id);
+/* The MapiClients (comma-separated image names) running for this user, after waiting up to
+ * wait_seconds for them to exit: their number, names in 'found'; 0 when none. */
+int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
+                     struct pm_strlist *found);
+
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__MINGW32__)

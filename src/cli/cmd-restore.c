@@ -75,37 +75,9 @@ struct rs_run {
 
 static void rs_open_log(struct rs_run *r, const char *computer, const char *user)
 {
-    struct pm_buf exe_dir = PM_BUF_INIT, home = PM_BUF_INIT, beside = PM_BUF_INIT,
-                  fallback = PM_BUF_INIT;
-    const char *folders[2];
-    size_t n = 0;
-    pm_os_exe_dir(&exe_dir);
-    if (r->cfg.log_folder)
-        folders[n++] = r->cfg.log_folder;
-    else if (exe_dir.len && pm_path_join(&beside, exe_dir.data, "Logs") == 0)
-        folders[n++] = beside.data;
-    if (pm_os_home_dir(&home) == 0 && home.len &&
-        pm_path_join(&fallback, home.data, "Profile.Logs") == 0)
-        folders[n++] = fallback.data;
-    char run_id[64], ts[32];
-    pm_log_timestamp(pm_os_time_now(), ts);
-    size_t o = 0;
-    for (const char *p = ts; *p && o < 20; p++)
-        if (*p != '-' && *p != ':')
-            run_id[o++] = *p;
-    snprintf(run_id + o, sizeof(run_id) - o, "-%ld", pm_os_pid());
-    struct pm_error err;
-    pm_error_clear(&err);
-    if (pm_log_open(&r->log, folders, n, computer, user, run_id, &err) < 0) {
-        char buf[1200];
-        fprintf(stderr, "profilemanager: warning: no log written: %s\n",
-                pm_error_format(&err, buf, sizeof(buf)));
-        r->log = NULL;
-    }
-    pm_buf_release(&exe_dir);
-    pm_buf_release(&home);
-    pm_buf_release(&beside);
-    pm_buf_release(&fallback);
+    char run_id[64];
+    cli_run_id(run_id);
+    r->log = cli_open_log(r->cfg.log_folder, computer, user, run_id);
 }
 
 static void rs_error(struct rs_run *r, const struct pm_error *err)
@@ -125,33 +97,10 @@ static void rs_config_warning(void *ctx, const char *where, unsigned line, const
 /* A MAPI client of this user (MapiClients) is still running after WaitForOutlook: 1, else 0. */
 static int rs_in_use(struct rs_run *r)
 {
-    struct pm_strlist names = PM_STRLIST_INIT, found = PM_STRLIST_INIT;
-    for (const char *s = r->cfg.mapi_clients; s && *s;) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        const char *e = s;
-        while (*e && *e != ',')
-            e++;
-        const char *t = e;
-        while (t > s && t[-1] == ' ')
-            t--;
-        if (t > s)
-            pm_strlist_addn(&names, s, (size_t)(t - s));
-        s = e;
-    }
-    /* Like update: wait up to WaitForOutlook seconds for the clients to exit. */
-    int n;
-    for (int waited = 0;; waited++) {
-        pm_strlist_release(&found);
-        n = pm_os_find_processes((const char *const *)names.items, names.n, &found);
-        if (n <= 0 || waited >= r->cfg.wait_for_outlook)
-            break;
-        if (waited == 0)
-            pm_log_event(r->log, "wait", "processes", found.items[0], NULL);
-        pm_os_sleep_ms(1000);
-    }
+    struct pm_strlist found = PM_STRLIST_INIT;
+    int n = cli_mapi_clients(r->cfg.mapi_clients, r->cfg.wait_for_outlook, r->log, &found);
     struct pm_buf list = PM_BUF_INIT;
-    for (size_t i = 0; n > 0 && i < found.n; i++)
+    for (size_t i = 0; i < found.n; i++)
         pm_buf_printf(&list, "%s%s", i ? "," : "", found.items[i]);
     if (n > 0) {
         pm_log_event(r->log, "in_use", "processes", list.data, NULL);
@@ -159,7 +108,6 @@ static int rs_in_use(struct rs_run *r)
                   list.data ? list.data : "");
     }
     pm_buf_release(&list);
-    pm_strlist_release(&names);
     pm_strlist_release(&found);
     return n > 0;
 }

@@ -76,27 +76,9 @@ static void diag(void *ctx, const char *where, unsigned line, const char *msg)
 
 static void open_log(struct run *r, const char *configured)
 {
-    struct pm_buf beside = PM_BUF_INIT, fallback = PM_BUF_INIT;
-    const char *folders[2];
-    size_t n = 0;
-    if (configured)
-        folders[n++] = configured;
-    else if (pm_path_join(&beside, r->exe_dir.data, "Logs") == 0)
-        folders[n++] = beside.data;
-    if (r->home.len && pm_path_join(&fallback, r->home.data, "Profile.Logs") == 0)
-        folders[n++] = fallback.data;
-    struct pm_error err;
-    pm_error_clear(&err);
-    if (pm_log_open(&r->log, folders, n, r->computer.data, r->user.data, r->run_id, &err) < 0) {
-        char buf[1200];
-        fprintf(stderr, "profilemanager: warning: no log written: %s\n",
-                pm_error_format(&err, buf, sizeof(buf)));
-        r->log = NULL;
-    } else if (pm_log_path(r->log)) {
+    r->log = cli_open_log(configured, r->computer.data, r->user.data, r->run_id);
+    if (r->log && pm_log_path(r->log))
         pm_path_dirname(&r->log_dir, pm_log_path(r->log));
-    }
-    pm_buf_release(&beside);
-    pm_buf_release(&fallback);
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -205,24 +187,6 @@ static void log_changes(struct run *r, const struct pm_model *m, const struct pm
     pm_buf_release(&newv);
 }
 
-/* Comma-separated MapiClients into a list. */
-static void split_list(const char *s, struct pm_strlist *out)
-{
-    while (s && *s) {
-        while (*s == ' ' || *s == ',')
-            s++;
-        const char *e = s;
-        while (*e && *e != ',')
-            e++;
-        const char *t = e;
-        while (t > s && t[-1] == ' ')
-            t--;
-        if (t > s)
-            pm_strlist_addn(out, s, (size_t)(t - s));
-        s = e;
-    }
-}
-
 /* The OST files of the accounts the plan updates (PR_PROFILE_OFFLINE_STORE_PATH). */
 static void updated_osts(const struct pm_model *m, const struct pm_plan *plan,
                          struct pm_strlist *out)
@@ -251,26 +215,9 @@ static void updated_osts(const struct pm_model *m, const struct pm_plan *plan,
  * any process: 1 in use, 0 free. WaitForOutlook gives the clients time to exit first. */
 static int profile_in_use(struct run *r, const struct pm_model *m, const struct pm_plan *plan)
 {
-    struct pm_strlist names = PM_STRLIST_INIT, found = PM_STRLIST_INIT;
-    split_list(r->cfg.mapi_clients, &names);
-    int waited = 0, in_use = 0;
-    for (;;) {
-        pm_strlist_release(&found);
-        int n = pm_os_find_processes((const char *const *)names.items, names.n, &found);
-        if (n <= 0)
-            break;
-        if (waited >= r->cfg.wait_for_outlook) {
-            in_use = 1;
-            break;
-        }
-        if (waited == 0) {
-            char secs[16];
-            snprintf(secs, sizeof(secs), "%d", r->cfg.wait_for_outlook);
-            pm_log_event(r->log, "wait", "processes", found.items[0], "seconds", secs, NULL);
-        }
-        pm_os_sleep_ms(1000);
-        waited++;
-    }
+    struct pm_strlist found = PM_STRLIST_INIT;
+    int in_use = cli_mapi_clients(r->cfg.mapi_clients, r->cfg.wait_for_outlook, r->log,
+                                  &found) > 0;
     struct pm_buf procs = PM_BUF_INIT, files = PM_BUF_INIT;
     for (size_t i = 0; i < found.n; i++)
         pm_buf_printf(&procs, "%s%s", i ? "," : "", found.items[i]);
@@ -292,7 +239,6 @@ static int profile_in_use(struct run *r, const struct pm_model *m, const struct 
     }
     pm_buf_release(&procs);
     pm_buf_release(&files);
-    pm_strlist_release(&names);
     pm_strlist_release(&found);
     return in_use;
 }
@@ -449,15 +395,7 @@ int cmd_update(int argc, char **argv)
         pm_buf_puts(&r.home, "");
     pm_os_user_name(&r.user);
     pm_os_computer_name(&r.computer);
-    {
-        char ts[32];
-        pm_log_timestamp(pm_os_time_now(), ts);
-        size_t o = 0;
-        for (const char *p = ts; *p && o < 20; p++)
-            if (*p != '-' && *p != ':')
-                r.run_id[o++] = *p;
-        snprintf(r.run_id + o, sizeof(r.run_id) - o, "-%ld", pm_os_pid());
-    }
+    cli_run_id(r.run_id);
 
     struct pm_buf cfgpath = PM_BUF_INIT;
     if (r.o.config)

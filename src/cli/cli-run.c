@@ -1,0 +1,85 @@
+/* What update and restore share about a run on a user's PC: the run id that tags its log lines,
+ * where its log goes (LogFolder, else Logs beside the executable, else Profile.Logs in the user's
+ * home), and waiting for the MAPI clients that hold the profile. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void cli_run_id(char out[64])
+{
+    char ts[32];
+    pm_log_timestamp(pm_os_time_now(), ts);
+    size_t o = 0;
+    for (const char *p = ts; *p && o < 20; p++)
+        if (*p != '-' && *p != ':')
+            out[o++] = *p;
+    snprintf(out + o, 64 - o, "-%ld", pm_os_pid());
+}
+
+struct pm_log *cli_open_log(const char *configured, const char *computer, const char *user,
+                            const char *run_id)
+{
+    struct pm_buf exe_dir = PM_BUF_INIT, home = PM_BUF_INIT, beside = PM_BUF_INIT,
+                  fallback = PM_BUF_INIT;
+    const char *folders[2];
+    size_t n = 0;
+    if (configured)
+        folders[n++] = configured;
+    else if (pm_os_exe_dir(&exe_dir) == 0 && exe_dir.len &&
+             pm_path_join(&beside, exe_dir.data, "Logs") == 0)
+        folders[n++] = beside.data;
+    if (pm_os_home_dir(&home) == 0 && home.len &&
+        pm_path_join(&fallback, home.data, "Profile.Logs") == 0)
+        folders[n++] = fallback.data;
+    struct pm_log *log = NULL;
+    struct pm_error err;
+    pm_error_clear(&err);
+    if (pm_log_open(&log, folders, n, computer, user, run_id, &err) < 0) {
+        char buf[1200];
+        fprintf(stderr, "profilemanager: warning: no log written: %s\n",
+                pm_error_format(&err, buf, sizeof(buf)));
+        log = NULL;
+    }
+    pm_buf_release(&exe_dir);
+    pm_buf_release(&home);
+    pm_buf_release(&beside);
+    pm_buf_release(&fallback);
+    return log;
+}
+
+int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
+                     struct pm_strlist *found)
+{
+    struct pm_strlist names = PM_STRLIST_INIT;
+    for (const char *s = mapi_clients; s && *s;) {
+        while (*s == ' ' || *s == ',')
+            s++;
+        const char *e = s;
+        while (*e && *e != ',')
+            e++;
+        const char *t = e;
+        while (t > s && t[-1] == ' ')
+            t--;
+        if (t > s)
+            pm_strlist_addn(&names, s, (size_t)(t - s));
+        s = e;
+    }
+    int n;
+    for (int waited = 0;; waited++) {
+        pm_strlist_release(found);
+        n = pm_os_find_processes((const char *const *)names.items, names.n, found);
+        if (n <= 0 || waited >= wait_seconds)
+            break;
+        if (waited == 0) {
+            char secs[16];
+            snprintf(secs, sizeof(secs), "%d", wait_seconds);
+            pm_log_event(log, "wait", "processes", found->items[0], "seconds", secs, NULL);
+        }
+        pm_os_sleep_ms(1000);
+    }
+    pm_strlist_release(&names);
+    if (n <= 0)
+        pm_strlist_release(found);
+    return n > 0 ? n : 0;
+}

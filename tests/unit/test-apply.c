@@ -25,6 +25,11 @@
 #include "pm/regfile.h"
 #include "pm/store.h"
 #include "testutil.h"
+#include "regput.h"
+
+#define put_bin pmt_put_bin
+#define put_sz pmt_put_sz
+#define put_w pmt_put_w
 
 #define O16 "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
 #define P16 O16 "\\Outlook"
@@ -44,26 +49,8 @@ struct fx {
     struct pm_puf_query q[2];
 };
 
-static void put_bin(struct pm_store *st, const char *k, const char *name, const void *d, size_t n)
-{
-    assert_int_equal(pm_store_set(st, k, name, PM_REG_BINARY, d, n, NULL), 0);
-}
 
-static void put_sz(struct pm_store *st, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    assert_int_equal(pm_store_set(st, k, name, PM_REG_SZ, w.data, w.len, NULL), 0);
-    pm_buf_release(&w);
-}
 
-static void put_w(struct pm_store *st, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    put_bin(st, k, name, w.data, w.len);
-    pm_buf_release(&w);
-}
 
 static void put_hexuid(struct pm_store *st, const char *k, const char *name, const char *hex)
 {

@@ -27,6 +27,18 @@
 #include "pm/profile.h"
 #include "pm/store.h"
 #include "rules.h"
+#include "regput.h"
+
+/* Value writers (tests/common/regput.h) on the fixture's store. */
+#define uid(n, out) pmt_uid(n, out)
+#define key(profile, n) pmt_uid_key(profile, n)
+#define put_bin(f, ...) pmt_put_bin((f)->st, __VA_ARGS__)
+#define put_sz(f, ...) pmt_put_sz((f)->st, __VA_ARGS__)
+#define put_w(f, ...) pmt_put_w((f)->st, __VA_ARGS__)
+#define put_a8(f, ...) pmt_put_a8((f)->st, __VA_ARGS__)
+#define put_long(f, ...) pmt_put_long((f)->st, __VA_ARGS__)
+#define put_uids(f, ...) pmt_put_uids((f)->st, __VA_ARGS__)
+#define put_uid(f, ...) pmt_put_uid((f)->st, __VA_ARGS__)
 
 #define O16 "Software\\Microsoft\\Office\\16.0\\Outlook\\Profiles"
 #define P16 O16 "\\Outlook"
@@ -111,73 +123,15 @@ static void migrated(struct fx *f, const char *dn, const char *tdn, const char *
 
 /* ---- writers ---- */
 
-static void uid(unsigned n, uint8_t out[16])
-{
-    for (int i = 0; i < 16; i++)
-        out[i] = (uint8_t)(0x10 * i + n);
-}
 
-static const char *key(const char *profile, unsigned n)
-{
-    static char bufs[16][512];
-    static int next;
-    char *b = bufs[next++ % 16];
-    uint8_t u[16];
-    char hex[33];
-    uid(n, u);
-    pm_hex_lower(u, 16, hex);
-    snprintf(b, sizeof(bufs[0]), "%s\\%s", profile, hex);
-    return b;
-}
 #define K(n) key(P16, n)
 
-static void put_bin(struct fx *f, const char *k, const char *name, const void *d, size_t n)
-{
-    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_BINARY, d, n, NULL), 0);
-}
 
-static void put_sz(struct fx *f, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_SZ, w.data, w.len, NULL), 0);
-    pm_buf_release(&w);
-}
 
-static void put_w(struct fx *f, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    put_bin(f, k, name, w.data, w.len);
-    pm_buf_release(&w);
-}
 
-static void put_a8(struct fx *f, const char *k, const char *name, const char *s)
-{
-    put_bin(f, k, name, s, strlen(s) + 1);
-}
 
-static void put_long(struct fx *f, const char *k, const char *name, uint32_t v)
-{
-    uint8_t b[4];
-    pm_mapi_long_put(v, b);
-    put_bin(f, k, name, b, 4);
-}
 
-static void put_uids(struct fx *f, const char *k, const char *name, const unsigned *ns)
-{
-    uint8_t b[16 * 16];
-    size_t n = 0;
-    for (; ns[n]; n++)
-        uid(ns[n], b + 16 * n);
-    put_bin(f, k, name, b, 16 * n);
-}
 
-static void put_uid(struct fx *f, const char *k, const char *name, unsigned n)
-{
-    const unsigned l[] = {n, 0};
-    put_uids(f, k, name, l);
-}
 
 static void abeid(struct pm_buf *b, const char *dn)
 {

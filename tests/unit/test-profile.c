@@ -22,6 +22,18 @@
 #include "pm/mapi.h"
 #include "pm/profile.h"
 #include "pm/store.h"
+#include "regput.h"
+
+/* Value writers (tests/common/regput.h) on the fixture's store. */
+#define uid(n, out) pmt_uid(n, out)
+#define key(profile, n) pmt_uid_key(profile, n)
+#define put_bin(f, ...) pmt_put_bin((f)->st, __VA_ARGS__)
+#define put_sz(f, ...) pmt_put_sz((f)->st, __VA_ARGS__)
+#define put_w(f, ...) pmt_put_w((f)->st, __VA_ARGS__)
+#define put_a8(f, ...) pmt_put_a8((f)->st, __VA_ARGS__)
+#define put_long(f, ...) pmt_put_long((f)->st, __VA_ARGS__)
+#define put_uids(f, ...) pmt_put_uids((f)->st, __VA_ARGS__)
+#define put_uid(f, ...) pmt_put_uid((f)->st, __VA_ARGS__)
 
 #define WMS "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows Messaging Subsystem\\Profiles"
 #define O15 "Software\\Microsoft\\Office\\15.0\\Outlook\\Profiles"
@@ -92,70 +104,13 @@ static size_t warned(const struct fx *f, const char *a, const char *b)
 
 /* ---- writers: one registry value each, the way Outlook writes it (§2.3) ---- */
 
-/* A 16-byte UID made from a small number, and its key name. */
-static void uid(unsigned n, uint8_t out[16])
-{
-    for (int i = 0; i < 16; i++)
-        out[i] = (uint8_t)(0x10 * (i % 16) + n);
-}
 
-static char *key(const char *profile, unsigned n)
-{
-    static char bufs[8][512];
-    static int next;
-    char *b = bufs[next++ % 8];
-    uint8_t u[16];
-    char hex[33];
-    uid(n, u);
-    pm_hex_lower(u, 16, hex);
-    snprintf(b, sizeof(bufs[0]), "%s\\%s", profile, hex);
-    return b;
-}
 
-static void put_bin(struct fx *f, const char *k, const char *name, const void *d, size_t n)
-{
-    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_BINARY, d, n, NULL), 0);
-}
 
-static void put_sz(struct fx *f, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    assert_int_equal(pm_store_set(f->st, k, name, PM_REG_SZ, w.data, w.len, NULL), 0);
-    pm_buf_release(&w);
-}
 
-static void put_w(struct fx *f, const char *k, const char *name, const char *s)
-{
-    struct pm_buf w = PM_BUF_INIT;
-    assert_int_equal(pm_utf8_to_utf16le(s, strlen(s), 1, &w), 0);
-    put_bin(f, k, name, w.data, w.len);
-    pm_buf_release(&w);
-}
 
-static void put_long(struct fx *f, const char *k, const char *name, uint32_t v)
-{
-    uint8_t b[4];
-    pm_mapi_long_put(v, b);
-    put_bin(f, k, name, b, 4);
-}
 
-/* A UID list of the given small numbers (0-terminated). */
-static void put_uids(struct fx *f, const char *k, const char *name, const unsigned *ns)
-{
-    uint8_t b[16 * 16];
-    size_t n = 0;
-    for (; ns[n]; n++)
-        uid(ns[n], b + 16 * n);
-    put_bin(f, k, name, b, 16 * n);
-}
 
-static void put_uid(struct fx *f, const char *k, const char *name, unsigned n)
-{
-    uint8_t u[16];
-    uid(n, u);
-    put_bin(f, k, name, u, 16);
-}
 
 /* The master section's services list. */
 static void services(struct fx *f, const char *profile, const unsigned *ns)

@@ -497,6 +497,27 @@ FILE *puf_open(const char *path, struct pm_error *err)
         pm_error_set(err, PM_ERR_IO, path, 0, "puf file is unreadable: %s", strerror(errno));
         return NULL;
     }
+    /* A UTF-16 file (what Windows PowerShell's Out-File and > write) would match nothing, line
+     * after line: refuse it whole, saying how to fix it, instead of skipping every line. */
+    unsigned char head[4] = {0, 0, 0, 0};
+    size_t got = fread(head, 1, sizeof(head), f);
+    int utf16 = got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
+                             (head[0] == 0xFE && head[1] == 0xFF));
+    if (!utf16 && got == 4)
+        utf16 = (head[0] && head[0] < 0x80 && !head[1] && head[2] && head[2] < 0x80 && !head[3]) ||
+                (!head[0] && head[1] && head[1] < 0x80 && !head[2] && head[3] && head[3] < 0x80);
+    if (utf16) {
+        fclose(f);
+        pm_error_set(err, PM_ERR_IO, path, 0,
+                     "puf file is UTF-16; save it as UTF-8 (PowerShell: Set-Content -Encoding "
+                     "UTF8)");
+        return NULL;
+    }
+    if (fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        pm_error_set(err, PM_ERR_IO, path, 0, "puf file is unreadable: %s", strerror(errno));
+        return NULL;
+    }
     /* Our own buffer is large; stdio's would only add a copy. */
     setvbuf(f, NULL, _IONBF, 0);
     return f;

@@ -183,9 +183,14 @@ static int string_any(struct walk *w, const struct pm_section *s, const char *co
 {
     *out = NULL;
     for (size_t i = 0; names[i]; i++) {
-        int rc = string_of(w, pm_section_get(s, names[i]), out);
+        const struct pm_section_value *v = pm_section_get(s, names[i]);
+        int rc = string_of(w, v, out);
         if (rc != 0)
             return rc;
+        if (v && (v->type != PM_REG_SZ && v->type != PM_REG_EXPAND_SZ &&
+                  v->type != PM_REG_BINARY))
+            warnf(w, s->path, "value '%s' is %s, not text; ignored", v->name,
+                  pm_regtype_name(v->type));
     }
     return 0;
 }
@@ -261,6 +266,11 @@ static enum pm_store_kind store_kind(struct walk *w, const struct pm_section *s)
     uint32_t type;
     if (t && pm_mapi_long_get(t->data, t->len, &type) && type >= 1 && type <= 3)
         return (enum pm_store_kind)type;
+    if (t)
+        warnf(w, s->path,
+              "value '%s' (PR_PROFILE_TYPE) is %zu bytes, not a PT_LONG of 1 to 3; the store "
+              "type is taken from PR_MDB_PROVIDER",
+              V_PROFILE_TYPE, t->len);
     const struct pm_section_value *m = pm_section_get(s, V_MDB_PROVIDER);
     if (m && m->len == 16) {
         if (!memcmp(m->data, primary, 16))

@@ -26,6 +26,11 @@ struct pm_log *cli_open_log(const char *configured, const char *computer, const 
 int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
                      struct pm_strlist *found);
 
+/* The options update and restore share: --config FILE, --store SPEC (also with '='), --dry-run.
+ * 1 when argv[*i] was one of them (*i then past its value), 0 when not. */
+int cli_store_option(int argc, char **argv, int *i, const char **config, const char **store,
+                     int *dry_run);
+
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...)
 #if defined(__MINGW32__)

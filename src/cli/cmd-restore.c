@@ -38,16 +38,8 @@ static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             rs_usage(stdout);
             return 1;
-        } else if (!strcmp(a, "--config") && i + 1 < argc) {
-            o->config = argv[++i];
-        } else if (!strncmp(a, "--config=", 9)) {
-            o->config = a + 9;
-        } else if (!strcmp(a, "--store") && i + 1 < argc) {
-            o->store = argv[++i];
-        } else if (!strncmp(a, "--store=", 8)) {
-            o->store = a + 8;
-        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
-            o->dry_run = 1;
+        } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
+            continue;
         } else if (a[0] != '-' && !o->backup) {
             o->backup = a;
         } else {

@@ -88,16 +88,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 1;
-        } else if (!strcmp(a, "--config") && i + 1 < argc) {
-            o->config = argv[++i];
-        } else if (!strncmp(a, "--config=", 9)) {
-            o->config = a + 9;
-        } else if (!strcmp(a, "--store") && i + 1 < argc) {
-            o->store = argv[++i];
-        } else if (!strncmp(a, "--store=", 8)) {
-            o->store = a + 8;
-        } else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n")) {
-            o->dry_run = 1;
+        } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
+            continue;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = 1;
         } else if (!strcmp(a, "--no-index")) {

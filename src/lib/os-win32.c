@@ -144,7 +144,15 @@ long long pm_os_time_now(void)
 
 uint64_t pm_os_monotonic_ms(void)
 {
-    return (uint64_t)GetTickCount64();
+    /* The performance counter, not GetTickCount64: the tick count moves in 10-16 ms steps and
+     * can lag behind a Sleep on a busy machine. */
+    static LARGE_INTEGER freq;
+    LARGE_INTEGER now;
+    if (!freq.QuadPart && !QueryPerformanceFrequency(&freq))
+        return (uint64_t)GetTickCount64();
+    QueryPerformanceCounter(&now);
+    return (uint64_t)(now.QuadPart / freq.QuadPart) * 1000u +
+           (uint64_t)(now.QuadPart % freq.QuadPart) * 1000u / (uint64_t)freq.QuadPart;
 }
 
 long pm_os_pid(void)

@@ -18,7 +18,8 @@ struct ident {
     const struct pm_puf_entry *e;
     const char *old_dn;
     const char *old_smtp;     /* bare address, or NULL */
-    char *org_marker;         /* "/o=<source org>" when the target org differs, else NULL */
+    char *org_marker;         /* "/o=<source org>/" when the target org differs, else NULL;
+                                 the slash keeps a longer organisation name from matching */
     struct pm_strlist old_servers;
 };
 
@@ -101,16 +102,8 @@ static int has_trace(const struct ident *id, const uint8_t *d, size_t len)
         return 1;
     if (id->old_smtp && bytes_have(d, len, id->old_smtp))
         return 1;
-    if (id->org_marker) {
-        /* "/o=Org" followed by '/', NUL or the end: not a longer organisation name. */
-        struct pm_buf with_slash = PM_BUF_INIT;
-        int hit = 0;
-        if (pm_buf_printf(&with_slash, "%s/", id->org_marker) == 0)
-            hit = bytes_have(d, len, with_slash.data);
-        pm_buf_release(&with_slash);
-        if (hit)
-            return 1;
-    }
+    if (id->org_marker && bytes_have(d, len, id->org_marker))
+        return 1;
     for (size_t i = 0; i < id->old_servers.n; i++)
         if (bytes_have(d, len, id->old_servers.items[i]))
             return 1;
@@ -570,9 +563,12 @@ static int ident_init(struct ctx *c, struct ident *id, const struct pm_puf_entry
         int same = strlen(e->target_dn) >= n && pm_ascii_ncasecmp(e->target_dn, old_dn, n) == 0 &&
                    (e->target_dn[n] == '/' || e->target_dn[n] == 0);
         if (!same && n > 3) {
-            id->org_marker = pm_strndup(old_dn, n);
+            id->org_marker = malloc(n + 2);
             if (!id->org_marker)
                 return oom(c);
+            memcpy(id->org_marker, old_dn, n);
+            id->org_marker[n] = '/';
+            id->org_marker[n + 1] = 0;
         }
     }
     return 0;

@@ -414,9 +414,23 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
         if (e)
             a->outlook2007 = 1;
     }
-    /* The service section itself (copied: add_section reads it again from the store). */
-    if ((rc = add_section(w, a, pr->path, svchex, PM_ROLE_SERVICE, NULL)) < 0)
-        return rc;
+    /* The service section itself: the caller read it already, so it is moved in. */
+    {
+        struct pm_section *ns = realloc(a->sections, (a->nsections + 1) * sizeof(*ns));
+        char *uid = pm_strdup(svchex);
+        if (!ns || !uid) {
+            free(uid);
+            if (ns)
+                a->sections = ns;
+            return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+        }
+        a->sections = ns;
+        service->role = PM_ROLE_SERVICE;
+        free(service->uid);
+        service->uid = uid;
+        a->sections[a->nsections++] = *service;
+        memset(service, 0, sizeof(*service));
+    }
     /* Re-find sections by role after each add: the array may move. */
     const struct pm_section *svc_sec = NULL, *ems_sec = NULL;
     for (size_t i = 0; i < a->nsections; i++) {

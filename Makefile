@@ -63,17 +63,10 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
-FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 fuzz: test-deps
-	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
-		-DCMAKE_C_FLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target pm pmtest
-	@set -e; for t in $(FUZZ_TARGETS); do \
-		clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -Iinclude -Isrc/lib -Itests/common \
-			$$(grep -o 'PM_HAVE_[A-Z]*=1' $(FUZZ_BUILD)/CMakeFiles/pm.dir/flags.make | sed 's/^/-D/' | sort -u) \
-			fuzz/fuzz-$$t.c $(FUZZ_BUILD)/libpmtest.a $(FUZZ_BUILD)/libpm.a \
-			$$(pkg-config --libs hivex 2>/dev/null) -lz -o $(FUZZ_BUILD)/fuzz-$$t; \
-	done
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPM_FUZZ=ON \
+		-DPM_SANITIZE=ON -DCMAKE_C_FLAGS="-O1" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz-,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$t $(FUZZ_BUILD)/artifacts-$$t; \
 		echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \

@@ -25,7 +25,7 @@ command -v strace >/dev/null || { echo "puf-bench: strace is needed (apt-get ins
 echo "== building (Release) in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD" --target profilemanager mkprofiles pm -j 2 >/dev/null
-cc -O2 -std=c11 -Wall -Wextra -I "$ROOT/include" -I "$ROOT/src/lib" "$ROOT/bench/puf-bench.c" \
+cc -O2 -std=c11 -Wall -Wextra -I "$ROOT/include" -I "$ROOT/src/lib" -I "$ROOT/src/lib/os" "$ROOT/bench/puf-bench.c" \
     "$BUILD/libpm.a" -o "$BUILD/puf-bench"
 PM=$BUILD/profilemanager
 PB=$BUILD/puf-bench

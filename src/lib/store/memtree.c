@@ -1,7 +1,7 @@
 /* In-memory registry tree and the read/write half of the mem and reg backends. Lookups are
  * linear: profile keys hold tens of subkeys, and insertion order must be kept so that a .reg
  * file written back lists its keys and values where they were. */
-#include "../compat.h"
+#include "compat.h"
 
 #include "memtree.h"
 

@@ -4,7 +4,7 @@
 #ifndef PM_MEMTREE_H
 #define PM_MEMTREE_H
 
-#include "../store-backend.h"
+#include "store-backend.h"
 
 struct pm_mtvalue {
     char *name;

@@ -14,9 +14,9 @@
  * store keeps such values aside, gives hivex an empty placeholder under the same name and type,
  * and at commit appends one hive bin with the db cells to the file hivex wrote and points the
  * placeholder's vk cell at them, before the rename. */
-#include "../compat.h"
+#include "compat.h"
 
-#include "../store-backend.h"
+#include "store-backend.h"
 #include "pm/os.h"
 
 #include <errno.h>

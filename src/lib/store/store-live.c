@@ -4,9 +4,9 @@
  * value or key looked like (a whole subtree before a key is deleted), rollback replays the
  * journal backwards, commit forgets it. Names and paths are UTF-8 inside libpm and UTF-16 only
  * in the calls below; value bytes pass through unchanged. */
-#include "../compat.h"
+#include "compat.h"
 
-#include "../store-backend.h"
+#include "store-backend.h"
 
 #include <windows.h>
 

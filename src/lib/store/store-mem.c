@@ -1,5 +1,5 @@
 /* The "mem" backend: a registry that lives only in memory. Tests and dry runs use it. */
-#include "../compat.h"
+#include "compat.h"
 
 #include "memtree.h"
 

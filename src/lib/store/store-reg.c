@@ -4,11 +4,11 @@
  * spelling (REGEDIT5/4, UTF-16/UTF-8, BOM, line ends), the order of keys and values and the
  * [key] lines the file listed are kept too, so a file regedit or `reg export` wrote comes back
  * byte for byte when nothing changed. */
-#include "../compat.h"
+#include "compat.h"
 
 #include "memtree.h"
 
-#include "../regfile-text.h"
+#include "regfile-text.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,7 @@
 #define PM_CONFIG_H
 
 #include "pm/error.h"
+#include "pm/util.h"
 
 enum pm_switch { PM_KEEP = 0, PM_ENABLE = 1, PM_DISABLE = 2 };
 enum pm_ost_action { PM_OST_RENAME = 0, PM_OST_RESET = 1, PM_OST_KEEP = 2 };
@@ -56,6 +57,11 @@ int pm_config_parse(struct pm_config *cfg, const char *path, const void *data, s
 void pm_config_release(struct pm_config *cfg);
 
 /* Names for logs. */
+/* Expands %NAME% from the environment into out, as Windows does for REG_EXPAND_SZ and batch
+ * files: "%%" is a literal '%', a name that is not set (reported through 'unset' when given) or
+ * an unterminated one stays as written. Returns 0 or PM_ERR_NOMEM. */
+int pm_env_expand(const char *v, struct pm_buf *out,
+                  void (*unset)(void *ctx, const char *name, size_t len), void *ctx);
 const char *pm_switch_name(enum pm_switch s);
 const char *pm_ost_action_name(enum pm_ost_action a);
 

@@ -26,6 +26,7 @@ struct pm_edit {
     uint8_t *old_data; /* owned copy of the old bytes, for logs */
     size_t old_len;
     const char *rule;  /* rule id from the table, e.g. "identity.dn" */
+    unsigned rank;     /* place in the order of writes (plan.c, edit_rank) */
 };
 
 enum pm_decision_kind {
@@ -59,10 +60,19 @@ struct pm_plan {
     size_t ndecisions;
     struct pm_file_move *moves;
     size_t nmoves;
+    struct pm_strlist warnings; /* things the run should log as warnings (stores left alone,
+                                   settings the profile will ignore) */
 };
 
-/* Collects every DN of the model that needs a PUF answer (owned strings appended to dns). */
+/* Collects every key of the model that needs a PUF answer (owned strings appended to dns):
+ * mailbox DNs (an archive's without its /guid= suffix), and the SMTP addresses of shared
+ * mailbox stores that name no DN. pm_plan_query_is_smtp tells the two apart. */
 int pm_plan_queries(const struct pm_model *m, struct pm_strlist *dns);
+/* 1 when a key from pm_plan_queries is an SMTP address (looked up in PUF field 7), 0 for a DN. */
+static inline int pm_plan_query_is_smtp(const char *key)
+{
+    return key && key[0] != '/';
+}
 
 /* Builds the plan. 'q' holds the PUF answers for the DNs pm_plan_queries listed (any order).
  * Returns 0 or PM_ERR_NOMEM. */

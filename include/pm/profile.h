@@ -76,6 +76,8 @@ struct pm_profile {
     char *name; /* profile (key) name */
     char *path; /* root\name */
     int is_default;
+    char *force_ost_path; /* the ForceOSTPath policy of this root's Outlook version, %VARS%
+                             expanded, or NULL: where Outlook puts new OST files */
     struct pm_account *accounts;
     size_t naccounts;
     size_t nservices;      /* all services listed, Exchange or not */

@@ -28,6 +28,9 @@ struct pm_puf_entry {
     char *target_display; /* NULL when empty */
     char *target_server;  /* NULL when empty */
     char *target_server_dn; /* NULL when empty */
+    char *source_smtp;         /* field 7, bare address; NULL when empty */
+    char *target_upn;          /* field 8, target sign-in name; NULL when empty */
+    char *target_archive_guid; /* field 9, lowercase, no braces; NULL when empty */
 };
 
 enum pm_puf_match {

@@ -185,10 +185,8 @@ static int cfg_parse_bool(const char *v)
     return -1;
 }
 
-/* Expands %NAME% from the environment, as Windows does for REG_EXPAND_SZ and batch files: "%%"
- * is a literal '%', an unknown or unterminated name stays as written (and is reported). */
-static int cfg_expand(const char *path, unsigned line, const char *key, const char *v,
-                      struct pm_buf *out, pm_diag_fn warn, void *ctx)
+int pm_env_expand(const char *v, struct pm_buf *out,
+                  void (*unset)(void *ctx, const char *name, size_t len), void *ctx)
 {
     struct pm_buf val = PM_BUF_INIT;
     pm_buf_reset(out);
@@ -228,19 +226,40 @@ static int cfg_expand(const char *path, unsigned line, const char *key, const ch
         if (found) {
             rc = pm_buf_append(out, val.data ? val.data : "", val.len);
         } else {
-            if (warn) {
-                char msg[400];
-                snprintf(msg, sizeof(msg),
-                         "%s: environment variable '%.*s' is not set; kept as written", key,
-                         (int)(nlen > 200 ? 200 : nlen), pct + 1);
-                warn(ctx, path, line, msg);
-            }
+            if (unset)
+                unset(ctx, pct + 1, nlen);
             rc = pm_buf_append(out, pct, (size_t)(end - pct + 1));
         }
         v = end + 1;
     }
     pm_buf_release(&val);
     return rc;
+}
+
+struct cfg_unset {
+    const char *path, *key;
+    unsigned line;
+    pm_diag_fn warn;
+    void *ctx;
+};
+
+static void cfg_unset_warn(void *ctx, const char *name, size_t nlen)
+{
+    const struct cfg_unset *u = ctx;
+    if (!u->warn)
+        return;
+    char msg[400];
+    snprintf(msg, sizeof(msg), "%s: environment variable '%.*s' is not set; kept as written",
+             u->key, (int)(nlen > 200 ? 200 : nlen), name);
+    u->warn(u->ctx, u->path, u->line, msg);
+}
+
+/* Expands %NAME% in a config value, reporting names that are not set. */
+static int cfg_expand(const char *path, unsigned line, const char *key, const char *v,
+                      struct pm_buf *out, pm_diag_fn warn, void *ctx)
+{
+    struct cfg_unset u = {path, key, line, warn, ctx};
+    return pm_env_expand(v, out, cfg_unset_warn, &u);
 }
 
 static int cfg_set_string(char **slot, const char *s)

@@ -13,11 +13,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Which mailbox a section holds, relative to the identity planned for it. */
+enum scope {
+    SCOPE_OWN = 0, /* the mailbox itself: account settings, primary or delegate store, transport */
+    SCOPE_ARCHIVE, /* the mailbox's online archive: identity values carry a /guid= suffix */
+    SCOPE_PUBLIC,  /* public folders reached through the mailbox: no identity of their own */
+};
+
 /* What is known about one migrated mailbox while its sections are planned. */
 struct ident {
     const struct pm_puf_entry *e;
-    const char *old_dn;
+    const char *old_dn;       /* the mailbox DN, without an archive's /guid= suffix */
     const char *old_smtp;     /* bare address, or NULL */
+    char *old_domain;         /* "@"-less domain of old_smtp when the target's differs, else NULL */
+    char *own_dn;             /* owned copy behind old_dn when it was cut from a longer DN */
     char *org_marker;         /* "/o=<source org>/" when the target org differs, else NULL;
                                  the slash keeps a longer organisation name from matching */
     struct pm_strlist old_servers;
@@ -30,6 +39,8 @@ struct ctx {
     struct pm_error *err;
     size_t profile;
     struct pm_buf text, text2, enc;
+    struct pm_strlist ost_paths; /* OST paths planned so far: no two profiles share one */
+    const struct pm_section *section; /* the section being planned */
     size_t *seen; /* open-addressing table of edit index + 1, 0 = empty */
     size_t seen_cap;
 };
@@ -98,7 +109,7 @@ static int bytes_have(const uint8_t *d, size_t len, const char *m)
 
 static int has_trace(const struct ident *id, const uint8_t *d, size_t len)
 {
-    if (bytes_have(d, len, id->old_dn))
+    if (id->old_dn && bytes_have(d, len, id->old_dn))
         return 1;
     if (id->old_smtp && bytes_have(d, len, id->old_smtp))
         return 1;
@@ -115,7 +126,88 @@ static int text_has_trace(const struct ident *id, const char *s)
     return has_trace(id, (const uint8_t *)s, strlen(s));
 }
 
+/* ---- archive DNs and Exchange Online server names ---- */
+
+/* An online archive's PR_PROFILE_MAILBOX is "<owner's legacyExchangeDN>/guid=<archive GUID>"
+ * (docs/outlook-profile-format.md, corrections): the suffix names the archive, the rest the
+ * mailbox it belongs to. Returns the length of the mailbox part (strlen(dn) when no suffix). */
+static size_t dn_mailbox_len(const char *dn)
+{
+    size_t n = strlen(dn);
+    const char *hit = NULL;
+    for (const char *p = dn; (p = pm_ascii_casestr(p, n - (size_t)(p - dn), "/guid=", 6)) != NULL;
+         p++)
+        hit = p;
+    if (!hit || hit == dn)
+        return n;
+    const char *g = hit + 6;
+    size_t hex = 0, len = strlen(g);
+    for (size_t i = 0; i < len; i++) {
+        if (g[i] == '-' || g[i] == '{' || g[i] == '}')
+            continue;
+        if (!((g[i] >= '0' && g[i] <= '9') || ((g[i] | 0x20) >= 'a' && (g[i] | 0x20) <= 'f')))
+            return n;
+        hex++;
+    }
+    return hex == 32 ? (size_t)(hit - dn) : n;
+}
+
+static int same_dn_n(const char *a, size_t alen, const char *b)
+{
+    return b && strlen(b) == alen && pm_ascii_ncasecmp(a, b, alen) == 0;
+}
+
+/* "<GUID>@<domain>": the server name Exchange 2013+ and Exchange Online give each mailbox. Returns
+ * the length of the GUID part (before '@') when 'name' has that form, else 0. */
+static size_t guid_at_len(const char *name)
+{
+    const char *at = strchr(name, '@');
+    if (!at || !at[1] || strchr(at + 1, '@'))
+        return 0;
+    size_t hex = 0;
+    for (const char *p = name; p < at; p++) {
+        if (*p == '-')
+            continue;
+        if (!((*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'f')))
+            return 0;
+        hex++;
+    }
+    return hex == 32 ? (size_t)(at - name) : 0;
+}
+
 /* ---- edits ---- */
+
+/* Where an edit goes in the order of writes. A run cut short with no rollback (the process
+ * killed while it writes the live registry) must leave a profile the next run finishes. The next
+ * run works out the old identity (DN, SMTP address, servers) from the profile itself, so the
+ * values it reads it from are written last, after every edit whose result depends on them:
+ *   0  everything that depends on the old identity (names, the sweep, the OST path, caches)
+ *   1  the Account Manager names (they depend on the old address, and old 2007 profiles read
+ *      the address from them)
+ *   2  SMTP addresses and servers (fixed target values), sign-in names
+ *   3  the SMTP address the account's identity is read from (EMSMDB section, primary store):
+ *      an archive keeps the owner's address only where it equals that one
+ *   4  mailbox DNs of stores and transports, 5  the account's own DN, last of all: until it is
+ *      written the account still matches its PUF line. */
+static unsigned edit_rank(const char *rule, const char *name, const struct pm_section *s)
+{
+    const char *r = rule ? rule : "";
+    if (!strcmp(r, "account.name"))
+        return 1;
+    if (!strcmp(r, "identity.smtp"))
+        return s && (s->role == PM_ROLE_EMSMDB ||
+                     (s->role == PM_ROLE_STORE && s->kind == PM_STORE_PRIMARY))
+                   ? 3
+                   : 2;
+    if (!strcmp(r, "server.name") || !strcmp(r, "server.dn") || !strcmp(r, "identity.signin"))
+        return 2;
+    if (strcmp(r, "identity.dn") != 0)
+        return 0;
+    if (pm_name_casecmp(name, "001e6603") == 0 || pm_name_casecmp(name, "001f6603") == 0)
+        return 5;
+    return 4;
+}
+
 
 static uint64_t fnv_ci(uint64_t h, const char *s)
 {
@@ -202,6 +294,7 @@ static int add_edit(struct ctx *c, enum pm_edit_op op, const char *key, const ch
     e->key = pm_strdup(key);
     e->name = pm_strdup(name);
     e->rule = rule;
+    e->rank = edit_rank(rule, name, c->section);
     if (!e->key || !e->name)
         goto fail;
     if (op == PM_EDIT_SET) {
@@ -255,36 +348,103 @@ static int del(struct ctx *c, const struct pm_section *s, const struct pm_sectio
     return add_edit(c, PM_EDIT_DELETE, s->path, v->name, 0, NULL, 0, v, rule);
 }
 
-/* ---- one value through its rule ---- */
+/* ---- one value through its rule: one function per rule action ---- */
 
-static uint32_t roh_flags(const struct pm_config *cfg)
+/* ROHFLAGS_* bits (MAPIAux.h) that a prof.config key sets; a key absent from the config (-1)
+ * keeps the bit the profile has. */
+static uint32_t roh_flags(const struct pm_config *cfg, uint32_t old)
 {
-    uint32_t f = 0x01; /* ROHFLAGS_USE_ROH */
-    if (cfg->proxy_ssl_only == 1)
-        f |= 0x02;
-    if (cfg->proxy_mutual_auth == 1)
-        f |= 0x04;
-    if (cfg->proxy_http_fast == 1)
-        f |= 0x08;
-    if (cfg->proxy_http_slow == 1)
-        f |= 0x20;
+    const struct {
+        int sw;
+        uint32_t bit;
+    } map[] = {{cfg->proxy_ssl_only, 0x02},
+               {cfg->proxy_mutual_auth, 0x04},
+               {cfg->proxy_http_fast, 0x08},
+               {cfg->proxy_http_slow, 0x20}};
+    uint32_t f = old | 0x01; /* ROHFLAGS_USE_ROH */
+    for (size_t i = 0; i < PM_ARRAY_SIZE(map); i++) {
+        if (map[i].sw == 1)
+            f |= map[i].bit;
+        else if (map[i].sw == 0)
+            f &= ~map[i].bit;
+    }
     return f;
 }
 
-/* The fresh OST path for OstAction=rename: "<target SMTP>.ost" in the same folder. When the
- * address did not change in the move that is the old file's own name: the path stays, and the
- * old file is still renamed aside, so Outlook creates a new file there. Either way the result
- * depends on the target alone, so a run cut short and run again plans the same path. */
+/* An Outlook Anywhere value kept by OutlookAnywhere=keep unless it names the source: its
+ * mailbox, servers, organisation, or the source mail domain (mail.<domain> proxies). */
+static int names_source(const struct ident *id, const struct pm_section_value *v)
+{
+    return has_trace(id, v->data, v->len) ||
+           (id->old_domain && bytes_have(v->data, v->len, id->old_domain));
+}
+
+/* OST paths planned so far are kept as "<profile index>|<path>". */
+static int ost_taken(struct ctx *c, const char *path)
+{
+    for (size_t i = 0; i < c->ost_paths.n; i++) {
+        char *bar = strchr(c->ost_paths.items[i], '|');
+        if (strtoul(c->ost_paths.items[i], NULL, 10) != c->profile &&
+            pm_name_casecmp(bar + 1, path) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int ost_claim(struct ctx *c, const char *path)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    int rc = pm_buf_printf(&b, "%zu|%s", c->profile, path);
+    if (rc == 0)
+        rc = pm_strlist_add(&c->ost_paths, b.data);
+    pm_buf_release(&b);
+    return rc;
+}
+
+/* The file name Outlook gives a new OST: "<smtp>.ost", or "<smtp> - <profile>.ost" when another
+ * profile of the mailbox already has the first (docs/outlook-profile-format.md, corrections).
+ * The old name's pattern is kept; ForceOSTPath moves the folder. Two profiles never get one
+ * file: a name already planned for another profile takes the profile suffix. The result depends
+ * on the target alone, so a run cut short and run again plans the same path. */
 static int new_ost_path(struct ctx *c, const char *old, const struct ident *id, struct pm_buf *out)
 {
+    const struct pm_profile *pr = &c->m->profiles[c->profile];
     const char *slash = strrchr(old, '\\');
     const char *fs = strrchr(old, '/');
     if (fs && (!slash || fs > slash))
         slash = fs;
+    const char *base = slash ? slash + 1 : old;
     size_t dirlen = slash ? (size_t)(slash - old) + 1 : 0;
-    pm_buf_reset(out);
-    if (pm_buf_append(out, old, dirlen) < 0 ||
-        pm_buf_printf(out, "%s.ost", strip_smtp_prefix(id->e->target_smtp, NULL)) < 0)
+    const char *smtp = strip_smtp_prefix(id->e->target_smtp, NULL);
+
+    struct pm_buf tail = PM_BUF_INIT;
+    int suffixed = 0;
+    if (pm_buf_printf(&tail, " - %s.ost", pr->name) < 0)
+        return oom(c);
+    size_t bl = strlen(base);
+    if (bl > tail.len && pm_name_casecmp(base + bl - tail.len, tail.data) == 0)
+        suffixed = 1;
+    int rc = 0;
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        pm_buf_reset(out);
+        if (pr->force_ost_path && *pr->force_ost_path) {
+            size_t fl = strlen(pr->force_ost_path);
+            rc = pm_buf_puts(out, pr->force_ost_path);
+            if (rc == 0 && pr->force_ost_path[fl - 1] != '\\')
+                rc = pm_buf_puts(out, "\\");
+        } else {
+            rc = pm_buf_append(out, old, dirlen);
+        }
+        if (rc == 0)
+            rc = pm_buf_printf(out, "%s%s", smtp, suffixed ? tail.data : ".ost");
+        if (rc < 0)
+            break;
+        if (!ost_taken(c, out->data) || suffixed)
+            break;
+        suffixed = 1; /* another profile has this name: ours takes the profile suffix */
+    }
+    pm_buf_release(&tail);
+    if (rc < 0 || ost_claim(c, out->data) < 0)
         return oom(c);
     return 0;
 }
@@ -312,178 +472,280 @@ static int add_move(struct ctx *c, const char *from)
     return 0;
 }
 
-/* own_server: the PUF's server values are this section's own (not an archive or public store). */
-static int plan_value(struct ctx *c, const struct pm_section *s, unsigned role,
-                      const struct pm_section_value *v, const struct ident *id, int own_server)
+/* What one value of a migrated mailbox's section needs, given its rule (or none). */
+struct value_job {
+    const struct pm_section *s;
+    const struct pm_section_value *v;
+    const struct pm_rule *r;
+    const struct ident *id;
+    enum scope scope;
+    int is_text; /* 1: c->text holds the value as UTF-8 */
+};
+
+/* The old DN and SMTP address replaced in c->text, into c->text2. Returns 1 when something was
+ * replaced, 0 when not, <0. */
+static int replace_identity(struct ctx *c, const struct ident *id)
 {
-    const struct pm_rule *r = pm_rule_find(v->name, role);
-    const struct pm_puf_entry *e = id->e;
-    const struct pm_config *cfg = c->cfg;
-    int is_text = pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text);
-    if (is_text < 0)
-        return oom(c);
+    int r1 = replace_ci(c->text.data, id->old_dn, id->e->target_dn, &c->text2);
+    if (r1 < 0 || !id->old_smtp)
+        return r1;
+    char *tmp = pm_strdup(c->text2.data);
+    if (!tmp)
+        return PM_ERR_NOMEM;
+    int r2 = replace_ci(tmp, id->old_smtp, strip_smtp_prefix(id->e->target_smtp, NULL), &c->text2);
+    free(tmp);
+    return r2 < 0 ? r2 : (r1 || r2);
+}
 
-    if (!r) {
-        /* The sweep. Secure (DPAPI) values are opaque and never touched. */
-        if (v->name[0] == 'S' && strlen(v->name) == 9)
-            return 0;
-        if (!has_trace(id, v->data, v->len))
-            return 0;
-        if (is_text > 0) {
-            int r1 = replace_ci(c->text.data, id->old_dn, e->target_dn, &c->text2);
-            if (r1 < 0)
-                return oom(c);
-            if (id->old_smtp) {
-                char *tmp = pm_strdup(c->text2.data);
-                if (!tmp || replace_ci(tmp, id->old_smtp, strip_smtp_prefix(e->target_smtp, NULL),
-                                       &c->text2) < 0) {
-                    free(tmp);
-                    return oom(c);
-                }
-                free(tmp);
-            }
-            if (!text_has_trace(id, c->text2.data))
-                return set_text(c, s, v, v->name, v->type, c->text2.data, "sweep.rewrite");
-        }
-        return del(c, s, v, "sweep.delete");
-    }
-
-    switch (r->action) {
-    case PM_RA_KEEP:
+/* Values no row knows: rewritten when that removes every trace of the source, else deleted.
+ * Secure (DPAPI) values are opaque and never touched. */
+static int plan_sweep(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_section_value *v = j->v;
+    if (v->name[0] == 'S' && strlen(v->name) == 9)
         return 0;
-    case PM_RA_DN:
-        if (is_text <= 0)
-            return 0;
-        return set_text(c, s, v, v->name, v->type, e->target_dn, r->id);
-    case PM_RA_SMTP: {
-        if (is_text <= 0)
-            return 0;
-        size_t pl;
-        strip_smtp_prefix(c->text.data, &pl);
+    if (!has_trace(j->id, v->data, v->len))
+        return 0;
+    if (j->is_text > 0) {
+        if (replace_identity(c, j->id) < 0)
+            return oom(c);
+        if (!text_has_trace(j->id, c->text2.data))
+            return set_text(c, j->s, v, v->name, v->type, c->text2.data, "sweep.rewrite");
+    }
+    return del(c, j->s, v, "sweep.delete");
+}
+
+/* A mailbox DN. Archive and public-folder stores hold the owner's DN (the archive with its
+ * /guid= suffix, kept, or replaced by the target archive GUID from the PUF); there it is
+ * rewritten only where it is the owner's old DN. */
+static int plan_dn(struct ctx *c, const struct value_job *j)
+{
+    if (j->is_text <= 0)
+        return 0;
+    const struct pm_puf_entry *e = j->id->e;
+    size_t ml = dn_mailbox_len(c->text.data);
+    if (j->scope != SCOPE_OWN && !same_dn_n(c->text.data, ml, j->id->old_dn))
+        return 0;
+    struct pm_buf nv = PM_BUF_INIT;
+    int rc = pm_buf_puts(&nv, e->target_dn);
+    if (rc == 0 && c->text.data[ml])
+        rc = e->target_archive_guid ? pm_buf_printf(&nv, "/guid=%s", e->target_archive_guid)
+                                    : pm_buf_puts(&nv, c->text.data + ml);
+    rc = rc < 0 ? oom(c) : set_text(c, j->s, j->v, j->v->name, j->v->type, nv.data, j->r->id);
+    pm_buf_release(&nv);
+    return rc;
+}
+
+/* An SMTP address, keeping an "SMTP:" style prefix. Outside the mailbox itself only the owner's
+ * old address is replaced. */
+static int plan_smtp(struct ctx *c, const struct value_job *j)
+{
+    if (j->is_text <= 0)
+        return 0;
+    size_t pl;
+    const char *bare = strip_smtp_prefix(c->text.data, &pl);
+    if (j->scope != SCOPE_OWN &&
+        (!j->id->old_smtp || strlen(bare) != strlen(j->id->old_smtp) ||
+         pm_ascii_ncasecmp(bare, j->id->old_smtp, strlen(bare)) != 0))
+        return 0;
+    struct pm_buf nv = PM_BUF_INIT;
+    int rc = pm_buf_append(&nv, c->text.data, pl);
+    if (rc == 0)
+        rc = pm_buf_puts(&nv, strip_smtp_prefix(j->id->e->target_smtp, NULL));
+    rc = rc < 0 ? oom(c) : set_text(c, j->s, j->v, j->v->name, j->v->type, nv.data, j->r->id);
+    pm_buf_release(&nv);
+    return rc;
+}
+
+/* Names that show the old DN or address: those parts replaced. A display name "Mailbox - X" or
+ * "Online Archive - X" takes the target display name when the PUF gives one. */
+static int plan_name(struct ctx *c, const struct value_job *j)
+{
+    if (j->is_text <= 0)
+        return 0;
+    const char *disp = j->id->e->target_display;
+    if (j->r->action == PM_RA_DISPLAY && disp) {
+        static const char *const prefixes[] = {"Mailbox - ", "Online Archive - "};
+        for (size_t i = 0; i < PM_ARRAY_SIZE(prefixes); i++) {
+            size_t pl = strlen(prefixes[i]);
+            if (strncmp(c->text.data, prefixes[i], pl) == 0) {
+                struct pm_buf nv = PM_BUF_INIT;
+                int rc = pm_buf_printf(&nv, "%s%s", prefixes[i], disp);
+                rc = rc < 0 ? oom(c)
+                            : set_text(c, j->s, j->v, j->v->name, j->v->type, nv.data, j->r->id);
+                pm_buf_release(&nv);
+                return rc;
+            }
+        }
+    }
+    int any = replace_identity(c, j->id);
+    if (any < 0)
+        return oom(c);
+    if (!any)
+        return 0;
+    return set_text(c, j->s, j->v, j->v->name, j->v->type, c->text2.data, j->r->id);
+}
+
+/* Server names. The mailbox's own take the PUF's target server; an archive's "<archive
+ * GUID>@<domain>" keeps its GUID (a cross-tenant move keeps ArchiveGuid) or takes the PUF's
+ * target archive GUID, and takes the domain of the target server. Anything else is deleted for
+ * Autodiscover to fill in. */
+static int plan_server(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_puf_entry *e = j->id->e;
+    if (j->is_text > 0 && j->scope == SCOPE_OWN && e->target_server)
+        return set_text(c, j->s, j->v, j->v->name, j->v->type, e->target_server, j->r->id);
+    const char *tdom = e->target_server ? strchr(e->target_server, '@') : NULL;
+    size_t gl = j->is_text > 0 ? guid_at_len(c->text.data) : 0;
+    if (j->scope == SCOPE_ARCHIVE && gl && tdom) {
         struct pm_buf nv = PM_BUF_INIT;
-        int rc = pm_buf_append(&nv, c->text.data, pl);
+        int rc = e->target_archive_guid ? pm_buf_puts(&nv, e->target_archive_guid)
+                                        : pm_buf_append(&nv, c->text.data, gl);
         if (rc == 0)
-            rc = pm_buf_puts(&nv, strip_smtp_prefix(e->target_smtp, NULL));
-        if (rc == 0)
-            rc = set_text(c, s, v, v->name, v->type, nv.data, r->id);
-        else
-            rc = oom(c);
+            rc = pm_buf_puts(&nv, tdom);
+        rc = rc < 0 ? oom(c) : set_text(c, j->s, j->v, j->v->name, j->v->type, nv.data, j->r->id);
         pm_buf_release(&nv);
         return rc;
     }
-    case PM_RA_DISPLAY:
-        if (is_text > 0 && e->target_display) {
-            static const char *const prefixes[] = {"Mailbox - ", "Online Archive - "};
-            for (size_t i = 0; i < PM_ARRAY_SIZE(prefixes); i++) {
-                size_t pl = strlen(prefixes[i]);
-                if (strncmp(c->text.data, prefixes[i], pl) == 0) {
-                    struct pm_buf nv = PM_BUF_INIT;
-                    int rc = pm_buf_printf(&nv, "%s%s", prefixes[i], e->target_display);
-                    rc = rc < 0 ? oom(c) : set_text(c, s, v, v->name, v->type, nv.data, r->id);
-                    pm_buf_release(&nv);
-                    return rc;
-                }
-            }
-        }
-        /* fall through: otherwise the address inside is what shows the old identity */
-        /* FALLTHROUGH */
-    case PM_RA_NAME: {
-        if (is_text <= 0)
-            return 0;
-        int r1 = replace_ci(c->text.data, id->old_dn, e->target_dn, &c->text2);
-        if (r1 < 0)
-            return oom(c);
-        int r2 = 0;
-        if (id->old_smtp) {
-            char *tmp = pm_strdup(c->text2.data);
-            if (!tmp)
-                return oom(c);
-            r2 = replace_ci(tmp, id->old_smtp, strip_smtp_prefix(e->target_smtp, NULL), &c->text2);
-            free(tmp);
-            if (r2 < 0)
-                return oom(c);
-        }
-        if (!r1 && !r2)
-            return 0;
-        return set_text(c, s, v, v->name, v->type, c->text2.data, r->id);
-    }
-    case PM_RA_SERVER:
-        if (own_server && e->target_server && is_text > 0)
-            return set_text(c, s, v, v->name, v->type, e->target_server, r->id);
-        return del(c, s, v, r->id);
-    case PM_RA_SERVER_DN:
-        if (own_server && e->target_server_dn && is_text > 0)
-            return set_text(c, s, v, v->name, v->type, e->target_server_dn, r->id);
-        return del(c, s, v, r->id);
-    case PM_RA_DELETE:
-        return del(c, s, v, r->id);
+    return del(c, j->s, j->v, j->r->id);
+}
+
+static int plan_server_dn(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_puf_entry *e = j->id->e;
+    if (j->scope == SCOPE_OWN && e->target_server_dn && j->is_text > 0)
+        return set_text(c, j->s, j->v, j->v->name, j->v->type, e->target_server_dn, j->r->id);
+    return del(c, j->s, j->v, j->r->id);
+}
+
+/* The sign-in name (the modern-auth home-realm hint): the PUF's target UPN, else deleted so
+ * Outlook asks for it from the target. */
+static int plan_signin(struct ctx *c, const struct value_job *j)
+{
+    const char *upn = j->id->e->target_upn;
+    if (j->is_text > 0 && upn)
+        return set_text(c, j->s, j->v, j->v->name, j->v->type, upn, j->r->id);
+    return del(c, j->s, j->v, j->r->id);
+}
+
+/* Outlook Anywhere values from prof.config. keep leaves every value except those naming the
+ * source; disable clears the flags and drops the proxy; enable writes the config's values, with
+ * flag keys the config does not set keeping their bits. */
+static int plan_roh(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_config *cfg = c->cfg;
+    const struct pm_section_value *v = j->v;
+    const char *rid = j->r->id;
+    if (cfg->outlook_anywhere == PM_KEEP)
+        return j->r->action != PM_RA_ROH_FLAGS && j->r->action != PM_RA_ROH_AUTH &&
+                       names_source(j->id, v)
+                   ? del(c, j->s, v, rid)
+                   : 0;
+    int on = cfg->outlook_anywhere == PM_ENABLE;
+    switch (j->r->action) {
     case PM_RA_ROH_SERVER:
-        if (cfg->outlook_anywhere == PM_ENABLE && cfg->proxy_server)
-            return set_text(c, s, v, v->name, v->type, cfg->proxy_server, r->id);
-        return del(c, s, v, r->id);
+        if (on && cfg->proxy_server)
+            return set_text(c, j->s, v, v->name, v->type, cfg->proxy_server, rid);
+        return del(c, j->s, v, rid);
     case PM_RA_ROH_PRINCIPAL:
-        if (cfg->outlook_anywhere == PM_ENABLE && cfg->proxy_principal)
-            return set_text(c, s, v, v->name, v->type, cfg->proxy_principal, r->id);
-        return del(c, s, v, r->id);
+        if (on && cfg->proxy_principal)
+            return set_text(c, j->s, v, v->name, v->type, cfg->proxy_principal, rid);
+        return del(c, j->s, v, rid);
     case PM_RA_ROH_AUTH:
-        if (cfg->outlook_anywhere == PM_ENABLE && cfg->proxy_auth != PM_PROXY_AUTH_UNSET)
-            return set_long(c, s, v, v->name, (uint32_t)cfg->proxy_auth, r->id);
-        return del(c, s, v, r->id);
+        if (on && cfg->proxy_auth != PM_PROXY_AUTH_UNSET)
+            return set_long(c, j->s, v, v->name, (uint32_t)cfg->proxy_auth, rid);
+        return del(c, j->s, v, rid);
+    default: {
+        uint32_t old = 0;
+        if (!pm_mapi_long_get(v->data, v->len, &old))
+            old = 0;
+        return set_long(c, j->s, v, v->name, on ? roh_flags(cfg, old) : 0, rid);
+    }
+    }
+}
+
+static int plan_cache_flags(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_config *cfg = c->cfg;
+    uint32_t f;
+    if (!pm_mapi_long_get(j->v->data, j->v->len, &f))
+        return 0;
+    uint32_t n = f;
+    const struct {
+        enum pm_switch sw;
+        uint32_t bits;
+    } map[] = {{cfg->cached_mode, 0x180},
+               {cfg->download_pf_fav, 0x400},
+               {cfg->download_shared, 0x800}};
+    for (size_t i = 0; i < PM_ARRAY_SIZE(map); i++) {
+        if (map[i].sw == PM_ENABLE)
+            n |= map[i].bits;
+        else if (map[i].sw == PM_DISABLE)
+            n &= ~map[i].bits;
+    }
+    return set_long(c, j->s, j->v, j->v->name, n, j->r->id);
+}
+
+static int plan_ost(struct ctx *c, const struct value_job *j)
+{
+    const struct pm_config *cfg = c->cfg;
+    if (cfg->ost_action == PM_OST_KEEP || j->is_text <= 0 || !c->text.len)
+        return 0;
+    if (cfg->ost_action == PM_OST_RESET)
+        return del(c, j->s, j->v, j->r->id);
+    char *old = pm_strdup(c->text.data);
+    struct pm_buf np = PM_BUF_INIT;
+    int rc = old ? new_ost_path(c, old, j->id, &np) : oom(c);
+    if (rc == 0)
+        rc = set_text(c, j->s, j->v, j->v->name, j->v->type, np.data, j->r->id);
+    if (rc == 0)
+        rc = add_move(c, old);
+    free(old);
+    pm_buf_release(&np);
+    return rc;
+}
+
+static int plan_abeid(struct ctx *c, const struct value_job *j)
+{
+    const char *dn, *target = j->id->e->target_dn;
+    size_t dnlen;
+    if (pm_mapi_abeid_dn(j->v->data, j->v->len, &dn, &dnlen)) {
+        if (dnlen == strlen(target) && pm_ascii_ncasecmp(dn, target, dnlen) == 0)
+            return 0;
+        if (pm_mapi_abeid_with_dn(j->v->data, j->v->len, target, &c->enc) < 0)
+            return oom(c);
+        return add_edit(c, PM_EDIT_SET, j->s->path, j->v->name, j->v->type, c->enc.data,
+                        c->enc.len, j->v, j->r->id);
+    }
+    return has_trace(j->id, j->v->data, j->v->len) ? del(c, j->s, j->v, j->r->id) : 0;
+}
+
+static int plan_value(struct ctx *c, const struct pm_section *s, unsigned role,
+                      const struct pm_section_value *v, const struct ident *id, enum scope scope)
+{
+    struct value_job j = {s, v, pm_rule_find(v->name, role), id, scope, 0};
+    j.is_text = pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text);
+    if (j.is_text < 0)
+        return oom(c);
+    if (!j.r)
+        return plan_sweep(c, &j);
+    switch (j.r->action) {
+    case PM_RA_KEEP: return 0;
+    case PM_RA_DN: return plan_dn(c, &j);
+    case PM_RA_SMTP: return plan_smtp(c, &j);
+    case PM_RA_DISPLAY:
+    case PM_RA_NAME: return plan_name(c, &j);
+    case PM_RA_SERVER: return plan_server(c, &j);
+    case PM_RA_SERVER_DN: return plan_server_dn(c, &j);
+    case PM_RA_SIGNIN: return plan_signin(c, &j);
+    case PM_RA_DELETE: return del(c, s, v, j.r->id);
+    case PM_RA_ROH_SERVER:
     case PM_RA_ROH_FLAGS:
-        if (cfg->outlook_anywhere == PM_ENABLE)
-            return set_long(c, s, v, v->name, roh_flags(cfg), r->id);
-        if (cfg->outlook_anywhere == PM_DISABLE)
-            return set_long(c, s, v, v->name, 0, r->id);
-        return del(c, s, v, r->id);
-    case PM_RA_CACHE_FLAGS: {
-        uint32_t f;
-        if (!pm_mapi_long_get(v->data, v->len, &f))
-            return 0;
-        uint32_t n = f;
-        const struct {
-            enum pm_switch sw;
-            uint32_t bits;
-        } map[] = {{cfg->cached_mode, 0x180},
-                   {cfg->download_pf_fav, 0x400},
-                   {cfg->download_shared, 0x800}};
-        for (size_t i = 0; i < PM_ARRAY_SIZE(map); i++) {
-            if (map[i].sw == PM_ENABLE)
-                n |= map[i].bits;
-            else if (map[i].sw == PM_DISABLE)
-                n &= ~map[i].bits;
-        }
-        return set_long(c, s, v, v->name, n, r->id);
-    }
-    case PM_RA_OST:
-        if (cfg->ost_action == PM_OST_KEEP || is_text <= 0 || !c->text.len)
-            return 0;
-        if (cfg->ost_action == PM_OST_RESET)
-            return del(c, s, v, r->id);
-        {
-            char *old = pm_strdup(c->text.data);
-            struct pm_buf np = PM_BUF_INIT;
-            int rc = old ? new_ost_path(c, old, id, &np) : oom(c);
-            if (rc == 0)
-                rc = set_text(c, s, v, v->name, v->type, np.data, r->id);
-            if (rc == 0)
-                rc = add_move(c, old);
-            free(old);
-            pm_buf_release(&np);
-            return rc;
-        }
-    case PM_RA_ABEID: {
-        const char *dn;
-        size_t dnlen;
-        if (pm_mapi_abeid_dn(v->data, v->len, &dn, &dnlen)) {
-            if (dnlen == strlen(e->target_dn) && pm_ascii_ncasecmp(dn, e->target_dn, dnlen) == 0)
-                return 0;
-            if (pm_mapi_abeid_with_dn(v->data, v->len, e->target_dn, &c->enc) < 0)
-                return oom(c);
-            return add_edit(c, PM_EDIT_SET, s->path, v->name, v->type, c->enc.data, c->enc.len, v,
-                            r->id);
-        }
-        return has_trace(id, v->data, v->len) ? del(c, s, v, r->id) : 0;
-    }
+    case PM_RA_ROH_AUTH:
+    case PM_RA_ROH_PRINCIPAL: return plan_roh(c, &j);
+    case PM_RA_CACHE_FLAGS: return plan_cache_flags(c, &j);
+    case PM_RA_OST: return plan_ost(c, &j);
+    case PM_RA_ABEID: return plan_abeid(c, &j);
     }
     return 0;
 }
@@ -518,7 +780,7 @@ static int plan_missing(struct ctx *c, const struct pm_section *s, const struct 
                       strip_smtp_prefix(id->e->target_smtp, NULL), "identity.smtp");
     if (rc == 0 && cfg->outlook_anywhere == PM_ENABLE) {
         if (!pm_section_get(s, "00036623"))
-            rc = set_long(c, s, NULL, "00036623", roh_flags(cfg), "config.proxy");
+            rc = set_long(c, s, NULL, "00036623", roh_flags(cfg, 0), "config.proxy");
         if (rc == 0 && cfg->proxy_server && !pm_section_get(s, "001f6622"))
             rc = set_text(c, s, NULL, "001f6622", PM_REG_BINARY, cfg->proxy_server, "config.proxy");
         if (rc == 0 && cfg->proxy_principal && !pm_section_get(s, "001f6625"))
@@ -531,11 +793,12 @@ static int plan_missing(struct ctx *c, const struct pm_section *s, const struct 
 }
 
 static int plan_section(struct ctx *c, const struct pm_section *s, const struct ident *id,
-                        int own_server)
+                        enum scope scope)
 {
     unsigned role = role_mask(s);
+    c->section = s;
     for (size_t i = 0; i < s->nvalues; i++) {
-        int rc = plan_value(c, s, role, &s->values[i], id, own_server);
+        int rc = plan_value(c, s, role, &s->values[i], id, scope);
         if (rc < 0)
             return rc;
     }
@@ -552,12 +815,25 @@ static int ident_init(struct ctx *c, struct ident *id, const struct pm_puf_entry
     memset(id, 0, sizeof(*id));
     id->e = e;
     id->old_dn = old_dn;
+    if (old_dn && old_dn[dn_mailbox_len(old_dn)]) {
+        /* An archive's DN: the identity is the mailbox it belongs to. */
+        if (!(id->own_dn = pm_strndup(old_dn, dn_mailbox_len(old_dn))))
+            return oom(c);
+        id->old_dn = id->own_dn;
+    }
+    old_dn = id->old_dn;
     id->old_smtp = old_smtp ? strip_smtp_prefix(old_smtp, NULL) : NULL;
     if (id->old_smtp && !*id->old_smtp)
         id->old_smtp = NULL;
+    /* The source mail domain, which Outlook Anywhere proxies are named after, unless the move
+     * kept it. */
+    const char *od = id->old_smtp ? strchr(id->old_smtp, '@') : NULL;
+    const char *td = strchr(strip_smtp_prefix(e->target_smtp, NULL), '@');
+    if (od && od[1] && (!td || pm_name_casecmp(od, td) != 0) && !(id->old_domain = pm_strdup(od + 1)))
+        return oom(c);
     /* "/o=Org" of the source, unless the target lives in the same organisation (tenant to
      * tenant moves keep /o=ExchangeLabs). */
-    if (pm_ascii_ncasecmp(old_dn, "/o=", 3) == 0) {
+    if (old_dn && pm_ascii_ncasecmp(old_dn, "/o=", 3) == 0) {
         const char *end = strchr(old_dn + 3, '/');
         size_t n = end ? (size_t)(end - old_dn) : strlen(old_dn);
         int same = strlen(e->target_dn) >= n && pm_ascii_ncasecmp(e->target_dn, old_dn, n) == 0 &&
@@ -577,6 +853,8 @@ static int ident_init(struct ctx *c, struct ident *id, const struct pm_puf_entry
 static void ident_release(struct ident *id)
 {
     free(id->org_marker);
+    free(id->old_domain);
+    free(id->own_dn);
     pm_strlist_release(&id->old_servers);
 }
 
@@ -678,19 +956,61 @@ static int decide_damaged(struct ctx *c, size_t account, long section, const cha
     return 0;
 }
 
-static int same_dn(const char *a, const char *b)
+/* Which mailbox a section holds. The account's own sections, its primary store, its public
+ * folders and its own archive (no DN, or the owner's DN with a /guid= suffix) belong to the
+ * account; a delegate or shared store never does, whatever DN it holds or lacks, nor an archive
+ * of another mailbox. 'target_dn' is the account's target when it is being updated: a run cut
+ * short may have rewritten the archive's DN already. Returns the scope, or -1 for a store of
+ * another mailbox. */
+static int section_scope(const struct pm_account *a, const struct pm_section *s,
+                         const char *target_dn)
 {
-    return a && b && strlen(a) == strlen(b) && pm_ascii_ncasecmp(a, b, strlen(a)) == 0;
+    if (s->role != PM_ROLE_STORE || s->kind == PM_STORE_PRIMARY)
+        return SCOPE_OWN;
+    if (s->kind == PM_STORE_PUBLIC)
+        return SCOPE_PUBLIC;
+    if (s->kind != PM_STORE_ARCHIVE)
+        return -1;
+    size_t ml = s->mailbox_dn ? dn_mailbox_len(s->mailbox_dn) : 0;
+    if (!s->mailbox_dn || !s->mailbox_dn[ml] || same_dn_n(s->mailbox_dn, ml, a->dn) ||
+        same_dn_n(s->mailbox_dn, ml, target_dn))
+        return SCOPE_ARCHIVE;
+    return -1;
 }
 
-/* Sections that belong to the account's own mailbox: all but stores of other mailboxes. The
- * primary store, the archive and public folders are the account's whatever DN they hold. */
-static int in_account_scope(const struct pm_account *a, const struct pm_section *s)
+/* A store's SMTP address (PR_PROFILE_USER_SMTP_EMAIL_ADDRESS, "SMTP:" dropped) into c->text2;
+ * 1 when it has one, 0 when not. */
+static int store_smtp(struct ctx *c, const struct pm_section *s)
 {
-    if (s->role != PM_ROLE_STORE || s->kind == PM_STORE_PRIMARY || s->kind == PM_STORE_ARCHIVE ||
-        s->kind == PM_STORE_PUBLIC)
-        return 1;
-    return !s->mailbox_dn || same_dn(s->mailbox_dn, a->dn);
+    static const char *const names[] = {"001f6641", "001e6641"};
+    for (size_t i = 0; i < PM_ARRAY_SIZE(names); i++) {
+        const struct pm_section_value *v = pm_section_get(s, names[i]);
+        if (!v || pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text) <= 0)
+            continue;
+        const char *bare = strip_smtp_prefix(c->text.data, NULL);
+        pm_buf_reset(&c->text2);
+        if (*bare && strchr(bare, '@'))
+            return pm_buf_puts(&c->text2, bare) < 0 ? PM_ERR_NOMEM : 1;
+    }
+    return 0;
+}
+
+/* The PUF key a store of another mailbox is looked up by: its mailbox DN (an archive's without
+ * the suffix), else its SMTP address (Outlook 2016+ adds shared mailboxes by address alone until
+ * they first connect). Owned string in *key, NULL when the store names neither. */
+static int store_key(struct ctx *c, const struct pm_section *s, char **key)
+{
+    *key = NULL;
+    if (s->mailbox_dn) {
+        *key = pm_strndup(s->mailbox_dn, dn_mailbox_len(s->mailbox_dn));
+        return *key ? 0 : oom(c);
+    }
+    int rc = store_smtp(c, s);
+    if (rc < 0)
+        return oom(c);
+    if (rc > 0 && !(*key = pm_strdup(c->text2.data)))
+        return oom(c);
+    return 0;
 }
 
 static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, size_t nq)
@@ -709,24 +1029,22 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
         if ((rc = ident_init(c, &id, &ans->entry, a->dn, a->smtp)) < 0)
             return rc;
         for (size_t i = 0; rc == 0 && i < a->nsections; i++)
-            if (in_account_scope(a, &a->sections[i]))
+            if (section_scope(a, &a->sections[i], NULL) == SCOPE_OWN)
                 rc = ident_add_servers(c, &id, &a->sections[i]);
         for (size_t i = 0; rc == 0 && i < a->nsections; i++) {
-            const struct pm_section *s = &a->sections[i];
-            if (!in_account_scope(a, s))
-                continue;
-            int own = !(s->role == PM_ROLE_STORE &&
-                        (s->kind == PM_STORE_ARCHIVE || s->kind == PM_STORE_PUBLIC));
-            rc = plan_section(c, s, &id, own);
+            int scope = section_scope(a, &a->sections[i], ans->entry.target_dn);
+            if (scope >= 0)
+                rc = plan_section(c, &a->sections[i], &id, (enum scope)scope);
         }
         ident_release(&id);
         if (rc < 0)
             return rc;
     }
-    /* Stores of other mailboxes (delegate, shared): each on its own PUF line. */
+    /* Stores of other mailboxes (delegate, shared, their archives): each on its own PUF line. */
     for (size_t i = 0; i < a->nsections; i++) {
         const struct pm_section *s = &a->sections[i];
-        if (in_account_scope(a, s))
+        if (section_scope(a, s, ans && ans->match == PM_PUF_SOURCE ? ans->entry.target_dn : NULL) >=
+            0)
             continue;
         if (s->damaged) {
             if ((rc = decide_damaged(c, ai, (long)i, s->mailbox_dn,
@@ -736,24 +1054,39 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
                 return rc;
             continue;
         }
-        const struct pm_puf_query *sa = answer(q, nq, s->mailbox_dn);
-        if ((rc = decide(c, ai, (long)i, s->mailbox_dn, sa, &kind)) < 0)
+        char *key = NULL;
+        if ((rc = store_key(c, s, &key)) < 0)
+            return rc;
+        if (!key) {
+            struct pm_buf why = PM_BUF_INIT;
+            rc = pm_buf_printf(&why, "'%s' names no mailbox (no PR_PROFILE_MAILBOX, no SMTP "
+                                     "address); left alone",
+                               s->path) < 0
+                     ? oom(c)
+                     : decide_damaged(c, ai, (long)i, NULL, why.data, &kind);
+            if (rc == 0 && pm_strlist_add(&c->out->warnings, why.data) < 0)
+                rc = oom(c);
+            pm_buf_release(&why);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        const struct pm_puf_query *sa = answer(q, nq, key);
+        rc = decide(c, ai, (long)i, key, sa, &kind);
+        free(key);
+        if (rc < 0)
             return rc;
         if (kind != PM_DEC_UPDATED)
             continue;
         char *smtp = NULL;
-        const struct pm_section_value *sv = pm_section_get(s, "001f6641");
-        if (!sv)
-            sv = pm_section_get(s, "001e6641");
-        if (sv && pm_mapi_string_get(sv->name, sv->type, sv->data, sv->len, &c->text) > 0 &&
-            c->text.len && !(smtp = pm_strdup(c->text.data)))
+        if ((rc = store_smtp(c, s)) < 0 || (rc > 0 && !(smtp = pm_strdup(c->text2.data))))
             return oom(c);
         struct ident id;
         rc = ident_init(c, &id, &sa->entry, s->mailbox_dn, smtp);
         if (rc == 0)
             rc = ident_add_servers(c, &id, s);
         if (rc == 0)
-            rc = plan_section(c, s, &id, s->kind != PM_STORE_ARCHIVE && s->kind != PM_STORE_PUBLIC);
+            rc = plan_section(c, s, &id, s->kind == PM_STORE_ARCHIVE ? SCOPE_ARCHIVE : SCOPE_OWN);
         ident_release(&id);
         free(smtp);
         if (rc < 0)
@@ -762,37 +1095,13 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
     return 0;
 }
 
-/* Where an edit goes in the order of writes. A run cut short with no rollback (the process
- * killed while it writes the live registry) must leave a profile the next run finishes. The next
- * run works out the old identity (DN, SMTP address, servers) from the profile itself, so the
- * values it reads it from are written last, after every edit whose result depends on them:
- *   0  everything that depends on the old identity (names, the sweep, the OST path, caches)
- *   1  the Account Manager names (they depend on the old address, and old 2007 profiles read
- *      the address from them)
- *   2  SMTP addresses and servers (fixed target values)
- *   3  mailbox DNs of stores and transports, 4  the account's own DN, last of all: until it is
- *      written the account still matches its PUF line. */
-static int edit_rank(const struct pm_edit *e)
-{
-    const char *r = e->rule ? e->rule : "";
-    if (!strcmp(r, "account.name"))
-        return 1;
-    if (!strcmp(r, "identity.smtp") || !strcmp(r, "server.name") || !strcmp(r, "server.dn"))
-        return 2;
-    if (strcmp(r, "identity.dn") != 0)
-        return 0;
-    if (pm_name_casecmp(e->name, "001e6603") == 0 || pm_name_casecmp(e->name, "001f6603") == 0)
-        return 4;
-    return 3;
-}
-
 static void order_edits(struct pm_plan *p)
 {
     /* A stable partition in place: ranks are few, edits are hundreds. */
     size_t out = 0;
-    for (int rank = 0; rank <= 4; rank++) {
+    for (unsigned rank = 0; rank <= 5; rank++) {
         for (size_t i = out; i < p->nedits; i++) {
-            if (edit_rank(&p->edits[i]) != rank)
+            if (p->edits[i].rank != rank)
                 continue;
             struct pm_edit e = p->edits[i];
             memmove(&p->edits[out + 1], &p->edits[out], (i - out) * sizeof(e));
@@ -810,12 +1119,57 @@ int pm_plan_queries(const struct pm_model *m, struct pm_strlist *dns)
             if (acc->dn && pm_strlist_find(dns, acc->dn) < 0 && pm_strlist_add(dns, acc->dn) < 0)
                 return PM_ERR_NOMEM;
             for (size_t i = 0; i < acc->nsections; i++) {
-                const char *dn = acc->sections[i].mailbox_dn;
-                if (acc->sections[i].role == PM_ROLE_STORE && dn &&
-                    pm_strlist_find(dns, dn) < 0 && pm_strlist_add(dns, dn) < 0)
+                const struct pm_section *s = &acc->sections[i];
+                if (s->role != PM_ROLE_STORE || section_scope(acc, s, NULL) >= 0)
+                    continue;
+                struct ctx c = {0};
+                struct pm_error err;
+                char *key = NULL;
+                c.err = &err;
+                int rc = store_key(&c, s, &key);
+                pm_buf_release(&c.text);
+                pm_buf_release(&c.text2);
+                if (rc < 0)
                     return PM_ERR_NOMEM;
+                if (key && pm_strlist_find(dns, key) < 0 && pm_strlist_add(dns, key) < 0) {
+                    free(key);
+                    return PM_ERR_NOMEM;
+                }
+                free(key);
             }
         }
+    }
+    return 0;
+}
+
+/* Outlook 2016 and later connect to Exchange Online over MAPI/HTTP and ignore the Outlook
+ * Anywhere values; OutlookAnywhere=enable then changes nothing that matters, which the run says
+ * once rather than leaving the admin to wonder. */
+static int warn_roh_ignored(struct ctx *c)
+{
+    static const char *const mapihttp[] = {"001f6652", "001f6653", "001f6654", "001f6655"};
+    if (c->cfg->outlook_anywhere != PM_ENABLE)
+        return 0;
+    for (size_t p = 0; p < c->m->nprofiles; p++) {
+        const struct pm_profile *pr = &c->m->profiles[p];
+        if (!strstr(pr->root, "\\16.0\\") || !pm_plan_touches_profile(c->out, p))
+            continue;
+        for (size_t a = 0; a < pr->naccounts; a++)
+            for (size_t i = 0; i < pr->accounts[a].nsections; i++)
+                for (size_t k = 0; k < PM_ARRAY_SIZE(mapihttp); k++) {
+                    if (!pm_section_get(&pr->accounts[a].sections[i], mapihttp[k]))
+                        continue;
+                    struct pm_buf w = PM_BUF_INIT;
+                    int rc = pm_buf_printf(&w, "OutlookAnywhere=enable: profile '%s' connects "
+                                               "over MAPI/HTTP, which Outlook 2016 and later "
+                                               "prefer; the Outlook Anywhere values written are "
+                                               "used only where MAPI/HTTP is turned off",
+                                           pr->path);
+                    if (rc == 0)
+                        rc = pm_strlist_add(&c->out->warnings, w.data);
+                    pm_buf_release(&w);
+                    return rc < 0 ? oom(c) : 0;
+                }
     }
     return 0;
 }
@@ -824,16 +1178,23 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
                   const struct pm_config *cfg, struct pm_plan *out, struct pm_error *err)
 {
     memset(out, 0, sizeof(*out));
-    struct ctx c = {m, cfg, out, err, 0, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT, NULL, 0};
+    struct ctx c = {0};
+    c.m = m;
+    c.cfg = cfg;
+    c.out = out;
+    c.err = err;
     int rc = 0;
     for (size_t p = 0; rc == 0 && p < m->nprofiles; p++) {
         c.profile = p;
         for (size_t a = 0; rc == 0 && a < m->profiles[p].naccounts; a++)
             rc = plan_account(&c, a, q, nq);
     }
+    if (rc == 0)
+        rc = warn_roh_ignored(&c);
     pm_buf_release(&c.text);
     pm_buf_release(&c.text2);
     pm_buf_release(&c.enc);
+    pm_strlist_release(&c.ost_paths);
     free(c.seen);
     if (rc < 0)
         pm_plan_release(out);
@@ -862,6 +1223,7 @@ void pm_plan_release(struct pm_plan *p)
     free(p->edits);
     free(p->decisions);
     free(p->moves);
+    pm_strlist_release(&p->warnings);
     memset(p, 0, sizeof(*p));
 }
 

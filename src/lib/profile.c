@@ -5,6 +5,7 @@
  * Account Manager subkey whose "Service UID" names the service). Read-only. */
 #include "compat.h"
 
+#include "pm/config.h"
 #include "pm/mapi.h"
 #include "pm/profile.h"
 
@@ -25,6 +26,21 @@ static const char *const default_profile_keys[] = {
     "Software\\Microsoft\\Office\\15.0\\Outlook",
     "Software\\Microsoft\\Office\\16.0\\Outlook",
 };
+
+/* Where Group Policy moves new OST files for each root's Outlook version (ForceOSTPath, outlk16.admx
+ * and its predecessors; outlook-profile-format.md §6.4). The WMS root is Outlook 2010's here. */
+static const char *const ost_policy_keys[] = {
+    "Software\\Policies\\Microsoft\\Office\\14.0\\Outlook",
+    "Software\\Policies\\Microsoft\\Office\\15.0\\Outlook",
+    "Software\\Policies\\Microsoft\\Office\\16.0\\Outlook",
+};
+
+static void count_unset(void *ctx, const char *name, size_t len)
+{
+    (void)name;
+    (void)len;
+    (*(size_t *)ctx)++;
+}
 
 /* Value names the walk itself reads. */
 #define V_SERVICES "01023d0e"        /* PR_SERVICES, master section */
@@ -111,6 +127,7 @@ void pm_model_release(struct pm_model *m)
         free(pr->root);
         free(pr->name);
         free(pr->path);
+        free(pr->force_ost_path);
     }
     free(m->profiles);
     m->profiles = NULL;
@@ -700,6 +717,36 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
     return attach_residue(w, pr);
 }
 
+/* The ForceOSTPath policy of root r, expanded; NULL when not set. A value naming an environment
+ * variable that is not set here is not used (the OST stays in its folder), with a warning. */
+static int ost_policy(struct walk *w, size_t r, char **out)
+{
+    struct pm_value v = PM_VALUE_INIT;
+    *out = NULL;
+    int rc = pm_store_get(w->st, ost_policy_keys[r], "ForceOSTPath", &v, w->err);
+    if (rc <= 0 || pm_mapi_string_get("ForceOSTPath", v.type, v.data, v.len, &w->tmp) <= 0 ||
+        !w->tmp.len) {
+        pm_value_release(&v);
+        return rc < 0 ? rc : 0;
+    }
+    pm_value_release(&v);
+    char *raw = pm_strdup(w->tmp.data);
+    size_t unset = 0;
+    if (!raw || pm_env_expand(raw, &w->tmp, count_unset, &unset) < 0) {
+        free(raw);
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    if (unset)
+        warnf(w, ost_policy_keys[r],
+              "ForceOSTPath '%s' names an environment variable that is not set; new OST files "
+              "stay in the folder of the old one",
+              raw);
+    else if (!(*out = pm_strdup(w->tmp.data)))
+        rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    free(raw);
+    return rc < 0 ? rc : 0;
+}
+
 int pm_model_read(struct pm_store *st, struct pm_model *out, pm_diag_fn warn, void *ctx,
                   struct pm_error *err)
 {
@@ -719,6 +766,12 @@ int pm_model_read(struct pm_store *st, struct pm_model *out, pm_diag_fn warn, vo
             pm_mapi_string_get("DefaultProfile", dv.type, dv.data, dv.len, &w.tmp) > 0)
             def = pm_strdup(w.tmp.data);
         pm_value_release(&dv);
+        char *force_ost = NULL;
+        if ((rc = ost_policy(&w, r, &force_ost)) < 0) {
+            free(def);
+            pm_strlist_release(&names);
+            break;
+        }
         for (size_t i = 0; i < names.n; i++) {
             struct pm_profile *np = realloc(out->profiles, (out->nprofiles + 1) * sizeof(*np));
             if (!np) {
@@ -729,9 +782,14 @@ int pm_model_read(struct pm_store *st, struct pm_model *out, pm_diag_fn warn, vo
             struct pm_profile *pr = &out->profiles[out->nprofiles++];
             memset(pr, 0, sizeof(*pr));
             int is_def = def && pm_name_casecmp(def, names.items[i]) == 0;
+            if (force_ost && !(pr->force_ost_path = pm_strdup(force_ost))) {
+                rc = pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+                break;
+            }
             if ((rc = read_profile(&w, pm_profile_roots[r], names.items[i], is_def, pr)) < 0)
                 break;
         }
+        free(force_ost);
         free(def);
         pm_strlist_release(&names);
     }

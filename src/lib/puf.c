@@ -324,6 +324,9 @@ void pm_puf_entry_release(struct pm_puf_entry *e)
     free(e->target_display);
     free(e->target_server);
     free(e->target_server_dn);
+    free(e->source_smtp);
+    free(e->target_upn);
+    free(e->target_archive_guid);
     memset(e, 0, sizeof(*e));
 }
 
@@ -343,6 +346,9 @@ int pm_puf_entry_copy(struct pm_puf_entry *dst, const struct pm_puf_entry *src)
     PUF_COPY(target_display);
     PUF_COPY(target_server);
     PUF_COPY(target_server_dn);
+    PUF_COPY(source_smtp);
+    PUF_COPY(target_upn);
+    PUF_COPY(target_archive_guid);
 #undef PUF_COPY
     if (oom) {
         pm_puf_entry_release(dst);

@@ -665,13 +665,47 @@ static void test_outlook_anywhere_disable_and_keep(void **state)
     want_delete(f, K(EMS), "00036627", "config.proxy");
     want_delete(f, K(EMS), "001f6625", "config.proxy");
 
-    /* Keep: the source's proxy settings are the source's; Autodiscover supplies new ones. */
+    /* Keep: the flags and the authentication scheme stay as they are; the proxy and principal
+     * that name the source mail domain are the source's and go. */
     f->cfg.outlook_anywhere = PM_KEEP;
     run_plan(f);
-    want_delete(f, K(EMS), "00036623", "config.proxy");
+    want_none(f, K(EMS), "00036623");
+    want_none(f, K(EMS), "00036627");
     want_delete(f, K(EMS), "001f6622", "config.proxy");
-    want_delete(f, K(EMS), "00036627", "config.proxy");
     want_delete(f, K(EMS), "001f6625", "config.proxy");
+}
+
+static void test_outlook_anywhere_keep_leaves_other_proxies(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_long(f, K(EMS), "00036623", 0x2f);
+    put_w(f, K(EMS), "001f6622", "proxy.shared-hosting.example");
+    put_w(f, K(EMS), "001f6625", "msstd:proxy.shared-hosting.example");
+    f->cfg.outlook_anywhere = PM_KEEP;
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_none(f, K(EMS), "00036623");
+    want_none(f, K(EMS), "001f6622");
+    want_none(f, K(EMS), "001f6625");
+}
+
+static void test_outlook_anywhere_flags_not_in_config_keep_their_bits(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* USE_ROH | SSL_ONLY | MUTUAL_AUTH | FAST | SLOW, as an admin set it up. */
+    put_long(f, K(EMS), "00036623", 0x2f);
+    f->cfg.outlook_anywhere = PM_ENABLE;
+    f->cfg.proxy_server = pm_strdup("mail.target.example");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    /* Only ProxyServer is set: every bit stays. */
+    want_none(f, K(EMS), "00036623");
+    /* ProxyMutualAuth=no clears its bit alone. */
+    f->cfg.proxy_mutual_auth = 0;
+    run_plan(f);
+    want_set_long(f, K(EMS), "00036623", 0x2b);
 }
 
 /* ---- OST ---- */
@@ -1042,6 +1076,8 @@ int main(void)
         cmocka_unit_test(test_cached_mode),
         T(test_outlook_anywhere_enable),
         T(test_outlook_anywhere_disable_and_keep),
+        T(test_outlook_anywhere_keep_leaves_other_proxies),
+        T(test_outlook_anywhere_flags_not_in_config_keep_their_bits),
         T(test_ost_actions),
         T(test_ost_rename_name_taken),
         T(test_sweep),

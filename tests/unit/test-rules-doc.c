@@ -38,6 +38,8 @@ static const char *action_word(enum pm_rule_action a)
         return "server";
     case PM_RA_SERVER_DN:
         return "server_dn";
+    case PM_RA_SIGNIN:
+        return "signin";
     case PM_RA_DELETE:
         return "delete";
     case PM_RA_ROH_SERVER:

@@ -862,6 +862,235 @@ static void test_decisions(void **state)
             assert_int_equal(edits_in(f, K(n)), 0);
 }
 
+
+/* ---- what a real Outlook writes (docs/outlook-profile-format.md, corrections) ---- */
+
+#define ARCH_GUID "490c6357-7637-4191-9a67-5201a6d3e8c3"
+#define ARCH_GUID2 "7d0e3b4a-1111-4222-8333-944455556666"
+#define SRV_ARCH ARCH_GUID "@source.example"
+
+static const struct pm_decision *decision_for(const struct fx *f, long section)
+{
+    for (size_t i = 0; i < f->plan.ndecisions; i++)
+        if (f->plan.decisions[i].section == section)
+            return &f->plan.decisions[i];
+    return NULL;
+}
+
+/* The account's store list puts the primary first: the extra stores are sections 1.. of the
+ * model's account in list order after the service and EMSMDB sections. */
+static long store_index(const struct fx *f, unsigned n)
+{
+    const struct pm_account *a = &f->m.profiles[0].accounts[0];
+    for (size_t i = 0; i < a->nsections; i++)
+        if (pm_name_casecmp(a->sections[i].path, K(n)) == 0)
+            return (long)i;
+    fail_msg("no section %u", n);
+    return -1;
+}
+
+static void test_archive_keeps_its_guid_suffix(void **state)
+{
+    struct fx *f = *state;
+    const unsigned extra[] = {10, 0};
+    alice(f, extra);
+    other_store(f, 10, 0, 2, DN_A "/guid=" ARCH_GUID, 1);
+    put_sz(f, K(10), "001e660c", ARCH_GUID "@source");   /* cut after the first label, as seen */
+    put_w(f, K(10), "001f662b", SRV_ARCH);
+    put_w(f, K(10), "001f3001", "Online Archive - " SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, SRVDN_A2, 1);
+    run_plan(f);
+    /* The mailbox part is the target's, the archive's GUID stays (a move keeps ArchiveGuid). */
+    want_set_text(f, K(10), "001e660b", PM_REG_SZ, DN_A2 "/guid=" ARCH_GUID, "identity.dn");
+    /* Its server takes the target's domain and keeps its GUID; never the primary's server. */
+    want_set_text(f, K(10), "001f662b", PM_REG_BINARY, ARCH_GUID "@target.example", "server.name");
+    want_set_text(f, K(10), "001e660c", PM_REG_SZ, ARCH_GUID "@target.example", "server.name");
+    want_set_text(f, K(10), "001f3001", PM_REG_BINARY, "Online Archive - " SMTP_A2,
+                  "identity.display");
+
+    /* The PUF's target archive GUID (field 9) replaces the suffix and the server's GUID. */
+    f->q[0].entry.target_archive_guid = (char *)ARCH_GUID2;
+    run_plan(f);
+    want_set_text(f, K(10), "001e660b", PM_REG_SZ, DN_A2 "/guid=" ARCH_GUID2, "identity.dn");
+    want_set_text(f, K(10), "001f662b", PM_REG_BINARY, ARCH_GUID2 "@target.example",
+                  "server.name");
+
+    /* Without a target server there is no target domain: the archive's server goes. */
+    f->q[0].entry.target_server = NULL;
+    run_plan(f);
+    want_delete(f, K(10), "001f662b", "server.name");
+}
+
+static void test_archive_dn_matches_its_mailbox_line(void **state)
+{
+    struct fx *f = *state;
+    /* A shared mailbox's archive in alice's profile: looked up by the shared mailbox's DN. */
+    const unsigned extra[] = {10, 0};
+    alice(f, extra);
+    other_store(f, 10, 0, 2, DN_B "/guid=" ARCH_GUID, 1);
+    migrated(f, DN_B, DN_B2, "bob@target.example", NULL, NULL, NULL, 2);
+    struct pm_strlist keys = PM_STRLIST_INIT;
+    run_plan(f);
+    assert_int_equal(pm_plan_queries(&f->m, &keys), 0);
+    assert_true(pm_strlist_find(&keys, DN_B) >= 0);
+    pm_strlist_release(&keys);
+    want_set_text(f, K(10), "001e660b", PM_REG_SZ, DN_B2 "/guid=" ARCH_GUID, "identity.dn");
+    const struct pm_decision *d = decision_for(f, store_index(f, 10));
+    assert_non_null(d);
+    assert_int_equal(d->kind, PM_DEC_UPDATED);
+}
+
+static void test_delegate_without_dn_is_not_the_owner(void **state)
+{
+    struct fx *f = *state;
+    /* Outlook 2016+ adds a shared mailbox by address and name alone until it first connects. */
+    const unsigned extra[] = {10, 11, 0};
+    alice(f, extra);
+    other_store(f, 10, 0, 2, NULL, 0);
+    put_w(f, K(10), "001f6641", "SMTP:helpdesk@source.example");
+    put_w(f, K(10), "001f3001", "Mailbox - Helpdesk");
+    other_store(f, 11, 0, 2, NULL, 0); /* neither DN nor address */
+    migrated(f, DN_A, DN_A2, SMTP_A2, "Alice Example", NULL, NULL, 1);
+    run_plan(f);
+    /* Alice's update never reaches the shared stores. */
+    assert_int_equal(edits_in(f, K(10)), 0);
+    assert_int_equal(edits_in(f, K(11)), 0);
+    const struct pm_decision *d = decision_for(f, store_index(f, 10));
+    assert_non_null(d);
+    assert_int_equal(d->kind, PM_DEC_NOT_IN_PUF);
+    assert_string_equal(d->dn, "helpdesk@source.example");
+    d = decision_for(f, store_index(f, 11));
+    assert_non_null(d);
+    assert_int_equal(d->kind, PM_DEC_SKIPPED);
+    assert_non_null(strstr(d->reason, K(11)));
+    assert_int_equal(f->plan.warnings.n, 1);
+    assert_non_null(strstr(f->plan.warnings.items[0], K(11)));
+
+    /* The address is looked up (PUF field 7); when it is there the store is updated alone. */
+    struct pm_strlist keys = PM_STRLIST_INIT;
+    assert_int_equal(pm_plan_queries(&f->m, &keys), 0);
+    long at = pm_strlist_find(&keys, "helpdesk@source.example");
+    assert_true(at >= 0);
+    assert_true(pm_plan_query_is_smtp(keys.items[at]));
+    assert_false(pm_plan_query_is_smtp(DN_A));
+    pm_strlist_release(&keys);
+    struct pm_puf_query *q = answer(f, "helpdesk@source.example", PM_PUF_SOURCE, 7);
+    q->entry.source_dn = (char *)ORG_S "/cn=Recipients/cn=helpdesk";
+    q->entry.target_dn = (char *)ORG_T "/cn=Recipients/cn=1234-helpdesk";
+    q->entry.target_smtp = (char *)"helpdesk@target.example";
+    q->entry.target_display = (char *)"Helpdesk (new)";
+    run_plan(f);
+    want_set_text(f, K(10), "001f6641", PM_REG_BINARY, "SMTP:helpdesk@target.example",
+                  "identity.smtp");
+    want_set_text(f, K(10), "001f3001", PM_REG_BINARY, "Mailbox - Helpdesk (new)",
+                  "identity.display");
+    want_none(f, K(10), "001e660b");
+    d = decision_for(f, store_index(f, 10));
+    assert_int_equal(d->kind, PM_DEC_UPDATED);
+    assert_int_equal(d->puf_line, 7);
+}
+
+static void test_delegate_with_owner_dn_gets_its_own_line(void **state)
+{
+    struct fx *f = *state;
+    /* A delegate store is never the account's own mailbox, even with a DN equal to the owner's:
+     * it is decided on its own line, so it can never take another mailbox's identity. */
+    const unsigned extra[] = {10, 0};
+    alice(f, extra);
+    other_store(f, 10, 0, 2, DN_A, 0);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    const struct pm_decision *d = decision_for(f, store_index(f, 10));
+    assert_non_null(d);
+    assert_int_equal(d->kind, PM_DEC_UPDATED);
+    assert_int_equal(d->puf_line, 1);
+}
+
+static void test_signin_name(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_w(f, K(EMS), "001f3d16", "alice.upn@source.example");
+    put_w(f, K(EMS), "001f3d17", "");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    /* No sign-in name in the PUF: Outlook asks the user for the target one. */
+    want_delete(f, K(EMS), "001f3d16", "identity.signin");
+    f->q[0].entry.target_upn = (char *)"alice.upn@target.example";
+    run_plan(f);
+    want_set_text(f, K(EMS), "001f3d16", PM_REG_BINARY, "alice.upn@target.example",
+                  "identity.signin");
+    /* The empty credential domain names nothing and stays. */
+    want_none(f, K(EMS), "001f3d17");
+}
+
+static void test_ost_keeps_profile_suffix_and_force_path(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_w(f, K(EMS), "001f6610", OST_DIR SMTP_A " - Outlook.ost");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    f->cfg.ost_action = PM_OST_RENAME;
+    run_plan(f);
+    want_set_text(f, K(EMS), "001f6610", PM_REG_BINARY, OST_DIR SMTP_A2 " - Outlook.ost",
+                  "config.ost");
+    /* The ForceOSTPath policy of the profile's Outlook version moves the new file. */
+    pmt_put_sz(f->st, "Software\\Policies\\Microsoft\\Office\\16.0\\Outlook", "ForceOSTPath",
+               "D:\\OST");
+    run_plan(f);
+    want_set_text(f, K(EMS), "001f6610", PM_REG_BINARY, "D:\\OST\\" SMTP_A2 " - Outlook.ost",
+                  "config.ost");
+}
+
+static void test_two_profiles_never_share_an_ost(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_w(f, K(EMS), "001f6610", OST_DIR SMTP_A ".ost");
+    /* A second profile of the same mailbox whose OST was named without the suffix too. */
+#define P16B O16 "\\Second"
+    const unsigned s[] = {SVC, 0};
+    put_uids(f, P16B "\\" PM_SECTION_MASTER, "01023d0e", s);
+    put_w(f, key(P16B, SVC), "001f3d09", "MSEMS");
+    put_uid(f, key(P16B, SVC), "01023d15", EMS);
+    put_uid(f, key(P16B, SVC), "01023d00", PRI);
+    put_sz(f, key(P16B, EMS), "001e6603", DN_A);
+    put_w(f, key(P16B, EMS), "001f6610", "D:\\Other\\" SMTP_A ".ost");
+    put_w(f, key(P16B, EMS), "001f6641", SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    f->cfg.ost_action = PM_OST_RENAME;
+    pmt_put_sz(f->st, "Software\\Policies\\Microsoft\\Office\\16.0\\Outlook", "ForceOSTPath",
+               "E:\\OST\\");
+    run_plan(f);
+    const struct pm_edit *a = edit(f, K(EMS), "001f6610"), *b = edit(f, key(P16B, EMS), "001f6610");
+    assert_non_null(a);
+    assert_non_null(b);
+    struct pm_buf ta = PM_BUF_INIT, tb = PM_BUF_INIT;
+    assert_int_equal(pm_mapi_string_get(a->name, a->type, a->data, a->len, &ta), 1);
+    assert_int_equal(pm_mapi_string_get(b->name, b->type, b->data, b->len, &tb), 1);
+    assert_string_not_equal(ta.data, tb.data);
+    /* The first profile walked keeps the plain name, the other takes its profile suffix. */
+    assert_true(strstr(ta.data, " - ") || strstr(tb.data, " - Second.ost"));
+    pm_buf_release(&ta);
+    pm_buf_release(&tb);
+}
+
+static void test_roh_enable_warns_on_mapi_http_profiles(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    put_w(f, K(EMS), "001f6652", "https://exch01.source.example/mapi/emsmdb/?MailboxId=" SRV_A);
+    f->cfg.outlook_anywhere = PM_ENABLE;
+    f->cfg.proxy_server = pm_strdup("mail.target.example");
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    assert_int_equal(f->plan.warnings.n, 1);
+    assert_non_null(strstr(f->plan.warnings.items[0], "MAPI/HTTP"));
+    f->cfg.outlook_anywhere = PM_KEEP;
+    run_plan(f);
+    assert_int_equal(f->plan.warnings.n, 0);
+}
+
 static void test_delegates_on_their_own_line(void **state)
 {
     struct fx *f = *state;
@@ -1084,6 +1313,14 @@ int main(void)
         T(test_sweep_same_org),
         T(test_decisions),
         T(test_delegates_on_their_own_line),
+        T(test_archive_keeps_its_guid_suffix),
+        T(test_archive_dn_matches_its_mailbox_line),
+        T(test_delegate_without_dn_is_not_the_owner),
+        T(test_delegate_with_owner_dn_gets_its_own_line),
+        T(test_signin_name),
+        T(test_ost_keeps_profile_suffix_and_force_path),
+        T(test_two_profiles_never_share_an_ost),
+        T(test_roh_enable_warns_on_mapi_http_profiles),
         T(test_nothing_outside_matched_sections),
         T(test_second_plan_is_empty),
         cmocka_unit_test(test_fixture_second_plan_is_empty),

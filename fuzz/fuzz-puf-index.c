@@ -5,6 +5,7 @@
  *                    header checksum made right), so the fuzzer reaches the bucket reads;
  *              == 2: the rest is a list of (u16 offset, u8 xor) patches to the valid index;
  *              == 3: the same patches, then the header re-sealed.
+ * The PUF has v2 lines (fields 7-9) and the questions are asked by DN and by SMTP address.
  * Whatever the index holds, the answers must be exactly those of the scan. */
 #include "compat.h"
 
@@ -20,12 +21,36 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-#define NQ 8
-static const char *dns[NQ] = {
-    "/o=Fabrikam/cn=Recipients/cn=user7",   "/o=Fabrikam/cn=Recipients/cn=user150",
-    "/o=Contoso/cn=Recipients/cn=u42",      "/o=Fabrikam/cn=Recipients/cn=conflict",
-    "/o=Fabrikam/cn=Recipients/cn=dup",     "/o=Fabrikam/cn=Recipients/cn=nobody",
-    "/o=FABRIKAM/CN=RECIPIENTS/CN=USER199", "/o=Fabrikam/cn=Recipients/cn=user200"};
+#define NQ 15
+#define NQ_DN 8 /* the first NQ_DN ask by DN, the others by SMTP address */
+static const char *dns[NQ] = {"/o=Fabrikam/cn=Recipients/cn=user7",
+                              "/o=Fabrikam/cn=Recipients/cn=user150",
+                              "/o=Contoso/cn=Recipients/cn=u42",
+                              "/o=Fabrikam/cn=Recipients/cn=conflict",
+                              "/o=Fabrikam/cn=Recipients/cn=dup",
+                              "/o=Fabrikam/cn=Recipients/cn=nobody",
+                              "/o=FABRIKAM/CN=RECIPIENTS/CN=USER199",
+                              "/o=Fabrikam/cn=Recipients/cn=user200",
+                              "user7@fabrikam.com",
+                              "SMTP:USER150@fabrikam.com",
+                              "u42@contoso.com",
+                              "shared@fabrikam.com",
+                              "same@contoso.com",
+                              "nobody@fabrikam.com",
+                              "d@contoso.com"};
+
+static void fill(struct pm_puf_query *q)
+{
+    memset(q, 0, sizeof(*q) * NQ);
+    for (int i = 0; i < NQ; i++) {
+        if (i < NQ_DN) {
+            q[i].dn = dns[i];
+        } else {
+            q[i].by = PM_PUF_BY_SMTP;
+            q[i].smtp = dns[i];
+        }
+    }
+}
 
 static char puf[600], idx[620];
 static unsigned char *valid;
@@ -43,11 +68,23 @@ static void setup(void)
     snprintf(idx, sizeof(idx), "%s.idx", puf);
     struct pm_buf b = PM_BUF_INIT;
     pm_buf_puts(&b, "\xEF\xBB\xBF# test puf\r\n");
-    for (int i = 0; i < 200; i++)
+    for (int i = 0; i < 200; i++) {
         pm_buf_printf(&b,
                       "/o=Fabrikam/cn=Recipients/cn=user%d|/o=Contoso/cn=Recipients/cn=u%d|"
-                      "u%d@contoso.com|User %d\r\n",
+                      "u%d@contoso.com|User %d",
                       i, i, i, i);
+        if (i % 2) /* v2 lines between v1 lines */
+            pm_buf_printf(&b, "|||%suser%d@fabrikam.com|u%d@corp.contoso.com|%s",
+                          i % 3 ? "" : "SMTP:", i, i,
+                          i % 5 ? "" : "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}");
+        pm_buf_puts(&b, "\r\n");
+    }
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=sh1|/o=Contoso/cn=sh1|sh1@contoso.com||||"
+                    "shared@fabrikam.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=sh2|/o=Contoso/cn=sh2|sh2@contoso.com||||"
+                    "shared@fabrikam.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=same|/o=Contoso/cn=same|same@contoso.com||||"
+                    "same@contoso.com\n");
     pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=a|a@contoso.com\n"
                     "broken\n"
                     "/o=Fabrikam/cn=Recipients/cn=conflict|/o=Contoso/cn=b|b@contoso.com\n"
@@ -60,10 +97,15 @@ static void setup(void)
     valid = (unsigned char *)pmt_read_file(idx, &valid_len);
     if (!valid || valid_len < PUF_IDX_HEADER)
         abort();
-    for (int i = 0; i < NQ; i++)
-        expect[i].dn = dns[i];
+    fill(expect);
     struct pm_puf_stats st;
     if (pm_puf_resolve(puf, expect, NQ, PM_PUF_NO_INDEX, &st, NULL, NULL, &err) != 0)
+        abort();
+    /* The questions cover every answer, by DN and by address. */
+    if (expect[3].match != PM_PUF_CONFLICT || expect[2].match != PM_PUF_TARGET ||
+        expect[8].match != PM_PUF_SOURCE || expect[9].match != PM_PUF_NONE ||
+        expect[10].match != PM_PUF_TARGET || expect[11].match != PM_PUF_CONFLICT ||
+        expect[12].match != PM_PUF_SOURCE || expect[13].match != PM_PUF_NONE)
         abort();
 }
 
@@ -107,9 +149,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         (void)puf_index_refresh_header(puf, idx);
 
     struct pm_puf_query q[NQ];
-    memset(q, 0, sizeof(q));
-    for (int i = 0; i < NQ; i++)
-        q[i].dn = dns[i];
+    fill(q);
     struct pm_puf_stats st;
     struct pm_error err;
     if (pm_puf_resolve(puf, q, NQ, 0, &st, NULL, NULL, &err) != 0)
@@ -123,7 +163,9 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             abort();
         }
         if (q[i].match != PM_PUF_NONE &&
-            strcmp(q[i].entry.target_smtp, expect[i].entry.target_smtp) != 0)
+            (strcmp(q[i].entry.target_smtp, expect[i].entry.target_smtp) != 0 ||
+             !q[i].entry.source_smtp != !expect[i].entry.source_smtp ||
+             !q[i].entry.target_archive_guid != !expect[i].entry.target_archive_guid))
             abort();
     }
     pm_puf_queries_release(q, NQ);

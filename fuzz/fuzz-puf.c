@@ -1,7 +1,9 @@
 /* Fuzz target for mbm.puf: any bytes as a PUF. Every line goes through the line parser; then the
- * file is scanned for a few DNs (fixed ones and the first field of the first lines), the index is
- * built and the same questions are asked through it. The scan's answers must agree with what the
- * line parser says, and the index must give exactly the scan's answers. */
+ * file is scanned for a few DNs and SMTP addresses (fixed ones, and fields 1, 2, 3 and 7 of the
+ * first lines), the index is built and the same questions are asked through it. The scan's
+ * answers must agree with what the line parser says, and the index must give exactly the scan's
+ * answers. A file that looks like UTF-16 is refused whole, by the scan and the index build
+ * alike. */
 #include "compat.h"
 
 #include <stddef.h>
@@ -15,7 +17,12 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
-#define NQ 6
+#define NQ 12
+
+static int same_opt(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
 
 static int same(const struct pm_puf_query *a, const struct pm_puf_query *b)
 {
@@ -25,14 +32,54 @@ static int same(const struct pm_puf_query *a, const struct pm_puf_query *b)
     if (a->match == PM_PUF_NONE)
         return 1;
     return strcmp(a->entry.source_dn, b->entry.source_dn) == 0 &&
-           strcmp(a->entry.target_dn, b->entry.target_dn) == 0;
+           strcmp(a->entry.target_dn, b->entry.target_dn) == 0 &&
+           same_opt(a->entry.source_smtp, b->entry.source_smtp) &&
+           same_opt(a->entry.target_upn, b->entry.target_upn) &&
+           same_opt(a->entry.target_archive_guid, b->entry.target_archive_guid);
+}
+
+/* What a parsed archive GUID must look like: 8-4-4-4-12 lowercase hex, not all zeros. */
+static void check_guid(const char *g)
+{
+    if (!g)
+        return;
+    int nonzero = 0;
+    if (strlen(g) != 36)
+        abort();
+    for (int i = 0; i < 36; i++) {
+        char c = g[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-')
+                abort();
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            abort();
+        } else if (c != '0') {
+            nonzero = 1;
+        }
+    }
+    if (!nonzero)
+        abort();
+}
+
+/* The key in 'have' (already normalized) equals the query's normalized key. */
+static void check_key(const char *query, const char *have, int by_smtp)
+{
+    size_t a;
+    const char *ka = by_smtp ? pm_puf_smtp_key(query, strlen(query), &a)
+                             : pm_puf_dn_key(query, strlen(query), &a);
+    size_t b;
+    const char *kb =
+        by_smtp ? pm_puf_smtp_key(have, strlen(have), &b) : pm_puf_dn_key(have, strlen(have), &b);
+    /* 'have' is the field as parsed; for an address, a second "SMTP:" may remain in it. */
+    if (!puf_key_equal(ka, a, kb, b) && !puf_key_equal(ka, a, have, strlen(have)))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
     /* Lines one by one, as `puf check` would. */
-    char dn[3][PM_PUF_MAX_LINE + 1];
-    unsigned ndn = 0;
+    char dn[3][PM_PUF_MAX_LINE + 1], addr[3][PM_PUF_MAX_LINE + 1];
+    unsigned ndn = 0, naddr = 0;
     size_t pos = 0;
     while (pos < size) {
         const unsigned char *nl = memchr(data + pos, '\n', size - pos);
@@ -50,6 +97,12 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
                 snprintf(dn[ndn], sizeof(dn[0]), "%s", ndn % 2 ? e.target_dn : e.source_dn);
                 ndn++;
             }
+            if (naddr < 3) {
+                const char *a = e.source_smtp && naddr % 2 == 0 ? e.source_smtp : e.target_smtp;
+                snprintf(addr[naddr], sizeof(addr[0]), "%s", a);
+                naddr++;
+            }
+            check_guid(e.target_archive_guid);
             pm_puf_entry_release(&e);
         } else if (rc != 1 && rc != PM_ERR_PARSE) {
             abort();
@@ -73,31 +126,57 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
     remove(idx);
 
     struct pm_puf_query qs[NQ], qi[NQ];
-    const char *dns[NQ] = {"/o=A/cn=b",
-                           "X500:/O=a/CN=B",
-                           "",
-                           ndn > 0 ? dn[0] : "/o=x",
-                           ndn > 1 ? dn[1] : "/o=y",
-                           ndn > 2 ? dn[2] : "/o=z"};
+    const char *keys[NQ] = {"/o=A/cn=b",
+                            "X500:/O=a/CN=B",
+                            "",
+                            ndn > 0 ? dn[0] : "/o=x",
+                            ndn > 1 ? dn[1] : "/o=y",
+                            ndn > 2 ? dn[2] : "/o=z",
+                            "a@b.com",
+                            " SMTP:A@B.COM",
+                            "",
+                            naddr > 0 ? addr[0] : "x@y",
+                            naddr > 1 ? addr[1] : "SMTP:y@z",
+                            naddr > 2 ? addr[2] : "/o=A/cn=b"};
     memset(qs, 0, sizeof(qs));
     memset(qi, 0, sizeof(qi));
-    for (int i = 0; i < NQ; i++)
-        qs[i].dn = qi[i].dn = dns[i];
+    for (int i = 0; i < NQ; i++) {
+        int by_smtp = i >= 6;
+        qs[i].by = qi[i].by = by_smtp ? PM_PUF_BY_SMTP : PM_PUF_BY_DN;
+        if (by_smtp)
+            qs[i].smtp = qi[i].smtp = keys[i];
+        else
+            qs[i].dn = qi[i].dn = keys[i];
+    }
     struct pm_puf_stats st;
     struct pm_error err;
-    if (pm_puf_resolve(puf, qs, NQ, PM_PUF_NO_INDEX, &st, NULL, NULL, &err) != 0)
+    int rc = pm_puf_resolve(puf, qs, NQ, PM_PUF_NO_INDEX, &st, NULL, NULL, &err);
+    if (rc == PM_ERR_IO && strstr(err.msg, "UTF-16")) {
+        /* The documented refusal of a UTF-16 file: no answers, and no index either. */
+        for (int i = 0; i < NQ; i++)
+            if (qs[i].match != PM_PUF_NONE || qs[i].entry.source_dn)
+                abort();
+        if (pm_puf_index_build(puf, NULL, &err) != PM_ERR_IO)
+            abort();
+        return 0;
+    }
+    if (rc != 0)
         abort();
     if (st.bytes_read != size)
         abort();
     for (int i = 0; i < NQ; i++) {
+        int by_smtp = qs[i].by == PM_PUF_BY_SMTP;
+        const char *q = by_smtp ? qs[i].smtp : qs[i].dn;
         if (qs[i].match == PM_PUF_SOURCE || qs[i].match == PM_PUF_CONFLICT) {
-            size_t a, b;
-            const char *ka = pm_puf_dn_key(qs[i].dn, strlen(qs[i].dn), &a);
-            const char *kb =
-                pm_puf_dn_key(qs[i].entry.source_dn, strlen(qs[i].entry.source_dn), &b);
-            if (!puf_key_equal(ka, a, kb, b))
+            const char *have = by_smtp ? qs[i].entry.source_smtp : qs[i].entry.source_dn;
+            if (!have)
                 abort();
+            check_key(q, have, by_smtp);
+        } else if (qs[i].match == PM_PUF_TARGET) {
+            check_key(q, by_smtp ? qs[i].entry.target_smtp : qs[i].entry.target_dn, by_smtp);
         }
+        if (qs[i].match != PM_PUF_NONE)
+            check_guid(qs[i].entry.target_archive_guid);
     }
     if (pm_puf_index_build(puf, NULL, &err) == 0) {
         if (pm_puf_resolve(puf, qi, NQ, 0, &st, NULL, NULL, &err) != 0)

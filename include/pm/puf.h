@@ -6,10 +6,14 @@
  *   4 target display name                                             may be empty
  *   5 target server (Exchange 2013+: <mailbox GUID>@<domain>)         may be empty
  *   6 target server DN                                                may be empty
+ *   7 source primary SMTP address (a leading "SMTP:" is accepted)     may be empty (v2)
+ *   8 target sign-in name (UPN)                                       may be empty (v2)
+ *   9 target archive GUID (8-4-4-4-12 hex, braces accepted)           may be empty (v2)
  *
  * Lines starting with '#' are comments ("#fields:" may name the columns). CRLF or LF. UTF-8 with or
- * without BOM. Matching is ASCII case-insensitive on the whole DN. The file is never loaded whole:
- * a lookup streams through it once (or uses the sidecar index, see puf-index). */
+ * without BOM. Lines of 3 to 9 fields are valid; fields after the ninth are ignored. Matching is
+ * ASCII case-insensitive on the whole DN (or address). The file is never loaded whole: a lookup
+ * streams through it once (or uses the sidecar index, see puf-index). */
 #ifndef PM_PUF_H
 #define PM_PUF_H
 
@@ -25,34 +29,47 @@ struct pm_puf_entry {
     char *source_dn;
     char *target_dn;
     char *target_smtp;
-    char *target_display; /* NULL when empty */
-    char *target_server;  /* NULL when empty */
+    char *target_display;   /* NULL when empty */
+    char *target_server;    /* NULL when empty */
     char *target_server_dn; /* NULL when empty */
-    char *source_smtp;         /* field 7, bare address; NULL when empty */
-    char *target_upn;          /* field 8, target sign-in name; NULL when empty */
-    char *target_archive_guid; /* field 9, lowercase, no braces; NULL when empty */
+    char *source_smtp;      /* field 7 without "SMTP:"; NULL when empty */
+    char *target_upn;       /* field 8; NULL when empty */
+    /* field 9 in lowercase without braces; NULL when empty or all zeros (no archive) */
+    char *target_archive_guid;
 };
 
 enum pm_puf_match {
     PM_PUF_NONE = 0,    /* not in the PUF: not migrated (yet) */
-    PM_PUF_SOURCE = 1,  /* field 1 of a line: migrate to 'entry' */
-    PM_PUF_TARGET = 2,  /* field 2 of a line: already points at the target */
-    PM_PUF_CONFLICT = 3 /* field 1 of several lines with different targets: never guessed */
+    PM_PUF_SOURCE = 1,  /* field 1 (by SMTP: field 7) of a line: migrate to 'entry' */
+    PM_PUF_TARGET = 2,  /* field 2 (by SMTP: field 3) of a line: already points at the target */
+    PM_PUF_CONFLICT = 3 /* field 1 (field 7) of several lines with different targets: never
+                           guessed */
 };
 
-/* One DN asked about, and the answer. */
+/* What a query is asked by. */
+enum pm_puf_by {
+    PM_PUF_BY_DN = 0,  /* 'dn': field 1 gives SOURCE, field 2 TARGET */
+    PM_PUF_BY_SMTP = 1 /* 'smtp': field 7 gives SOURCE, field 3 TARGET (a store known only by
+                          its SMTP address, e.g. an Outlook 2016+ shared mailbox) */
+};
+
+/* One DN (or SMTP address) asked about, and the answer. A zeroed query with 'dn' set asks by DN,
+ * as before v2. */
 struct pm_puf_query {
-    const char *dn; /* in */
-    enum pm_puf_match match;  /* out */
+    const char *dn;            /* in, PM_PUF_BY_DN */
+    enum pm_puf_match match;   /* out */
     struct pm_puf_entry entry; /* out: SOURCE, first line of a CONFLICT, TARGET (its line) */
     unsigned conflict_line;    /* out, for CONFLICT: the second line */
+    enum pm_puf_by by;         /* in: PM_PUF_BY_DN (0) or PM_PUF_BY_SMTP */
+    const char *smtp; /* in, PM_PUF_BY_SMTP: an address; blanks and "SMTP:" (any case) dropped,
+                         compared ASCII case-insensitively */
 };
 
 struct pm_puf_stats {
-    uint64_t bytes_read; /* bytes of PUF data read */
-    uint64_t lines;      /* lines seen (scan) */
-    uint64_t malformed;  /* malformed lines skipped */
-    int used_index;      /* 1 when the sidecar index answered */
+    uint64_t bytes_read;  /* bytes of PUF data read */
+    uint64_t lines;       /* lines seen (scan) */
+    uint64_t malformed;   /* malformed lines skipped */
+    int used_index;       /* 1 when the sidecar index answered */
     char index_note[256]; /* why the index was or was not used */
 };
 
@@ -67,6 +84,9 @@ int pm_puf_entry_copy(struct pm_puf_entry *dst, const struct pm_puf_entry *src);
 /* Normalizes a DN for matching: trims blanks, drops a leading "X500:" (any case). Returns a
  * pointer into s and the length in *len. */
 const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen);
+/* Normalizes an SMTP address for matching: trims blanks, drops a leading "SMTP:" (any case).
+ * Returns a pointer into s and the length in *len. */
+const char *pm_puf_smtp_key(const char *s, size_t len, size_t *keylen);
 
 #define PM_PUF_NO_INDEX 0x1u /* scan even when a current index exists */
 
@@ -75,8 +95,7 @@ const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen);
  * when the PUF cannot be opened or read (message says which). The out fields of every query are
  * overwritten (release them with pm_puf_queries_release); on error they hold nothing. */
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
-                   struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
-                   struct pm_error *err);
+                   struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx, struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
 /* The sidecar index "<puf>.idx": lets a run find its few lines with a handful of positioned

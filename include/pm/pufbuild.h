@@ -1,12 +1,15 @@
 /* Building mbm.puf from Exchange PowerShell exports of the source and the target organisation
  * (Get-Mailbox / Get-Recipient ... | Export-Csv). Columns used, by header name (any case):
  * LegacyExchangeDN, PrimarySmtpAddress, DisplayName, Alias, UserPrincipalName, ExchangeGuid,
- * EmailAddresses. A source row gives one line for its LegacyExchangeDN and one for each "X500:"
- * proxy in its EmailAddresses, all with the same target. The target server is
+ * ArchiveGuid, EmailAddresses. A source row gives one line for its LegacyExchangeDN and one for
+ * each "X500:" proxy in its EmailAddresses, all with the same target. The target server is
  * "<ExchangeGuid>@<domain of the target primary SMTP>" and the server DN is the target
  * legacyExchangeDN up to "/cn=Recipients" followed by "/cn=Configuration/cn=Servers/cn=<server>";
- * either is left empty when the export does not allow it. Rows that join to no target or to more
- * than one are reported and left out: never guessed. docs/puf-build.md has the details. */
+ * either is left empty when the export does not allow it. The v2 fields are the source's
+ * PrimarySmtpAddress (7), the target's UserPrincipalName (8) and ArchiveGuid (9, empty when all
+ * zeros); a line has all nine fields when any of them is known, else six. Rows that join to no
+ * target or to more than one are reported and left out: never guessed. docs/puf-build.md has the
+ * details. */
 #ifndef PM_PUFBUILD_H
 #define PM_PUFBUILD_H
 

@@ -1,9 +1,10 @@
 /* puf check: validates an mbm.puf before it is published to the desktops. Reports, by line:
- * lines the update run would skip (field count, empty required fields, overlong lines, invalid
- * UTF-8), DNs that are not X500 DNs ("/o=.../cn=..."), target SMTP addresses that are not
- * addresses, the same source DN on several lines (identical, or with conflicting targets, which a
- * run refuses to guess between), and a target DN that is also a source DN somewhere (after the
- * update the profile would match again: a loop). */
+ * lines the update run would skip (field count, empty required fields, malformed v2 fields 7-9,
+ * overlong lines, invalid UTF-8), DNs that are not X500 DNs ("/o=.../cn=..."), SMTP addresses and
+ * sign-in names (fields 3, 7, 8) that are not addresses, the same source DN on several lines
+ * (identical, or with conflicting targets, which a run refuses to guess between), the same source
+ * SMTP address (field 7) on lines with different targets, and a target DN that is also a source
+ * DN somewhere (after the update the profile would match again: a loop). */
 #ifndef PM_PUFCHECK_H
 #define PM_PUFCHECK_H
 
@@ -18,7 +19,7 @@ struct pm_pufcheck_stats {
     unsigned problems;   /* problems reported */
     unsigned malformed;  /* lines a run would skip */
     unsigned duplicates; /* source DNs repeated with identical targets */
-    unsigned conflicts;  /* source DNs repeated with different targets */
+    unsigned conflicts;  /* source DNs or source SMTP addresses repeated with different targets */
     unsigned loops;      /* target DNs that are also source DNs */
 };
 

@@ -6,9 +6,11 @@
  *            its first and last 4 KiB), bucket bits, entry count, offsets, line and malformed
  *            counts, and a checksum of the header itself;
  *   buckets  (2^bits + 1) slots of {u64 first entry, u64 checksum of the bucket's entries};
- *   entries  20 bytes each: {u64 key hash, u64 offset | length << 48 | kind << 63, u32 line},
- *            grouped by the top 'bits' bits of the hash; one entry for field 1 and one for
- *            field 2 of every well-formed line.
+ *   entries  20 bytes each: {u64 key hash, u64 offset | length << 48 | kind << 62, u32 line},
+ *            grouped by the top 'bits' bits of the hash; for every well-formed line one entry
+ *            for field 1 (kind 0), field 2 (kind 1) and field 3 (kind 3), and one for field 7
+ *            (kind 2) when the line has it. Version 1 had only the DN entries (kind in bit 63):
+ *            a run treats it as another format and scans.
  * A lookup reads two slots and one bucket (a few hundred bytes), then reads the PUF line each
  * candidate points at and checks it, so a hash collision or a damaged index can never produce a
  * wrong answer: a collision is skipped, anything inconsistent falls back to the scan. The index
@@ -37,7 +39,7 @@
 #endif
 
 #define IDX_MAGIC "PMPUFIDX"
-#define IDX_VERSION 1u
+#define IDX_VERSION 2u
 #define IDX_HEADER PUF_IDX_HEADER
 #define IDX_SLOT PUF_IDX_SLOT
 #define IDX_REC PUF_IDX_REC
@@ -246,11 +248,11 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
                       uint64_t *idx_bytes, char *linebuf, pm_diag_fn warn, void *ctx)
 {
     size_t klen;
-    const char *key = q->dn ? pm_puf_dn_key(q->dn, strlen(q->dn), &klen) : "";
-    if (!q->dn)
-        klen = 0;
+    const char *key = puf_query_key(q, &klen);
     if (!klen)
         return 1;
+    /* The entry kinds that answer this query: 0 and 1 by DN, 2 and 3 by SMTP. */
+    int base = q->by == PM_PUF_BY_SMTP ? PUF_K_SOURCE_SMTP : PUF_K_SOURCE_DN;
     uint64_t hash = puf_key_hash(key, klen);
     uint32_t b = idx_bucket(hash, h->bits);
     unsigned char slots[2 * IDX_SLOT];
@@ -279,15 +281,16 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
             uint64_t rh = get_u64(r);
             if (idx_bucket(rh, h->bits) != b)
                 return idx_note(st, "index '%s' is damaged (entry out of its bucket)", idxname);
-            if (rh != hash)
+            uint64_t packed = get_u64(r + 8);
+            int kind = (int)(packed >> 62);
+            if (rh != hash || kind < base || kind > base + 1)
                 continue;
             if (ncand == IDX_MAX_CANDIDATES)
                 return idx_note(st, "index not used: more than %d lines share one key",
                                 IDX_MAX_CANDIDATES);
-            uint64_t packed = get_u64(r + 8);
             cand[ncand].off = packed & IDX_MAX_OFFSET;
             cand[ncand].len = (uint32_t)((packed >> 48) & 0x3FFF);
-            cand[ncand].kind = (int)(packed >> 63);
+            cand[ncand].kind = kind;
             cand[ncand].line = get_u32(r + 16);
             ncand++;
         }
@@ -315,10 +318,10 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
         struct puf_fields f;
         if (!whole || puf_split(line, c->len, &f, NULL, 0) != 0)
             return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
-        size_t flen = f.f[c->kind].len;
-        if (!puf_key_equal(key, klen, f.f[c->kind].p, flen))
-            continue; /* a hash collision: another DN */
-        int rc = puf_consider(q, c->kind, &f, c->line, path, warn, ctx);
+        struct puf_span k = puf_fields_key(&f, c->kind);
+        if (!puf_key_equal(key, klen, k.p, k.len))
+            continue; /* a hash collision: another key */
+        int rc = puf_consider(q, c->kind - base, &f, c->line, path, warn, ctx);
         if (rc < 0)
             return rc;
     }
@@ -434,7 +437,7 @@ static int idx_put_entry(struct idx_build *b, const struct puf_span *key, int ki
 {
     unsigned char r[IDX_REC];
     put_u64(r, puf_key_hash(key->p, key->len));
-    put_u64(r + 8, off | ((uint64_t)len << 48) | ((uint64_t)kind << 63));
+    put_u64(r + 8, off | ((uint64_t)len << 48) | ((uint64_t)kind << 62));
     put_u32(r + 16, lineno);
     if (fwrite(r, 1, IDX_REC, b->rec) != IDX_REC)
         return PM_ERR_IO;
@@ -460,9 +463,12 @@ static int idx_build_line(void *vctx, const char *line, size_t len, uint64_t off
     }
     if (off > IDX_MAX_OFFSET || lineno == 0xFFFFFFFFu)
         return PM_ERR_LIMIT;
-    if ((rc = idx_put_entry(b, &f.f[0], 0, off, len, lineno)) < 0)
-        return rc;
-    return idx_put_entry(b, &f.f[1], 1, off, len, lineno);
+    for (int kind = PUF_K_SOURCE_DN; kind <= PUF_K_TARGET_SMTP; kind++) {
+        struct puf_span k = puf_fields_key(&f, kind);
+        if (k.len && (rc = idx_put_entry(b, &k, kind, off, len, lineno)) < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Reads the whole temporary entry file: counts the entries of each bucket in [b0, b1), or

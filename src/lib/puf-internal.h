@@ -10,10 +10,11 @@
 
 #include "pm/puf.h"
 
-#define PUF_FIELDS 6
+#define PUF_FIELDS 9
 
 /* The trimmed fields of a well-formed line, pointing into the caller's bytes. f[0] and f[1] are
- * match keys (blanks and "X500:" removed); empty optional fields have len 0. */
+ * match keys (blanks and "X500:" removed), f[6] too ("SMTP:" removed); f[8] is the GUID without
+ * braces (its case as written); empty optional fields have len 0. */
 struct puf_span {
     const char *p;
     size_t len;
@@ -35,8 +36,23 @@ int puf_key_equal(const char *a, size_t alen, const char *b, size_t blen);
 uint64_t puf_key_hash(const char *key, size_t len);
 uint64_t puf_bytes_hash(uint64_t seed, const void *data, size_t len);
 
-/* Feeds one matching line into a query's answer. 'kind' is 0 when field 1 matched, 1 when
- * field 2 matched. Lines must come in file order. Returns 0 or PM_ERR_NOMEM. */
+/* The four keys of a line, as the index numbers them: field 1 and field 2 (for queries by DN),
+ * field 7 and field 3 (for queries by SMTP). Odd kinds are the target side. */
+enum puf_key_kind {
+    PUF_K_SOURCE_DN = 0,
+    PUF_K_TARGET_DN = 1,
+    PUF_K_SOURCE_SMTP = 2,
+    PUF_K_TARGET_SMTP = 3
+};
+/* The key of that kind in a well-formed line (len 0 when the field is empty). */
+struct puf_span puf_fields_key(const struct puf_fields *f, int kind);
+
+/* The normalized key a query asks for (by DN or by SMTP); "" with *len 0 when it has none. */
+const char *puf_query_key(const struct pm_puf_query *q, size_t *len);
+
+/* Feeds one matching line into a query's answer. 'kind' is 0 when the source key matched (field
+ * 1, or field 7 for a query by SMTP), 1 when the target key did (field 2, or field 3). Lines must
+ * come in file order. Returns 0 or PM_ERR_NOMEM. */
 int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, unsigned lineno,
                  const char *path, pm_diag_fn warn, void *ctx);
 
@@ -76,7 +92,7 @@ int puf_stat(const char *path, struct puf_fingerprint *fp);
 int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes);
 
 /* The index layout (puf-index.c has the full description): a header, (2^bits + 1) bucket slots
- * {u64 first entry, u64 checksum}, then the entries {u64 hash, u64 offset|len<<48|kind<<63,
+ * {u64 first entry, u64 checksum}, then the entries {u64 hash, u64 offset|len<<48|kind<<62,
  * u32 line}. Header fields used by tests: u32 bits at 48, u64 entry count at 56, u64 slot offset
  * at 64, u64 entry offset at 72. */
 #define PUF_IDX_HEADER 112u

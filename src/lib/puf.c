@@ -52,6 +52,26 @@ const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen)
     return s;
 }
 
+const char *pm_puf_smtp_key(const char *s, size_t len, size_t *keylen)
+{
+    while (len && puf_is_blank(*s)) {
+        s++;
+        len--;
+    }
+    while (len && puf_is_blank(s[len - 1]))
+        len--;
+    if (len >= 5 && pm_ascii_ncasecmp(s, "smtp:", 5) == 0) {
+        s += 5;
+        len -= 5;
+        while (len && puf_is_blank(*s)) {
+            s++;
+            len--;
+        }
+    }
+    *keylen = len;
+    return s;
+}
+
 int puf_key_equal(const char *a, size_t alen, const char *b, size_t blen)
 {
     if (alen != blen)
@@ -159,8 +179,45 @@ static int puf_why(char *why, size_t whysize, const char *fmt, ...)
 #define PUF_SHOW(s) (int)((s).len > 80 ? 80 : (s).len), (s).p
 
 static const char *const puf_field_names[PUF_FIELDS] = {
-    "source legacyExchangeDN", "target legacyExchangeDN", "target primary SMTP address",
-    "target display name",     "target server",           "target server DN"};
+    "source legacyExchangeDN",     "target legacyExchangeDN", "target primary SMTP address",
+    "target display name",         "target server",           "target server DN",
+    "source primary SMTP address", "target sign-in name",     "target archive GUID"};
+
+/* One '@' with text on both sides and no blank: what fields 3, 7 and 8 must look like. Control
+ * characters and tabs were refused for the whole line already. */
+static int puf_is_address(const struct puf_span *s)
+{
+    const char *at = s->len ? memchr(s->p, '@', s->len) : NULL;
+    return at && at != s->p && at != s->p + s->len - 1 &&
+           !memchr(at + 1, '@', s->len - (size_t)(at + 1 - s->p)) && !memchr(s->p, ' ', s->len);
+}
+
+static int puf_is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* 8-4-4-4-12 hex digits, optionally in braces; on success s is narrowed to the 36 digits. */
+static int puf_guid_span(struct puf_span *s)
+{
+    struct puf_span g = *s;
+    if (g.len == 38 && g.p[0] == '{' && g.p[37] == '}') {
+        g.p++;
+        g.len = 36;
+    }
+    if (g.len != 36)
+        return 0;
+    for (size_t i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (g.p[i] != '-')
+                return 0;
+        } else if (!puf_is_hex(g.p[i])) {
+            return 0;
+        }
+    }
+    *s = g;
+    return 1;
+}
 
 int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, size_t whysize)
 {
@@ -257,15 +314,31 @@ int puf_split(const char *line, size_t len, struct puf_fields *out, char *why, s
     const struct puf_span *smtp = &f.f[2];
     if (!smtp->len)
         return puf_why(why, whysize, "field 3 is empty (%s)", puf_field_names[2]);
-    const char *at = memchr(smtp->p, '@', smtp->len);
-    if (!at || at == smtp->p || at == smtp->p + smtp->len - 1 ||
-        memchr(at + 1, '@', smtp->len - (size_t)(at + 1 - smtp->p)) ||
-        memchr(smtp->p, ' ', smtp->len))
+    if (!puf_is_address(smtp))
         return puf_why(why, whysize, "field 3 is not an SMTP address (%s): '%.*s'",
                        puf_field_names[2], PUF_SHOW(*smtp));
     if (f.f[5].len && !puf_is_dn(&f.f[5]))
         return puf_why(why, whysize, "field 6 is not a DN starting with /o= (%s): '%.*s'",
                        puf_field_names[5], PUF_SHOW(f.f[5]));
+    /* v2 fields: optional, but a value that is there must be well-formed, since runs act on it
+     * (field 7 finds shared mailboxes, 8 becomes the sign-in name, 9 the archive's GUID). */
+    if (f.f[6].len) {
+        struct puf_span raw = f.f[6];
+        size_t kl;
+        f.f[6].p = pm_puf_smtp_key(raw.p, raw.len, &kl);
+        f.f[6].len = kl;
+        if (!puf_is_address(&f.f[6]))
+            return puf_why(why, whysize, "field 7 is not an SMTP address (%s): '%.*s'",
+                           puf_field_names[6], PUF_SHOW(raw));
+    }
+    if (f.f[7].len && !puf_is_address(&f.f[7]))
+        return puf_why(why, whysize, "field 8 is not a sign-in name like user@domain (%s): '%.*s'",
+                       puf_field_names[7], PUF_SHOW(f.f[7]));
+    if (f.f[8].len && !puf_guid_span(&f.f[8]))
+        return puf_why(why, whysize,
+                       "field 9 is not a GUID like 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 (%s): "
+                       "'%.*s'",
+                       puf_field_names[8], PUF_SHOW(f.f[8]));
     if (out)
         *out = f;
     return 0;
@@ -292,6 +365,18 @@ static int puf_entry_fill(struct pm_puf_entry *e, const struct puf_fields *f, un
     e->target_display = puf_dup_span(&f->f[3], 1, &oom);
     e->target_server = puf_dup_span(&f->f[4], 1, &oom);
     e->target_server_dn = puf_dup_span(&f->f[5], 1, &oom);
+    e->source_smtp = puf_dup_span(&f->f[6], 1, &oom);
+    e->target_upn = puf_dup_span(&f->f[7], 1, &oom);
+    /* The GUID in one spelling (lowercase, no braces), so callers can compare and write it as
+     * is; all zeros is what Exchange reports for a mailbox without an archive. */
+    int zero = 1;
+    for (size_t i = 0; i < f->f[8].len; i++)
+        zero &= f->f[8].p[i] == '0' || f->f[8].p[i] == '-';
+    if (!zero) {
+        e->target_archive_guid = puf_dup_span(&f->f[8], 1, &oom);
+        for (char *c = e->target_archive_guid; c && *c; c++)
+            *c = (char)puf_lower((unsigned char)*c);
+    }
     if (oom) {
         pm_puf_entry_release(e);
         return PM_ERR_NOMEM;
@@ -398,24 +483,45 @@ static int puf_same_text(const char *s, const struct puf_span *sp)
     return s && puf_key_equal(s, strlen(s), sp->p, sp->len);
 }
 
+struct puf_span puf_fields_key(const struct puf_fields *f, int kind)
+{
+    struct puf_span k;
+    switch (kind) {
+    case PUF_K_SOURCE_DN:
+        return f->f[0];
+    case PUF_K_TARGET_DN:
+        return f->f[1];
+    case PUF_K_SOURCE_SMTP:
+        return f->f[6];
+    default:
+        k.p = pm_puf_smtp_key(f->f[2].p, f->f[2].len, &k.len);
+        return k;
+    }
+}
+
 int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, unsigned lineno,
                  const char *path, pm_diag_fn warn, void *ctx)
 {
+    int by_smtp = q->by == PM_PUF_BY_SMTP;
     if (kind == 0) {
+        const struct puf_span *key = &f->f[by_smtp ? 6 : 0];
         if (q->match == PM_PUF_SOURCE) {
             /* The same mailbox listed twice is harmless; two destinations are never guessed. */
             if (puf_same_text(q->entry.target_dn, &f->f[1]) &&
                 puf_same_text(q->entry.target_smtp, &f->f[2])) {
-                puf_warnf(warn, ctx, path, lineno,
-                          "duplicate of line %u for '%.*s'; line %u is used", q->entry.line,
-                          PUF_SHOW(f->f[0]), q->entry.line);
+                /* By SMTP this is the normal case: puf build repeats field 7 on the line of
+                 * every old X500 name of the mailbox. */
+                if (!by_smtp)
+                    puf_warnf(warn, ctx, path, lineno,
+                              "duplicate of line %u for '%.*s'; line %u is used", q->entry.line,
+                              PUF_SHOW(*key), q->entry.line);
                 return 0;
             }
             q->match = PM_PUF_CONFLICT;
             q->conflict_line = lineno;
             puf_warnf(warn, ctx, path, lineno,
-                      "'%.*s' is also field 1 of line %u with another target; neither is used",
-                      PUF_SHOW(f->f[0]), q->entry.line);
+                      "'%.*s' is also field %d of line %u with another target; neither is used",
+                      PUF_SHOW(*key), by_smtp ? 7 : 1, q->entry.line);
             return 0;
         }
         if (q->match == PM_PUF_CONFLICT)
@@ -529,6 +635,17 @@ FILE *puf_open(const char *path, struct pm_error *err)
     return f;
 }
 
+const char *puf_query_key(const struct pm_puf_query *q, size_t *len)
+{
+    const char *k = q->by == PM_PUF_BY_SMTP ? q->smtp : q->dn;
+    if (!k) {
+        *len = 0;
+        return "";
+    }
+    return q->by == PM_PUF_BY_SMTP ? pm_puf_smtp_key(k, strlen(k), len)
+                                   : pm_puf_dn_key(k, strlen(k), len);
+}
+
 struct puf_scan {
     const char *path;
     struct pm_puf_query *q;
@@ -538,6 +655,7 @@ struct puf_scan {
     struct pm_puf_stats *stats;
     pm_diag_fn warn;
     void *ctx;
+    int by_smtp; /* some query asks by SMTP address */
 };
 
 static int puf_scan_line(void *vctx, const char *line, size_t len, uint64_t off, unsigned lineno)
@@ -560,10 +678,16 @@ static int puf_scan_line(void *vctx, const char *line, size_t len, uint64_t off,
             puf_warnf(s->warn, s->ctx, s->path, lineno, "malformed line skipped: %s", why);
         return 0;
     }
+    /* Fields 1 and 2, and only when someone asks by address fields 7 and 3 (the scan's hot loop
+     * need not strip "SMTP:" from every line for nothing). */
+    struct puf_span keys[4];
+    for (int k = 0; k < (s->by_smtp ? 4 : 2); k++)
+        keys[k] = puf_fields_key(&f, k);
     for (size_t i = 0; i < s->nq; i++) {
+        const struct puf_span *pair = &keys[s->q[i].by == PM_PUF_BY_SMTP ? 2 : 0];
         for (int kind = 0; kind < 2; kind++) {
-            if (s->keylens[i] != f.f[kind].len ||
-                !puf_key_equal(s->keys[i], s->keylens[i], f.f[kind].p, f.f[kind].len))
+            if (!s->keylens[i] || s->keylens[i] != pair[kind].len ||
+                !puf_key_equal(s->keys[i], s->keylens[i], pair[kind].p, pair[kind].len))
                 continue;
             rc = puf_consider(&s->q[i], kind, &f, lineno, s->path, s->warn, s->ctx);
             if (rc < 0)
@@ -579,14 +703,16 @@ static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq, struct 
     FILE *f = puf_open(path, err);
     if (!f)
         return PM_ERR_IO;
-    struct puf_scan s = {path, q, nq, NULL, NULL, stats, warn, ctx};
+    struct puf_scan s = {path, q, nq, NULL, NULL, stats, warn, ctx, 0};
+    for (size_t i = 0; i < nq; i++)
+        s.by_smtp |= q[i].by == PM_PUF_BY_SMTP;
     s.keys = calloc(nq ? nq : 1, sizeof(*s.keys));
     s.keylens = calloc(nq ? nq : 1, sizeof(*s.keylens));
     int rc = 0;
     if (!s.keys || !s.keylens)
         rc = PM_ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < nq; i++)
-        s.keys[i] = q[i].dn ? pm_puf_dn_key(q[i].dn, strlen(q[i].dn), &s.keylens[i]) : "";
+        s.keys[i] = puf_query_key(&q[i], &s.keylens[i]);
     if (rc == 0)
         rc = puf_stream(f, puf_scan_line, &s, &stats->bytes_read);
     fclose(f);

@@ -108,6 +108,13 @@ elif target == "puf":
         "dn-odd-chars": good.replace(alice, "|".join(
             [f[0], f[1] + '"\t\\x\u00e9\x01', f[2], 'Alice "\\ \x1b[31m', *f[4:]])).encode(),
         "crlf-mixed": good.replace("\n", "\r\n", 3).replace("\n", "\r", 1).encode(),
+        # mbm.puf v2: a malformed field 7, 8 or 9 makes alice's line malformed like any other.
+        "v2-bad-field7": good.replace(alice, alice.rstrip("\r") +
+                                      "|alice.source.example|alice@target.example|\r").encode(),
+        "v2-bad-field8": good.replace(alice, alice.rstrip("\r") +
+                                      "|alice@source.example|alice at target|\r").encode(),
+        "v2-bad-field9": good.replace(alice, alice.rstrip("\r") +
+                                      "|alice@source.example|alice@target.example|{0ced63f5-99fe}\r").encode(),
     }
     write(cases[case])
 elif target == "reg":

@@ -9,9 +9,12 @@
  *   - source mailboxes not migrated yet (no target), two targets claiming one address
  *     (ambiguous), a source row with no LegacyExchangeDN, a target without ExchangeGuid
  *   - the target export in UTF-16LE with BOM (Export-Csv -Encoding Unicode) when asked
+ *   - target UPNs that differ from the addresses, and an ArchiveGuid column: set, all zeros
+ *     (no archive) or empty
  * Usage: mkexports OUTDIR [COUNT] [utf8|utf16le|utf16be]
- * Writes OUTDIR/source.csv, OUTDIR/target.csv, OUTDIR/expected.puf (sorted "src|tgt|smtp|server"
- * lines for --join smtp) and OUTDIR/expected-leftout.txt (source CSV line numbers left out). */
+ * Writes OUTDIR/source.csv, OUTDIR/target.csv, OUTDIR/expected.puf (sorted
+ * "src|tgt|smtp|server|source smtp|target upn|archive guid" lines for --join smtp) and
+ * OUTDIR/expected-leftout.txt (source CSV line numbers left out). */
 #include "compat.h"
 
 #include <stdint.h>
@@ -103,11 +106,15 @@ int main(int argc, char **argv)
     struct pm_strlist expect = PM_STRLIST_INIT;
     const char *hdr = "\"DisplayName\",\"Alias\",\"UserPrincipalName\",\"PrimarySmtpAddress\","
                       "\"LegacyExchangeDN\",\"ExchangeGuid\",\"EmailAddresses\",\"Notes\"\r\n";
+    /* The target side also has ArchiveGuid, in the middle, as Select-Object puts it. */
+    const char *thdr = "\"DisplayName\",\"Alias\",\"UserPrincipalName\",\"PrimarySmtpAddress\","
+                       "\"LegacyExchangeDN\",\"ExchangeGuid\",\"ArchiveGuid\",\"EmailAddresses\","
+                       "\"Notes\"\r\n";
     pm_buf_puts(&src, "#TYPE Selected.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n");
     pm_buf_puts(&src, hdr);
     pm_buf_puts(&tgt,
                 "#TYPE Deserialized.Microsoft.Exchange.Data.Directory.Management.Mailbox\r\n");
-    pm_buf_puts(&tgt, hdr);
+    pm_buf_puts(&tgt, thdr);
     unsigned src_line = 3, tgt_rows = 0;
     for (unsigned i = 0; i < count; i++) {
         char alias[64], disp[256], smtp[128], tsmtp[128], upn[128], dn[512], tdn[512], guid[64];
@@ -151,13 +158,20 @@ int main(int argc, char **argv)
             pm_buf_printf(&left, "%u\n", this_line);
         if (!migrated)
             continue;
-        char tguid[64];
+        char tguid[64], tarch[64], tupn[128];
         snprintf(tguid, sizeof(tguid), "%08x-1111-4222-8333-%012x", 0xb0000000u + i, i);
+        /* An archive for every fourth; the others report the all-zero GUID or nothing. */
+        if (i % 4 == 1)
+            snprintf(tarch, sizeof(tarch), "%08x-2222-4333-8444-%012x", 0xc0000000u + i, i);
+        else
+            snprintf(tarch, sizeof(tarch), "%s",
+                     i % 3 ? "00000000-0000-0000-0000-000000000000" : "");
+        snprintf(tupn, sizeof(tupn), "%s@fabrikam.onmicrosoft.com", alias);
         snprintf(tmails, sizeof(tmails), "SMTP:%s smtp:%s%s", tsmtp,
                  ambiguous ? "user0025@contoso.com" : smtp, i % 4 == 0 ? " SIP:x@y" : "");
         struct pm_buf *t = &tgt;
-        q(t, disp, 0), q(t, alias, 0), q(t, upn, 0), q(t, tsmtp, 0), q(t, tdn, 0);
-        q(t, no_guid ? "" : tguid, 0), q(t, tmails, 0), q(t, "", 1);
+        q(t, disp, 0), q(t, alias, 0), q(t, tupn, 0), q(t, tsmtp, 0), q(t, tdn, 0);
+        q(t, no_guid ? "" : tguid, 0), q(t, tarch, 0), q(t, tmails, 0), q(t, "", 1);
         tgt_rows++;
         if (ambiguous) { /* 25: two targets match; 26: its own address is on none */
             pm_buf_printf(&left, "%u\n", this_line);
@@ -174,7 +188,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < 3; k++) {
             if (!dns[k])
                 continue;
-            snprintf(line, sizeof(line), "%s|%s|%s|%s", dns[k], tdn, tsmtp, server);
+            snprintf(line, sizeof(line), "%s|%s|%s|%s|%s|%s|%s", dns[k], tdn, tsmtp, server, smtp,
+                     tupn, i % 4 == 1 ? tarch : "");
             pm_strlist_add(&expect, line);
         }
     }

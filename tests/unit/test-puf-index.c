@@ -393,7 +393,13 @@ static void test_index_collision_is_verified(void **state)
         if (le64(idx + slot + PUF_IDX_SLOT) > le64(idx + slot))
             break;
     }
+    /* Its first entry of a DN (kinds 0 and 1: bits 62-63 clear or 62 only); the bucket also
+     * holds the SMTP entries, which a question by DN does not look at. */
     at = (size_t)le64(idx + 72) + (size_t)le64(idx + slot) * PUF_IDX_REC;
+    while ((le64(idx + at + 8) >> 63) != 0)
+        at += PUF_IDX_REC;
+    assert_true(at <
+                (size_t)le64(idx + 72) + (size_t)le64(idx + slot + PUF_IDX_SLOT) * PUF_IDX_REC);
     put64(idx + at, h);
     reseal_bucket(idx, slot);
     assert_int_equal(pmt_write_file(f.idx, idx, len), 0);
@@ -414,6 +420,134 @@ static void test_index_collision_is_verified(void **state)
     assert_non_null(strstr(st.index_note, "does not match the puf"));
     assert_int_equal(q.match, PM_PUF_NONE);
     free(idx);
+}
+
+/* A v2 PUF of n mailboxes: each with its source address in field 7 (every third spelled
+ * "SMTP:..."), every fifth with an old X500 line repeating it, a field-7 conflict, an address
+ * that moved with its mailbox (field 7 = field 3), and a six-field line. */
+static char *gen_puf_v2(unsigned n)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    pm_buf_init(&b, 1u << 20);
+    pm_buf_puts(&b, "#fields: source_dn|target_dn|target_smtp|target_display|target_server|"
+                    "target_server_dn|source_smtp|target_upn|target_archive_guid\n");
+    for (unsigned i = 0; i < n; i++) {
+        const char *tail =
+            "/o=Contoso/cn=Recipients/cn=u%u|u%u@contoso.com||||%suser%u@fabrikam.com|"
+            "u%u@corp.contoso.com|0f1e2d3c-4b5a-6978-8796-%012x\n";
+        pm_buf_printf(&b, "/o=Fabrikam/cn=Recipients/cn=user%u|", i);
+        pm_buf_printf(&b, tail, i, i, i % 3 ? "" : "SMTP:", i, i, i);
+        if (i % 5 == 0) {
+            pm_buf_printf(&b, "/o=Fabrikam/ou=Old/cn=Recipients/cn=user%u|", i);
+            pm_buf_printf(&b, tail, i, i, "", i, i, i);
+        }
+    }
+    pm_buf_puts(&b, "/o=Fabrikam/cn=Recipients/cn=hr1|/o=Contoso/cn=hr1|hr1@contoso.com||||"
+                    "hr@fabrikam.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=hr2|/o=Contoso/cn=hr2|hr2@contoso.com||||"
+                    "hr@fabrikam.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=kept|/o=Contoso/cn=kept|kept@contoso.com||||"
+                    "kept@contoso.com\n"
+                    "/o=Fabrikam/cn=Recipients/cn=old|/o=Contoso/cn=old|old@contoso.com|Old\n");
+    return pm_buf_detach(&b, NULL);
+}
+
+#define NQ2 9
+static void fill_smtp_queries(struct pm_puf_query *q, unsigned n)
+{
+    static char a[3][100];
+    snprintf(a[0], sizeof(a[0]), "USER%u@fabrikam.com", n / 2);
+    snprintf(a[1], sizeof(a[1]), "smtp:user%u@fabrikam.com", n - 5 - (n % 5));
+    snprintf(a[2], sizeof(a[2]), "u%u@contoso.com", n / 3);
+    const char *addr[NQ2] = {a[0],
+                             a[1],
+                             a[2],
+                             "hr@fabrikam.com",
+                             "kept@contoso.com",
+                             "old@contoso.com",
+                             "nobody@fabrikam.com",
+                             "",
+                             "/o=Fabrikam/cn=Recipients/cn=user1"};
+    memset(q, 0, sizeof(*q) * NQ2);
+    for (unsigned i = 0; i < NQ2; i++) {
+        q[i].by = PM_PUF_BY_SMTP;
+        q[i].smtp = addr[i];
+    }
+}
+
+static void test_index_by_smtp(void **state)
+{
+    (void)state;
+    const unsigned n = 3000;
+    struct files f;
+    char *text = gen_puf_v2(n);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    struct pm_puf_query qi[NQ2], qs[NQ2];
+    struct pm_puf_stats si, ss;
+    fill_smtp_queries(qi, n);
+    fill_smtp_queries(qs, n);
+    assert_int_equal(pm_puf_resolve(f.puf, qi, NQ2, 0, &si, NULL, NULL, &err), 0);
+    assert_int_equal(pm_puf_resolve(f.puf, qs, NQ2, PM_PUF_NO_INDEX, &ss, NULL, NULL, &err), 0);
+    if (!si.used_index)
+        fail_msg("index not used: %s", si.index_note);
+    assert_true(si.bytes_read <= 2 * PUF_FP_SAMPLE + 4096);
+    assert_same_answers(qi, qs, NQ2);
+    for (unsigned i = 0; i < NQ2; i++)
+        if (qs[i].match != PM_PUF_NONE) {
+            assert_string_equal(qi[i].entry.target_upn ? qi[i].entry.target_upn : "-",
+                                qs[i].entry.target_upn ? qs[i].entry.target_upn : "-");
+            assert_int_equal(qi[i].entry.source_smtp == NULL, qs[i].entry.source_smtp == NULL);
+        }
+    /* The answers themselves. */
+    assert_int_equal(qs[0].match, PM_PUF_SOURCE);
+    char want[100];
+    snprintf(want, sizeof(want), "/o=Contoso/cn=Recipients/cn=u%u", n / 2);
+    assert_string_equal(qs[0].entry.target_dn, want);
+    assert_int_equal(qs[1].match, PM_PUF_SOURCE); /* the first of its two lines */
+    assert_string_equal(qs[1].entry.source_dn + strlen("/o=Fabrikam/"),
+                        "cn=Recipients/cn=user2995");
+    assert_int_equal(qs[2].match, PM_PUF_TARGET);
+    assert_int_equal(qs[3].match, PM_PUF_CONFLICT);
+    assert_int_equal(qs[3].conflict_line, qs[3].entry.line + 1);
+    assert_int_equal(qs[4].match, PM_PUF_SOURCE);
+    assert_int_equal(qs[5].match, PM_PUF_TARGET); /* a six-field line's field 3 */
+    assert_int_equal(qs[6].match, PM_PUF_NONE);
+    assert_int_equal(qs[7].match, PM_PUF_NONE);
+    assert_int_equal(qs[8].match, PM_PUF_NONE); /* a DN asked as an address */
+    pm_puf_queries_release(qi, NQ2);
+    pm_puf_queries_release(qs, NQ2);
+}
+
+static void test_index_old_version_scans(void **state)
+{
+    (void)state;
+    /* An index written before v2 knows no addresses: it must not answer, even when it is
+     * otherwise current (sealed for this PUF). */
+    struct files f;
+    char *text = gen_puf_v2(200);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    size_t len;
+    unsigned char *idx = read_idx(&f, &len);
+    assert_int_equal(idx[8], 2); /* this format's version */
+    idx[8] = 1;
+    put64(idx + 104, puf_bytes_hash(0x1dc, idx, 104));
+    assert_int_equal(pmt_write_file(f.idx, idx, len), 0);
+    free(idx);
+    struct pm_puf_query q = {.by = PM_PUF_BY_SMTP, .smtp = "user7@fabrikam.com"};
+    struct pm_puf_stats st;
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 0);
+    if (!strstr(st.index_note, "has another format version; scanning"))
+        fail_msg("note: %s", st.index_note);
+    assert_int_equal(q.match, PM_PUF_SOURCE);
+    assert_int_equal(q.entry.line, 11);
+    pm_puf_queries_release(&q, 1);
 }
 
 static void test_index_build_errors(void **state)
@@ -447,6 +581,8 @@ int main(void)
         cmocka_unit_test(test_index_stale_same_size),
         cmocka_unit_test(test_index_damage_falls_back),
         cmocka_unit_test(test_index_collision_is_verified),
+        cmocka_unit_test(test_index_by_smtp),
+        cmocka_unit_test(test_index_old_version_scans),
         cmocka_unit_test(test_index_build_errors),
     };
     return cmocka_run_group_tests(tests, NULL, free_dirs);

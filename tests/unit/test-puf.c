@@ -116,9 +116,21 @@ static void test_parse_optional_fields_empty(void **state)
     assert_null(e.target_display);
     assert_null(e.target_server_dn);
     pm_puf_entry_release(&e);
-    /* Later columns (a newer file) are ignored, not an error. */
-    assert_int_equal(parse(SRC1 "|" DST1 "|j@contoso.com|J|s@x|/o=C/cn=S|extra|more", &e, why), 0);
+    /* Columns after the ninth (a newer file) are ignored, not an error. */
+    assert_int_equal(parse(SRC1 "|" DST1 "|j@contoso.com|J|s@x|/o=C/cn=S|j@fabrikam.com|"
+                                "j@corp.contoso.com||extra|more|x|y",
+                           &e, why),
+                     0);
     assert_string_equal(e.target_server_dn, "/o=C/cn=S");
+    assert_string_equal(e.source_smtp, "j@fabrikam.com");
+    assert_string_equal(e.target_upn, "j@corp.contoso.com");
+    assert_null(e.target_archive_guid);
+    pm_puf_entry_release(&e);
+    /* A six-field line has no v2 values. */
+    assert_int_equal(parse(SRC1 "|" DST1 "|j@contoso.com|J|s@x|/o=C/cn=S", &e, why), 0);
+    assert_null(e.source_smtp);
+    assert_null(e.target_upn);
+    assert_null(e.target_archive_guid);
     pm_puf_entry_release(&e);
 }
 
@@ -164,6 +176,32 @@ static void test_parse_malformed(void **state)
     expect_malformed(SRC1 "|" DST1 "\x7f|j@c.com", "control character 0x7f");
     expect_malformed(SRC1 "|/o=C/cn=a\tb|j@c.com", "field 2 contains a tab");
     expect_malformed(SRC1 "|" DST1 "|j@c.com|Jos\xE9", "not valid UTF-8");
+    /* v2 fields: a value that is there must be well-formed, and the message names the field. */
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||jdoe", "field 7 is not an SMTP address (source "
+                                                       "primary SMTP address): 'jdoe'");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||j@d@c.com", "field 7 is not an SMTP address");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||j doe@c.com", "field 7 is not an SMTP address");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||@c.com", "field 7 is not an SMTP address");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||SMTP:", "field 7 is not an SMTP address");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||j@\tc.com|", "field 7 contains a tab");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com|||||jdoe",
+                     "field 8 is not a sign-in name like "
+                     "user@domain (target sign-in name): 'jdoe'");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com|||||jdoe@", "field 8 is not a sign-in name");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com|||||SMTP:j@c.com x", "field 8 is not a sign-in name");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||yes",
+                     "field 9 is not a GUID like 0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 (target "
+                     "archive GUID): 'yes'");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f",
+                     "field 9 is not a GUID");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1fg",
+                     "field 9 is not a GUID");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||0f1e2d3c4b5a-6978-8796-a5b4c3d2e1f0a",
+                     "field 9 is not a GUID");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||{0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+                     "field 9 is not a GUID");
+    expect_malformed(SRC1 "|" DST1 "|j@c.com||||||(0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0)",
+                     "field 9 is not a GUID");
     /* A NUL inside the line is a control character, and the parser honours the length. */
     char nul[] = SRC1 "|" DST1 "|j@c.com|J\0ane";
     char why[256];
@@ -189,6 +227,60 @@ static void test_parse_malformed(void **state)
     edge[PM_PUF_MAX_LINE + 1] = 0;
     assert_int_equal(pm_puf_parse_line(edge, PM_PUF_MAX_LINE + 1, 1, NULL, why, sizeof(why)), 0);
     free(edge);
+}
+
+static void test_parse_v2_fields(void **state)
+{
+    (void)state;
+    struct pm_puf_entry e, c;
+    char why[256];
+    /* Field 7 loses its "SMTP:" (as proxyAddresses spell the primary address), field 9 its
+     * braces and its case; blanks around every field go. */
+    assert_int_equal(parse(SRC1 "|" DST1 "|jane@contoso.com|Jane|||  SMTP:Jane.Doe@Fabrikam.com |"
+                                " jane@corp.contoso.com |{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}\r",
+                           &e, why),
+                     0);
+    assert_string_equal(e.source_smtp, "Jane.Doe@Fabrikam.com");
+    assert_string_equal(e.target_upn, "jane@corp.contoso.com");
+    assert_string_equal(e.target_archive_guid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    assert_int_equal(pm_puf_entry_copy(&c, &e), 0);
+    assert_string_equal(c.source_smtp, "Jane.Doe@Fabrikam.com");
+    assert_string_equal(c.target_upn, "jane@corp.contoso.com");
+    assert_string_equal(c.target_archive_guid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    pm_puf_entry_release(&c);
+    pm_puf_entry_release(&e);
+    assert_null(e.target_upn);
+    /* Seven and eight fields are lines too; smtp: in any case. */
+    assert_int_equal(parse(SRC1 "|" DST1 "|jane@contoso.com||||smtp:j@f.com", &e, why), 0);
+    assert_string_equal(e.source_smtp, "j@f.com");
+    assert_null(e.target_upn);
+    pm_puf_entry_release(&e);
+    assert_int_equal(parse(SRC1 "|" DST1 "|jane@contoso.com||||j@f.com|u@c.com", &e, why), 0);
+    assert_string_equal(e.target_upn, "u@c.com");
+    assert_null(e.target_archive_guid);
+    pm_puf_entry_release(&e);
+    /* The all-zero GUID is Exchange's "no archive": it reads as empty. */
+    assert_int_equal(
+        parse(SRC1 "|" DST1 "|jane@contoso.com||||||00000000-0000-0000-0000-000000000000", &e, why),
+        0);
+    assert_null(e.source_smtp);
+    assert_null(e.target_archive_guid);
+    pm_puf_entry_release(&e);
+}
+
+static void test_smtp_key(void **state)
+{
+    (void)state;
+    size_t n;
+    const char *s = " SMTP: a@b.com \t";
+    const char *k = pm_puf_smtp_key(s, strlen(s), &n);
+    assert_int_equal(n, strlen("a@b.com"));
+    assert_memory_equal(k, "a@b.com", n);
+    k = pm_puf_smtp_key("smtp:x@y", 8, &n);
+    assert_int_equal(n, 3);
+    k = pm_puf_smtp_key("x@y", 3, &n);
+    assert_int_equal(n, 3);
+    assert_memory_equal(k, "x@y", 3);
 }
 
 static void test_parse_utf8_names_accepted(void **state)
@@ -351,6 +443,101 @@ static void test_resolve_long_line_across_buffers(void **state)
     pm_puf_queries_release(q, 2);
 }
 
+/* A v2 PUF: shared mailboxes known by address (field 7), a mailbox whose address stays the same
+ * (source and target SMTP equal), X500 lines repeating field 7, and a conflict on field 7. */
+static const char *v2_puf =
+    "#fields: source_dn|target_dn|target_smtp|target_display|target_server|target_server_dn|"
+    "source_smtp|target_upn|target_archive_guid\n"
+    "/o=F/cn=Recipients/cn=sales|/o=C/cn=Recipients/cn=sales|sales@contoso.com||||"
+    "SMTP:Sales@Fabrikam.com|sales@contoso.com|\n"
+    "/o=F/cn=Recipients/cn=jane|/o=C/cn=Recipients/cn=jane|jane@contoso.com||||jane@fabrikam.com|"
+    "jane@corp.contoso.com|0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\n"
+    "/o=F/ou=old/cn=jane|/o=C/cn=Recipients/cn=jane|jane@contoso.com||||jane@fabrikam.com|"
+    "jane@corp.contoso.com|0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\n"
+    "/o=F/cn=Recipients/cn=same|/o=C/cn=Recipients/cn=same|same@contoso.com||||same@contoso.com\n"
+    "/o=F/cn=Recipients/cn=hr1|/o=C/cn=Recipients/cn=hr1|hr1@contoso.com||||hr@fabrikam.com\n"
+    "/o=F/cn=Recipients/cn=hr2|/o=C/cn=Recipients/cn=hr2|hr2@contoso.com||||hr@fabrikam.com\n"
+    "/o=F/cn=Recipients/cn=bad|/o=C/cn=Recipients/cn=bad|bad@contoso.com||||bad@fabrikam.com||"
+    "not-a-guid\n"
+    "/o=F/cn=Recipients/cn=v1|/o=C/cn=Recipients/cn=v1|v1@contoso.com|V One\n";
+
+static void test_resolve_by_smtp(void **state)
+{
+    (void)state;
+    const char *path = write_puf("v2.puf", v2_puf);
+    struct pm_puf_query q[] = {
+        {.by = PM_PUF_BY_SMTP, .smtp = "sales@FABRIKAM.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = " SMTP:jane@fabrikam.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "hr@fabrikam.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "sales@contoso.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "same@contoso.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "nobody@fabrikam.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "bad@fabrikam.com"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "SMTP:"},
+        {.by = PM_PUF_BY_SMTP, .smtp = NULL},
+        {.dn = "/o=F/cn=Recipients/cn=jane"},
+        {.by = PM_PUF_BY_SMTP, .smtp = "/o=F/cn=Recipients/cn=jane"},
+        {.dn = "jane@fabrikam.com"},
+        {.dn = "/o=F/cn=Recipients/cn=bad"},
+    };
+    size_t nq = sizeof(q) / sizeof(q[0]);
+    struct pm_puf_stats st;
+    struct warnings w = {0};
+    struct pm_error err;
+    assert_int_equal(pm_puf_resolve(path, q, nq, PM_PUF_NO_INDEX, &st, collect, &w, &err), 0);
+    /* Field 7, any case, "SMTP:" on either side. */
+    assert_int_equal(q[0].match, PM_PUF_SOURCE);
+    assert_int_equal(q[0].entry.line, 2);
+    assert_string_equal(q[0].entry.target_dn, "/o=C/cn=Recipients/cn=sales");
+    assert_string_equal(q[0].entry.source_smtp, "Sales@Fabrikam.com");
+    /* Repeated on an X500 line with the same target: the first line, no conflict. */
+    assert_int_equal(q[1].match, PM_PUF_SOURCE);
+    assert_int_equal(q[1].entry.line, 3);
+    assert_string_equal(q[1].entry.target_upn, "jane@corp.contoso.com");
+    assert_string_equal(q[1].entry.target_archive_guid, "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+    /* Two lines, two targets: never guessed. */
+    assert_int_equal(q[2].match, PM_PUF_CONFLICT);
+    assert_int_equal(q[2].entry.line, 6);
+    assert_int_equal(q[2].conflict_line, 7);
+    /* Field 3 of a line: already migrated. */
+    assert_int_equal(q[3].match, PM_PUF_TARGET);
+    assert_int_equal(q[3].entry.line, 2);
+    /* Field 7 and field 3 of one line (the address moved with the mailbox): a source. */
+    assert_int_equal(q[4].match, PM_PUF_SOURCE);
+    assert_int_equal(q[4].entry.line, 5);
+    assert_int_equal(q[5].match, PM_PUF_NONE);
+    /* A line with a malformed field 9 is skipped whole: its field 7 is not an answer. */
+    assert_int_equal(q[6].match, PM_PUF_NONE);
+    assert_int_equal(q[7].match, PM_PUF_NONE);
+    assert_int_equal(q[8].match, PM_PUF_NONE);
+    /* By DN as before, in the same pass; a DN never matches by address nor the reverse. */
+    assert_int_equal(q[9].match, PM_PUF_SOURCE);
+    assert_int_equal(q[9].entry.line, 3);
+    assert_string_equal(q[9].entry.source_smtp, "jane@fabrikam.com");
+    assert_int_equal(q[10].match, PM_PUF_NONE);
+    assert_int_equal(q[11].match, PM_PUF_NONE);
+    assert_int_equal(q[12].match, PM_PUF_NONE);
+    assert_int_equal(st.malformed, 1);
+    int found_bad = 0, found_conflict = 0;
+    char want[1200];
+    snprintf(want, sizeof(want),
+             "%s:8: malformed line skipped: field 9 is not a GUID like "
+             "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0 (target archive GUID): 'not-a-guid'",
+             path);
+    for (unsigned i = 0; i < w.n; i++) {
+        found_bad |= strcmp(w.text[i], want) == 0;
+        found_conflict |=
+            strstr(w.text[i], ":7: 'hr@fabrikam.com' is also field 7 of line 6 with another "
+                              "target; neither is used") != NULL;
+        /* The X500 line repeating jane's field 7 is expected, not worth a warning. */
+        if (strstr(w.text[i], "duplicate"))
+            fail_msg("unexpected warning: %s", w.text[i]);
+    }
+    assert_true(found_bad);
+    assert_true(found_conflict);
+    pm_puf_queries_release(q, nq);
+}
+
 static void test_resolve_missing_and_unreadable(void **state)
 {
     (void)state;
@@ -378,12 +565,15 @@ int main(void)
         cmocka_unit_test(test_parse_optional_fields_empty),
         cmocka_unit_test(test_parse_comments_and_blank),
         cmocka_unit_test(test_parse_malformed),
+        cmocka_unit_test(test_parse_v2_fields),
+        cmocka_unit_test(test_smtp_key),
         cmocka_unit_test(test_parse_utf8_names_accepted),
         cmocka_unit_test(test_dn_key),
         cmocka_unit_test(test_resolve_answers),
         cmocka_unit_test(test_resolve_chain_prefers_source),
         cmocka_unit_test(test_resolve_warning_limit),
         cmocka_unit_test(test_resolve_long_line_across_buffers),
+        cmocka_unit_test(test_resolve_by_smtp),
         cmocka_unit_test(test_resolve_missing_and_unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, free_dirs);

@@ -171,14 +171,14 @@ static void test_build_smtp(void **state)
         "(FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-jdoe|jane@fabrikam.com|Doe   Jane|"
         "0f5fa282-5978-43cd-8fa8-e07bc3bb5591@fabrikam.com|/o=ExchangeLabs/ou=Exchange "
         "Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/"
-        "cn=0f5fa282-5978-43cd-8fa8-e07bc3bb5591@fabrikam.com\n";
+        "cn=0f5fa282-5978-43cd-8fa8-e07bc3bb5591@fabrikam.com|jane@contoso.com||\n";
     assert_non_null(strstr(puf, jdoe));
     assert_non_null(strstr(puf, "\n/o=Old Org/ou=First Group/cn=Recipients/cn=jdoe|/o=ExchangeLabs/"
                                 "ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/"
                                 "cn=abc-jdoe|jane@fabrikam.com|"));
     /* a zero GUID gives no server: empty fields, not a guess */
     assert_non_null(strstr(puf, "/cn=tim'o|/o=ExchangeLabs/ou=X/cn=Recipients/cn=tim|"
-                                "tim@fabrikam.com|Tim||\n"));
+                                "tim@fabrikam.com|Tim|||tim@contoso.com||\n"));
     assert_null(strstr(puf, "cn=nob"));
     assert_null(strstr(puf, "cn=two"));
     /* every line parses with the run's parser */
@@ -230,7 +230,8 @@ static void test_build_smtp(void **state)
     char *after = pmt_read_file(path("mbm.puf"), &after_len);
     assert_memory_equal(after, before, before_len); /* appended, nothing rewritten */
     assert_string_equal(after + before_len, "/o=Contoso/ou=Site/cn=Recipients/cn=nob|"
-                                            "/o=F/cn=Recipients/cn=nob|nob@fabrikam.com|N||\n");
+                                            "/o=F/cn=Recipients/cn=nob|nob@fabrikam.com|N|||"
+                                            "nob@contoso.com||\n");
     free(before);
     free(after);
 }
@@ -268,6 +269,67 @@ static void test_build_alias_and_map(void **state)
     free(puf);
 }
 
+static void test_build_v2_fields(void **state)
+{
+    (void)state;
+    setup_dir();
+    /* The source's PrimarySmtpAddress, the target's UPN and ArchiveGuid become fields 7-9, on
+     * the lines of old X500 names too; an all-zero ArchiveGuid is no archive. */
+    put("s.csv", "\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\",\"EmailAddresses\"\r\n"
+                 "\"jdoe\",\"jane@contoso.com\",\"/o=Contoso/cn=Recipients/cn=jdoe\","
+                 "\"X500:/o=Old/cn=Recipients/cn=jdoe\"\r\n"
+                 "\"tim\",\"tim@contoso.com\",\"/o=Contoso/cn=Recipients/cn=tim\",\"\"\r\n"
+                 "\"sam\",\"sam@contoso.com\",\"/o=Contoso/cn=Recipients/cn=sam\",\"\"\r\n");
+    put("t.csv", "\"Alias\",\"UserPrincipalName\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\","
+                 "\"ArchiveGuid\"\r\n"
+                 "\"jdoe\",\"jane.doe@corp.fabrikam.com\",\"jane@fabrikam.com\","
+                 "\"/o=F/cn=Recipients/cn=jdoe\",\"0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0\"\r\n"
+                 "\"tim\",\"tim@corp.fabrikam.com\",\"tim@fabrikam.com\","
+                 "\"/o=F/cn=Recipients/cn=tim\",\"00000000-0000-0000-0000-000000000000\"\r\n"
+                 "\"sam\",\"sam is not a upn\",\"sam@fabrikam.com\","
+                 "\"/o=F/cn=Recipients/cn=sam\",\"\"\r\n");
+    struct pm_pufbuild_opts o = {
+        path("s.csv"), path("t.csv"), PM_PUF_JOIN_ALIAS, NULL, path("v2.puf"), 0, NULL, 0};
+    struct pm_pufbuild_stats st;
+    struct reports rep = {0};
+    assert_int_equal(pm_puf_build(&o, &st, collect, &rep, NULL), 0);
+    char *puf = body("v2.puf");
+    assert_non_null(strstr(puf, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
+                                "target_server|target_server_dn|source_smtp|target_upn|"
+                                "target_archive_guid\n"));
+    assert_non_null(strstr(puf, "\n/o=Contoso/cn=Recipients/cn=jdoe|/o=F/cn=Recipients/cn=jdoe|"
+                                "jane@fabrikam.com||||jane@contoso.com|jane.doe@corp.fabrikam.com|"
+                                "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0\n"));
+    assert_non_null(strstr(puf, "\n/o=Old/cn=Recipients/cn=jdoe|/o=F/cn=Recipients/cn=jdoe|"
+                                "jane@fabrikam.com||||jane@contoso.com|jane.doe@corp.fabrikam.com|"
+                                "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0\n"));
+    assert_non_null(strstr(puf, "\n/o=Contoso/cn=Recipients/cn=tim|/o=F/cn=Recipients/cn=tim|"
+                                "tim@fabrikam.com||||tim@contoso.com|tim@corp.fabrikam.com|\n"));
+    /* A value the run's parser would refuse leaves the row out, reported, as for field 3. */
+    assert_null(strstr(puf, "cn=sam"));
+    assert_int_equal(st.invalid, 1);
+    assert_int_equal(rep.n, 1);
+    assert_non_null(strstr(rep.text[0], "s.csv:4: cannot write a line for "
+                                        "'/o=Contoso/cn=Recipients/cn=sam': field 8 is not a "
+                                        "sign-in name"));
+    free(puf);
+
+    /* Exports without any of the three columns' values keep six fields and the v1 header. */
+    put("s1.csv",
+        "\"Alias\",\"LegacyExchangeDN\"\r\n\"tim\",\"/o=Contoso/cn=Recipients/cn=tim\"\r\n");
+    o.source_path = path("s1.csv");
+    o.out_path = path("v1.puf");
+    put("t1.csv", "\"Alias\",\"PrimarySmtpAddress\",\"LegacyExchangeDN\"\r\n"
+                  "\"tim\",\"tim@fabrikam.com\",\"/o=F/cn=Recipients/cn=tim\"\r\n");
+    o.target_path = path("t1.csv");
+    assert_int_equal(pm_puf_build(&o, &st, collect, &rep, NULL), 0);
+    puf = body("v1.puf");
+    assert_non_null(strstr(puf, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
+                                "target_server|target_server_dn\n/o=Contoso/cn=Recipients/cn=tim|"
+                                "/o=F/cn=Recipients/cn=tim|tim@fabrikam.com|||\n"));
+    free(puf);
+}
+
 static void test_build_errors(void **state)
 {
     (void)state;
@@ -290,9 +352,9 @@ static void test_build_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_proxies), cmocka_unit_test(test_join_parse),
-        cmocka_unit_test(test_build_smtp),    cmocka_unit_test(test_build_alias_and_map),
-        cmocka_unit_test(test_build_errors),
+        cmocka_unit_test(test_split_proxies),   cmocka_unit_test(test_join_parse),
+        cmocka_unit_test(test_build_smtp),      cmocka_unit_test(test_build_alias_and_map),
+        cmocka_unit_test(test_build_v2_fields), cmocka_unit_test(test_build_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -124,6 +124,45 @@ static void test_planted(void **state)
     assert_int_equal(st.problems, r.n);
 }
 
+static void test_v2_fields(void **state)
+{
+    (void)state;
+    struct pm_buf b = PM_BUF_INIT;
+    /* 1-2: a mailbox and its old X500 name, both with its address: not a problem. */
+    pm_buf_puts(&b, A "a|" B "a|a@fabrikam.com||||SMTP:a@contoso.com|a@corp.fabrikam.com|"
+                      "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}\n");
+    pm_buf_puts(&b, "/o=Old/cn=a|" B "a|a@fabrikam.com||||a@contoso.com|a@corp.fabrikam.com|"
+                    "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0\n");
+    pm_buf_puts(&b, A "b|" B "b|b@fabrikam.com||||A@Contoso.com\n");        /* 3 field 7 conflict */
+    pm_buf_puts(&b, A "c|" B "c|c@fabrikam.com||||c.contoso.com\n");        /* 4 field 7 syntax */
+    pm_buf_puts(&b, A "d|" B "d|d@fabrikam.com|||||d\n");                   /* 5 field 8 syntax */
+    pm_buf_puts(&b, A "e|" B "e|e@fabrikam.com||||||0f1e2d3c\n");           /* 6 field 9 syntax */
+    pm_buf_puts(&b, A "f|" B "f|f@fabrikam.com||||f@contoso|f@fabrikam\n"); /* 7 shapes */
+    pm_buf_puts(&b, A "g|" B "g|g@fabrikam.com\n");                         /* 8 v1: clean */
+    /* 9: the same source DN as line 1 with another target, same address: reported once, by
+     * DN. */
+    pm_buf_puts(&b, A "a|" B "a2|a2@fabrikam.com||||a@contoso.com\n");
+    struct pm_pufcheck_stats st;
+    struct reports r = {0};
+    assert_int_equal(pm_puf_check(write_puf(b.data, b.len), &st, collect, &r, NULL), 0);
+    pm_buf_release(&b);
+    expect(&r, 3, "source SMTP (field 7) 'A@Contoso.com' repeats line 1 with a different target");
+    expect(&r, 4, "field 7 is not an SMTP address (source primary SMTP address): 'c.contoso.com'");
+    expect(&r, 5, "field 8 is not a sign-in name");
+    expect(&r, 6, "field 9 is not a GUID");
+    expect(&r, 7, "field 7 (source SMTP) 'f@contoso' has no valid domain");
+    expect(&r, 7, "field 8 (target sign-in name) 'f@fabrikam' has no valid domain");
+    expect(&r, 9, "source DN repeats line 1 with a different target");
+    for (unsigned i = 0; i < r.n && i < 32; i++)
+        if (r.line[i] == 1 || r.line[i] == 2 || r.line[i] == 8 ||
+            (r.line[i] == 9 && strstr(r.msg[i], "field 7")))
+            fail_msg("unexpected report on line %u: %s", r.line[i], r.msg[i]);
+    assert_int_equal(st.malformed, 3);
+    assert_int_equal(st.conflicts, 2);
+    assert_int_equal(st.duplicates, 0);
+    assert_int_equal(st.problems, 7);
+}
+
 static void test_unreadable(void **state)
 {
     (void)state;
@@ -138,6 +177,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clean),
         cmocka_unit_test(test_planted),
+        cmocka_unit_test(test_v2_fields),
         cmocka_unit_test(test_unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

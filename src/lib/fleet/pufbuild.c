@@ -26,7 +26,7 @@
 
 struct mbx {
     unsigned line;
-    char *dn, *smtp, *display, *alias, *upn, *guid;
+    char *dn, *smtp, *display, *alias, *upn, *guid, *archive;
     struct pm_strlist proxies;
 };
 
@@ -41,7 +41,7 @@ static void side_release(struct side *s)
     for (size_t i = 0; i < s->n; i++) {
         struct mbx *m = &s->rows[i];
         free(m->dn), free(m->smtp), free(m->display), free(m->alias), free(m->upn);
-        free(m->guid);
+        free(m->guid), free(m->archive);
         pm_strlist_release(&m->proxies);
     }
     free(s->rows);
@@ -147,7 +147,7 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
     }
     long cdisp = pm_csv_column(c, "DisplayName"), calias = pm_csv_column(c, "Alias");
     long cupn = pm_csv_column(c, "UserPrincipalName"), cguid = pm_csv_column(c, "ExchangeGuid");
-    long cmail = pm_csv_column(c, "EmailAddresses");
+    long cmail = pm_csv_column(c, "EmailAddresses"), carch = pm_csv_column(c, "ArchiveGuid");
     size_t cap = 0;
     unsigned line;
     while ((rc = pm_csv_next(c, NULL, NULL, &line, err)) > 0) {
@@ -171,7 +171,8 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
         m->alias = trimmed(pm_csv_field(c, calias));
         m->upn = trimmed(pm_csv_field(c, cupn));
         m->guid = trimmed(pm_csv_field(c, cguid));
-        if (!m->dn || !m->smtp || !m->display || !m->alias || !m->upn || !m->guid ||
+        m->archive = trimmed(pm_csv_field(c, carch));
+        if (!m->dn || !m->smtp || !m->display || !m->alias || !m->upn || !m->guid || !m->archive ||
             pm_puf_split_proxies(pm_csv_field(c, cmail), &m->proxies) < 0) {
             rc = PM_ERR_NOMEM;
             break;
@@ -286,10 +287,12 @@ static void put_display(struct pm_buf *b, const char *s)
         pm_buf_putc(b, (*s == '|' || (unsigned char)*s < 0x20) ? ' ' : *s);
 }
 
-/* Appends one PUF line and checks it with the run's parser. 0, or 1 when it would not parse
- * (why filled), <0 on allocation failure. */
-static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t, char *why,
-                    size_t whysize)
+/* Appends one PUF line and checks it with the run's parser. Fields 7-9 (the source's primary
+ * SMTP address, the target's UPN and archive GUID) are written when any of them is known, all
+ * three then, so a line has 6 or 9 fields. 0, or 1 when it would not parse (why filled), <0 on
+ * allocation failure. */
+static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *s,
+                    const struct mbx *t, char *why, size_t whysize)
 {
     struct pm_buf l = PM_BUF_INIT;
     pm_buf_init(&l, PM_PUF_MAX_LINE * 2);
@@ -306,6 +309,10 @@ static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t,
         pm_buf_append(&l, t->dn, (size_t)(rcp - t->dn));
         pm_buf_printf(&l, "/cn=Configuration/cn=Servers/cn=%s", server);
     }
+    /* All zeros is how Exchange reports "no archive". */
+    const char *archive = guid_ok(t->archive) ? t->archive : "";
+    if (*s->smtp || *t->upn || *archive)
+        pm_buf_printf(&l, "|%s|%s|%s", s->smtp, t->upn, archive);
     if (!l.data) {
         pm_buf_release(&l);
         return PM_ERR_NOMEM;
@@ -314,7 +321,8 @@ static int put_line(struct pm_buf *out, const char *src_dn, const struct mbx *t,
     memset(&e, 0, sizeof(e));
     int rc =
         strchr(src_dn, '|') || strchr(src_dn, '\n') || strchr(t->dn, '|') || strchr(t->dn, '\n') ||
-                strchr(t->smtp, '|')
+                strchr(t->smtp, '|') || strchr(s->smtp, '|') || strchr(t->upn, '|') ||
+                strchr(archive, '|')
             ? (snprintf(why, whysize, "a DN or address contains '|' or a line break"), PM_ERR_PARSE)
             : pm_puf_parse_line(l.data, l.len, 1, &e, why, whysize);
     if (rc == 0)
@@ -569,8 +577,15 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
             pm_log_timestamp(o->now, ts);
             pm_buf_printf(&out, ", %s", ts);
         }
+        /* Name the v2 columns only when lines will carry them (see put_line). */
+        int wide = 0;
+        for (size_t p = 0; p < npairs && !wide; p++) {
+            const struct mbx *s = &src.rows[pairs[p].src], *t = &tgt.rows[pairs[p].tgt];
+            wide = *s->smtp || *t->upn || guid_ok(t->archive);
+        }
         pm_buf_puts(&out, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
-                          "target_server|target_server_dn\n");
+                          "target_server|target_server_dn");
+        pm_buf_puts(&out, wide ? "|source_smtp|target_upn|target_archive_guid\n" : "\n");
     }
     pm_buf_puts(&script, "# Adds each source legacyExchangeDN (and the source's old X500 "
                          "proxies) as an X500 proxy\n# address of its target mailbox, so "
@@ -612,7 +627,7 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
             continue;
         }
         size_t before = out.len;
-        rc = put_line(&out, s->dn, t, why, sizeof(why));
+        rc = put_line(&out, s->dn, s, t, why, sizeof(why));
         if (rc == 1) {
             st->invalid++;
             diag(report, ctx, src.path, s->line, "cannot write a line for '%s': %s", s->dn, why);
@@ -644,7 +659,7 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
                 continue;
             }
             before = out.len;
-            rc = put_line(&out, key, t, why, sizeof(why));
+            rc = put_line(&out, key, s, t, why, sizeof(why));
             if (rc == 1) {
                 st->invalid++;
                 diag(report, ctx, src.path, s->line, "cannot write a line for proxy '%s': %s", px,

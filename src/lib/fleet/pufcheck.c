@@ -1,7 +1,8 @@
 /* puf check (see pm/pufcheck.h): one streaming pass over the file that parses each line with the
  * update run's own parser, adds shape checks the run does not need, and remembers each source DN
- * (with a hash of its target) and each target DN, so duplicates, conflicts and loops can be told
- * apart. Memory grows with the number of distinct DNs, bounded by PM_PUFCHECK_MAX_ENTRIES. */
+ * (with a hash of its target), each target DN and each source SMTP address (field 7), so
+ * duplicates, conflicts and loops can be told apart. Memory grows with the number of distinct DNs
+ * and addresses, bounded by PM_PUFCHECK_MAX_ENTRIES. */
 #include "compat.h"
 
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 struct seen {
     unsigned line;
     uint64_t target_hash;
+    uint64_t source_hash; /* of the source DN: tells an X500 line from another mailbox */
 };
 
 struct checker {
@@ -26,6 +28,7 @@ struct checker {
     void *ctx;
     struct strmap sources; /* source DN key -> struct seen */
     struct strmap targets; /* target DN key -> first line (as pointer-sized integer) */
+    struct strmap smtps;   /* source SMTP (field 7) -> struct seen */
 };
 
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
@@ -100,6 +103,46 @@ static uint64_t fold_hash(uint64_t h, const char *s)
     return h * 1099511628211ULL;
 }
 
+/* Field 7 names one source mailbox: the lines that carry it (the mailbox's own and those of its
+ * old X500 names) must agree on the target, or a run looking a shared mailbox up by address
+ * finds a conflict and leaves it alone. The same source DN twice is reported by DN already. */
+static int check_smtp(struct checker *c, const struct pm_puf_entry *e, unsigned line,
+                      uint64_t target_hash)
+{
+    size_t sl;
+    const char *sk = pm_puf_dn_key(e->source_dn, strlen(e->source_dn), &sl);
+    char *skey = pm_strndup(sk, sl);
+    if (!skey)
+        return PM_ERR_NOMEM;
+    uint64_t sh = fold_hash(1469598103934665603ULL, skey);
+    free(skey);
+    if (c->smtps.n >= PM_PUFCHECK_MAX_ENTRIES)
+        return PM_ERR_LIMIT;
+    void **v;
+    int rc = strmap_put(&c->smtps, e->source_smtp, strlen(e->source_smtp), &v);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        const struct seen *first = *v;
+        if (first->target_hash != target_hash && first->source_hash != sh) {
+            c->st->conflicts++;
+            problem(c, line,
+                    "source SMTP (field 7) '%s' repeats line %u with a different target: runs "
+                    "will skip it",
+                    e->source_smtp, first->line);
+        }
+        return 0;
+    }
+    struct seen *s = malloc(sizeof(*s));
+    if (!s)
+        return PM_ERR_NOMEM;
+    s->line = line;
+    s->target_hash = target_hash;
+    s->source_hash = sh;
+    *v = s;
+    return 0;
+}
+
 static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned line)
 {
     const char *why;
@@ -114,6 +157,10 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
                 e->target_server);
     if (e->target_server_dn && (why = dn_shape(e->target_server_dn)))
         problem(c, line, "field 6 (target server DN) '%s' %s", e->target_server_dn, why);
+    if (e->source_smtp && (why = smtp_shape(e->source_smtp)))
+        problem(c, line, "field 7 (source SMTP) '%s' %s", e->source_smtp, why);
+    if (e->target_upn && (why = smtp_shape(e->target_upn)))
+        problem(c, line, "field 8 (target sign-in name) '%s' %s", e->target_upn, why);
 
     size_t sl, tl;
     const char *sk = pm_puf_dn_key(e->source_dn, strlen(e->source_dn), &sl);
@@ -126,6 +173,8 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
         return PM_ERR_NOMEM;
     th = fold_hash(th, tkey);
     th = fold_hash(th, e->target_smtp);
+    /* A run compares target DN and SMTP only when field 7 repeats (see puf_consider). */
+    uint64_t run_th = th;
     th = fold_hash(th, e->target_server);
     th = fold_hash(th, e->target_server_dn);
     free(tkey);
@@ -152,6 +201,7 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
             return PM_ERR_NOMEM;
         s->line = line;
         s->target_hash = th;
+        s->source_hash = 0;
         *v = s;
     }
     rc = strmap_put(&c->targets, tk, tl, &v);
@@ -159,7 +209,7 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
         return rc;
     if (rc == 1)
         *v = (void *)(uintptr_t)line;
-    return 0;
+    return e->source_smtp ? check_smtp(c, e, line, run_th) : 0;
 }
 
 /* Loops are reported in line order of the target, so the output is stable. */
@@ -209,7 +259,7 @@ int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn repo
     FILE *f = fopen(path, "rb");
     if (!f)
         return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the PUF");
-    struct checker c = {path, st, report, ctx, STRMAP_INIT, STRMAP_INIT};
+    struct checker c = {path, st, report, ctx, STRMAP_INIT, STRMAP_INIT, STRMAP_INIT};
     char *buf = malloc(PM_PUF_MAX_LINE + 2);
     unsigned lineno = 0;
     int rc = buf ? 0 : PM_ERR_NOMEM;
@@ -293,8 +343,9 @@ read_done:
     }
     strmap_release(&c.sources, free);
     strmap_release(&c.targets, NULL);
+    strmap_release(&c.smtps, free);
     if (rc == PM_ERR_LIMIT)
-        return pm_error_set(err, rc, path, lineno, "more than %u source DNs",
+        return pm_error_set(err, rc, path, lineno, "more than %u source DNs or addresses",
                             PM_PUFCHECK_MAX_ENTRIES);
     if (rc == PM_ERR_NOMEM)
         return pm_error_set(err, rc, path, lineno, "out of memory");

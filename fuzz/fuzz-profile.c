@@ -129,7 +129,7 @@ static void fz_engine(struct pm_store *st, int variant)
         return;
     }
     for (size_t i = 0; i < dns.n; i++) {
-        q[i].dn = dns.items[i];
+        pm_plan_query_init(&q[i], dns.items[i]);
         fz_answer(&q[i], (unsigned)i + 1);
     }
     struct pm_config cfg;

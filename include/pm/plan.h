@@ -73,6 +73,8 @@ static inline int pm_plan_query_is_smtp(const char *key)
 {
     return key && key[0] != '/';
 }
+/* Sets up query q (zeroed first) to ask for one key from pm_plan_queries. */
+void pm_plan_query_init(struct pm_puf_query *q, const char *key);
 
 /* Builds the plan. 'q' holds the PUF answers for the DNs pm_plan_queries listed (any order).
  * Returns 0 or PM_ERR_NOMEM. */

@@ -520,7 +520,7 @@ int cmd_update(int argc, char **argv)
         goto out;
     }
     for (size_t i = 0; i < dns.n; i++)
-        q[i].dn = dns.items[i];
+        pm_plan_query_init(&q[i], dns.items[i]);
     {
         struct pm_puf_stats stats;
         memset(&stats, 0, sizeof(stats));
@@ -548,6 +548,10 @@ int cmd_update(int argc, char **argv)
         goto out;
     }
     log_decisions(&r, &model, &plan);
+    for (size_t i = 0; i < plan.warnings.n; i++) {
+        pm_log_event(r.log, "warning", "msg", plan.warnings.items[i], NULL);
+        fprintf(stderr, "profilemanager: warning: %s\n", plan.warnings.items[i]);
+    }
     policy_warnings(&r, st);
     x500_hint(&r);
 

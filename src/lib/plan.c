@@ -877,12 +877,24 @@ static int ident_add_servers(struct ctx *c, struct ident *id, const struct pm_se
     return 0;
 }
 
-static const struct pm_puf_query *answer(const struct pm_puf_query *q, size_t nq, const char *dn)
+void pm_plan_query_init(struct pm_puf_query *q, const char *key)
 {
-    for (size_t i = 0; i < nq; i++)
-        if (q[i].dn && strlen(q[i].dn) == strlen(dn) &&
-            pm_ascii_ncasecmp(q[i].dn, dn, strlen(dn)) == 0)
+    memset(q, 0, sizeof(*q));
+    if (pm_plan_query_is_smtp(key)) {
+        q->by = PM_PUF_BY_SMTP;
+        q->smtp = key;
+    } else {
+        q->dn = key;
+    }
+}
+
+static const struct pm_puf_query *answer(const struct pm_puf_query *q, size_t nq, const char *key)
+{
+    for (size_t i = 0; i < nq; i++) {
+        const char *k = q[i].by == PM_PUF_BY_SMTP ? q[i].smtp : q[i].dn;
+        if (k && strlen(k) == strlen(key) && pm_ascii_ncasecmp(k, key, strlen(key)) == 0)
             return &q[i];
+    }
     return NULL;
 }
 

@@ -132,7 +132,7 @@ static int af_update(struct af_case *c, unsigned long nth, struct pm_apply_resul
     struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
     assert_non_null(q);
     for (size_t i = 0; i < dns.n; i++)
-        q[i].dn = dns.items[i];
+        pm_plan_query_init(&q[i], dns.items[i]);
     struct pm_puf_stats stats;
     memset(&stats, 0, sizeof(stats));
     af_check(pm_puf_resolve(c->puf, q, dns.n, PM_PUF_NO_INDEX, &stats, NULL, NULL, &err), &err);

@@ -73,7 +73,7 @@ static void check_left_alone(void (*damage)(struct pm_store *, const struct pmt_
     struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
     assert_non_null(q);
     for (size_t i = 0; i < dns.n; i++)
-        q[i].dn = dns.items[i];
+        pm_plan_query_init(&q[i], dns.items[i]);
     struct pm_puf_stats stats;
     memset(&stats, 0, sizeof(stats));
     assert_int_equal(pm_puf_resolve(puf, q, dns.n, 0, &stats, NULL, NULL, &err), 0);

@@ -45,7 +45,7 @@ static void plan_for(struct pm_store *st, const struct world *w, struct pm_model
     struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
     assert_non_null(q);
     for (size_t i = 0; i < dns.n; i++)
-        q[i].dn = dns.items[i];
+        pm_plan_query_init(&q[i], dns.items[i]);
     struct pm_puf_stats stats;
     memset(&stats, 0, sizeof(stats));
     assert_int_equal(pm_puf_resolve(w->puf, q, dns.n, PM_PUF_NO_INDEX, &stats, NULL, NULL, &err),

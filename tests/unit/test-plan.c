@@ -101,8 +101,7 @@ static struct pm_puf_query *answer(struct fx *f, const char *dn, enum pm_puf_mat
 {
     assert_true(f->nq < PM_ARRAY_SIZE(f->q));
     struct pm_puf_query *q = &f->q[f->nq++];
-    memset(q, 0, sizeof(*q));
-    q->dn = dn;
+    pm_plan_query_init(q, dn);
     q->match = match;
     q->entry.line = line;
     return q;
@@ -1263,7 +1262,7 @@ static void test_fixture_second_plan_is_empty(void **state)
             struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
             assert_non_null(q);
             for (size_t i = 0; i < dns.n; i++)
-                q[i].dn = dns.items[i];
+                pm_plan_query_init(&q[i], dns.items[i]);
             puf_answers(&man.puf_now, q, dns.n);
             assert_int_equal(pm_plan_build(&m, q, dns.n, &cfg, &plan, &err), 0);
             if (round == 0) {

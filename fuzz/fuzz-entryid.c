@@ -3,10 +3,16 @@
  * formatter. The first byte picks a value name and registry type (so the 001e/001f/PT_LONG and
  * Account Manager branches are all reached), the rest is the value's bytes. Checks what the
  * engine relies on: parsed pointers lie inside the input, a rewritten address-book EntryID reads
- * back with the DN that was put in, and formatting never fails on valid memory. */
+ * back with the DN that was put in, and formatting never fails on valid memory. For the strict
+ * store EntryID reader and its rewrite (pm/storeeid.h): a rewrite with nothing asked, or with the
+ * values already there, is the identity; a rewrite to a new server and DN reads back with
+ * exactly those and the same tail; scan hits lie inside the input, in order, and read as
+ * EntryIDs; an in-place rewrite of embedded EntryIDs never changes the length. The archive DN
+ * split never points outside the DN. */
 #include "compat.h"
 
 #include "pm/mapi.h"
+#include "pm/storeeid.h"
 #include "pm/value.h"
 
 #include <stdlib.h>
@@ -15,19 +21,120 @@
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
 static const char *const fz_names[] = {
-    "001e3001", "001f3001", "001e660b", "001f660b", "01023d0e", "01026600", "00036601",
-    "00033d00", "Account Name", "Display Name", "Email", "Service Name", "DefaultProfile",
-    "",         "001E6614", "0003",     "001f",     "x",
+    "001e3001",       "001f3001", "001e660b",     "001f660b",     "01023d0e", "01026600",
+    "00036601",       "00033d00", "Account Name", "Display Name", "Email",    "Service Name",
+    "DefaultProfile", "",         "001E6614",     "0003",         "001f",     "x",
 };
-static const uint32_t fz_types[] = {PM_REG_NONE,   PM_REG_SZ,        PM_REG_EXPAND_SZ,
-                                    PM_REG_BINARY, PM_REG_DWORD,     PM_REG_MULTI_SZ,
-                                    PM_REG_QWORD,  0xffff0003u,      7u,
-                                    11u,           0x80000000u,      PM_REG_BINARY};
+static const uint32_t fz_types[] = {PM_REG_NONE,   PM_REG_SZ,    PM_REG_EXPAND_SZ,
+                                    PM_REG_BINARY, PM_REG_DWORD, PM_REG_MULTI_SZ,
+                                    PM_REG_QWORD,  0xffff0003u,  7u,
+                                    11u,           0x80000000u,  PM_REG_BINARY};
 
 static int fz_inside(const unsigned char *data, size_t size, const char *p, size_t n)
 {
     const unsigned char *u = (const unsigned char *)p;
     return u >= data && n <= size && (size_t)(u - data) <= size - n;
+}
+
+/* The same-length edit for embedded EntryIDs: the server with its case flipped. */
+static char fz_server[512];
+
+static int fz_flip_server(const struct pm_storeeid *eid, struct pm_storeeid_edit *e, void *ctx)
+{
+    (void)ctx;
+    if (eid->server_len >= sizeof(fz_server))
+        return 0;
+    for (size_t i = 0; i < eid->server_len; i++) {
+        char c = eid->server[i];
+        fz_server[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if ((unsigned char)c >= 0x80)
+            fz_server[i] = 'x'; /* the rewrite takes ASCII only */
+    }
+    fz_server[eid->server_len] = 0;
+    e->server = fz_server;
+    return 1;
+}
+
+static char *fz_dup(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, p, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
+static void fz_storeeid(const unsigned char *v, size_t len)
+{
+    struct pm_storeeid e;
+    struct pm_buf out = PM_BUF_INIT;
+    if (pm_storeeid_read(v, len, PM_STOREEID_PREFIX, &e) == 1 &&
+        (e.len > len || e.len < PM_STOREEID_HEADER + 1))
+        abort();
+    if (pm_storeeid_read(v, len, 0, &e) == 1) {
+        if (e.len != len)
+            abort();
+        struct pm_storeeid_edit none = {0};
+        if (pm_storeeid_rewrite(v, len, &none, &out) != 0 || out.len != len ||
+            memcmp(out.data, v, len) != 0)
+            abort(); /* nothing asked: identity */
+        char *srv = fz_dup(e.server, e.server_len);
+        char *dn = e.dn ? fz_dup(e.dn, e.dn_len) : NULL;
+        int ascii = 1;
+        for (size_t i = 0; i < e.server_len; i++)
+            ascii &= (unsigned char)e.server[i] < 0x80;
+        for (size_t i = 0; e.dn && i < e.dn_len; i++)
+            ascii &= (unsigned char)e.dn[i] < 0x80;
+        if (srv && (!e.dn || dn) && ascii) {
+            struct pm_storeeid_edit same = {srv, dn, NULL, NULL, NULL};
+            if (pm_storeeid_rewrite(v, len, &same, &out) != 0 || out.len != len ||
+                memcmp(out.data, v, len) != 0)
+                abort(); /* the values already there: identity */
+        }
+        free(srv);
+        free(dn);
+        static const char s_new[] = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9@target.example";
+        static const char d_new[] = "/o=ExchangeLabs/ou=Exchange Administrative Group "
+                                    "(FYDIBOHF23SPDLT)/cn=Recipients/cn=abc-new";
+        struct pm_storeeid_edit ed = {s_new, d_new, "/o=T/cn=Servers/cn=M", "m.target.example",
+                                      "new@target.example"};
+        struct pm_storeeid back;
+        if (pm_storeeid_rewrite(v, len, &ed, &out) != 0 ||
+            pm_storeeid_read((const uint8_t *)out.data, out.len, 0, &back) != 1 ||
+            back.server_len != strlen(s_new) || memcmp(back.server, s_new, back.server_len) ||
+            (e.dn != NULL) != (back.dn != NULL) ||
+            (back.dn && (back.dn_len != strlen(d_new) || memcmp(back.dn, d_new, back.dn_len))) ||
+            back.tail != e.tail || memcmp(out.data, v, PM_STOREEID_HEADER) != 0 ||
+            (e.v3_smtp != NULL) != (back.v3_smtp != NULL) ||
+            (e.v2_dn != NULL) != (back.v2_dn != NULL) ||
+            (e.v2_fqdn != NULL) != (back.v2_fqdn != NULL) ||
+            back.tail_size_has_reserved != e.tail_size_has_reserved)
+            abort(); /* parse(rewrite(x, s, d)) gives s, d; nothing else changes shape */
+    }
+
+    struct pm_storeeid_hits h = PM_STOREEID_HITS_INIT;
+    int n = pm_storeeid_scan(v, len, &h);
+    if (n < 0 || (size_t)n != h.n)
+        abort();
+    size_t end = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.items[i].off < end || h.items[i].len > len || h.items[i].off > len - h.items[i].len)
+            abort();
+        if (pm_storeeid_read(v + h.items[i].off, h.items[i].len, 0, &e) != 1)
+            abort(); /* a hit is exactly one EntryID */
+        end = h.items[i].off + h.items[i].len;
+    }
+    pm_storeeid_hits_release(&h);
+    struct pm_storeeid_stats st = {0, 0, 0};
+    if (pm_storeeid_rewrite_embedded(v, len, fz_flip_server, NULL, &out, &st) == 0 &&
+        (out.len != len || st.refused != 0 || st.found != (size_t)n))
+        abort(); /* same-length edits always fit */
+    pm_buf_release(&out);
+
+    size_t mbx = 0;
+    if (pm_mapi_dn_split_guid((const char *)v, len, &mbx) == 1 && (mbx == 0 || mbx + 38 > len))
+        abort();
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -107,5 +214,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         if (!sdn && sdnlen != 0)
             abort();
     }
+    fz_storeeid(v, len);
     return 0;
 }

@@ -41,6 +41,14 @@ int pm_mapi_abeid_with_dn(const uint8_t *data, size_t len, const char *dn, struc
 int pm_mapi_storeeid_parse(const uint8_t *data, size_t len, const char **server,
                            size_t *serverlen, const char **dn, size_t *dnlen);
 
+/* Splits a DN that ends in "/guid=<GUID>" (any case; GUID as 32 hex digits or 8-4-4-4-12 with
+ * dashes) into the mailbox DN before it and the suffix: "<owner DN>/guid=<archive GUID>" is how an
+ * Online Archive (and other alternate mailboxes of a user, e.g. the AlternateMailboxes that
+ * Autodiscover returns) is named, and it belongs to the mailbox "<owner DN>". Returns 1 and
+ * *mbxlen (the suffix is dn + *mbxlen, through dn + len) when the DN has such a suffix and a
+ * non-empty mailbox part, else 0. */
+int pm_mapi_dn_split_guid(const char *dn, size_t len, size_t *mbxlen);
+
 /* A value as text for logs and dry runs: strings decoded, PT_LONG as 0x%08x, other bytes as
  * hex (cut after 48 bytes with the total size). */
 int pm_mapi_format(const char *name, uint32_t type, const uint8_t *data, size_t len,

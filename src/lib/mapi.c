@@ -136,6 +136,36 @@ int pm_mapi_storeeid_parse(const uint8_t *data, size_t len, const char **server,
     return 1;
 }
 
+/* 1 when s[0..n) is a GUID as Exchange prints it in a DN: 32 hex digits, or 36 with dashes at
+ * 8, 13, 18 and 23. */
+static int guid_text(const char *s, size_t n)
+{
+    if (n != 32 && n != 36)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        int dash = n == 36 && (i == 8 || i == 13 || i == 18 || i == 23);
+        if (dash ? s[i] != '-' : pm_hex_digit((unsigned char)s[i]) < 0)
+            return 0;
+    }
+    return 1;
+}
+
+int pm_mapi_dn_split_guid(const char *dn, size_t len, size_t *mbxlen)
+{
+    static const char key[] = "/guid=";
+    const size_t klen = sizeof(key) - 1;
+    for (size_t glen = 32; glen <= 36; glen += 4) {
+        if (len < klen + glen + 1)
+            continue;
+        size_t at = len - glen - klen;
+        if (pm_ascii_ncasecmp(dn + at, key, klen) == 0 && guid_text(dn + at + klen, glen)) {
+            *mbxlen = at;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int pm_mapi_format(const char *name, uint32_t type, const uint8_t *data, size_t len,
                    struct pm_buf *out)
 {

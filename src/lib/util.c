@@ -88,8 +88,12 @@ int pm_buf_printf(struct pm_buf *b, const char *fmt, ...)
 
 char *pm_buf_detach(struct pm_buf *b, size_t *len)
 {
-    if (!b->data && buf_grow(b, 0) < 0)
-        return NULL;
+    if (!b->data) {
+        /* Never allocated: the caller still gets the empty C string the header promises. */
+        if (buf_grow(b, 0) < 0)
+            return NULL;
+        b->data[0] = 0;
+    }
     char *d = b->data;
     if (len)
         *len = b->len;

@@ -424,6 +424,44 @@ static void test_storeeid_hostile(void **state)
     pm_buf_release(&b);
 }
 
+/* ---- archive DNs: "<mailbox DN>/guid=<GUID>" ---- */
+
+static void split(const char *dn, int want, const char *mbx)
+{
+    size_t n = 99;
+    uint8_t *d = exact(dn, strlen(dn));
+    assert_int_equal(pm_mapi_dn_split_guid((const char *)d, strlen(dn), &n), want);
+    if (want) {
+        assert_int_equal(n, strlen(mbx));
+        assert_memory_equal(d, mbx, n);
+    }
+    free(d);
+}
+
+static void test_dn_split_guid(void **state)
+{
+    (void)state;
+    /* The Online Archive of alice (the real Outlook 2013 profile's 001e660b): the owner's DN
+     * followed by the archive GUID, 36 characters with dashes... */
+    split(DN_ALICE "/guid=0f3c2b1a-9d8e-4c7b-a6f5-e4d3c2b1a098", 1, DN_ALICE);
+    /* ... or 32 hex digits, in any case, with the key in any case. */
+    split(DN_ALICE "/GUID=0F3C2B1A9D8E4C7BA6F5E4D3C2B1A098", 1, DN_ALICE);
+    split(DN_NEW "/Guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a098", 1, DN_NEW);
+    /* Not an archive DN: no suffix, a GUID of the wrong size or with misplaced dashes, a
+     * non-hex digit, something after the GUID, or nothing before "/guid=". */
+    split(DN_ALICE, 0, NULL);
+    split(DN_ALICE "/guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a09", 0, NULL);
+    split(DN_ALICE "/guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a0988", 0, NULL);
+    split(DN_ALICE "/guid=0f3c2b1a9-d8e-4c7b-a6f5-e4d3c2b1a098", 0, NULL);
+    split(DN_ALICE "/guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a09g", 0, NULL);
+    split(DN_ALICE "/guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a098/cn=x", 0, NULL);
+    split(DN_ALICE "/uid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a098", 0, NULL);
+    split("/guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a098", 0, NULL);
+    split("", 0, NULL);
+    /* A recipient name that merely contains "guid=" is not a suffix. */
+    split("/o=Org/ou=x/cn=Recipients/cn=guid=0f3c2b1a9d8e4c7ba6f5e4d3c2b1a098", 0, NULL);
+}
+
 /* ---- pm_mapi_format ---- */
 
 static void fmt(const char *name, uint32_t type, const void *data, size_t len, const char *want)
@@ -481,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_uid_list),           cmocka_unit_test(test_abeid_dn),
         cmocka_unit_test(test_abeid_hostile),      cmocka_unit_test(test_storeeid),
         cmocka_unit_test(test_storeeid_hostile),   cmocka_unit_test(test_format),
+        cmocka_unit_test(test_dn_split_guid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

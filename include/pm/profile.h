@@ -29,6 +29,8 @@ enum pm_section_role {
     PM_ROLE_ADDRBOOK,      /* the Exchange address book provider section */
     PM_ROLE_ACCOUNT,       /* the Account Manager subkey of the account */
     PM_ROLE_RESIDUE,       /* a 13dbb0c8 key left in a 2010+ profile holding this account's DN */
+    PM_ROLE_CONTAB,        /* an Outlook Address Book (CONTAB) provider: lists store EntryIDs */
+    PM_ROLE_OUTLOOK_GLOBAL /* the Outlook global section 0a0d0200...: store EntryID lists */
 };
 
 enum pm_store_kind {
@@ -80,6 +82,10 @@ struct pm_profile {
                              expanded, or NULL: where Outlook puts new OST files */
     struct pm_account *accounts;
     size_t naccounts;
+    /* Sections of no account that embed mailboxes' store EntryIDs (PM_ROLE_CONTAB,
+     * PM_ROLE_OUTLOOK_GLOBAL): a migrated mailbox is rewritten there too. */
+    struct pm_section *linked;
+    size_t nlinked;
     size_t nservices;      /* all services listed, Exchange or not */
 };
 

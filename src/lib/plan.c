@@ -7,7 +7,9 @@
 #include "compat.h"
 
 #include "pm/mapi.h"
+#include "pm/mvprop.h"
 #include "pm/plan.h"
+#include "pm/storeeid.h"
 #include "rules.h"
 
 #include <stdlib.h>
@@ -32,6 +34,14 @@ struct ident {
     struct pm_strlist old_servers;
 };
 
+/* A mailbox of the profile known to be migrated, for the sections of no account that point at
+ * it: its old DN (mailbox part) and address, and its PUF line. */
+struct moved {
+    char *old_dn;
+    char *old_smtp;
+    const struct pm_puf_entry *e;
+};
+
 struct ctx {
     const struct pm_model *m;
     const struct pm_config *cfg;
@@ -41,6 +51,8 @@ struct ctx {
     struct pm_buf text, text2, enc;
     struct pm_strlist ost_paths; /* OST paths planned so far: no two profiles share one */
     const struct pm_section *section; /* the section being planned */
+    struct moved *moved; /* mailboxes of the current profile that were or are being migrated */
+    size_t nmoved;
     size_t *seen; /* open-addressing table of edit index + 1, 0 = empty */
     size_t seen_cap;
 };
@@ -128,28 +140,13 @@ static int text_has_trace(const struct ident *id, const char *s)
 
 /* ---- archive DNs and Exchange Online server names ---- */
 
-/* An online archive's PR_PROFILE_MAILBOX is "<owner's legacyExchangeDN>/guid=<archive GUID>"
- * (docs/outlook-profile-format.md, corrections): the suffix names the archive, the rest the
- * mailbox it belongs to. Returns the length of the mailbox part (strlen(dn) when no suffix). */
+/* The mailbox part of a DN: an online archive's PR_PROFILE_MAILBOX is "<owner's
+ * legacyExchangeDN>/guid=<archive GUID>" (docs/outlook-profile-format.md, corrections); the suffix
+ * names the archive, the rest the mailbox it belongs to. */
 static size_t dn_mailbox_len(const char *dn)
 {
-    size_t n = strlen(dn);
-    const char *hit = NULL;
-    for (const char *p = dn; (p = pm_ascii_casestr(p, n - (size_t)(p - dn), "/guid=", 6)) != NULL;
-         p++)
-        hit = p;
-    if (!hit || hit == dn)
-        return n;
-    const char *g = hit + 6;
-    size_t hex = 0, len = strlen(g);
-    for (size_t i = 0; i < len; i++) {
-        if (g[i] == '-' || g[i] == '{' || g[i] == '}')
-            continue;
-        if (!((g[i] >= '0' && g[i] <= '9') || ((g[i] | 0x20) >= 'a' && (g[i] | 0x20) <= 'f')))
-            return n;
-        hex++;
-    }
-    return hex == 32 ? (size_t)(hit - dn) : n;
+    size_t n = strlen(dn), ml;
+    return pm_mapi_dn_split_guid(dn, n, &ml) ? ml : n;
 }
 
 static int same_dn_n(const char *a, size_t alen, const char *b)
@@ -746,6 +743,9 @@ static int plan_value(struct ctx *c, const struct pm_section *s, unsigned role,
     case PM_RA_CACHE_FLAGS: return plan_cache_flags(c, &j);
     case PM_RA_OST: return plan_ost(c, &j);
     case PM_RA_ABEID: return plan_abeid(c, &j);
+    case PM_RA_STORE_LIST:
+    case PM_RA_STORE_NAMES:
+    case PM_RA_STORE_EMBED: return 0; /* sections of no account: plan_linked */
     }
     return 0;
 }
@@ -766,6 +766,10 @@ static unsigned role_mask(const struct pm_section *s)
         return PM_RM_ADDRBOOK;
     case PM_ROLE_ACCOUNT:
         return PM_RM_ACCOUNT;
+    case PM_ROLE_CONTAB:
+        return PM_RM_CONTAB;
+    case PM_ROLE_OUTLOOK_GLOBAL:
+        return PM_RM_GLOBAL;
     }
     return 0;
 }
@@ -968,6 +972,223 @@ static int decide_damaged(struct ctx *c, size_t account, long section, const cha
     return 0;
 }
 
+/* ---- sections of no account that point at migrated mailboxes ---- */
+
+static int moved_add(struct ctx *c, const char *dn, const char *smtp, const struct pm_puf_entry *e)
+{
+    struct moved *nm = realloc(c->moved, (c->nmoved + 1) * sizeof(*nm));
+    if (!nm)
+        return oom(c);
+    c->moved = nm;
+    struct moved *m = &nm[c->nmoved];
+    m->old_dn = dn ? pm_strndup(dn, dn_mailbox_len(dn)) : NULL;
+    m->old_smtp = smtp ? pm_strdup(strip_smtp_prefix(smtp, NULL)) : NULL;
+    m->e = e;
+    if ((dn && !m->old_dn) || (smtp && !m->old_smtp)) {
+        free(m->old_dn);
+        free(m->old_smtp);
+        return oom(c);
+    }
+    c->nmoved++;
+    return 0;
+}
+
+static void moved_clear(struct ctx *c)
+{
+    for (size_t i = 0; i < c->nmoved; i++) {
+        free(c->moved[i].old_dn);
+        free(c->moved[i].old_smtp);
+    }
+    c->nmoved = 0;
+}
+
+/* What the store EntryID callbacks need: the plan, the text they build, and whether an EntryID
+ * of a migrated mailbox could not be rebuilt (no target server in the PUF). */
+struct eid_job {
+    struct ctx *c;
+    struct pm_buf dn, server;
+    int unbuildable;
+};
+
+static const struct moved *moved_by_dn(const struct ctx *c, const char *dn, size_t len)
+{
+    size_t ml;
+    if (pm_mapi_dn_split_guid(dn, len, &ml))
+        len = ml;
+    for (size_t i = 0; i < c->nmoved; i++)
+        if (c->moved[i].old_dn && same_dn_n(dn, len, c->moved[i].old_dn))
+            return &c->moved[i];
+    return NULL;
+}
+
+/* A store EntryID of a migrated mailbox is rebuilt with the target server and DN; an archive's
+ * keeps its /guid= suffix (or takes PUF field 9) and its server becomes "<archive GUID>@<target
+ * domain>", as in the store's own section. */
+static int eid_decide(const struct pm_storeeid *eid, struct pm_storeeid_edit *ed, void *ctx)
+{
+    struct eid_job *j = ctx;
+    if (!eid->dn)
+        return 0;
+    const struct moved *m = moved_by_dn(j->c, eid->dn, eid->dn_len);
+    if (!m)
+        return 0;
+    const struct pm_puf_entry *e = m->e;
+    size_t ml = eid->dn_len;
+    int archive = pm_mapi_dn_split_guid(eid->dn, eid->dn_len, &ml);
+    const char *tdom = e->target_server ? strchr(e->target_server, '@') : NULL;
+    pm_buf_reset(&j->dn);
+    pm_buf_reset(&j->server);
+    int rc = pm_buf_puts(&j->dn, e->target_dn);
+    if (rc == 0 && archive)
+        rc = e->target_archive_guid
+                 ? pm_buf_printf(&j->dn, "/guid=%s", e->target_archive_guid)
+                 : pm_buf_append(&j->dn, eid->dn + ml, eid->dn_len - ml);
+    if (rc < 0)
+        return PM_ERR_NOMEM;
+    if (!archive && e->target_server) {
+        rc = pm_buf_puts(&j->server, e->target_server);
+    } else if (archive && tdom) {
+        size_t gl = 0;
+        while (gl < eid->server_len && eid->server[gl] != '@')
+            gl++;
+        rc = e->target_archive_guid ? pm_buf_puts(&j->server, e->target_archive_guid)
+                                    : pm_buf_append(&j->server, eid->server, gl);
+        if (rc == 0)
+            rc = pm_buf_puts(&j->server, tdom);
+    } else {
+        j->unbuildable = 1; /* no server to point it at: the value goes */
+        return 0;
+    }
+    if (rc < 0)
+        return PM_ERR_NOMEM;
+    memset(ed, 0, sizeof(*ed));
+    ed->server = j->server.data;
+    ed->dn = j->dn.data;
+    if (eid->v3_smtp)
+        ed->v3_smtp = strip_smtp_prefix(e->target_smtp, NULL);
+    return 1;
+}
+
+/* The value names a migrated mailbox (its DN) in bytes, 8-bit or UTF-16. */
+static int names_moved(const struct ctx *c, const struct pm_section_value *v)
+{
+    for (size_t i = 0; i < c->nmoved; i++)
+        if (c->moved[i].old_dn && bytes_have(v->data, v->len, c->moved[i].old_dn))
+            return 1;
+    return 0;
+}
+
+static int warn_value(struct ctx *c, const struct pm_section *s, const struct pm_section_value *v,
+                      const char *why)
+{
+    struct pm_buf w = PM_BUF_INIT;
+    int rc = pm_buf_printf(&w, "%s: value '%s' %s; left alone", s->path, v->name, why);
+    if (rc == 0)
+        rc = pm_strlist_add(&c->out->warnings, w.data);
+    pm_buf_release(&w);
+    return rc < 0 ? oom(c) : 0;
+}
+
+static int plan_store_list(struct ctx *c, const struct pm_section *s,
+                           const struct pm_section_value *v, const struct pm_rule *r)
+{
+    struct eid_job j = {c, PM_BUF_INIT, PM_BUF_INIT, 0};
+    struct pm_storeeid_stats st = {0};
+    int rc = r->action == PM_RA_STORE_LIST
+                 ? pm_storeeid_rewrite_mv(v->data, v->len, eid_decide, &j, &c->enc, &st)
+                 : pm_storeeid_rewrite_embedded(v->data, v->len, eid_decide, &j, &c->enc, &st);
+    pm_buf_release(&j.dn);
+    pm_buf_release(&j.server);
+    if (rc < 0)
+        return rc == PM_ERR_NOMEM ? oom(c) : rc;
+    if (r->action == PM_RA_STORE_LIST && rc == 0)
+        return names_moved(c, v) ? warn_value(c, s, v, "is not a list of store EntryIDs") : 0;
+    /* A structure whose inner lengths would change, or an EntryID with no target server to
+     * point at: the value goes, as in a profile Outlook has not yet filled in. */
+    if (j.unbuildable || st.refused)
+        return del(c, s, v, r->id);
+    if (st.rewritten)
+        return add_edit(c, PM_EDIT_SET, s->path, v->name, v->type, c->enc.data, c->enc.len, v,
+                        r->id);
+    return 0;
+}
+
+/* Store names beside a store list: an entry that is a migrated mailbox's old address or DN. */
+static int plan_store_names(struct ctx *c, const struct pm_section *s,
+                            const struct pm_section_value *v, const struct pm_rule *r)
+{
+    enum pm_mv_kind kind;
+    struct pm_mv_list l = PM_MV_LIST_INIT;
+    if (!pm_mv_kind_of(v->name, &kind))
+        return 0;
+    int rc = pm_mv_parse(kind, v->data, v->len, &l);
+    if (rc < 0)
+        return oom(c);
+    if (rc == 0)
+        return names_moved(c, v) ? warn_value(c, s, v, "is not a list of strings") : 0;
+    struct pm_buf *nb = calloc(l.n ? l.n : 1, sizeof(*nb));
+    int changed = 0;
+    rc = nb ? 0 : PM_ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < l.n; i++) {
+        if ((rc = pm_mv_text(&l, i, &c->text)) < 0)
+            break;
+        const char *bare = strip_smtp_prefix(c->text.data, NULL);
+        for (size_t k = 0; k < c->nmoved; k++) {
+            const struct moved *m = &c->moved[k];
+            const char *to = NULL;
+            if (m->old_smtp && pm_name_casecmp(bare, m->old_smtp) == 0)
+                to = strip_smtp_prefix(m->e->target_smtp, NULL);
+            else if (m->old_dn && pm_name_casecmp(c->text.data, m->old_dn) == 0)
+                to = m->e->target_dn;
+            if (!to)
+                continue;
+            if ((rc = pm_mv_text_put(kind, to, &nb[i])) == 0) {
+                l.items[i].data = (const uint8_t *)nb[i].data;
+                l.items[i].len = nb[i].len;
+                changed = 1;
+            }
+            break;
+        }
+    }
+    if (rc == 0 && changed)
+        rc = pm_mv_serialise(&l, &c->enc);
+    if (rc == 0 && changed)
+        rc = add_edit(c, PM_EDIT_SET, s->path, v->name, v->type, c->enc.data, c->enc.len, v,
+                      r->id);
+    else if (rc == PM_ERR_INVALID)
+        rc = warn_value(c, s, v, "cannot take the target's name in its encoding");
+    else if (rc < 0)
+        rc = oom(c);
+    for (size_t i = 0; nb && i < l.n; i++)
+        pm_buf_release(&nb[i]);
+    free(nb);
+    pm_mv_list_release(&l);
+    return rc;
+}
+
+/* The profile's sections of no account, for the mailboxes this plan found migrated. Only the
+ * values the rule table names are read: nothing else outside the accounts is edited. */
+static int plan_linked(struct ctx *c)
+{
+    const struct pm_profile *pr = &c->m->profiles[c->profile];
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && c->nmoved && i < pr->nlinked; i++) {
+        const struct pm_section *s = &pr->linked[i];
+        c->section = s;
+        for (size_t k = 0; rc == 0 && k < s->nvalues; k++) {
+            const struct pm_section_value *v = &s->values[k];
+            const struct pm_rule *r = pm_rule_find(v->name, role_mask(s));
+            if (!r)
+                continue;
+            if (r->action == PM_RA_STORE_LIST || r->action == PM_RA_STORE_EMBED)
+                rc = plan_store_list(c, s, v, r);
+            else if (r->action == PM_RA_STORE_NAMES)
+                rc = plan_store_names(c, s, v, r);
+        }
+    }
+    return rc;
+}
+
 /* Which mailbox a section holds. The account's own sections, its primary store, its public
  * folders and its own archive (no DN, or the owner's DN with a /guid= suffix) belong to the
  * account; a delegate or shared store never does, whatever DN it holds or lacks, nor an archive
@@ -1036,6 +1257,11 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
                         : decide(c, ai, -1, a->dn, ans, &kind);
     if (rc < 0)
         return rc;
+    if ((kind == PM_DEC_UPDATED || kind == PM_DEC_CURRENT) &&
+        (rc = kind == PM_DEC_UPDATED ? moved_add(c, a->dn, a->smtp, &ans->entry)
+                                     : moved_add(c, ans->entry.source_dn,
+                                                 ans->entry.source_smtp, &ans->entry)) < 0)
+        return rc;
     if (kind == PM_DEC_UPDATED) {
         struct ident id;
         if ((rc = ident_init(c, &id, &ans->entry, a->dn, a->smtp)) < 0)
@@ -1086,6 +1312,8 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
         const struct pm_puf_query *sa = answer(q, nq, key);
         rc = decide(c, ai, (long)i, key, sa, &kind);
         free(key);
+        if (rc == 0 && kind == PM_DEC_CURRENT)
+            rc = moved_add(c, sa->entry.source_dn, sa->entry.source_smtp, &sa->entry);
         if (rc < 0)
             return rc;
         if (kind != PM_DEC_UPDATED)
@@ -1093,6 +1321,10 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
         char *smtp = NULL;
         if ((rc = store_smtp(c, s)) < 0 || (rc > 0 && !(smtp = pm_strdup(c->text2.data))))
             return oom(c);
+        if ((rc = moved_add(c, s->mailbox_dn, smtp, &sa->entry)) < 0) {
+            free(smtp);
+            return rc;
+        }
         struct ident id;
         rc = ident_init(c, &id, &sa->entry, s->mailbox_dn, smtp);
         if (rc == 0)
@@ -1200,6 +1432,9 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
         c.profile = p;
         for (size_t a = 0; rc == 0 && a < m->profiles[p].naccounts; a++)
             rc = plan_account(&c, a, q, nq);
+        if (rc == 0)
+            rc = plan_linked(&c);
+        moved_clear(&c);
     }
     if (rc == 0)
         rc = warn_roh_ignored(&c);
@@ -1207,6 +1442,8 @@ int pm_plan_build(const struct pm_model *m, const struct pm_puf_query *q, size_t
     pm_buf_release(&c.text2);
     pm_buf_release(&c.enc);
     pm_strlist_release(&c.ost_paths);
+    moved_clear(&c);
+    free(c.moved);
     free(c.seen);
     if (rc < 0)
         pm_plan_release(out);

@@ -128,6 +128,9 @@ void pm_model_release(struct pm_model *m)
         free(pr->name);
         free(pr->path);
         free(pr->force_ost_path);
+        for (size_t i = 0; i < pr->nlinked; i++)
+            section_release(&pr->linked[i]);
+        free(pr->linked);
     }
     free(m->profiles);
     m->profiles = NULL;
@@ -616,16 +619,64 @@ static int attach_residue(struct walk *w, struct pm_profile *pr)
     return 0;
 }
 
-static int is_msems(struct walk *w, const struct pm_section *s)
+/* 1 when the service section names service 'svc' (PR_SERVICE_NAME), 0 when not, <0. */
+static int is_service(struct walk *w, const struct pm_section *s, const char *svc)
 {
     char *name = NULL;
     const char *const names[] = {"001f3d09", "001e3d09", NULL};
     int rc = string_any(w, s, names, &name);
     if (rc <= 0)
         return rc;
-    int yes = pm_name_casecmp(name, "MSEMS") == 0;
+    int yes = pm_name_casecmp(name, svc) == 0;
     free(name);
     return yes;
+}
+
+static int is_msems(struct walk *w, const struct pm_section *s)
+{
+    return is_service(w, s, "MSEMS");
+}
+
+/* A section of no account that lists store EntryIDs, added to pr->linked when it exists. */
+static int add_linked(struct walk *w, struct pm_profile *pr, const char *uid,
+                      enum pm_section_role role)
+{
+    struct pm_section s = {0};
+    s.role = role;
+    s.uid = pm_strdup(uid);
+    s.path = join2(pr->path, uid);
+    if (!s.uid || !s.path) {
+        section_release(&s);
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    int rc = read_section(w, &s);
+    if (rc <= 0) {
+        section_release(&s);
+        return rc;
+    }
+    struct pm_section *nl = realloc(pr->linked, (pr->nlinked + 1) * sizeof(*nl));
+    if (!nl) {
+        section_release(&s);
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    pr->linked = nl;
+    pr->linked[pr->nlinked++] = s;
+    return 0;
+}
+
+/* The Outlook Address Book's providers: the service's PR_AB_PROVIDERS. */
+static int add_contab(struct walk *w, struct pm_profile *pr, const struct pm_section *svc)
+{
+    const struct pm_section_value *list = pm_section_get(svc, V_AB_PROVIDERS);
+    size_t n = list ? pm_mapi_uid_count(list->len) : 0;
+    for (size_t i = 0; i < n; i++) {
+        char hex[33];
+        pm_mapi_uid_hex(list->data, i, hex);
+        int rc = add_linked(w, pr, hex, PM_ROLE_CONTAB);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 static int read_profile(struct walk *w, const char *root, const char *name, int is_default,
@@ -677,6 +728,8 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
             struct pm_account *a = &pr->accounts[pr->naccounts++];
             memset(a, 0, sizeof(*a));
             rc = read_account(w, pr, svc, &s, a);
+        } else if (exch == 0 && (rc = is_service(w, &s, "CONTAB")) > 0) {
+            rc = add_contab(w, pr, &s);
         } else {
             rc = exch;
         }
@@ -685,6 +738,8 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
             break;
     }
     pm_value_release(&services);
+    if (rc >= 0)
+        rc = add_linked(w, pr, PM_SECTION_OUTLOOK_GLOBAL, PM_ROLE_OUTLOOK_GLOBAL);
     if (rc < 0)
         return rc;
     /* No services list but a 13dbb0c8 section: a bare Outlook 2007-era profile. */
@@ -811,6 +866,8 @@ const char *pm_section_role_name(enum pm_section_role r)
     case PM_ROLE_ADDRBOOK: return "addressbook";
     case PM_ROLE_ACCOUNT: return "account";
     case PM_ROLE_RESIDUE: return "residue";
+    case PM_ROLE_CONTAB: return "contab";
+    case PM_ROLE_OUTLOOK_GLOBAL: return "outlook_global";
     }
     return "unknown";
 }

@@ -15,6 +15,8 @@
 #define A PM_RM_ADDRBOOK
 #define C PM_RM_ACCOUNT
 #define ALL (E | P | S | X | V | A | C)
+#define CT PM_RM_CONTAB
+#define G PM_RM_GLOBAL
 
 const struct pm_rule pm_rules[] = {
     /* Binding links: what ties sections together. Never touched (§6.3 "Do not delete"). */
@@ -133,6 +135,22 @@ const struct pm_rule pm_rules[] = {
      "store EntryID of the source mailbox", "§5.2, §6.3 [S23]"},
     {"account.delivery", "Delivery Folder EntryID", C, PM_RA_DELETE,
      "folder EntryID of the source mailbox", "§5.2, §6.3 [S23]"},
+
+    /* Outside the accounts: values that embed a migrated mailbox's store EntryID or name it. */
+    {"linked.storelist", "11026626", CT, PM_RA_STORE_LIST,
+     "PR_CONTAB_STORE_ENTRYIDS: store EntryIDs of the contact folders' mailboxes",
+     "corrections [S5,S10]"},
+    {"linked.storenames", "101e6622", CT, PM_RA_STORE_NAMES,
+     "PR_CONTAB_STORE_NAMES: display names of those stores", "corrections [S5]"},
+    {"linked.storenames", "101f6627", CT, PM_RA_STORE_NAMES, "store names (Unicode twin)",
+     "corrections [S5]"},
+    {"linked.storelist", "1102039b", G, PM_RA_STORE_LIST,
+     "list of store EntryIDs (the default store)", "corrections [S10]"},
+    {"linked.embedded", "1102022a", G, PM_RA_STORE_EMBED,
+     "folder and store EntryID pairs with in-memory pointers", "corrections"},
+    {"linked.embedded", "11020434", G, PM_RA_STORE_EMBED,
+     "versioned structure holding a folder and a store EntryID (twice in version 4)",
+     "corrections"},
 
     /* Settings from prof.config. */
     {"config.proxy", "001f6622", E | P | S, PM_RA_ROH_SERVER,

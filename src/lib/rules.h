@@ -15,6 +15,8 @@ enum {
     PM_RM_SERVICE = 1u << 4,
     PM_RM_ADDRBOOK = 1u << 5,
     PM_RM_ACCOUNT = 1u << 6,  /* Account Manager subkey */
+    PM_RM_CONTAB = 1u << 7,   /* Outlook Address Book provider (no account's) */
+    PM_RM_GLOBAL = 1u << 8,   /* Outlook global section 0a0d0200... (no account's) */
 };
 #define PM_RM_STORES (PM_RM_PRIMARY | PM_RM_STORE)
 
@@ -34,6 +36,9 @@ enum pm_rule_action {
     PM_RA_CACHE_FLAGS, /* cached-mode bits of PR_PROFILE_CONFIG_FLAGS from the config */
     PM_RA_OST,         /* OST path per OstAction */
     PM_RA_ABEID,       /* address-book EntryID: same header, target DN */
+    PM_RA_STORE_LIST,  /* list of store EntryIDs: those of migrated mailboxes rewritten */
+    PM_RA_STORE_NAMES, /* list of store names beside a store EntryID list: old addresses replaced */
+    PM_RA_STORE_EMBED, /* structure embedding a store EntryID: rewritten in place, else deleted */
     PM_RA_KEEP,        /* a binding link or type marker: never touched */
 };
 

@@ -23,9 +23,11 @@
 #include "pm/apply.h"
 #include "pm/config.h"
 #include "pm/mapi.h"
+#include "pm/mvprop.h"
 #include "pm/plan.h"
 #include "pm/profile.h"
 #include "pm/store.h"
+#include "pm/storeeid.h"
 #include "rules.h"
 #include "regput.h"
 
@@ -1090,6 +1092,139 @@ static void test_roh_enable_warns_on_mapi_http_profiles(void **state)
     assert_int_equal(f->plan.warnings.n, 0);
 }
 
+
+/* ---- store EntryIDs outside the accounts (CONTAB, the Outlook global section) ---- */
+
+#define CONTAB_SVC 20
+#define CONTAB_PROV 21
+#define GLOBAL_KEY P16 "\\" PM_SECTION_OUTLOOK_GLOBAL
+
+/* Alice's account beside an Outlook Address Book whose contact folders are in alice's and
+ * carol's (unmigrated) mailboxes, and a global section pointing at alice's mailbox: the shapes
+ * of a real Outlook 2013 profile (64-bit lists, v1 store EntryIDs). */
+static void contab_profile(struct fx *f)
+{
+    const unsigned s[] = {SVC, CONTAB_SVC, 0};
+    services(f, s);
+    account(f, 0, DN_A, "SMTP:" SMTP_A, 1, NULL);
+    put_w(f, K(CONTAB_SVC), "001f3d09", "CONTAB");
+    put_uid(f, K(CONTAB_SVC), "01023d01", CONTAB_PROV);
+    put_w(f, K(CONTAB_PROV), "001f3d09", "CONTAB");
+    struct pm_buf eids[2] = {PM_BUF_INIT, PM_BUF_INIT}, list = PM_BUF_INIT;
+    pmt_store_eid(&eids[0], SRV_A, DN_A);
+    pmt_store_eid(&eids[1], "c0c0c0c0-0000-4000-8000-00000000c0c0@source.example", DN_C);
+    pmt_mv_bin64(&list, eids, 2);
+    put_bin(f, K(CONTAB_PROV), "11026626", list.data, list.len);
+    const char *names[] = {SMTP_A, "carol@source.example"};
+    pmt_mv_str64(&list, names, 2, 0);
+    put_bin(f, K(CONTAB_PROV), "101e6622", list.data, list.len);
+    pmt_mv_str64(&list, names, 2, 1);
+    put_bin(f, K(CONTAB_PROV), "101f6627", list.data, list.len);
+    /* A value no row names that mentions alice: outside the accounts it is not swept. */
+    put_w(f, K(CONTAB_PROV), "001f6700", "notes about " DN_A);
+    pmt_mv_bin64(&list, eids, 1);
+    put_bin(f, GLOBAL_KEY, "1102039b", list.data, list.len);
+    /* Version 3 of 11020434: u32 3, u32 2, u32 0, then u32 cb + blob twice (a folder EntryID,
+     * the store EntryID): its inner lengths are not rewritten, so it goes. */
+    struct pm_buf inner = PM_BUF_INIT;
+    static const uint8_t head[12] = {3, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t folder[46] = {0}, cb[4];
+    pm_buf_append(&inner, head, 12);
+    pm_mapi_long_put(46, cb);
+    pm_buf_append(&inner, cb, 4);
+    pm_buf_append(&inner, folder, 46);
+    pm_mapi_long_put((uint32_t)eids[0].len, cb);
+    pm_buf_append(&inner, cb, 4);
+    pm_buf_append(&inner, eids[0].data, eids[0].len);
+    pmt_mv_bin64(&list, &inner, 1);
+    put_bin(f, GLOBAL_KEY, "11020434", list.data, list.len);
+    pm_buf_release(&inner);
+    pm_buf_release(&eids[0]);
+    pm_buf_release(&eids[1]);
+    pm_buf_release(&list);
+}
+
+/* Entry i of an edited list value, read back as a store EntryID. */
+static void want_eid_entry(const struct pm_edit *e, size_t i, const char *server, const char *dn,
+                           enum pm_mv_layout layout)
+{
+    struct pm_mv_list l = PM_MV_LIST_INIT;
+    assert_non_null(e);
+    assert_int_equal(e->op, PM_EDIT_SET);
+    assert_int_equal(pm_mv_parse(PM_MV_BINARY, e->data, e->len, &l), 1);
+    assert_int_equal(l.layout, layout);
+    assert_true(i < l.n);
+    struct pm_storeeid eid;
+    assert_int_equal(pm_storeeid_read(l.items[i].data, l.items[i].len, 0, &eid), 1);
+    assert_int_equal(eid.server_len, strlen(server));
+    assert_memory_equal(eid.server, server, eid.server_len);
+    assert_int_equal(eid.dn_len, strlen(dn));
+    assert_memory_equal(eid.dn, dn, eid.dn_len);
+    pm_mv_list_release(&l);
+}
+
+static void test_store_entryids_outside_the_account(void **state)
+{
+    struct fx *f = *state;
+    contab_profile(f);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, SRVDN_A2, 1);
+    run_plan(f);
+    /* The address book's list: alice's EntryID rebuilt, carol's untouched, framing consistent
+     * in the 64-bit layout it had. */
+    want_eid_entry(edit(f, K(CONTAB_PROV), "11026626"), 0, SRV_A2, DN_A2, PM_MV_LAYOUT_64);
+    want_eid_entry(edit(f, K(CONTAB_PROV), "11026626"), 1,
+                   "c0c0c0c0-0000-4000-8000-00000000c0c0@source.example", DN_C, PM_MV_LAYOUT_64);
+    want_eid_entry(edit(f, GLOBAL_KEY, "1102039b"), 0, SRV_A2, DN_A2, PM_MV_LAYOUT_64);
+    /* The names beside it follow, in both encodings. */
+    const char *now[] = {SMTP_A2, "carol@source.example"};
+    struct pm_buf want = PM_BUF_INIT;
+    const struct pm_edit *e = edit(f, K(CONTAB_PROV), "101e6622");
+    assert_non_null(e);
+    pmt_mv_str64(&want, now, 2, 0);
+    assert_int_equal(e->len, want.len);
+    assert_memory_equal(e->data, want.data, want.len);
+    e = edit(f, K(CONTAB_PROV), "101f6627");
+    assert_non_null(e);
+    pmt_mv_str64(&want, now, 2, 1);
+    assert_int_equal(e->len, want.len);
+    assert_memory_equal(e->data, want.data, want.len);
+    pm_buf_release(&want);
+    want_delete(f, GLOBAL_KEY, "11020434", "linked.embedded");
+    want_none(f, K(CONTAB_PROV), "001f6700");
+
+    /* No target server in the PUF: an EntryID cannot be rebuilt, and the lists go. */
+    f->q[0].entry.target_server = NULL;
+    run_plan(f);
+    want_delete(f, K(CONTAB_PROV), "11026626", "linked.storelist");
+    want_delete(f, GLOBAL_KEY, "1102039b", "linked.storelist");
+
+    /* Nothing migrated: nothing outside the accounts is touched. */
+    f->nq = 0;
+    run_plan(f);
+    assert_int_equal(edits_in(f, K(CONTAB_PROV)), 0);
+    assert_int_equal(edits_in(f, GLOBAL_KEY), 0);
+}
+
+static void test_store_list_that_does_not_parse_is_left_with_a_warning(void **state)
+{
+    struct fx *f = *state;
+    contab_profile(f);
+    /* Cut one byte off the list: the count and table no longer agree with the data. */
+    struct pm_value v = PM_VALUE_INIT;
+    struct pm_error err;
+    assert_int_equal(pm_store_get(f->st, K(CONTAB_PROV), "11026626", &v, &err), 1);
+    put_bin(f, K(CONTAB_PROV), "11026626", v.data, v.len - 1);
+    pm_value_release(&v);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, SRVDN_A2, 1);
+    run_plan(f);
+    want_none(f, K(CONTAB_PROV), "11026626");
+    int warned = 0;
+    for (size_t i = 0; i < f->plan.warnings.n; i++)
+        warned |= strstr(f->plan.warnings.items[i], "11026626") != NULL &&
+                  strstr(f->plan.warnings.items[i], K(CONTAB_PROV)) != NULL;
+    assert_true(warned);
+}
+
 static void test_delegates_on_their_own_line(void **state)
 {
     struct fx *f = *state;
@@ -1320,6 +1455,8 @@ int main(void)
         T(test_ost_keeps_profile_suffix_and_force_path),
         T(test_two_profiles_never_share_an_ost),
         T(test_roh_enable_warns_on_mapi_http_profiles),
+        T(test_store_entryids_outside_the_account),
+        T(test_store_list_that_does_not_parse_is_left_with_a_warning),
         T(test_nothing_outside_matched_sections),
         T(test_second_plan_is_empty),
         cmocka_unit_test(test_fixture_second_plan_is_empty),

@@ -717,6 +717,8 @@ static int plan_abeid(struct ctx *c, const struct value_job *j)
     return has_trace(j->id, j->v->data, j->v->len) ? del(c, j->s, j->v, j->r->id) : 0;
 }
 
+static int plan_store_eid(struct ctx *c, const struct value_job *j);
+
 static int plan_value(struct ctx *c, const struct pm_section *s, unsigned role,
                       const struct pm_section_value *v, const struct ident *id, enum scope scope)
 {
@@ -735,6 +737,9 @@ static int plan_value(struct ctx *c, const struct pm_section *s, unsigned role,
     case PM_RA_SERVER: return plan_server(c, &j);
     case PM_RA_SERVER_DN: return plan_server_dn(c, &j);
     case PM_RA_SIGNIN: return plan_signin(c, &j);
+    case PM_RA_CRED_DOMAIN:
+        return j.is_text > 0 && !c->text.len ? 0 : del(c, s, v, j.r->id);
+    case PM_RA_STORE_EID: return plan_store_eid(c, &j);
     case PM_RA_DELETE: return del(c, s, v, j.r->id);
     case PM_RA_ROH_SERVER:
     case PM_RA_ROH_FLAGS:
@@ -1067,6 +1072,30 @@ static int eid_decide(const struct pm_storeeid *eid, struct pm_storeeid_edit *ed
     if (eid->v3_smtp)
         ed->v3_smtp = strip_smtp_prefix(e->target_smtp, NULL);
     return 1;
+}
+
+/* A value that is one store EntryID (the account's delivery store): rebuilt for the target, or
+ * deleted when it names a migrated mailbox and cannot be rebuilt. */
+static int plan_store_eid(struct ctx *c, const struct value_job *vj)
+{
+    struct eid_job j = {c, PM_BUF_INIT, PM_BUF_INIT, 0};
+    struct pm_storeeid eid;
+    struct pm_storeeid_edit ed;
+    int rc = 0;
+    if (!pm_storeeid_read(vj->v->data, vj->v->len, 0, &eid))
+        rc = has_trace(vj->id, vj->v->data, vj->v->len) ? del(c, vj->s, vj->v, vj->r->id) : 0;
+    else if ((rc = eid_decide(&eid, &ed, &j)) > 0)
+        rc = pm_storeeid_rewrite(vj->v->data, vj->v->len, &ed, &c->enc) < 0
+                 ? oom(c)
+                 : add_edit(c, PM_EDIT_SET, vj->s->path, vj->v->name, vj->v->type, c->enc.data,
+                            c->enc.len, vj->v, vj->r->id);
+    else if (rc == 0 && j.unbuildable)
+        rc = del(c, vj->s, vj->v, vj->r->id);
+    else if (rc < 0)
+        rc = oom(c);
+    pm_buf_release(&j.dn);
+    pm_buf_release(&j.server);
+    return rc;
 }
 
 /* The value names a migrated mailbox (its DN) in bytes, 8-bit or UTF-16. */

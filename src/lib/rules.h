@@ -28,6 +28,8 @@ enum pm_rule_action {
     PM_RA_SERVER,      /* target server when the PUF gives it (own mailbox), else delete */
     PM_RA_SERVER_DN,   /* target server DN when the PUF gives it (own mailbox), else delete */
     PM_RA_SIGNIN,      /* sign-in name: the PUF's target UPN (field 8), else delete */
+    PM_RA_CRED_DOMAIN, /* credential domain: an empty one stays, any other is the source's */
+    PM_RA_STORE_EID,   /* one store EntryID: rebuilt for the target, else deleted */
     PM_RA_DELETE,      /* a cache of the source: delete, Outlook rebuilds it */
     PM_RA_ROH_SERVER,  /* Outlook Anywhere proxy, from the config or deleted */
     PM_RA_ROH_FLAGS,

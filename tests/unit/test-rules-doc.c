@@ -40,6 +40,10 @@ static const char *action_word(enum pm_rule_action a)
         return "server_dn";
     case PM_RA_SIGNIN:
         return "signin";
+    case PM_RA_CRED_DOMAIN:
+        return "cred_domain";
+    case PM_RA_STORE_EID:
+        return "store_eid";
     case PM_RA_STORE_LIST:
         return "store_list";
     case PM_RA_STORE_NAMES:

@@ -765,7 +765,7 @@ static void test_ost_rename_name_taken(void **state)
 
 static void sweep_values(struct fx *f, const char *k)
 {
-    put_w(f, k, "001f6750", "Mailbox - " SMTP_A); /* string naming the address */
+    put_w(f, k, "001f6700", "Mailbox - " SMTP_A); /* string naming the address */
     put_sz(f, k, "001e6751", "owner " DN_A);      /* string naming the DN */
     put_bin(f, k, "01026799", "\x01\x02" DN_A "\0", sizeof(DN_A) + 2); /* bytes with the DN */
     struct pm_buf w = PM_BUF_INIT;
@@ -790,7 +790,7 @@ static void test_sweep(void **state)
     run_plan(f);
     for (int i = 0; i < 2; i++) {
         const char *k = i ? K(PRI) : K(EMS);
-        want_set_text(f, k, "001f6750", PM_REG_BINARY, "Mailbox - " SMTP_A2, "sweep.rewrite");
+        want_set_text(f, k, "001f6700", PM_REG_BINARY, "Mailbox - " SMTP_A2, "sweep.rewrite");
         want_set_text(f, k, "001e6751", PM_REG_SZ, "owner " DN_A2, "sweep.rewrite");
         want_delete(f, k, "01026799", "sweep.delete");
         want_delete(f, k, "01026801", "sweep.delete");
@@ -1074,6 +1074,17 @@ static void test_two_profiles_never_share_an_ost(void **state)
     assert_true(strstr(ta.data, " - ") || strstr(tb.data, " - Second.ost"));
     pm_buf_release(&ta);
     pm_buf_release(&tb);
+}
+
+static void test_profile_name_is_not_swept(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* 001e6750 holds the profile's name, which users often make their address. */
+    put_sz(f, K(EMS), "001e6750", SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_none(f, K(EMS), "001e6750");
 }
 
 static void test_roh_enable_warns_on_mapi_http_profiles(void **state)
@@ -1455,6 +1466,7 @@ int main(void)
         T(test_ost_keeps_profile_suffix_and_force_path),
         T(test_two_profiles_never_share_an_ost),
         T(test_roh_enable_warns_on_mapi_http_profiles),
+        T(test_profile_name_is_not_swept),
         T(test_store_entryids_outside_the_account),
         T(test_store_list_that_does_not_parse_is_left_with_a_warning),
         T(test_nothing_outside_matched_sections),

@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "pm/error.h"
 
 #include "pm/util.h"
 
@@ -55,6 +58,17 @@ int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);
 int pm_os_rename_file(const char *from, const char *to);
 /* Replaces 'to' by 'from' atomically (rename over). */
 int pm_os_replace_file(const char *from, const char *to);
+/* Reads a whole file (at most max bytes; 0 = PM_FILE_MAX) into out. PM_ERR_IO/PM_ERR_LIMIT. */
+#define PM_FILE_MAX ((size_t)256 << 20)
+int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err);
+/* Writes data to path through a temporary file in the same folder, flushed to the disk, then
+ * renamed over path, so readers see the old file or the new one, never a part. */
+int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err);
+/* Flushes a stream's written data to the disk (fsync, _commit). 0 or PM_ERR_IO. The caller
+ * fflush()es first. */
+int pm_os_fsync(FILE *f);
+/* Positions a stream at a 64-bit offset from the start (fseeko, _fseeki64). 0 or <0. */
+int pm_os_fseek64(FILE *f, uint64_t off);
 /* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
 int pm_os_user_can_write(const char *path);
 

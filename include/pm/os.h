@@ -79,7 +79,16 @@ int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *
 /* 1 when the file is held open by another process so it cannot be opened exclusively, 0 when it
  * can (or does not exist), <0 on other errors. */
 int pm_os_file_in_use(const char *path);
-/* Starts a program without waiting for it. 0 or <0. */
+/* Windows command lines (cmdline.c, portable). pm_cmdline_append appends one argument (after a
+ * space when 'out' is not empty), quoted only when it must be, so that CommandLineToArgvW and the
+ * C runtime give it back unchanged: embedded quotes as \", backslashes doubled only before a
+ * quote. pm_cmdline_split is the reverse: the arguments of a command line (without a program
+ * name), by the same rules. 0 or <0. */
+int pm_cmdline_append(struct pm_buf *out, const char *arg);
+int pm_cmdline_split(const char *cmdline, struct pm_strlist *out);
+
+/* Starts a program without waiting for it; 'args' is a Windows command line (the program not
+ * included), split on POSIX by pm_cmdline_split. 0 or <0. */
 int pm_os_start_program(const char *program, const char *args);
 
 /* A per-user, per-machine single-instance lock. Waits up to 'wait_seconds'. Returns 1 with

@@ -20,6 +20,7 @@ struct opts {
     int dry_run;
     int verbose;
     int no_index;
+    int run_after; /* --run-after: RunAfter after a dry run too */
 };
 
 struct run {
@@ -35,17 +36,20 @@ struct run {
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: profilemanager [update] [--config FILE] [--store reg:FILE | hive:FILE | live]\n"
-            "                      [--dry-run] [--verbose] [--no-index]\n\n"
-            "  --config FILE   prof.config to use (default: prof.config beside the executable)\n"
-            "  --store SPEC    registry to update: a .reg export, an NTUSER.DAT hive, or the live\n"
-            "                  registry of the current user (the default on Windows)\n"
-            "  --dry-run       print every planned change and write nothing\n"
-            "  --verbose       print every decision and change\n"
-            "  --no-index      scan mbm.puf even when its index is current\n"
-            "  /switch         an Outlook switch (from a rewritten shortcut): passed on to\n"
-            "                  RunAfter after RunAfterArgs\n");
+    fprintf(
+        out,
+        "usage: profilemanager [update] [--config FILE] [--store reg:FILE | hive:FILE | live]\n"
+        "                      [--dry-run [--run-after]] [--verbose] [--no-index] [/switch ...]\n\n"
+        "  --config FILE   prof.config to use (default: prof.config beside the executable)\n"
+        "  --store SPEC    registry to update: a .reg export, an NTUSER.DAT hive, or the live\n"
+        "                  registry of the current user (the default on Windows)\n"
+        "  --dry-run       print every planned change and write nothing\n"
+        "  --verbose       print every decision and change\n"
+        "  --no-index      scan mbm.puf even when its index is current\n"
+        "  --run-after     start RunAfter after a dry run too (a dry run does not)\n"
+        "  /switch ...     Outlook's switches (from a rewritten shortcut): this argument\n"
+        "                  and every one after it are passed on to RunAfter, after\n"
+        "                  RunAfterArgs, exactly as received\n");
 }
 
 /* Warnings from the config, profile and PUF readers go to the log and stderr. */
@@ -88,11 +92,18 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->verbose = 1;
         } else if (!strcmp(a, "--no-index")) {
             o->no_index = 1;
+        } else if (!strcmp(a, "--run-after")) {
+            o->run_after = 1;
         } else if (a[0] == '/') {
-            /* A switch for Outlook from a rewritten shortcut: passed on to RunAfter. */
-            int quote = strchr(a, ' ') != NULL;
-            pm_buf_printf(&o->pass_on, "%s%s%s%s", o->pass_on.len ? " " : "", quote ? "\"" : "", a,
-                          quote ? "\"" : "");
+            /* Outlook's switches from a rewritten shortcut ("/select outlook:Inbox", "/profile
+             * Work"): from the first one on, every argument is RunAfter's, passed on exactly as
+             * received, so a switch's value is never mistaken for an option of ours. */
+            for (; i < argc; i++)
+                if (pm_cmdline_append(&o->pass_on, argv[i]) < 0) {
+                    cli_error("update: out of memory");
+                    return -1;
+                }
+            break;
         } else {
             cli_error("update: unknown or incomplete option '%s'", a);
             usage(stderr);
@@ -195,7 +206,11 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
                  PM_F_SKIPPED, counts[3], PM_F_FAILED, counts[4], PM_F_POLICY_WARNINGS, counts[5],
                  PM_F_REASON, why, PM_F_DURATION_MS, dur, NULL);
     if (r->have_cfg && r->cfg.run_after && *r->cfg.run_after) {
-        if (refuse_run_after) {
+        if (r->o.dry_run && !r->o.run_after) {
+            /* A dry run checks; it starts nothing unless asked to (--run-after). */
+            pm_log_event(r->log, PM_EV_RUN_AFTER, PM_F_PROGRAM, r->cfg.run_after, PM_F_STARTED, "0",
+                         PM_F_REASON, "dry_run", NULL);
+        } else if (refuse_run_after) {
             pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
                          "RunAfter not started: RequireReadOnlyConfig=yes and a file is writable",
                          NULL);

@@ -264,43 +264,23 @@ int pm_os_file_in_use(const char *path)
 
 /* Splits a command line as Windows does for simple cases: blanks separate, double quotes
  * group. At most 63 arguments. */
-static int split_args(char *s, char **argv, int max)
-{
-    int n = 0;
-    while (*s && n < max) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
-        char *out = s, *start = s;
-        int quoted = 0;
-        for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
-            if (*s == '"')
-                quoted = !quoted;
-            else
-                *out++ = *s;
-        }
-        if (*s)
-            s++;
-        *out = 0;
-        argv[n++] = start;
-    }
-    return n;
-}
-
 int pm_os_start_program(const char *program, const char *args)
 {
-    char *copy = pm_strdup(args ? args : "");
-    char *argv[65];
-    if (!copy)
-        return PM_ERR_NOMEM;
+    struct pm_strlist list = PM_STRLIST_INIT;
+    int rc = pm_cmdline_split(args ? args : "", &list);
+    char **argv = rc == 0 ? calloc(list.n + 2, sizeof(*argv)) : NULL;
+    if (!argv) {
+        pm_strlist_release(&list);
+        return rc < 0 ? rc : PM_ERR_NOMEM;
+    }
     argv[0] = (char *)program;
-    int n = split_args(copy, argv + 1, 63);
-    argv[n + 1] = NULL;
+    for (size_t i = 0; i < list.n; i++)
+        argv[i + 1] = list.items[i];
     /* Not waited for: the child is left to run on after this process exits. */
     pid_t pid;
-    int rc = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
-    free(copy);
+    rc = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
+    free(argv);
+    pm_strlist_release(&list);
     return rc == 0 ? 0 : PM_ERR_IO;
 }
 

@@ -14,6 +14,7 @@
 #include "pm/puf.h"
 #include "pm/regfile.h"
 #include "pm/store.h"
+#include "pm/update.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -108,30 +109,20 @@ static void fz_check_plan(const struct pm_model *m, const struct pm_plan *p)
     }
 }
 
+static int fz_answers(void *ctx, struct pm_puf_query *q, size_t nq, struct pm_error *err)
+{
+    (void)ctx;
+    (void)err;
+    for (size_t i = 0; i < nq; i++)
+        fz_answer(&q[i], (unsigned)i + 1);
+    return 0;
+}
+
+/* The library's update steps, with synthetic PUF answers. */
 static void fz_engine(struct pm_store *st, int variant)
 {
     struct pm_error err;
     unsigned long warnings = 0;
-    struct pm_model m;
-    memset(&m, 0, sizeof(m));
-    if (pm_model_read(st, &m, fz_quiet, &warnings, &err) < 0)
-        return;
-    struct pm_strlist dns = PM_STRLIST_INIT;
-    if (pm_plan_queries(&m, &dns) < 0) {
-        pm_strlist_release(&dns);
-        pm_model_release(&m);
-        return;
-    }
-    struct pm_puf_query *q = calloc(dns.n ? dns.n : 1, sizeof(*q));
-    if (!q) {
-        pm_strlist_release(&dns);
-        pm_model_release(&m);
-        return;
-    }
-    for (size_t i = 0; i < dns.n; i++) {
-        pm_plan_query_init(&q[i], dns.items[i]);
-        fz_answer(&q[i], (unsigned)i + 1);
-    }
     struct pm_config cfg;
     pm_config_defaults(&cfg);
     if (variant) {
@@ -140,28 +131,26 @@ static void fz_engine(struct pm_store *st, int variant)
         cfg.outlook_anywhere = PM_ENABLE;
         cfg.ost_action = PM_OST_RESET;
     }
-    struct pm_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    if (pm_plan_build(&m, q, dns.n, &cfg, &plan, &err) == 0) {
-        fz_check_plan(&m, &plan);
-        if (!variant) {
-            struct pm_apply_result res;
-            if (pm_apply(st, &m, &plan, NULL, &res, &err) == 0) {
-                /* What we wrote must read back as a model again. */
-                struct pm_model again;
-                memset(&again, 0, sizeof(again));
-                if (pm_model_read(st, &again, fz_quiet, &warnings, &err) < 0)
-                    abort();
-                pm_model_release(&again);
-            }
+    struct pm_update u;
+    struct pm_update_opts o;
+    memset(&o, 0, sizeof(o));
+    o.store = st;
+    o.answer = fz_answers;
+    pm_update_begin(&u, &cfg, &o);
+    if (pm_update_read(&u, fz_quiet, &warnings, &err) == 0 &&
+        pm_update_resolve(&u, NULL, NULL, &err) == 0 && pm_update_plan(&u, &err) == 0) {
+        fz_check_plan(&u.model, &u.plan);
+        if (!variant && pm_update_apply(&u, NULL, &err) == 0) {
+            /* What we wrote must read back as a model again. */
+            struct pm_model again;
+            memset(&again, 0, sizeof(again));
+            if (pm_model_read(st, &again, fz_quiet, &warnings, &err) < 0)
+                abort();
+            pm_model_release(&again);
         }
     }
-    pm_plan_release(&plan);
+    pm_update_end(&u, 0, NULL);
     pm_config_release(&cfg);
-    pm_puf_queries_release(q, dns.n);
-    free(q);
-    pm_strlist_release(&dns);
-    pm_model_release(&m);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)

@@ -4,16 +4,9 @@
 #ifndef PM_ERROR_H
 #define PM_ERROR_H
 
-/* printf-style checking; mingw's "printf" means the MS runtime's, libpm formats with C99's. */
-#ifndef PM_PRINTF_ARCHETYPE
-#if defined(__MINGW32__)
-#define PM_PRINTF_ARCHETYPE gnu_printf
-#else
-#define PM_PRINTF_ARCHETYPE printf
-#endif
-#endif
-
 #include <stddef.h>
+
+#include "pm/attr.h"
 
 enum pm_err {
     PM_OK = 0,
@@ -41,13 +34,7 @@ void pm_error_clear(struct pm_error *err);
 /* Records an error and returns 'code', so callers can write: return pm_error_set(...).
  * 'err' may be NULL. 'where' may be NULL. */
 int pm_error_set(struct pm_error *err, enum pm_err code, const char *where, unsigned line,
-                 const char *fmt, ...)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 5, 6)))
-#elif defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
-#endif
-    ;
+                 const char *fmt, ...) PM_PRINTF(5, 6);
 
 /* Formats "where:line: msg" (or the parts that are set) into buf. Returns buf. */
 const char *pm_error_format(const struct pm_error *err, char *buf, size_t size);
@@ -57,5 +44,23 @@ const char *pm_err_name(int code);
 
 /* Receiver of non-fatal diagnostics (warnings that name a file and line). */
 typedef void (*pm_diag_fn)(void *ctx, const char *where, unsigned line, const char *msg);
+
+/* Diagnostics kept for later (raised before the run log is open): a pm_diag_fn whose ctx is a
+ * struct pm_diag_list appends to it; an allocation failure drops the diagnostic. */
+struct pm_diag {
+    char *where; /* NULL when none */
+    unsigned line;
+    char *msg;
+};
+struct pm_diag_list {
+    struct pm_diag *items;
+    size_t n, cap;
+};
+#define PM_DIAG_LIST_INIT                                                                          \
+    {                                                                                              \
+        0, 0, 0                                                                                    \
+    }
+void pm_diag_collect(void *list, const char *where, unsigned line, const char *msg);
+void pm_diag_list_release(struct pm_diag_list *l);
 
 #endif

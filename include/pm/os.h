@@ -5,6 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "pm/error.h"
 
 #include "pm/util.h"
 
@@ -55,6 +58,17 @@ int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);
 int pm_os_rename_file(const char *from, const char *to);
 /* Replaces 'to' by 'from' atomically (rename over). */
 int pm_os_replace_file(const char *from, const char *to);
+/* Reads a whole file (at most max bytes; 0 = PM_FILE_MAX) into out. PM_ERR_IO/PM_ERR_LIMIT. */
+#define PM_FILE_MAX ((size_t)256 << 20)
+int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err);
+/* Writes data to path through a temporary file in the same folder, flushed to the disk, then
+ * renamed over path, so readers see the old file or the new one, never a part. */
+int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err);
+/* Flushes a stream's written data to the disk (fsync, _commit). 0 or PM_ERR_IO. The caller
+ * fflush()es first. */
+int pm_os_fsync(FILE *f);
+/* Positions a stream at a 64-bit offset from the start (fseeko, _fseeki64). 0 or <0. */
+int pm_os_fseek64(FILE *f, uint64_t off);
 /* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
 int pm_os_user_can_write(const char *path);
 
@@ -65,7 +79,16 @@ int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *
 /* 1 when the file is held open by another process so it cannot be opened exclusively, 0 when it
  * can (or does not exist), <0 on other errors. */
 int pm_os_file_in_use(const char *path);
-/* Starts a program without waiting for it. 0 or <0. */
+/* Windows command lines (cmdline.c, portable). pm_cmdline_append appends one argument (after a
+ * space when 'out' is not empty), quoted only when it must be, so that CommandLineToArgvW and the
+ * C runtime give it back unchanged: embedded quotes as \", backslashes doubled only before a
+ * quote. pm_cmdline_split is the reverse: the arguments of a command line (without a program
+ * name), by the same rules. 0 or <0. */
+int pm_cmdline_append(struct pm_buf *out, const char *arg);
+int pm_cmdline_split(const char *cmdline, struct pm_strlist *out);
+
+/* Starts a program without waiting for it; 'args' is a Windows command line (the program not
+ * included), split on POSIX by pm_cmdline_split. 0 or <0. */
 int pm_os_start_program(const char *program, const char *args);
 
 /* A per-user, per-machine single-instance lock. Waits up to 'wait_seconds'. Returns 1 with

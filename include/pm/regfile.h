@@ -47,10 +47,4 @@ int pm_regfile_import(struct pm_store *st, const void *data, size_t len, const c
 int pm_regfile_export(struct pm_store *st, const char *const *paths, size_t npaths,
                       enum pm_reg_format fmt, struct pm_buf *out, struct pm_error *err);
 
-/* Reads a whole file (at most max bytes; 0 = 256 MiB) into out. PM_ERR_IO/PM_ERR_LIMIT. */
-int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err);
-/* Writes data to path through a temporary file in the same folder, flushed, then renamed over
- * path, so readers see the old file or the new one, never a part. */
-int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err);
-
 #endif

@@ -3,17 +3,10 @@
 #ifndef PM_UTIL_H
 #define PM_UTIL_H
 
-/* printf-style checking; mingw's "printf" means the MS runtime's, libpm formats with C99's. */
-#ifndef PM_PRINTF_ARCHETYPE
-#if defined(__MINGW32__)
-#define PM_PRINTF_ARCHETYPE gnu_printf
-#else
-#define PM_PRINTF_ARCHETYPE printf
-#endif
-#endif
-
 #include <stddef.h>
 #include <stdint.h>
+
+#include "pm/attr.h"
 
 /* Growable buffer. Always NUL-terminated after any append (the NUL is not counted in len).
  * 'max' is a ceiling in bytes (0 = PM_BUF_DEFAULT_MAX); appends past it fail with PM_ERR_LIMIT. */
@@ -31,13 +24,7 @@ void pm_buf_reset(struct pm_buf *b); /* len = 0, keeps memory */
 int pm_buf_append(struct pm_buf *b, const void *data, size_t len);
 int pm_buf_puts(struct pm_buf *b, const char *s);
 int pm_buf_putc(struct pm_buf *b, char c);
-int pm_buf_printf(struct pm_buf *b, const char *fmt, ...)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 2, 3)))
-#elif defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 2, 3)))
-#endif
-    ;
+int pm_buf_printf(struct pm_buf *b, const char *fmt, ...) PM_PRINTF(2, 3);
 /* Hands the data over to the caller (free()) and resets the buffer. Never NULL unless OOM. */
 char *pm_buf_detach(struct pm_buf *b, size_t *len);
 

@@ -3,6 +3,8 @@
  * home), and waiting for the MAPI clients that hold the profile. */
 #include "cli.h"
 
+#include "pm/logschema.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -74,7 +76,8 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
         if (waited == 0) {
             char secs[16];
             snprintf(secs, sizeof(secs), "%d", wait_seconds);
-            pm_log_event(log, "wait", "processes", found->items[0], "seconds", secs, NULL);
+            pm_log_event(log, PM_EV_WAIT, PM_F_PROCESSES, found->items[0], PM_F_SECONDS, secs,
+                         NULL);
         }
         pm_os_sleep_ms(1000);
     }

@@ -32,13 +32,7 @@ int cli_store_option(int argc, char **argv, int *i, const char **config, const c
                      int *dry_run);
 
 /* Prints "profilemanager: <msg>" to stderr. */
-void cli_error(const char *fmt, ...)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 1, 2)))
-#elif defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 1, 2)))
-#endif
-    ;
+void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);
 void cli_print_error(const struct pm_error *err);
 
 #endif

@@ -151,7 +151,7 @@ int cmd_package(int argc, char **argv)
         rc = PM_EXIT_PROBLEMS;
         goto done;
     }
-    printf("package: wrote %s (%lld bytes)\n", out, pm_os_file_size(out));
+    printf("package: wrote %s (%" PM_PRId64 " bytes)\n", out, PM_I64(pm_os_file_size(out)));
 done:
     pm_buf_release(&exe_path);
     pm_buf_release(&dir);

@@ -6,6 +6,8 @@
  * include/pm/log.h; docs/restore.md. */
 #include "cli.h"
 
+#include "pm/logschema.h"
+
 #include "pm/restore.h"
 
 #include <stdio.h>
@@ -76,7 +78,7 @@ static void rs_error(struct rs_run *r, const struct pm_error *err)
 {
     char buf[2048];
     pm_error_format(err, buf, sizeof(buf));
-    pm_log_event(r->log, "error", "msg", buf, NULL);
+    pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, buf, NULL);
     cli_error("%s", buf);
 }
 
@@ -95,7 +97,7 @@ static int rs_in_use(struct rs_run *r)
     for (size_t i = 0; i < found.n; i++)
         pm_buf_printf(&list, "%s%s", i ? "," : "", found.items[i]);
     if (n > 0) {
-        pm_log_event(r->log, "in_use", "processes", list.data, NULL);
+        pm_log_event(r->log, PM_EV_IN_USE, PM_F_PROCESSES, list.data, NULL);
         cli_error("the profile is in use (%s); nothing restored, run again after closing Outlook",
                   list.data ? list.data : "");
     }
@@ -107,12 +109,13 @@ static int rs_in_use(struct rs_run *r)
 static int rs_finish(struct rs_run *r, int code, const char *why)
 {
     char dur[24], ex[8], restored[24], unchanged[24];
-    snprintf(dur, sizeof(dur), "%llu", (unsigned long long)(pm_os_monotonic_ms() - r->t0));
+    snprintf(dur, sizeof(dur), "%" PM_PRIu64, PM_U64(pm_os_monotonic_ms() - r->t0));
     snprintf(ex, sizeof(ex), "%d", code);
     snprintf(restored, sizeof(restored), "%lu", r->restored);
     snprintf(unchanged, sizeof(unchanged), "%lu", r->unchanged);
-    pm_log_event(r->log, "run.end", "result", pm_exit_name(code), "exit", ex, "restored",
-                 restored, "unchanged", unchanged, "reason", why, "duration_ms", dur, NULL);
+    pm_log_event(r->log, PM_EV_RUN_END, PM_F_RESULT, pm_exit_name(code), PM_F_EXIT, ex,
+                 PM_F_RESTORED, restored, PM_F_UNCHANGED, unchanged, PM_F_REASON, why,
+                 PM_F_DURATION_MS, dur, NULL);
     return code;
 }
 
@@ -158,9 +161,11 @@ int cmd_restore(int argc, char **argv)
     pm_os_computer_name(&computer);
     if (r.have_cfg)
         rs_open_log(&r, computer.data, user.data);
-    pm_log_event(r.log, "run.start", "version", PM_VERSION, "user", user.data, "computer",
-                 computer.data, "config", r.have_cfg ? r.cfg.path : NULL, "store", store_spec,
-                 "mode", r.o.dry_run ? "restore-dry-run" : "restore", "backup", r.o.backup, NULL);
+    pm_log_event(r.log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, user.data,
+                 PM_F_COMPUTER, computer.data, PM_F_CONFIG, r.have_cfg ? r.cfg.path : NULL,
+                 PM_F_STORE, store_spec, PM_F_MODE,
+                 r.o.dry_run ? PM_MODE_RESTORE_DRY_RUN : PM_MODE_RESTORE, PM_F_BACKUP, r.o.backup,
+                 NULL);
     pm_buf_release(&user);
     pm_buf_release(&computer);
 
@@ -182,7 +187,7 @@ int cmd_restore(int argc, char **argv)
     if (pm_os_lock_acquire("update", r.cfg.lock_wait, &lock) <= 0) {
         lock = NULL;
         cli_error("another profilemanager run of this user is in progress; nothing restored");
-        pm_log_event(r.log, "error", "msg", "another run holds the lock", NULL);
+        pm_log_event(r.log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
         code = PM_EXIT_LOCKED;
         why = "locked";
         goto out;
@@ -219,7 +224,7 @@ int cmd_restore(int argc, char **argv)
     r.unchanged = (unsigned long)(rest.nprofiles - ndiff);
     if (r.o.dry_run) {
         for (size_t i = 0; i < rest.nprofiles; i++)
-            pm_log_event(r.log, "restore", "profile", rest.profiles[i].path, "state",
+            pm_log_event(r.log, PM_EV_RESTORE, PM_F_PROFILE, rest.profiles[i].path, PM_F_STATE,
                          pm_restore_profile_differs(&rest.profiles[i]) ? "would_restore"
                                                                        : "unchanged",
                          NULL);
@@ -250,9 +255,9 @@ int cmd_restore(int argc, char **argv)
         char k[24], v[24];
         snprintf(k, sizeof(k), "%zu", p->keys);
         snprintf(v, sizeof(v), "%zu", p->values);
-        pm_log_event(r.log, "restore", "profile", p->path, "state",
-                     pm_restore_profile_differs(p) ? "restored" : "unchanged", "keys", k,
-                     "values", v, NULL);
+        pm_log_event(r.log, PM_EV_RESTORE, PM_F_PROFILE, p->path, PM_F_STATE,
+                     pm_restore_profile_differs(p) ? "restored" : "unchanged", PM_F_KEYS, k,
+                     PM_F_VALUES, v, NULL);
     }
     r.restored = (unsigned long)ndiff;
     printf("restored %zu profile(s) from '%s'; %lu already matched\n", ndiff, r.o.backup,

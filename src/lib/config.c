@@ -392,11 +392,7 @@ static const struct cfg_key *cfg_find_key(const char *name, size_t len)
 }
 
 static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
-                      ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
-#endif
-    ;
+                      ...) PM_PRINTF(5, 6);
 
 static void cfg_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
                       ...)

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void pm_error_clear(struct pm_error *err)
@@ -54,4 +55,38 @@ const char *pm_err_name(int code)
     case PM_ERR_BUSY: return "in use";
     default: return "unknown error";
     }
+}
+
+void pm_diag_collect(void *list, const char *where, unsigned line, const char *msg)
+{
+    struct pm_diag_list *l = list;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct pm_diag *items = realloc(l->items, cap * sizeof(*items));
+        if (!items)
+            return;
+        l->items = items;
+        l->cap = cap;
+    }
+    struct pm_diag *d = &l->items[l->n];
+    d->where = where ? pm_strdup(where) : NULL;
+    d->line = line;
+    d->msg = pm_strdup(msg ? msg : "");
+    if ((where && !d->where) || !d->msg) {
+        free(d->where);
+        free(d->msg);
+        return;
+    }
+    l->n++;
+}
+
+void pm_diag_list_release(struct pm_diag_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].where);
+        free(l->items[i].msg);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = l->cap = 0;
 }

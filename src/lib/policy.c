@@ -42,13 +42,7 @@ struct policy_val {
 };
 
 static int policy_add(struct policy_ctx *c, const char *key, const char *name,
-                      const struct policy_val *v, const char *fmt, ...)
-#if defined(__MINGW32__)
-    __attribute__((format(gnu_printf, 5, 6)))
-#elif defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
-#endif
-    ;
+                      const struct policy_val *v, const char *fmt, ...) PM_PRINTF(5, 6);
 
 static int policy_add(struct policy_ctx *c, const char *key, const char *name,
                       const struct policy_val *v, const char *fmt, ...)
@@ -129,7 +123,7 @@ static int policy_read(struct policy_ctx *c, const char *key, const char *name,
         break;
     }
     if (v->numeric && raw.type != PM_REG_SZ && raw.type != PM_REG_EXPAND_SZ)
-        snprintf(v->text, sizeof(v->text), "%llu", v->num);
+        snprintf(v->text, sizeof(v->text), "%" PM_PRIu64, v->num);
     pm_value_release(&raw);
     return 0;
 }
@@ -231,9 +225,10 @@ static int check_rpc(struct policy_ctx *c, const char *outlook)
 
     if (cfg->proxy_auth != PM_PROXY_AUTH_UNSET &&
         policy_num(c, key.data, "proxyauthenticationservice", &v, &rc) &&
-        v.num != (unsigned long long)cfg->proxy_auth &&
+        v.num != PM_U64(cfg->proxy_auth) &&
         (rc = policy_add(c, key.data, "proxyauthenticationservice", &v,
-                         "policy sets the proxy authentication to %llu, replacing ProxyAuth "
+                         "policy sets the proxy authentication to %" PM_PRIu64
+                         ", replacing ProxyAuth "
                          "(%d)",
                          v.num, (int)cfg->proxy_auth)) < 0)
         goto out;

@@ -67,11 +67,7 @@ struct walk {
     struct pm_buf tmp;
 };
 
-static void warnf(struct walk *w, const char *where, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
-#endif
-    ;
+static void warnf(struct walk *w, const char *where, const char *fmt, ...) PM_PRINTF(3, 4);
 
 #include <stdarg.h>
 static void warnf(struct walk *w, const char *where, const char *fmt, ...)

@@ -31,13 +31,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* 64-bit seeks: POSIX fseeko, the Windows runtime's _fseeki64. */
-#if defined(_WIN32)
-#define puf_fseek64(f, off) _fseeki64((f), (long long)(off), SEEK_SET)
-#else
-#define puf_fseek64(f, off) fseeko((f), (off_t)(off), SEEK_SET)
-#endif
-
 #define IDX_MAGIC "PMPUFIDX"
 #define IDX_VERSION 2u
 #define IDX_HEADER PUF_IDX_HEADER
@@ -173,7 +166,7 @@ uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *r
 
 long puf_pread(FILE *f, void *buf, size_t len, uint64_t off)
 {
-    if (puf_fseek64(f, off) != 0)
+    if (pm_os_fseek64(f, off) != 0)
         return -1;
     size_t n = fread(buf, 1, len, f);
     if (n < len && ferror(f))
@@ -227,11 +220,7 @@ static int idx_cand_cmp(const void *a, const void *b)
 }
 
 /* Why the index was not used, in stats->index_note; returns 0 (= scan instead). */
-static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 2, 3)))
-#endif
-    ;
+static int idx_note(struct pm_puf_stats *st, const char *fmt, ...) PM_PRINTF(2, 3);
 
 static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
 {
@@ -308,7 +297,7 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
         size_t want = (size_t)(c->off - from) + c->len + 1;
         long got = puf_pread(fp, linebuf, want, from);
         if (got < 0)
-            return idx_note(st, "puf read failed at offset %llu", (unsigned long long)from);
+            return idx_note(st, "puf read failed at offset %" PM_PRIu64, PM_U64(from));
         st->bytes_read += (uint64_t)got;
         const char *line = linebuf + (c->off - from);
         int whole =
@@ -363,9 +352,9 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
         goto out;
     }
     if (h.fp.size != now.size) {
-        rc = idx_note(st, "index is stale: puf %s from %llu to %llu bytes",
-                      now.size > h.fp.size ? "grew" : "shrank", (unsigned long long)h.fp.size,
-                      (unsigned long long)now.size);
+        rc =
+            idx_note(st, "index is stale: puf %s from %" PM_PRIu64 " to %" PM_PRIu64 " bytes",
+                     now.size > h.fp.size ? "grew" : "shrank", PM_U64(h.fp.size), PM_U64(now.size));
         goto out;
     }
     if (h.fp.mtime != now.mtime) {
@@ -400,13 +389,14 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
     }
     st->used_index = 1;
     st->malformed = h.malformed;
-    idx_note(st, "used index '%s' (%llu bytes of index read)", idxname,
-             (unsigned long long)idx_bytes);
+    idx_note(st, "used index '%s' (%" PM_PRIu64 " bytes of index read)", idxname,
+             PM_U64(idx_bytes));
     if (h.malformed && warn) {
         char msg[200];
         snprintf(msg, sizeof(msg),
-                 "%llu malformed lines were skipped when the index was built (run puf check)",
-                 (unsigned long long)h.malformed);
+                 "%" PM_PRIu64
+                 " malformed lines were skipped when the index was built (run puf check)",
+                 PM_U64(h.malformed));
         warn(ctx, path, 0, msg);
     }
     rc = 1;
@@ -476,7 +466,7 @@ static int idx_build_line(void *vctx, const char *line, size_t len, uint64_t off
 static int idx_gather(FILE *rec, uint32_t bits, uint32_t b0, uint32_t b1, uint32_t *counts,
                       uint32_t *cursor, unsigned char *arena, unsigned char *chunk)
 {
-    if (puf_fseek64(rec, 0) != 0)
+    if (pm_os_fseek64(rec, 0) != 0)
         return PM_ERR_IO;
     size_t n;
     while ((n = fread(chunk, IDX_REC, IDX_CHUNK * 16, rec)) > 0) {
@@ -594,7 +584,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
             rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
             goto out;
         }
-        werr |= puf_fseek64(out, h.dir_offset + (uint64_t)b0 * IDX_SLOT) != 0;
+        werr |= pm_os_fseek64(out, h.dir_offset + (uint64_t)b0 * IDX_SLOT) != 0;
         uint32_t lstart = 0;
         for (uint32_t x = b0; !werr && x < b1; x++) {
             uint64_t s = gstart + lstart, e = gstart + counts[x];
@@ -605,14 +595,14 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
             werr |= fwrite(slot, 1, IDX_SLOT, out) != IDX_SLOT;
             lstart = counts[x];
         }
-        werr |= puf_fseek64(out, h.entries_offset + gstart * IDX_REC) != 0;
+        werr |= pm_os_fseek64(out, h.entries_offset + gstart * IDX_REC) != 0;
         werr |= fwrite(arena, IDX_REC, fill, out) != fill;
         gstart += fill;
         b0 = b1;
     }
     unsigned char sentinel[IDX_SLOT] = {0};
     put_u64(sentinel, h.nentries);
-    werr |= puf_fseek64(out, h.dir_offset + (uint64_t)nb * IDX_SLOT) != 0;
+    werr |= pm_os_fseek64(out, h.dir_offset + (uint64_t)nb * IDX_SLOT) != 0;
     werr |= fwrite(sentinel, 1, IDX_SLOT, out) != IDX_SLOT;
 
     /* The fingerprint last, and only if the PUF did not change while we read it. */
@@ -626,7 +616,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         goto out;
     }
     idx_header_encode(&h, hb);
-    werr |= puf_fseek64(out, 0) != 0;
+    werr |= pm_os_fseek64(out, 0) != 0;
     werr |= fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
     werr |= fclose(out) != 0;
     out = NULL;
@@ -692,6 +682,6 @@ int puf_index_refresh_header(const char *puf_path, const char *idx_path)
     h.lines = get_u64(hb + 80);
     h.malformed = get_u64(hb + 88);
     idx_header_encode(&h, hb);
-    rc = (puf_fseek64(f, 0) == 0 && fwrite(hb, 1, sizeof(hb), f) == sizeof(hb)) ? 0 : PM_ERR_IO;
+    rc = (pm_os_fseek64(f, 0) == 0 && fwrite(hb, 1, sizeof(hb), f) == sizeof(hb)) ? 0 : PM_ERR_IO;
     return (fclose(f) == 0 && rc == 0) ? 0 : PM_ERR_IO;
 }

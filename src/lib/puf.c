@@ -158,11 +158,7 @@ static int puf_is_dn(const struct puf_span *s)
     return s->len >= 3 && pm_ascii_ncasecmp(s->p, "/o=", 3) == 0;
 }
 
-static int puf_why(char *why, size_t whysize, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
-#endif
-    ;
+static int puf_why(char *why, size_t whysize, const char *fmt, ...) PM_PRINTF(3, 4);
 
 static int puf_why(char *why, size_t whysize, const char *fmt, ...)
 {
@@ -459,11 +455,7 @@ void puf_queries_reset(struct pm_puf_query *q, size_t nq)
 /* ---- answers ---- */
 
 static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
-                      ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 5, 6)))
-#endif
-    ;
+                      ...) PM_PRINTF(5, 6);
 
 static void puf_warnf(pm_diag_fn warn, void *ctx, const char *path, unsigned line, const char *fmt,
                       ...)
@@ -723,8 +715,8 @@ static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq, struct 
     if (rc < 0)
         return pm_error_set(err, rc, path, 0, "out of memory");
     if (stats->malformed > PUF_MAX_WARNINGS)
-        puf_warnf(warn, ctx, path, 0, "%llu more malformed lines skipped",
-                  (unsigned long long)(stats->malformed - PUF_MAX_WARNINGS));
+        puf_warnf(warn, ctx, path, 0, "%" PM_PRIu64 " more malformed lines skipped",
+                  PM_U64(stats->malformed - PUF_MAX_WARNINGS));
     return 0;
 }
 

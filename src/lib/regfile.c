@@ -13,11 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(_WIN32)
-#include <io.h>
-#else
-#include <unistd.h>
-#endif
 
 #define REG_MAX_FILE ((size_t)256 << 20)
 /* A physical line: a whole value may sit on one line in hand-written files. */
@@ -965,70 +960,4 @@ int pm_regfile_export(struct pm_store *st, const char *const *paths, size_t npat
         rc = pm_regtext_finish(&w, out, err);
     pm_regtext_release(&w);
     return rc < 0 ? rc : 0;
-}
-
-/* ---- whole files ---- */
-
-int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err)
-{
-    if (!max)
-        max = REG_MAX_FILE;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open '%s': %s", path,
-                            strerror(errno));
-    char chunk[65536];
-    size_t n, total = 0;
-    int rc = 0;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        total += n;
-        if (total > max) {
-            rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "'%s' is larger than %zu bytes", path,
-                              max);
-            break;
-        }
-        if (pm_buf_append(out, chunk, n) < 0) {
-            rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory reading '%s'", path);
-            break;
-        }
-    }
-    if (rc == 0 && ferror(f))
-        rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot read '%s': %s", path, strerror(errno));
-    fclose(f);
-    return rc;
-}
-
-int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err)
-{
-    static unsigned long counter;
-    struct pm_buf tmp = PM_BUF_INIT;
-    if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
-        return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = fopen(tmp.data, "wb");
-    if (!f) {
-        int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
-                              strerror(errno));
-        pm_buf_release(&tmp);
-        return rc;
-    }
-    int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0;
-    /* Flush to the disk before the rename, so a crash leaves the old file or the new one. */
-#if defined(_WIN32)
-    ok = ok && _commit(_fileno(f)) == 0;
-#else
-    ok = ok && fsync(fileno(f)) == 0;
-#endif
-    int saved = errno;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || pm_os_replace_file(tmp.data, path) < 0) {
-        if (ok)
-            saved = errno;
-        remove(tmp.data);
-        int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot write '%s': %s", path,
-                              strerror(saved));
-        pm_buf_release(&tmp);
-        return rc;
-    }
-    pm_buf_release(&tmp);
-    return 0;
 }

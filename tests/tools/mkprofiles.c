@@ -9,6 +9,7 @@
 #include "compat.h"
 
 #include "fixture.h"
+#include "pm/os.h"
 #include "pm/regfile.h"
 #include "testutil.h"
 

@@ -20,6 +20,7 @@
 #include "compat.h"
 
 #include "fixture.h"
+#include "pm/os.h"
 #include "pm/regfile.h"
 #include "pm/store.h"
 

@@ -27,6 +27,7 @@
 #include "pm/regfile.h"
 #include "pm/restore.h"
 #include "pm/store.h"
+#include "pm/update.h"
 #include "testutil.h"
 
 /* One backend and scenario under test: where its files are and the bytes to compare with. */
@@ -124,36 +125,26 @@ static int af_update(struct af_case *c, unsigned long nth, struct pm_apply_resul
     pm_error_clear(&err);
     struct pm_store *st = af_open(c);
     pm_store_fault_at(st, nth);
-    struct pm_model m;
-    memset(&m, 0, sizeof(m));
-    af_check(pm_model_read(st, &m, NULL, NULL, &err), &err);
-    struct pm_strlist dns = PM_STRLIST_INIT;
-    assert_int_equal(pm_plan_queries(&m, &dns), 0);
-    struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
-    assert_non_null(q);
-    for (size_t i = 0; i < dns.n; i++)
-        pm_plan_query_init(&q[i], dns.items[i]);
-    struct pm_puf_stats stats;
-    memset(&stats, 0, sizeof(stats));
-    af_check(pm_puf_resolve(c->puf, q, dns.n, PM_PUF_NO_INDEX, &stats, NULL, NULL, &err), &err);
-    struct pm_plan plan;
-    memset(&plan, 0, sizeof(plan));
-    af_check(pm_plan_build(&m, q, dns.n, &c->cfg, &plan, &err), &err);
+    struct pm_update u;
+    struct pm_update_opts o = {0};
+    o.store = st;
+    o.puf_path = c->puf;
+    o.flags = PM_UPDATE_NO_INDEX;
+    pm_update_begin(&u, &c->cfg, &o);
+    af_check(pm_update_read(&u, NULL, NULL, &err), &err);
+    af_check(pm_update_resolve(&u, NULL, NULL, &err), &err);
+    af_check(pm_update_plan(&u, &err), &err);
     if (nedits)
-        *nedits = plan.nedits;
+        *nedits = u.plan.nedits;
     /* The backup (for the restore half) is written by faultless runs; faulted runs skip it to
      * keep the loop quick, since a failed backup write changes nothing either way. */
-    struct pm_apply_opts opts = {nth == 0 ? c->backup : NULL, 0};
-    int rc = pm_apply(st, &m, &plan, &opts, res, &err);
+    int rc = pm_update_apply(&u, nth == 0 ? c->backup : NULL, &err);
+    *res = u.res;
     if (rc < 0)
         assert_int_equal(rc, PM_ERR_FAULT); /* only the injected fault may stop it */
     if (mutations)
         *mutations = pm_store_mutation_count(st);
-    pm_plan_release(&plan);
-    pm_puf_queries_release(q, dns.n);
-    free(q);
-    pm_strlist_release(&dns);
-    pm_model_release(&m);
+    pm_update_end(&u, 0, NULL);
     af_close(c, st);
     return rc;
 }

@@ -13,6 +13,7 @@
 
 #include "fixture.h"
 #include "pm/pm.h"
+#include "pm/update.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -64,44 +65,35 @@ static void check_left_alone(void (*damage)(struct pm_store *, const struct pmt_
 
     warnings = 0;
     last_warning[0] = 0;
-    struct pm_model m;
-    assert_int_equal(pm_model_read(st, &m, on_warn, NULL, &err), 0);
+    struct pm_update u;
+    struct pm_update_opts o = {0};
+    o.store = st;
+    o.puf_path = puf;
+    pm_update_begin(&u, &cfg, &o);
+    assert_int_equal(pm_update_read(&u, on_warn, NULL, &err), 0);
     assert_true(warnings >= 1);
     assert_non_null(strstr(last_warning, warning_part));
-    struct pm_strlist dns = PM_STRLIST_INIT;
-    assert_int_equal(pm_plan_queries(&m, &dns), 0);
-    struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
-    assert_non_null(q);
-    for (size_t i = 0; i < dns.n; i++)
-        pm_plan_query_init(&q[i], dns.items[i]);
-    struct pm_puf_stats stats;
-    memset(&stats, 0, sizeof(stats));
-    assert_int_equal(pm_puf_resolve(puf, q, dns.n, 0, &stats, NULL, NULL, &err), 0);
-    struct pm_plan plan;
-    assert_int_equal(pm_plan_build(&m, q, dns.n, &cfg, &plan, &err), 0);
+    assert_int_equal(pm_update_resolve(&u, NULL, NULL, &err), 0);
+    assert_int_equal(pm_update_plan(&u, &err), 0);
+    const struct pm_plan *pl = &u.plan;
 
     int bob_edited = 0;
-    for (size_t e = 0; e < plan.nedits; e++) {
+    for (size_t e = 0; e < pl->nedits; e++) {
         for (size_t k = 0; k < alice->sections.n; k++)
-            if (!pm_name_casecmp(plan.edits[e].key, alice->sections.items[k]))
-                fail_msg("alice's section %s edited (%s)", plan.edits[e].key,
-                         plan.edits[e].name);
-        if (!pm_name_casecmp(plan.edits[e].key, bob->store))
+            if (!pm_name_casecmp(pl->edits[e].key, alice->sections.items[k]))
+                fail_msg("alice's section %s edited (%s)", pl->edits[e].key, pl->edits[e].name);
+        if (!pm_name_casecmp(pl->edits[e].key, bob->store))
             bob_edited = 1;
     }
     assert_true(bob_edited);
     int skipped = 0;
-    for (size_t i = 0; i < plan.ndecisions; i++)
-        if (plan.decisions[i].kind == PM_DEC_SKIPPED && plan.decisions[i].section < 0 &&
-            strstr(plan.decisions[i].reason, "damaged"))
+    for (size_t i = 0; i < pl->ndecisions; i++)
+        if (pl->decisions[i].kind == PM_DEC_SKIPPED && pl->decisions[i].section < 0 &&
+            strstr(pl->decisions[i].reason, "damaged"))
             skipped++;
     assert_int_equal(skipped, 1);
 
-    pm_plan_release(&plan);
-    pm_puf_queries_release(q, dns.n);
-    free(q);
-    pm_strlist_release(&dns);
-    pm_model_release(&m);
+    pm_update_end(&u, 0, NULL);
     pm_config_release(&cfg);
     pm_store_close(st);
     pmt_manifest_release(&man);

@@ -14,6 +14,7 @@
 
 #include "fixture.h"
 #include "pm/pm.h"
+#include "pm/update.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -33,40 +34,29 @@ static char *dump(struct pm_store *st)
     return pm_buf_detach(&out, NULL);
 }
 
-/* The engine as the update command runs it: model, PUF answers, plan. */
-static void plan_for(struct pm_store *st, const struct world *w, struct pm_model *m,
-                     struct pm_plan *plan)
+/* The engine as the update command runs it: the library's update steps. */
+static void plan_for(struct pm_store *st, const struct world *w, struct pm_update *u)
 {
     struct pm_error err;
     pm_error_clear(&err);
-    assert_int_equal(pm_model_read(st, m, NULL, NULL, &err), 0);
-    struct pm_strlist dns = PM_STRLIST_INIT;
-    assert_int_equal(pm_plan_queries(m, &dns), 0);
-    struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
-    assert_non_null(q);
-    for (size_t i = 0; i < dns.n; i++)
-        pm_plan_query_init(&q[i], dns.items[i]);
-    struct pm_puf_stats stats;
-    memset(&stats, 0, sizeof(stats));
-    assert_int_equal(pm_puf_resolve(w->puf, q, dns.n, PM_PUF_NO_INDEX, &stats, NULL, NULL, &err),
-                     0);
-    assert_int_equal(pm_plan_build(m, q, dns.n, &w->cfg, plan, &err), 0);
-    pm_puf_queries_release(q, dns.n);
-    free(q);
-    pm_strlist_release(&dns);
+    struct pm_update_opts o = {0};
+    o.store = st;
+    o.puf_path = w->puf;
+    o.flags = PM_UPDATE_NO_INDEX;
+    pm_update_begin(u, &w->cfg, &o);
+    assert_int_equal(pm_update_read(u, NULL, NULL, &err), 0);
+    assert_int_equal(pm_update_resolve(u, NULL, NULL, &err), 0);
+    assert_int_equal(pm_update_plan(u, &err), 0);
 }
 
 static void run_update(struct pm_store *st, const struct world *w)
 {
-    struct pm_model m;
-    struct pm_plan plan;
-    plan_for(st, w, &m, &plan);
-    struct pm_apply_result res;
+    struct pm_update u;
+    plan_for(st, w, &u);
     struct pm_error err;
     pm_error_clear(&err);
-    assert_int_equal(pm_apply(st, &m, &plan, NULL, &res, &err), 0);
-    pm_plan_release(&plan);
-    pm_model_release(&m);
+    assert_int_equal(pm_update_apply(&u, NULL, &err), 0);
+    pm_update_end(&u, 0, NULL);
 }
 
 /* Makes the first k writes of the plan one by one, each durable at once, and stops. */
@@ -109,32 +99,29 @@ static void scenario(const char *name)
     run_update(ref, &w);
     char *want = dump(ref);
 
-    struct pm_model m;
-    struct pm_plan plan;
-    plan_for(orig, &w, &m, &plan);
-    assert_true(plan.nedits > 10);
-    for (size_t k = 1; k < plan.nedits; k++) {
+    struct pm_update u;
+    plan_for(orig, &w, &u);
+    const struct pm_plan *plan = &u.plan;
+    assert_true(plan->nedits > 10);
+    for (size_t k = 1; k < plan->nedits; k++) {
         struct pm_store *st;
         assert_int_equal(pm_store_open(&st, "mem:", 0, &err), 0);
         assert_int_equal(pm_store_copy_tree(st, orig, "Software", &err), 0);
-        crash_after(st, &plan, k);
+        crash_after(st, plan, k);
         run_update(st, &w); /* the next logon */
         char *got = dump(st);
         if (strcmp(got, want) != 0)
             fail_msg("%s: interrupted after %zu of %zu writes, the next run did not finish the "
                      "update",
-                     name, k, plan.nedits);
+                     name, k, plan->nedits);
         free(got);
-        struct pm_model m2;
-        struct pm_plan p2;
-        plan_for(st, &w, &m2, &p2);
-        assert_int_equal(p2.nedits, 0);
-        pm_plan_release(&p2);
-        pm_model_release(&m2);
+        struct pm_update u2;
+        plan_for(st, &w, &u2);
+        assert_int_equal(u2.plan.nedits, 0);
+        pm_update_end(&u2, 0, NULL);
         pm_store_close(st);
     }
-    pm_plan_release(&plan);
-    pm_model_release(&m);
+    pm_update_end(&u, 0, NULL);
     free(want);
     pm_store_close(ref);
     pm_store_close(orig);

@@ -28,6 +28,7 @@
 #include "pm/profile.h"
 #include "pm/store.h"
 #include "pm/storeeid.h"
+#include "pm/update.h"
 #include "rules.h"
 #include "regput.h"
 
@@ -1349,8 +1350,10 @@ static void test_second_plan_is_empty(void **state)
 }
 
 /* The fixture scenarios with their own mbm.puf and prof.config: plan, apply, plan again. */
-static void puf_answers(const struct pm_buf *puf, struct pm_puf_query *q, size_t nq)
+static int puf_answers(void *ctx, struct pm_puf_query *q, size_t nq, struct pm_error *err)
 {
+    (void)err;
+    const struct pm_buf *puf = ctx;
     const char *p = puf->data, *end = puf->data + puf->len;
     unsigned line = 0;
     while (p < end) {
@@ -1381,6 +1384,7 @@ static void puf_answers(const struct pm_buf *puf, struct pm_puf_query *q, size_t
         }
         p = nl ? nl + 1 : end;
     }
+    return 0;
 }
 
 static void test_fixture_second_plan_is_empty(void **state)
@@ -1400,17 +1404,17 @@ static void test_fixture_second_plan_is_empty(void **state)
             pm_config_parse(&cfg, "prof.config", man.config.data, man.config.len, NULL, NULL, &err),
             0);
         for (int round = 0; round < 2; round++) {
-            struct pm_model m;
-            struct pm_plan plan;
-            struct pm_strlist dns = PM_STRLIST_INIT;
-            assert_int_equal(pm_model_read(st, &m, NULL, NULL, &err), 0);
-            assert_int_equal(pm_plan_queries(&m, &dns), 0);
-            struct pm_puf_query *q = calloc(dns.n + 1, sizeof(*q));
-            assert_non_null(q);
-            for (size_t i = 0; i < dns.n; i++)
-                pm_plan_query_init(&q[i], dns.items[i]);
-            puf_answers(&man.puf_now, q, dns.n);
-            assert_int_equal(pm_plan_build(&m, q, dns.n, &cfg, &plan, &err), 0);
+            struct pm_update u;
+            struct pm_update_opts o = {0};
+            o.store = st;
+            o.answer = puf_answers;
+            o.answer_ctx = &man.puf_now;
+            pm_update_begin(&u, &cfg, &o);
+            assert_int_equal(pm_update_read(&u, NULL, NULL, &err), 0);
+            assert_int_equal(pm_update_resolve(&u, NULL, NULL, &err), 0);
+            assert_int_equal(pm_update_plan(&u, &err), 0);
+            const struct pm_plan plan = u.plan;
+            const struct pm_model m = u.model;
             if (round == 0) {
                 if (plan.nedits == 0)
                     fail_msg("%s: first plan is empty", names[s]);
@@ -1420,11 +1424,7 @@ static void test_fixture_second_plan_is_empty(void **state)
                 fail_msg("%s: second plan has %zu edits, first %s\\%s (rule %s)", names[s],
                          plan.nedits, plan.edits[0].key, plan.edits[0].name, plan.edits[0].rule);
             }
-            pm_plan_release(&plan);
-            pm_puf_queries_release(q, dns.n);
-            free(q);
-            pm_strlist_release(&dns);
-            pm_model_release(&m);
+            pm_update_end(&u, 0, NULL);
         }
         pm_config_release(&cfg);
         pmt_manifest_release(&man);

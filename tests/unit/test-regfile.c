@@ -15,6 +15,7 @@
 #include <string.h>
 #include <dirent.h>
 
+#include "pm/os.h"
 #include "pm/regfile.h"
 #include "pm/store.h"
 #include "testutil.h"

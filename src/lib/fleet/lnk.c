@@ -6,6 +6,7 @@
 #include "compat.h"
 
 #include "pm/lnk.h"
+#include "pm/os.h"
 #include "pm/regfile.h"
 
 #include <stdio.h>

@@ -185,10 +185,7 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
 }
 
 static void diag(pm_diag_fn fn, void *ctx, const char *where, unsigned line, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
+    PM_PRINTF(5, 6);
 static void diag(pm_diag_fn fn, void *ctx, const char *where, unsigned line, const char *fmt, ...)
 {
     if (!fn)

@@ -31,11 +31,7 @@ struct checker {
     struct strmap smtps;   /* source SMTP (field 7) -> struct seen */
 };
 
-static void problem(struct checker *c, unsigned line, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(PM_PRINTF_ARCHETYPE, 3, 4)))
-#endif
-    ;
+static void problem(struct checker *c, unsigned line, const char *fmt, ...) PM_PRINTF(3, 4);
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
 {
     c->st->problems++;

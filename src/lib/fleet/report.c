@@ -12,6 +12,7 @@
 
 #include "pm/csv.h"
 #include "pm/log.h"
+#include "pm/logschema.h"
 #include "pm/os.h"
 #include "pm/report.h"
 #include "strmap.h"
@@ -153,15 +154,15 @@ static int feed(struct machine *m, const struct pm_log_line *l)
     if (rc < 0)
         return rc;
 #define GET(k) pm_log_line_get(l, k)
-    if (!strcmp(ev, "run.start")) {
-        m->dry = GET("mode") && !strcmp(GET("mode"), "dry-run");
+    if (!strcmp(ev, PM_EV_RUN_START)) {
+        m->dry = GET(PM_F_MODE) && !strcmp(GET(PM_F_MODE), PM_MODE_DRY_RUN);
         if ((rc = set_str(&m->start, l->timestamp)) < 0 ||
-            (rc = set_str(&m->user, GET("user"))) < 0 ||
-            (rc = set_str(&m->computer, GET("computer"))) < 0 ||
-            (rc = set_str(&m->version, GET("version"))) < 0 ||
-            (rc = set_str(&m->mode, GET("mode"))) < 0)
+            (rc = set_str(&m->user, GET(PM_F_USER))) < 0 ||
+            (rc = set_str(&m->computer, GET(PM_F_COMPUTER))) < 0 ||
+            (rc = set_str(&m->version, GET(PM_F_VERSION))) < 0 ||
+            (rc = set_str(&m->mode, GET(PM_F_MODE))) < 0)
             return rc;
-    } else if (!strcmp(ev, "mailbox")) {
+    } else if (!strcmp(ev, PM_EV_MAILBOX)) {
         if (m->nmbx == m->capmbx) {
             size_t nc = m->capmbx ? m->capmbx * 2 : 4;
             if (nc > 4096)
@@ -175,33 +176,35 @@ static int feed(struct machine *m, const struct pm_log_line *l)
         struct rmbx *b = &m->mbx[m->nmbx];
         memset(b, 0, sizeof(*b));
         m->nmbx++;
-        if ((rc = set_str(&b->profile, GET("profile"))) < 0 ||
-            (rc = set_str(&b->account, GET("account"))) < 0 ||
-            (rc = set_str(&b->role, GET("role"))) < 0 || (rc = set_str(&b->dn, GET("dn"))) < 0 ||
-            (rc = set_str(&b->state, GET("state") ? GET("state") : "unknown")) < 0 ||
-            (rc = set_str(&b->reason, GET("reason"))) < 0 ||
-            (rc = set_str(&b->target, GET("target"))) < 0)
+        if ((rc = set_str(&b->profile, GET(PM_F_PROFILE))) < 0 ||
+            (rc = set_str(&b->account, GET(PM_F_ACCOUNT))) < 0 ||
+            (rc = set_str(&b->role, GET(PM_F_ROLE))) < 0 ||
+            (rc = set_str(&b->dn, GET(PM_F_DN))) < 0 ||
+            (rc = set_str(&b->state, GET(PM_F_STATE) ? GET(PM_F_STATE) : "unknown")) < 0 ||
+            (rc = set_str(&b->reason, GET(PM_F_REASON))) < 0 ||
+            (rc = set_str(&b->target, GET(PM_F_TARGET))) < 0)
             return rc;
-    } else if (!strcmp(ev, "policy.warning")) {
+    } else if (!strcmp(ev, PM_EV_POLICY_WARNING)) {
         struct pm_buf b = PM_BUF_INIT;
-        pm_buf_printf(&b, "%s%s%s: %s", GET("key") ? GET("key") : "", GET("value") ? "\\" : "",
-                      GET("value") ? GET("value") : "", GET("msg") ? GET("msg") : "");
+        pm_buf_printf(&b, "%s%s%s: %s", GET(PM_F_KEY) ? GET(PM_F_KEY) : "",
+                      GET(PM_F_VALUE) ? "\\" : "", GET(PM_F_VALUE) ? GET(PM_F_VALUE) : "",
+                      GET(PM_F_MSG) ? GET(PM_F_MSG) : "");
         rc = b.data && m->policy.n < 64 ? pm_strlist_add(&m->policy, b.data) : 0;
         pm_buf_release(&b);
         return rc;
-    } else if (!strcmp(ev, "in_use")) {
-        return set_str(&m->in_use, GET("processes") ? GET("processes") : GET("files"));
-    } else if (!strcmp(ev, "error")) {
+    } else if (!strcmp(ev, PM_EV_IN_USE)) {
+        return set_str(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
+    } else if (!strcmp(ev, PM_EV_ERROR)) {
         if (!m->error)
-            return set_str(&m->error, GET("msg"));
-    } else if (!strcmp(ev, "warning")) {
+            return set_str(&m->error, GET(PM_F_MSG));
+    } else if (!strcmp(ev, PM_EV_WARNING)) {
         if (!m->warning)
-            return set_str(&m->warning, GET("msg"));
-    } else if (!strcmp(ev, "run.end")) {
+            return set_str(&m->warning, GET(PM_F_MSG));
+    } else if (!strcmp(ev, PM_EV_RUN_END)) {
         m->has_end = 1;
-        if ((rc = set_str(&m->end_reason, GET("reason"))) < 0)
+        if ((rc = set_str(&m->end_reason, GET(PM_F_REASON))) < 0)
             return rc;
-        return set_str(&m->result, GET("result") ? GET("result") : "unknown");
+        return set_str(&m->result, GET(PM_F_RESULT) ? GET(PM_F_RESULT) : "unknown");
     }
 #undef GET
     return 0;
@@ -340,7 +343,7 @@ int pm_report_add_log(struct pm_report *r, const char *name, const char *data, s
             continue;
         }
         good++;
-        int is_start = !strcmp(l.event, "run.start");
+        int is_start = !strcmp(l.event, PM_EV_RUN_START);
         if (is_start || !cur) {
             machine_free(cur);
             cur = calloc(1, sizeof(*cur));
@@ -350,9 +353,9 @@ int pm_report_add_log(struct pm_report *r, const char *name, const char *data, s
         /* Lines of another run (two runs appending at once) do not change the latest run. */
         if (rc == 0 && !strcmp(cur->run_id, l.run))
             rc = feed(cur, &l);
-        if (rc == 0 && !strcmp(l.event, "run.end")) {
-            const char *up = pm_log_line_get(&l, "updated");
-            const char *res = pm_log_line_get(&l, "result");
+        if (rc == 0 && !strcmp(l.event, PM_EV_RUN_END)) {
+            const char *up = pm_log_line_get(&l, PM_F_UPDATED);
+            const char *res = pm_log_line_get(&l, PM_F_RESULT);
             int dry = !strcmp(cur->run_id, l.run) && cur->dry;
             unsigned long nup = up ? strtoul(up, NULL, 10) : 0;
             if (nup && !dry && res && !strcmp(res, "ok") && nup < 100000)

@@ -264,43 +264,23 @@ int pm_os_file_in_use(const char *path)
 
 /* Splits a command line as Windows does for simple cases: blanks separate, double quotes
  * group. At most 63 arguments. */
-static int split_args(char *s, char **argv, int max)
-{
-    int n = 0;
-    while (*s && n < max) {
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            break;
-        char *out = s, *start = s;
-        int quoted = 0;
-        for (; *s && (quoted || (*s != ' ' && *s != '\t')); s++) {
-            if (*s == '"')
-                quoted = !quoted;
-            else
-                *out++ = *s;
-        }
-        if (*s)
-            s++;
-        *out = 0;
-        argv[n++] = start;
-    }
-    return n;
-}
-
 int pm_os_start_program(const char *program, const char *args)
 {
-    char *copy = pm_strdup(args ? args : "");
-    char *argv[65];
-    if (!copy)
-        return PM_ERR_NOMEM;
+    struct pm_strlist list = PM_STRLIST_INIT;
+    int rc = pm_cmdline_split(args ? args : "", &list);
+    char **argv = rc == 0 ? calloc(list.n + 2, sizeof(*argv)) : NULL;
+    if (!argv) {
+        pm_strlist_release(&list);
+        return rc < 0 ? rc : PM_ERR_NOMEM;
+    }
     argv[0] = (char *)program;
-    int n = split_args(copy, argv + 1, 63);
-    argv[n + 1] = NULL;
+    for (size_t i = 0; i < list.n; i++)
+        argv[i + 1] = list.items[i];
     /* Not waited for: the child is left to run on after this process exits. */
     pid_t pid;
-    int rc = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
-    free(copy);
+    rc = posix_spawnp(&pid, program, NULL, NULL, argv, environ);
+    free(argv);
+    pm_strlist_release(&list);
     return rc == 0 ? 0 : PM_ERR_IO;
 }
 
@@ -334,4 +314,77 @@ void pm_os_lock_release(void *handle)
         flock(fd, LOCK_UN);
         close(fd);
     }
+}
+
+/* ---- whole files ---- */
+
+int pm_os_fsync(FILE *f)
+{
+    return fsync(fileno(f)) == 0 ? 0 : PM_ERR_IO;
+}
+
+int pm_os_fseek64(FILE *f, uint64_t off)
+{
+    if (off > (uint64_t)INT64_MAX)
+        return PM_ERR_INVALID;
+    return fseeko(f, (off_t)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
+}
+
+int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err)
+{
+    if (!max)
+        max = PM_FILE_MAX;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open '%s': %s", path, strerror(errno));
+    char chunk[65536];
+    size_t n, total = 0;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        total += n;
+        if (total > max) {
+            rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "'%s' is larger than %zu bytes", path,
+                              max);
+            break;
+        }
+        if (pm_buf_append(out, chunk, n) < 0) {
+            rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory reading '%s'", path);
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f))
+        rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot read '%s': %s", path, strerror(errno));
+    fclose(f);
+    return rc;
+}
+
+int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err)
+{
+    static unsigned long counter;
+    struct pm_buf tmp = PM_BUF_INIT;
+    if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
+        return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+    FILE *f = fopen(tmp.data, "wb");
+    if (!f) {
+        int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
+                              strerror(errno));
+        pm_buf_release(&tmp);
+        return rc;
+    }
+    int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0;
+    /* Flush to the disk before the rename, so a crash leaves the old file or the new one. */
+    ok = ok && pm_os_fsync(f) == 0;
+    int saved = errno;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || pm_os_replace_file(tmp.data, path) < 0) {
+        if (ok)
+            saved = errno;
+        remove(tmp.data);
+        int rc =
+            pm_error_set(err, PM_ERR_IO, path, 0, "cannot write '%s': %s", path, strerror(saved));
+        pm_buf_release(&tmp);
+        return rc;
+    }
+    pm_buf_release(&tmp);
+    return 0;
 }

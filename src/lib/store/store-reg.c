@@ -7,6 +7,7 @@
 #include "compat.h"
 
 #include "memtree.h"
+#include "pm/os.h"
 
 #include "regfile-text.h"
 

@@ -1,0 +1,114 @@
+/* The update run as library steps: begin (what store, which config, live or offline: decided
+ * here once), read (open the store, read the profile model), resolve (collect the model's
+ * questions and answer them from the PUF), plan, apply (backup, one transaction, file moves) and
+ * end (the status key on the user's own registry, release). The update command, the tests and the
+ * fuzzers run the same steps; the command adds option parsing, the lock, printing and RunAfter.
+ * Each step writes its events to the run log when one is given (pm/logschema.h names them). */
+#ifndef PM_UPDATE_H
+#define PM_UPDATE_H
+
+#include <stddef.h>
+
+#include "pm/apply.h"
+#include "pm/config.h"
+#include "pm/error.h"
+#include "pm/log.h"
+#include "pm/plan.h"
+#include "pm/policy.h"
+#include "pm/profile.h"
+#include "pm/puf.h"
+#include "pm/store.h"
+#include "pm/util.h"
+
+#define PM_UPDATE_DRY_RUN 0x1u  /* read-only store; apply only logs what it would change */
+#define PM_UPDATE_NO_INDEX 0x2u /* scan the PUF even when its index is current */
+
+/* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs
+ * without a PUF file (tests, fuzzers). 0 or <0 with err set. */
+typedef int (*pm_update_answer_fn)(void *ctx, struct pm_puf_query *q, size_t nq,
+                                   struct pm_error *err);
+
+struct pm_update_opts {
+    const char *store_spec; /* "live", "reg:FILE", "hive:FILE", "mem:"; unused when 'store' set */
+    struct pm_store *store; /* an open store to run on (the caller closes it), or NULL */
+    const char *puf_path;   /* NULL: the config's PufFile */
+    unsigned flags;         /* PM_UPDATE_* */
+    struct pm_log *log;     /* events go here; NULL: none */
+    pm_update_answer_fn answer; /* NULL: the PUF file answers */
+    void *answer_ctx;
+};
+
+/* Mailboxes by decision, as run.end records them. */
+struct pm_update_counts {
+    unsigned long updated, current, not_migrated, skipped, failed, policy_warnings;
+};
+
+struct pm_update {
+    /* begin */
+    const struct pm_config *cfg;
+    struct pm_update_opts o;
+    int live; /* the store is the running user's own registry (backend "live") */
+    struct pm_store *st;
+    int own_store;
+    /* read */
+    struct pm_model model;
+    /* resolve */
+    struct pm_strlist dns;  /* the questions, in the order they were collected */
+    struct pm_puf_query *q; /* q[i].dn points into dns */
+    size_t nq;
+    struct pm_puf_stats stats;
+    /* plan */
+    struct pm_plan plan;
+    struct pm_policy_report policy;
+    /* apply */
+    struct pm_apply_result res;
+    int applied; /* the plan was committed (not a dry run, not empty) */
+    struct pm_update_counts n;
+};
+
+/* Records the run's settings and decides whether it runs on the live registry. No I/O. 'cfg'
+ * and the strings in 'o' must outlive the run. */
+void pm_update_begin(struct pm_update *u, const struct pm_config *cfg,
+                     const struct pm_update_opts *o);
+/* Opens the store (unless one was given; read-only for a dry run) and reads the model; logs
+ * one "profile" event per profile. Oddities go to 'warn'. <0 when the store cannot be opened
+ * (then u->st is NULL) or read. */
+int pm_update_read(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err);
+/* Collects every question the model asks (pm_plan_queries) and answers it: from the answer
+ * function when one was given, else in one pass over the PUF (or its index). Logs "puf.lookup".
+ * Malformed PUF lines go to 'warn'. <0 when the PUF cannot be read. */
+int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err);
+/* Builds the plan; logs one "mailbox" event per decision and counts them in u->n; checks the
+ * Group Policy settings (u->policy, "policy.warning" events) and logs the X500 hint after a
+ * move. <0 on allocation failure. */
+int pm_update_plan(struct pm_update *u, struct pm_error *err);
+/* The OST files (PR_PROFILE_OFFLINE_STORE_PATH, Unicode or ANSI) of the accounts the plan
+ * updates, each once: what must not be held open by another process before applying. */
+int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
+/* Dry run: logs every planned "change" and writes nothing. Otherwise, when the plan has edits:
+ * writes the backup to 'backup_path' (NULL: none), applies the plan in one transaction, renames
+ * the files on a live run, and logs "backup", "change" and "ost". On failure (err set) the
+ * counts move from updated to failed and u->res says whether the rollback held. */
+int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
+/* Ends the run: after a live run that is no dry run, writes the status key (exit_code, counts,
+ * 'log_path'), opening the store for it when the run never got that far; a failure is logged as
+ * a warning. Releases everything and closes the store the run opened. Safe after any step. */
+void pm_update_end(struct pm_update *u, int exit_code, const char *log_path);
+
+/* Where the backup goes: BackupFolder when set, else "Backups" in the log's folder 'log_dir'
+ * (may be NULL), else <home>/Profile.Logs/Backups. */
+int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const char *home,
+                         struct pm_buf *out);
+/* The backup file in 'dir': "<computer>_<user>-<run_id>.reg", characters a Windows file name
+ * cannot hold replaced by '_'. */
+int pm_update_backup_path(const char *dir, const char *computer, const char *user,
+                          const char *run_id, struct pm_buf *out);
+
+/* The RunAfter trust rule. When a run starts a program (RunAfter set) or runs on the live
+ * registry, every file whoever can change could run programs through RunAfter (prof.config,
+ * the PUF) is checked; the untrusted ones are appended to 'untrusted' and logged as warnings.
+ * Returns 1 when RunAfter must not start (RequireReadOnlyConfig=yes and a file is untrusted),
+ * else 0. */
+int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untrusted);
+
+#endif

@@ -1,0 +1,347 @@
+/* The update run as library steps (include/pm/update.h): the store opened once and the live
+ * question decided once, the model read, its questions collected and answered, the plan built
+ * and logged, the plan applied with its backup, and the status key written at the end. What is
+ * printed, the lock, and starting RunAfter stay with the caller. */
+#include "compat.h"
+
+#include "pm/update.h"
+
+#include "pm/logschema.h"
+#include "pm/mapi.h"
+#include "pm/os.h"
+#include "pm/pm.h"
+#include "pm/status.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A store spec or backend names the running user's own registry. */
+static int spec_is_live(const char *spec)
+{
+    return spec && (!strcmp(spec, "live") || !strncmp(spec, "live:", 5));
+}
+
+void pm_update_begin(struct pm_update *u, const struct pm_config *cfg,
+                     const struct pm_update_opts *o)
+{
+    memset(u, 0, sizeof(*u));
+    u->cfg = cfg;
+    if (o)
+        u->o = *o;
+    if (!u->o.puf_path && cfg)
+        u->o.puf_path = cfg->puf_file;
+    u->live =
+        u->o.store ? !strcmp(pm_store_backend(u->o.store), "live") : spec_is_live(u->o.store_spec);
+    u->st = u->o.store;
+}
+
+int pm_update_read(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    if (!u->st) {
+        int rc = pm_store_open(&u->st, u->o.store_spec ? u->o.store_spec : "live",
+                               (u->o.flags & PM_UPDATE_DRY_RUN) ? PM_STORE_READONLY : 0, err);
+        if (rc < 0) {
+            u->st = NULL;
+            return rc;
+        }
+        u->own_store = 1;
+    }
+    int rc = pm_model_read(u->st, &u->model, warn, ctx, err);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < u->model.nprofiles; i++) {
+        const struct pm_profile *p = &u->model.profiles[i];
+        char na[24], ns[24];
+        snprintf(na, sizeof(na), "%zu", p->naccounts);
+        snprintf(ns, sizeof(ns), "%zu", p->nservices);
+        pm_log_event(u->o.log, PM_EV_PROFILE, PM_F_ROOT, p->root, PM_F_NAME, p->name, PM_F_DEFAULT,
+                     p->is_default ? "1" : "0", PM_F_ACCOUNTS, na, PM_F_SERVICES, ns, NULL);
+    }
+    return 0;
+}
+
+/* The one place questions are collected and answered: a new kind of question is added to
+ * pm_plan_queries and the resolvers, not to every caller. */
+int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    if (pm_plan_queries(&u->model, &u->dns) < 0)
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    u->q = calloc(u->dns.n ? u->dns.n : 1, sizeof(*u->q));
+    if (!u->q)
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    u->nq = u->dns.n;
+    for (size_t i = 0; i < u->nq; i++)
+        pm_plan_query_init(&u->q[i], u->dns.items[i]);
+    memset(&u->stats, 0, sizeof(u->stats));
+    int rc;
+    if (u->o.answer)
+        rc = u->o.answer(u->o.answer_ctx, u->q, u->nq, err);
+    else
+        rc = pm_puf_resolve(u->o.puf_path, u->q, u->nq,
+                            (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
+                            warn, ctx, err);
+    if (rc < 0)
+        return rc;
+    char nq[24], br[24], mal[24];
+    snprintf(nq, sizeof(nq), "%zu", u->nq);
+    snprintf(br, sizeof(br), "%" PM_PRIu64, PM_U64(u->stats.bytes_read));
+    snprintf(mal, sizeof(mal), "%" PM_PRIu64, PM_U64(u->stats.malformed));
+    pm_log_event(u->o.log, PM_EV_PUF_LOOKUP, PM_F_QUERIES, nq, PM_F_USED_INDEX,
+                 u->stats.used_index ? "1" : "0", PM_F_BYTES_READ, br, PM_F_MALFORMED, mal,
+                 PM_F_NOTE, u->stats.index_note[0] ? u->stats.index_note : NULL, NULL);
+    return 0;
+}
+
+static const char *account_label(const struct pm_account *a)
+{
+    if (a->smtp)
+        return a->smtp;
+    if (a->display)
+        return a->display;
+    return a->service_uid;
+}
+
+static void log_decisions(struct pm_update *u)
+{
+    const struct pm_plan *plan = &u->plan;
+    for (size_t i = 0; i < plan->ndecisions; i++) {
+        const struct pm_decision *d = &plan->decisions[i];
+        const struct pm_profile *pr = &u->model.profiles[d->profile];
+        const struct pm_account *a = &pr->accounts[d->account];
+        const char *role = "account";
+        if (d->section >= 0)
+            role = pm_store_kind_name(a->sections[d->section].kind);
+        char line[16] = "";
+        if (d->puf_line)
+            snprintf(line, sizeof(line), "%u", d->puf_line);
+        pm_log_event(u->o.log, PM_EV_MAILBOX, PM_F_PROFILE, pr->name, PM_F_ROOT, pr->root,
+                     PM_F_ACCOUNT, account_label(a), PM_F_ROLE, role, PM_F_DN, d->dn, PM_F_STATE,
+                     pm_decision_name(d->kind), PM_F_REASON, d->reason, PM_F_PUF_LINE,
+                     d->puf_line ? line : NULL, PM_F_TARGET, d->target_dn, NULL);
+        switch (d->kind) {
+        case PM_DEC_UPDATED:
+            u->n.updated++;
+            break;
+        case PM_DEC_CURRENT:
+            u->n.current++;
+            break;
+        case PM_DEC_NOT_IN_PUF:
+            u->n.not_migrated++;
+            break;
+        case PM_DEC_SKIPPED:
+            u->n.skipped++;
+            break;
+        }
+    }
+}
+
+static void check_policy(struct pm_update *u)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    if (pm_policy_check(u->st, u->cfg, &u->policy, &err) < 0) {
+        char buf[1200];
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, pm_error_format(&err, buf, sizeof(buf)),
+                     NULL);
+        pm_policy_report_release(&u->policy);
+        return;
+    }
+    for (size_t i = 0; i < u->policy.n; i++) {
+        const struct pm_policy_warning *w = &u->policy.items[i];
+        pm_log_event(u->o.log, PM_EV_POLICY_WARNING, PM_F_KEY, w->key, PM_F_VALUE, w->value,
+                     PM_F_DATA, w->data, PM_F_MSG, w->msg, NULL);
+    }
+    u->n.policy_warnings = u->policy.n;
+}
+
+int pm_update_plan(struct pm_update *u, struct pm_error *err)
+{
+    int rc = pm_plan_build(&u->model, u->q, u->nq, u->cfg, &u->plan, err);
+    if (rc < 0)
+        return rc;
+    log_decisions(u);
+    for (size_t i = 0; i < u->plan.warnings.n; i++)
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, u->plan.warnings.items[i], NULL);
+    check_policy(u);
+    /* After a move, cached recipients and replies to old mail still carry the source DNs. */
+    if (u->n.updated)
+        pm_log_event(u->o.log, PM_EV_HINT, PM_F_MSG,
+                     "cached recipients and replies to old mail carry the source DNs: keep each "
+                     "source legacyExchangeDN as an X500 proxy address of its target mailbox "
+                     "(profilemanager puf build --x500-script)",
+                     NULL);
+    return 0;
+}
+
+/* PR_PROFILE_OFFLINE_STORE_PATH, Unicode then ANSI. */
+#define PR_OST_PATH_W "001f6610"
+#define PR_OST_PATH_A "001e6610"
+
+int pm_update_osts(const struct pm_update *u, struct pm_strlist *out)
+{
+    struct pm_buf path = PM_BUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < u->plan.ndecisions; i++) {
+        const struct pm_decision *d = &u->plan.decisions[i];
+        if (d->kind != PM_DEC_UPDATED || d->section >= 0)
+            continue;
+        const struct pm_account *a = &u->model.profiles[d->profile].accounts[d->account];
+        for (size_t k = 0; rc == 0 && k < a->nsections; k++) {
+            if (a->sections[k].role != PM_ROLE_EMSMDB)
+                continue;
+            const struct pm_section_value *v = pm_section_get(&a->sections[k], PR_OST_PATH_W);
+            if (!v)
+                v = pm_section_get(&a->sections[k], PR_OST_PATH_A);
+            if (v && pm_mapi_string_get(v->name, v->type, v->data, v->len, &path) > 0 && path.len &&
+                pm_strlist_find(out, path.data) < 0)
+                rc = pm_strlist_add(out, path.data);
+        }
+    }
+    pm_buf_release(&path);
+    return rc < 0 ? rc : 0;
+}
+
+static void fmt_value(const char *name, uint32_t type, const uint8_t *data, size_t len, int present,
+                      struct pm_buf *out)
+{
+    if (!present) {
+        pm_buf_reset(out);
+        pm_buf_puts(out, "(none)");
+        return;
+    }
+    pm_mapi_format(name, type, data, len, out);
+}
+
+static void log_changes(struct pm_update *u)
+{
+    struct pm_buf oldv = PM_BUF_INIT, newv = PM_BUF_INIT;
+    for (size_t i = 0; i < u->plan.nedits; i++) {
+        const struct pm_edit *e = &u->plan.edits[i];
+        fmt_value(e->name, e->old_type, e->old_data, e->old_len, e->had_old, &oldv);
+        if (e->op == PM_EDIT_SET)
+            fmt_value(e->name, e->type, e->data, e->len, 1, &newv);
+        else {
+            pm_buf_reset(&newv);
+            pm_buf_puts(&newv, "(deleted)");
+        }
+        pm_log_event(u->o.log, PM_EV_CHANGE, PM_F_PROFILE, u->model.profiles[e->profile].name,
+                     PM_F_KEY, e->key, PM_F_VALUE, e->name, PM_F_OP,
+                     e->op == PM_EDIT_SET ? "set" : "delete", PM_F_RULE, e->rule, PM_F_OLD,
+                     oldv.data, PM_F_NEW, newv.data, NULL);
+    }
+    pm_buf_release(&oldv);
+    pm_buf_release(&newv);
+}
+
+int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err)
+{
+    memset(&u->res, 0, sizeof(u->res));
+    if (u->o.flags & PM_UPDATE_DRY_RUN) {
+        log_changes(u);
+        return 0;
+    }
+    if (u->plan.nedits == 0)
+        return 0;
+    struct pm_apply_opts aopts = {backup_path, u->live};
+    int rc = pm_apply(u->st, &u->model, &u->plan, &aopts, &u->res, err);
+    if (rc < 0) {
+        u->n.failed = u->n.updated;
+        u->n.updated = 0;
+        return rc;
+    }
+    u->applied = 1;
+    if (backup_path)
+        pm_log_event(u->o.log, PM_EV_BACKUP, PM_F_FILE, backup_path, NULL);
+    log_changes(u);
+    for (size_t i = 0; i < u->plan.nmoves; i++) {
+        const struct pm_file_move *mv = &u->plan.moves[i];
+        int done = u->live && !pm_os_file_exists(mv->from) && pm_os_file_exists(mv->to);
+        pm_log_event(u->o.log, PM_EV_OST, PM_F_PROFILE, u->model.profiles[mv->profile].name,
+                     PM_F_FROM, mv->from, PM_F_TO, mv->to, PM_F_ACTION,
+                     pm_ost_action_name(u->cfg->ost_action), PM_F_DONE, done ? "1" : "0", NULL);
+    }
+    return 0;
+}
+
+void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
+{
+    /* The status key for desktop automation, after every run on the user's own registry. */
+    if (u->live && !(u->o.flags & PM_UPDATE_DRY_RUN)) {
+        struct pm_store *sst = u->st;
+        struct pm_error se;
+        pm_error_clear(&se);
+        if (!sst && pm_store_open(&sst, u->o.store_spec ? u->o.store_spec : "live", 0, &se) < 0)
+            sst = NULL;
+        struct pm_status s = {pm_os_time_now(),  exit_code,  u->n.updated,
+                              u->n.not_migrated, PM_VERSION, log_path};
+        if (!sst || pm_status_write(sst, &s, &se) < 0)
+            pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, "cannot write the status key", NULL);
+        if (sst != u->st)
+            pm_store_close(sst);
+    }
+    pm_plan_release(&u->plan);
+    pm_policy_report_release(&u->policy);
+    if (u->q)
+        pm_puf_queries_release(u->q, u->nq);
+    free(u->q);
+    u->q = NULL;
+    u->nq = 0;
+    pm_strlist_release(&u->dns);
+    pm_model_release(&u->model);
+    if (u->own_store)
+        pm_store_close(u->st);
+    u->st = NULL;
+    u->own_store = 0;
+}
+
+int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const char *home,
+                         struct pm_buf *out)
+{
+    if (cfg && cfg->backup_folder)
+        return pm_buf_puts(out, cfg->backup_folder);
+    if (log_dir && *log_dir)
+        return pm_path_join(out, log_dir, "Backups");
+    struct pm_buf pl = PM_BUF_INIT;
+    int rc = pm_path_join(&pl, home ? home : "", "Profile.Logs");
+    if (rc == 0)
+        rc = pm_path_join(out, pl.data, "Backups");
+    pm_buf_release(&pl);
+    return rc;
+}
+
+int pm_update_backup_path(const char *dir, const char *computer, const char *user,
+                          const char *run_id, struct pm_buf *out)
+{
+    struct pm_buf name = PM_BUF_INIT;
+    int rc = pm_buf_printf(&name, "%s_%s-%s.reg", computer, user, run_id);
+    for (size_t i = 0; rc == 0 && i < name.len; i++)
+        if (strchr("\\/:*?\"<>|", name.data[i]))
+            name.data[i] = '_';
+    if (rc == 0)
+        rc = pm_path_join(out, dir, name.data);
+    pm_buf_release(&name);
+    return rc;
+}
+
+int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untrusted)
+{
+    const struct pm_config *cfg = u->cfg;
+    /* Only where it matters: a run that starts a program, or one on a user's own registry. */
+    if (!((cfg->run_after && *cfg->run_after) || u->live))
+        return 0;
+    const char *files[] = {cfg->path, cfg->puf_file};
+    size_t found = 0;
+    for (size_t i = 0; i < PM_ARRAY_SIZE(files); i++) {
+        if (files[i] && pm_os_file_exists(files[i]) && pm_os_user_can_write(files[i]) > 0) {
+            pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, files[i], PM_F_MSG,
+                         "writable by the running user: whoever can change it can run programs "
+                         "through RunAfter",
+                         NULL);
+            if (untrusted)
+                pm_strlist_add(untrusted, files[i]);
+            found++;
+        }
+    }
+    return found && cfg->require_readonly_config;
+}

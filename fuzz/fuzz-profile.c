@@ -48,10 +48,11 @@ static char *fz_dup(const char *a, const char *b)
     return s;
 }
 
-/* A PUF answer for q->dn, as pm_puf_resolve would give one. */
+/* A PUF answer for the query's DN or address, as pm_puf_resolve would give one. */
 static void fz_answer(struct pm_puf_query *q, unsigned line)
 {
-    uint32_t h = fz_hash(q->dn);
+    const char *key = q->by == PM_PUF_BY_SMTP ? q->smtp : q->dn;
+    uint32_t h = fz_hash(key);
     memset(&q->entry, 0, sizeof(q->entry));
     q->conflict_line = 0;
     switch (h % 5) {
@@ -70,7 +71,11 @@ static void fz_answer(struct pm_puf_query *q, unsigned line)
         break;
     }
     q->entry.line = line;
-    q->entry.source_dn = fz_dup(q->dn, "");
+    q->entry.source_dn = fz_dup(key, "");
+    if (h & 128)
+        q->entry.target_upn = fz_dup("upn", "@target.example");
+    if (h & 256)
+        q->entry.target_archive_guid = fz_dup("7d0e3b4a-1111-4222-8333-944455556666", "");
     q->entry.target_dn = fz_dup("/o=Target/ou=Exchange Administrative Group "
                                 "(FYDIBOHF23SPDLT)/cn=Recipients/cn=",
                                 (h & 8) ? "new\"\n odd" : "user");

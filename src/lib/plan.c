@@ -6,6 +6,8 @@
  * is deleted as a cache, so a migrated mailbox keeps no trace of the source organisation. */
 #include "compat.h"
 
+#include "proptags.h"
+
 #include "pm/mapi.h"
 #include "pm/mvprop.h"
 #include "pm/plan.h"
@@ -200,7 +202,7 @@ static unsigned edit_rank(const char *rule, const char *name, const struct pm_se
         return 2;
     if (strcmp(r, "identity.dn") != 0)
         return 0;
-    if (pm_name_casecmp(name, "001e6603") == 0 || pm_name_casecmp(name, "001f6603") == 0)
+    if (pm_name_casecmp(name, V_PROFILE_USER_A) == 0 || pm_name_casecmp(name, V_PROFILE_USER_W) == 0)
         return 5;
     return 4;
 }
@@ -784,19 +786,19 @@ static int plan_missing(struct ctx *c, const struct pm_section *s, const struct 
 {
     const struct pm_config *cfg = c->cfg;
     int rc = 0;
-    if (!pm_section_get(s, "001f6641") && !pm_section_get(s, "001e6641"))
-        rc = set_text(c, s, NULL, "001f6641", PM_REG_BINARY,
+    if (!pm_section_get(s, V_SMTP_W) && !pm_section_get(s, V_SMTP_A))
+        rc = set_text(c, s, NULL, V_SMTP_W, PM_REG_BINARY,
                       strip_smtp_prefix(id->e->target_smtp, NULL), "identity.smtp");
     if (rc == 0 && cfg->outlook_anywhere == PM_ENABLE) {
-        if (!pm_section_get(s, "00036623"))
-            rc = set_long(c, s, NULL, "00036623", roh_flags(cfg, 0), "config.proxy");
-        if (rc == 0 && cfg->proxy_server && !pm_section_get(s, "001f6622"))
-            rc = set_text(c, s, NULL, "001f6622", PM_REG_BINARY, cfg->proxy_server, "config.proxy");
-        if (rc == 0 && cfg->proxy_principal && !pm_section_get(s, "001f6625"))
-            rc = set_text(c, s, NULL, "001f6625", PM_REG_BINARY, cfg->proxy_principal,
+        if (!pm_section_get(s, V_ROH_FLAGS))
+            rc = set_long(c, s, NULL, V_ROH_FLAGS, roh_flags(cfg, 0), "config.proxy");
+        if (rc == 0 && cfg->proxy_server && !pm_section_get(s, V_ROH_PROXY_SERVER))
+            rc = set_text(c, s, NULL, V_ROH_PROXY_SERVER, PM_REG_BINARY, cfg->proxy_server, "config.proxy");
+        if (rc == 0 && cfg->proxy_principal && !pm_section_get(s, V_ROH_PROXY_PRINCIPAL))
+            rc = set_text(c, s, NULL, V_ROH_PROXY_PRINCIPAL, PM_REG_BINARY, cfg->proxy_principal,
                           "config.proxy");
-        if (rc == 0 && cfg->proxy_auth != PM_PROXY_AUTH_UNSET && !pm_section_get(s, "00036627"))
-            rc = set_long(c, s, NULL, "00036627", (uint32_t)cfg->proxy_auth, "config.proxy");
+        if (rc == 0 && cfg->proxy_auth != PM_PROXY_AUTH_UNSET && !pm_section_get(s, V_ROH_PROXY_AUTH))
+            rc = set_long(c, s, NULL, V_ROH_PROXY_AUTH, (uint32_t)cfg->proxy_auth, "config.proxy");
     }
     return rc;
 }
@@ -870,8 +872,8 @@ static void ident_release(struct ident *id)
 /* Old server names shown in these sections, so the sweep recognizes them. */
 static int ident_add_servers(struct ctx *c, struct ident *id, const struct pm_section *s)
 {
-    static const char *const names[] = {"001e6602", "001f6602", "001e6608", "001f6608",
-                                        "001f662a", "001e660c", "001f660c", "001f662b"};
+    static const char *const names[] = {V_HOME_SERVER_A, V_HOME_SERVER_W, V_UNRESOLVED_SERVER_A, V_UNRESOLVED_SERVER_W,
+                                        V_HOME_SERVER_FQDN, V_SERVER_A, V_SERVER_W, V_SERVER_FQDN};
     for (size_t i = 0; i < PM_ARRAY_SIZE(names); i++) {
         const struct pm_section_value *v = pm_section_get(s, names[i]);
         if (!v || pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text) <= 0)
@@ -1074,30 +1076,6 @@ static int eid_decide(const struct pm_storeeid *eid, struct pm_storeeid_edit *ed
     return 1;
 }
 
-/* A value that is one store EntryID (the account's delivery store): rebuilt for the target, or
- * deleted when it names a migrated mailbox and cannot be rebuilt. */
-static int plan_store_eid(struct ctx *c, const struct value_job *vj)
-{
-    struct eid_job j = {c, PM_BUF_INIT, PM_BUF_INIT, 0};
-    struct pm_storeeid eid;
-    struct pm_storeeid_edit ed;
-    int rc = 0;
-    if (!pm_storeeid_read(vj->v->data, vj->v->len, 0, &eid))
-        rc = has_trace(vj->id, vj->v->data, vj->v->len) ? del(c, vj->s, vj->v, vj->r->id) : 0;
-    else if ((rc = eid_decide(&eid, &ed, &j)) > 0)
-        rc = pm_storeeid_rewrite(vj->v->data, vj->v->len, &ed, &c->enc) < 0
-                 ? oom(c)
-                 : add_edit(c, PM_EDIT_SET, vj->s->path, vj->v->name, vj->v->type, c->enc.data,
-                            c->enc.len, vj->v, vj->r->id);
-    else if (rc == 0 && j.unbuildable)
-        rc = del(c, vj->s, vj->v, vj->r->id);
-    else if (rc < 0)
-        rc = oom(c);
-    pm_buf_release(&j.dn);
-    pm_buf_release(&j.server);
-    return rc;
-}
-
 /* The value names a migrated mailbox (its DN) in bytes, 8-bit or UTF-16. */
 static int names_moved(const struct ctx *c, const struct pm_section_value *v)
 {
@@ -1116,6 +1094,30 @@ static int warn_value(struct ctx *c, const struct pm_section *s, const struct pm
         rc = pm_strlist_add(&c->out->warnings, w.data);
     pm_buf_release(&w);
     return rc < 0 ? oom(c) : 0;
+}
+
+/* A value that is one store EntryID (the account's delivery store): rebuilt for the target, or
+ * deleted when it names a migrated mailbox and cannot be rebuilt. */
+static int plan_store_eid(struct ctx *c, const struct value_job *vj)
+{
+    struct eid_job j = {c, PM_BUF_INIT, PM_BUF_INIT, 0};
+    struct pm_storeeid eid;
+    struct pm_storeeid_edit ed;
+    int rc = 0;
+    if (!pm_storeeid_read(vj->v->data, vj->v->len, 0, &eid))
+        rc = names_moved(c, vj->v) ? warn_value(c, vj->s, vj->v, "is not a store EntryID") : 0;
+    else if ((rc = eid_decide(&eid, &ed, &j)) > 0)
+        rc = pm_storeeid_rewrite(vj->v->data, vj->v->len, &ed, &c->enc) < 0
+                 ? oom(c)
+                 : add_edit(c, PM_EDIT_SET, vj->s->path, vj->v->name, vj->v->type, c->enc.data,
+                            c->enc.len, vj->v, vj->r->id);
+    else if (rc == 0 && j.unbuildable)
+        rc = del(c, vj->s, vj->v, vj->r->id);
+    else if (rc < 0)
+        rc = oom(c);
+    pm_buf_release(&j.dn);
+    pm_buf_release(&j.server);
+    return rc;
 }
 
 static int plan_store_list(struct ctx *c, const struct pm_section *s,
@@ -1244,7 +1246,7 @@ static int section_scope(const struct pm_account *a, const struct pm_section *s,
  * 1 when it has one, 0 when not. */
 static int store_smtp(struct ctx *c, const struct pm_section *s)
 {
-    static const char *const names[] = {"001f6641", "001e6641"};
+    static const char *const names[] = {V_SMTP_W, V_SMTP_A};
     for (size_t i = 0; i < PM_ARRAY_SIZE(names); i++) {
         const struct pm_section_value *v = pm_section_get(s, names[i]);
         if (!v || pm_mapi_string_get(v->name, v->type, v->data, v->len, &c->text) <= 0)
@@ -1420,7 +1422,7 @@ int pm_plan_queries(const struct pm_model *m, struct pm_strlist *dns)
  * once rather than leaving the admin to wonder. */
 static int warn_roh_ignored(struct ctx *c)
 {
-    static const char *const mapihttp[] = {"001f6652", "001f6653", "001f6654", "001f6655"};
+    static const char *const mapihttp[] = {V_MAPIHTTP_STORE_INT, V_MAPIHTTP_STORE_EXT, V_MAPIHTTP_AB_INT, V_MAPIHTTP_AB_EXT};
     if (c->cfg->outlook_anywhere != PM_ENABLE)
         return 0;
     for (size_t p = 0; p < c->m->nprofiles; p++) {

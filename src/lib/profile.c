@@ -5,6 +5,8 @@
  * Account Manager subkey whose "Service UID" names the service). Read-only. */
 #include "compat.h"
 
+#include "proptags.h"
+
 #include "pm/config.h"
 #include "pm/mapi.h"
 #include "pm/profile.h"
@@ -41,19 +43,6 @@ static void count_unset(void *ctx, const char *name, size_t len)
     (void)len;
     (*(size_t *)ctx)++;
 }
-
-/* Value names the walk itself reads. */
-#define V_SERVICES "01023d0e"        /* PR_SERVICES, master section */
-#define V_STORE_PROVIDERS "01023d00" /* PR_STORE_PROVIDERS */
-#define V_AB_PROVIDERS "01023d01"    /* PR_AB_PROVIDERS */
-#define V_XP_PROVIDERS "01023d02"    /* PR_TRANSPORT_PROVIDERS */
-#define V_EMSMDB_UID "01023d15"      /* PR_EMSMDB_SECTION_UID */
-#define V_SERVICE_UID "01023d0c"     /* PR_SERVICE_UID back-pointer in provider sections */
-#define V_PROFILE_USER "001e6603"    /* PR_PROFILE_USER */
-#define V_PROFILE_MAILBOX "001e660b" /* PR_PROFILE_MAILBOX */
-#define V_PROFILE_TYPE "0003660a"    /* PR_PROFILE_TYPE */
-#define V_ALT_STORE_TYPE "001f65d0"  /* PR_PROFILE_ALTERNATE_STORE_TYPE_W */
-#define V_MDB_PROVIDER "01023414"    /* PR_MDB_PROVIDER */
 
 struct walk;
 struct pm_section;
@@ -323,7 +312,7 @@ static int add_uid_list(struct walk *w, struct pm_account *a, const char *ppath,
         }
         if (role == PM_ROLE_STORE) {
             s->kind = store_kind(w, s);
-            const char *const mbx[] = {V_PROFILE_MAILBOX, "001f660b", NULL};
+            const char *const mbx[] = {V_PROFILE_MAILBOX_A, V_PROFILE_MAILBOX_W, NULL};
             if ((rc = string_any(w, s, mbx, &s->mailbox_dn)) < 0)
                 return rc;
             if (s->mailbox_dn && dn_damaged(w, s, mbx)) {
@@ -517,7 +506,7 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     /* Identity: PR_PROFILE_USER, else the primary store's or transport's mailbox DN. */
     for (size_t i = 0; i < a->nsections && !a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
+        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
         if (s->role == PM_ROLE_EMSMDB && (rc = string_any(w, s, user, &a->dn)) < 0)
             goto out;
     }
@@ -528,13 +517,13 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     }
     for (size_t i = 0; i < a->nsections && !a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const mbx[] = {V_PROFILE_MAILBOX, "001f660b", NULL};
+        const char *const mbx[] = {V_PROFILE_MAILBOX_A, V_PROFILE_MAILBOX_W, NULL};
         if (s->role == PM_ROLE_TRANSPORT && (rc = string_any(w, s, mbx, &a->dn)) < 0)
             goto out;
     }
     for (size_t i = 0; i < a->nsections && !a->smtp; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const smtp[] = {"001f6641", "001e6641", NULL};
+        const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
         if ((s->role == PM_ROLE_EMSMDB || (s->role == PM_ROLE_STORE &&
                                            s->kind == PM_STORE_PRIMARY)) &&
             (rc = string_any(w, s, smtp, &a->smtp)) < 0)
@@ -542,7 +531,7 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     }
     for (size_t i = 0; i < a->nsections && a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
+        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
         if (s->role == PM_ROLE_EMSMDB && dn_damaged(w, s, user)) {
             warnf(w, s->path, "PR_PROFILE_USER is not a legacyExchangeDN (control characters, "
                               "embedded NUL, or too long); the account is left alone");
@@ -567,7 +556,7 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     for (size_t i = 0; i < a->nsections && !a->display; i++) {
         const struct pm_section *s = &a->sections[i];
         const char *const name[] = {"Account Name", NULL};
-        const char *const disp[] = {"001f3001", "001e3001", NULL};
+        const char *const disp[] = {V_DISPLAY_NAME_W, V_DISPLAY_NAME_A, NULL};
         if (s->role == PM_ROLE_ACCOUNT && (rc = string_any(w, s, name, &a->display)) < 0)
             goto out;
         if (s->role == PM_ROLE_SERVICE && (rc = string_any(w, s, disp, &a->display)) < 0)
@@ -596,7 +585,7 @@ static int attach_residue(struct walk *w, struct pm_profile *pr)
     int rc = read_section(w, &probe);
     char *dn = NULL;
     if (rc > 0) {
-        const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
+        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
         rc = string_any(w, &probe, user, &dn);
     }
     section_release(&probe);
@@ -619,7 +608,7 @@ static int attach_residue(struct walk *w, struct pm_profile *pr)
 static int is_service(struct walk *w, const struct pm_section *s, const char *svc)
 {
     char *name = NULL;
-    const char *const names[] = {"001f3d09", "001e3d09", NULL};
+    const char *const names[] = {V_SERVICE_NAME_W, V_SERVICE_NAME_A, NULL};
     int rc = string_any(w, s, names, &name);
     if (rc <= 0)
         return rc;
@@ -744,8 +733,8 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
         struct pm_section *e = NULL;
         rc = add_section(w, &a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e);
         if (rc > 0) {
-            const char *const user[] = {V_PROFILE_USER, "001f6603", NULL};
-            const char *const smtp[] = {"001f6641", "001e6641", NULL};
+            const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
+            const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
             a.outlook2007 = 1;
             if ((rc = string_any(w, e, user, &a.dn)) >= 0)
                 rc = string_any(w, e, smtp, &a.smtp);

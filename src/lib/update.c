@@ -4,6 +4,8 @@
  * printed, the lock, and starting RunAfter stay with the caller. */
 #include "compat.h"
 
+#include "proptags.h"
+
 #include "pm/update.h"
 
 #include "pm/logschema.h"
@@ -174,10 +176,6 @@ int pm_update_plan(struct pm_update *u, struct pm_error *err)
     return 0;
 }
 
-/* PR_PROFILE_OFFLINE_STORE_PATH, Unicode then ANSI. */
-#define PR_OST_PATH_W "001f6610"
-#define PR_OST_PATH_A "001e6610"
-
 int pm_update_osts(const struct pm_update *u, struct pm_strlist *out)
 {
     struct pm_buf path = PM_BUF_INIT;
@@ -190,9 +188,9 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out)
         for (size_t k = 0; rc == 0 && k < a->nsections; k++) {
             if (a->sections[k].role != PM_ROLE_EMSMDB)
                 continue;
-            const struct pm_section_value *v = pm_section_get(&a->sections[k], PR_OST_PATH_W);
+            const struct pm_section_value *v = pm_section_get(&a->sections[k], V_OST_PATH_W);
             if (!v)
-                v = pm_section_get(&a->sections[k], PR_OST_PATH_A);
+                v = pm_section_get(&a->sections[k], V_OST_PATH_A);
             if (v && pm_mapi_string_get(v->name, v->type, v->data, v->len, &path) > 0 && path.len &&
                 pm_strlist_find(out, path.data) < 0)
                 rc = pm_strlist_add(out, path.data);

@@ -382,18 +382,15 @@ static int global2007_exists(struct walk *w, const struct pm_profile *pr)
     return rc;
 }
 
-static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
-                        struct pm_section *service, struct pm_account *a)
+/* The account's EMSMDB section (through PR_EMSMDB_SECTION_UID), or the Outlook 2007 global
+ * section that holds a one-account profile's settings. A missing or malformed link leaves the
+ * account damaged: half an account is never updated. */
+static int read_emsmdb(struct walk *w, struct pm_profile *pr, const struct pm_section *service,
+                       struct pm_account *a)
 {
-    char svchex[33];
-    pm_hex_lower(svc, 16, svchex);
-    a->service_uid = pm_strdup(svchex);
-    if (!a->service_uid)
-        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-    int rc;
-    /* The account's EMSMDB section first: it names the account. */
     const struct pm_section_value *emsmdb = pm_section_get(service, V_EMSMDB_UID);
     struct pm_section *e = NULL;
+    int rc;
     if (emsmdb && emsmdb->len != 16) {
         warnf(w, service->path,
               "value '%s' (PR_EMSMDB_SECTION_UID) is %zu bytes, not 16; the account's settings "
@@ -406,10 +403,8 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
         pm_mapi_uid_hex(emsmdb->data, 0, hex);
         if ((rc = add_section(w, a, pr->path, hex, PM_ROLE_EMSMDB, &e)) < 0)
             return rc;
-        if (!e) {
-            /* add_section warned that it is missing: half an account is not updated. */
-            a->damaged = 1;
-        }
+        if (!e)
+            a->damaged = 1; /* add_section warned that it is missing */
     }
     if (!e && (rc = global2007_exists(w, pr)) != 0) {
         /* Outlook 2007 and older keep the one Exchange account in the global section. */
@@ -419,24 +414,35 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
         if (e)
             a->outlook2007 = 1;
     }
-    /* The service section itself: the caller read it already, so it is moved in. */
-    {
-        struct pm_section *ns = realloc(a->sections, (a->nsections + 1) * sizeof(*ns));
-        char *uid = pm_strdup(svchex);
-        if (!ns || !uid) {
-            free(uid);
-            if (ns)
-                a->sections = ns;
-            return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-        }
-        a->sections = ns;
-        service->role = PM_ROLE_SERVICE;
-        free(service->uid);
-        service->uid = uid;
-        a->sections[a->nsections++] = *service;
-        memset(service, 0, sizeof(*service));
+    return 0;
+}
+
+/* The service section itself: the caller read it already, so it is moved in. */
+static int move_service_in(struct walk *w, struct pm_section *service, const char *svchex,
+                           struct pm_account *a)
+{
+    struct pm_section *ns = realloc(a->sections, (a->nsections + 1) * sizeof(*ns));
+    char *uid = pm_strdup(svchex);
+    if (!ns || !uid) {
+        free(uid);
+        if (ns)
+            a->sections = ns;
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     }
-    /* Re-find sections by role after each add: the array may move. */
+    a->sections = ns;
+    service->role = PM_ROLE_SERVICE;
+    free(service->uid);
+    service->uid = uid;
+    a->sections[a->nsections++] = *service;
+    memset(service, 0, sizeof(*service));
+    return 0;
+}
+
+/* The providers of the service's and the EMSMDB section's lists: stores (primary first, §3.2;
+ * the EMSMDB list adds delegates), the transport and the address book. */
+static int read_providers(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
+                          struct pm_account *a)
+{
     const struct pm_section *svc_sec = NULL, *ems_sec = NULL;
     for (size_t i = 0; i < a->nsections; i++) {
         if (a->sections[i].role == PM_ROLE_SERVICE)
@@ -444,94 +450,105 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
         if (a->sections[i].role == PM_ROLE_EMSMDB)
             ems_sec = &a->sections[i];
     }
-    /* Copy the lists before adding more sections (realloc). */
+    /* Copied before more sections are added: the array moves. */
     struct pm_section_value lists[4] = {{0}};
     const struct pm_section *from[4] = {svc_sec, ems_sec, svc_sec, svc_sec};
     const char *names[4] = {V_STORE_PROVIDERS, V_STORE_PROVIDERS, V_XP_PROVIDERS, V_AB_PROVIDERS};
-    for (int i = 0; i < 4; i++) {
-        const struct pm_section_value *v = from[i] ? pm_section_get(from[i], names[i]) : NULL;
-        if (v) {
-            lists[i].name = (char *)names[i];
-            lists[i].len = v->len;
-            lists[i].data = malloc(v->len ? v->len : 1);
-            if (!lists[i].data) {
-                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-                goto out;
-            }
-            memcpy(lists[i].data, v->data, v->len);
-        }
-    }
-    /* Primary first: the service's list leads (§3.2), the EMSMDB list adds delegates. */
     enum pm_section_role roles[4] = {PM_ROLE_STORE, PM_ROLE_STORE, PM_ROLE_TRANSPORT,
                                      PM_ROLE_ADDRBOOK};
-    for (int i = 0; i < 4; i++)
-        if (lists[i].data && (rc = add_uid_list(w, a, pr->path, &lists[i], svc, roles[i])) < 0)
-            goto out;
-
-    /* Account Manager subkey whose Service UID is this service. */
-    {
-        char *acc_root = join2(pr->path, PM_SECTION_ACCOUNTS);
-        struct pm_strlist subs = PM_STRLIST_INIT;
-        if (!acc_root) {
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 4; i++) {
+        const struct pm_section_value *v = from[i] ? pm_section_get(from[i], names[i]) : NULL;
+        if (!v)
+            continue;
+        lists[i].name = (char *)names[i];
+        lists[i].len = v->len;
+        lists[i].data = malloc(v->len ? v->len : 1);
+        if (!lists[i].data)
             rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-            goto out;
-        }
-        rc = pm_store_subkeys(w->st, acc_root, &subs, w->err);
-        for (size_t i = 0; rc >= 0 && i < subs.n; i++) {
-            char *p = join2(acc_root, subs.items[i]);
-            struct pm_value v = PM_VALUE_INIT;
-            if (!p) {
-                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-                break;
-            }
-            rc = pm_store_get(w->st, p, "Service UID", &v, w->err);
-            free(p);
-            if (rc > 0 && v.len == 16 && memcmp(v.data, svc, 16) == 0) {
-                char *rel = join2(PM_SECTION_ACCOUNTS, subs.items[i]);
-                if (!rel) {
-                    rc = PM_ERR_NOMEM;
-                } else {
-                    rc = add_section(w, a, pr->path, rel, PM_ROLE_ACCOUNT, NULL);
-                    free(rel);
-                }
-            }
-            pm_value_release(&v);
-        }
-        pm_strlist_release(&subs);
-        free(acc_root);
-        if (rc < 0)
-            goto out;
+        else
+            memcpy(lists[i].data, v->data, v->len);
     }
+    for (int i = 0; rc == 0 && i < 4; i++)
+        if (lists[i].data)
+            rc = add_uid_list(w, a, pr->path, &lists[i], svc, roles[i]);
+    for (int i = 0; i < 4; i++)
+        free(lists[i].data);
+    return rc < 0 ? rc : 0;
+}
 
-    /* Identity: PR_PROFILE_USER, else the primary store's or transport's mailbox DN. */
-    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
-        const struct pm_section *s = &a->sections[i];
-        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
-        if (s->role == PM_ROLE_EMSMDB && (rc = string_any(w, s, user, &a->dn)) < 0)
-            goto out;
+/* The Account Manager subkey whose Service UID is this service. */
+static int read_account_manager(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
+                                struct pm_account *a)
+{
+    char *acc_root = join2(pr->path, PM_SECTION_ACCOUNTS);
+    struct pm_strlist subs = PM_STRLIST_INIT;
+    if (!acc_root)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = pm_store_subkeys(w->st, acc_root, &subs, w->err);
+    for (size_t i = 0; rc >= 0 && i < subs.n; i++) {
+        char *p = join2(acc_root, subs.items[i]);
+        struct pm_value v = PM_VALUE_INIT;
+        if (!p) {
+            rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+            break;
+        }
+        rc = pm_store_get(w->st, p, "Service UID", &v, w->err);
+        free(p);
+        if (rc > 0 && v.len == 16 && memcmp(v.data, svc, 16) == 0) {
+            char *rel = join2(PM_SECTION_ACCOUNTS, subs.items[i]);
+            if (!rel) {
+                rc = PM_ERR_NOMEM;
+            } else {
+                rc = add_section(w, a, pr->path, rel, PM_ROLE_ACCOUNT, NULL);
+                free(rel);
+            }
+        }
+        pm_value_release(&v);
     }
-    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
+    pm_strlist_release(&subs);
+    free(acc_root);
+    return rc < 0 ? rc : 0;
+}
+
+/* The first value of 'names' found in a section of role 'role' (a store: of kind 'kind', or any
+ * kind when 0) into *out, unless *out is set already. */
+static int first_string(struct walk *w, const struct pm_account *a, enum pm_section_role role,
+                        enum pm_store_kind kind, const char *const *names, char **out)
+{
+    for (size_t i = 0; i < a->nsections && !*out; i++) {
         const struct pm_section *s = &a->sections[i];
-        if (s->role == PM_ROLE_STORE && s->kind == PM_STORE_PRIMARY && s->mailbox_dn)
-            a->dn = pm_strdup(s->mailbox_dn);
+        if (s->role != role || (kind && s->kind != kind))
+            continue;
+        int rc = string_any(w, s, names, out);
+        if (rc < 0)
+            return rc;
     }
-    for (size_t i = 0; i < a->nsections && !a->dn; i++) {
+    return 0;
+}
+
+/* Who the account is: PR_PROFILE_USER, else the primary store's or the transport's mailbox DN;
+ * its SMTP address; its display name. */
+static int read_identity(struct walk *w, struct pm_account *a)
+{
+    const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
+    const char *const mbx[] = {V_PROFILE_MAILBOX_A, V_PROFILE_MAILBOX_W, NULL};
+    const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
+    int rc = first_string(w, a, PM_ROLE_EMSMDB, 0, user, &a->dn);
+    for (size_t i = 0; rc == 0 && i < a->nsections && !a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const mbx[] = {V_PROFILE_MAILBOX_A, V_PROFILE_MAILBOX_W, NULL};
-        if (s->role == PM_ROLE_TRANSPORT && (rc = string_any(w, s, mbx, &a->dn)) < 0)
-            goto out;
+        if (s->role == PM_ROLE_STORE && s->kind == PM_STORE_PRIMARY && s->mailbox_dn &&
+            !(a->dn = pm_strdup(s->mailbox_dn)))
+            rc = PM_ERR_NOMEM;
     }
-    for (size_t i = 0; i < a->nsections && !a->smtp; i++) {
+    if (rc == 0)
+        rc = first_string(w, a, PM_ROLE_TRANSPORT, 0, mbx, &a->dn);
+    if (rc == 0)
+        rc = first_string(w, a, PM_ROLE_EMSMDB, 0, smtp, &a->smtp);
+    if (rc == 0)
+        rc = first_string(w, a, PM_ROLE_STORE, PM_STORE_PRIMARY, smtp, &a->smtp);
+    for (size_t i = 0; rc == 0 && i < a->nsections && a->dn; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
-        if ((s->role == PM_ROLE_EMSMDB || (s->role == PM_ROLE_STORE &&
-                                           s->kind == PM_STORE_PRIMARY)) &&
-            (rc = string_any(w, s, smtp, &a->smtp)) < 0)
-            goto out;
-    }
-    for (size_t i = 0; i < a->nsections && a->dn; i++) {
-        const struct pm_section *s = &a->sections[i];
-        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
         if (s->role == PM_ROLE_EMSMDB && dn_damaged(w, s, user)) {
             warnf(w, s->path, "PR_PROFILE_USER is not a legacyExchangeDN (control characters, "
                               "embedded NUL, or too long); the account is left alone");
@@ -540,32 +557,50 @@ static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *sv
     }
     /* Outlook 2007-era profiles may carry no SMTP property; the Account Manager's account name
      * of an Exchange account is its SMTP address (§3.6). */
-    for (size_t i = 0; i < a->nsections && !a->smtp; i++) {
+    for (size_t i = 0; rc == 0 && i < a->nsections && !a->smtp; i++) {
         const struct pm_section *s = &a->sections[i];
         const char *const name[] = {"Account Name", "Email", NULL};
         char *cand = NULL;
         if (s->role != PM_ROLE_ACCOUNT)
             continue;
         if ((rc = string_any(w, s, name, &cand)) < 0)
-            goto out;
+            break;
         if (cand && looks_like_smtp(cand))
             a->smtp = cand;
         else
             free(cand);
     }
-    for (size_t i = 0; i < a->nsections && !a->display; i++) {
+    const char *const acct_name[] = {"Account Name", NULL};
+    const char *const disp[] = {V_DISPLAY_NAME_W, V_DISPLAY_NAME_A, NULL};
+    for (size_t i = 0; rc >= 0 && i < a->nsections && !a->display; i++) {
         const struct pm_section *s = &a->sections[i];
-        const char *const name[] = {"Account Name", NULL};
-        const char *const disp[] = {V_DISPLAY_NAME_W, V_DISPLAY_NAME_A, NULL};
-        if (s->role == PM_ROLE_ACCOUNT && (rc = string_any(w, s, name, &a->display)) < 0)
-            goto out;
-        if (s->role == PM_ROLE_SERVICE && (rc = string_any(w, s, disp, &a->display)) < 0)
-            goto out;
+        if (s->role == PM_ROLE_ACCOUNT)
+            rc = string_any(w, s, acct_name, &a->display);
+        else if (s->role == PM_ROLE_SERVICE)
+            rc = string_any(w, s, disp, &a->display);
     }
-    rc = 0;
-out:
-    for (int i = 0; i < 4; i++)
-        free(lists[i].data);
+    if (rc == PM_ERR_NOMEM)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    return rc < 0 ? rc : 0;
+}
+
+static int read_account(struct walk *w, struct pm_profile *pr, const uint8_t *svc,
+                        struct pm_section *service, struct pm_account *a)
+{
+    char svchex[33];
+    pm_hex_lower(svc, 16, svchex);
+    a->service_uid = pm_strdup(svchex);
+    if (!a->service_uid)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = read_emsmdb(w, pr, service, a); /* first: it names the account */
+    if (rc == 0)
+        rc = move_service_in(w, service, svchex, a);
+    if (rc == 0)
+        rc = read_providers(w, pr, svc, a);
+    if (rc == 0)
+        rc = read_account_manager(w, pr, svc, a);
+    if (rc == 0)
+        rc = read_identity(w, a);
     return rc;
 }
 

@@ -517,7 +517,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         rc = pm_error_set(err, PM_ERR_IO, puf_path, 0, "puf file is unreadable");
         goto out;
     }
-    if (!(b.rec = fopen(recname.data, "w+b"))) {
+    if (!(b.rec = pm_os_fopen_write(recname.data, "w+b"))) {
         rc = pm_error_set(err, PM_ERR_IO, recname.data, 0, "cannot create a temporary file: %s",
                           strerror(errno));
         goto out;
@@ -559,7 +559,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
         goto out;
     }
-    if (!(out = fopen(tmpname.data, "wb"))) {
+    if (!(out = pm_os_fopen_write(tmpname.data, "wb"))) {
         rc = pm_error_set(err, PM_ERR_IO, tmpname.data, 0, "cannot write the index: %s",
                           strerror(errno));
         goto out;

@@ -1004,7 +1004,7 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = fopen(tmp.data, "wb");
+    FILE *f = pm_os_fopen_write(tmp.data, "wb");
     if (!f) {
         int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
                               strerror(errno));

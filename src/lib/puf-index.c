@@ -546,7 +546,10 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
     h.dir_offset = IDX_HEADER;
     h.entries_offset = IDX_HEADER + ((uint64_t)nb + 1) * IDX_SLOT;
 
+    /* No larger than the entries need: a small PUF does not pay for a 2 MiB arena. */
     size_t cap = IDX_ARENA / IDX_REC;
+    if (b.nentries < cap)
+        cap = b.nentries ? (size_t)b.nentries : 1;
     counts = calloc(nb, sizeof(*counts));
     arena = malloc(cap * IDX_REC);
     chunk = malloc(IDX_CHUNK * 16 * IDX_REC);

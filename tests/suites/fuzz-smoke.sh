@@ -35,13 +35,17 @@ cmake --build "$fb" -j 2 --target "${targets[@]/#/fuzz-}" >"$probe/build.log" 2>
 
 failed=0
 mkdir -p "$fb/findings"
+# Scratch files of the targets that need files: in memory when possible (twice the runs).
+tmp="$probe"
+[ -d /dev/shm ] && [ -w /dev/shm ] && tmp=$(mktemp -d /dev/shm/pm-fuzz-smoke.XXXXXX) &&
+  trap 'rm -rf "$probe" "$tmp"' EXIT
 for t in "${targets[@]}"; do
   work="$probe/$t"
   mkdir -p "$work/corpus" "$work/artifacts"
   cp -r "$src/fuzz/corpus/$t/." "$work/corpus/" 2>/dev/null || true
   dict=()
   [ -f "$src/fuzz/$t.dict" ] && dict=(-dict="$src/fuzz/$t.dict")
-  if (cd "$work/artifacts" && "$fb/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 \
+  if (cd "$work/artifacts" && TMPDIR="$tmp" "$fb/fuzz-$t" -max_total_time="$secs" -print_final_stats=1 \
     -max_len=65536 "${dict[@]}" "$work/corpus" >"$work/log" 2>&1); then
     echo "fuzz-$t: $(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log") runs in ${secs} s"
   else

@@ -63,7 +63,8 @@ int pm_os_append_write(void *handle, const void *data, size_t len);
 void pm_os_append_close(void *handle);
 /* Appends the names (not paths) of what a folder holds but folders (POSIX: also FIFOs, links,
  * devices, for the caller to open with pm_os_fopen_read, which refuses them) to 'names', in no
- * particular order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max' names. */
+ * particular order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max'
+ * names. */
 int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);
 /* Renames a file, replacing nothing: PM_ERR_IO when 'to' exists. */
 int pm_os_rename_file(const char *from, const char *to);

@@ -87,7 +87,6 @@ struct pm_report_sink {
 };
 int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink);
 int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sink);
-int pm_report_html_to(const struct pm_report *r, long long now,
-                      const struct pm_report_sink *sink);
+int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink);
 
 #endif

@@ -322,8 +322,7 @@ void pm_log_event(struct pm_log *log, const char *event, ...)
     /* After the run's first line (run.start), so the report reads it as part of the run. */
     if (log->note && !log->note_done) {
         log->note_done = 1;
-        pm_log_event(log, "warning", "msg", log->note,
-                     NULL);
+        pm_log_event(log, "warning", "msg", log->note, NULL);
     }
 }
 

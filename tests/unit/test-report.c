@@ -291,10 +291,14 @@ static void test_text_control_chars(void **state)
     struct pm_report *r;
     assert_int_equal(pm_report_new(&r), 0);
     struct pm_buf b = PM_BUF_INIT;
-    const char *user = "ann\x1b[2J\x1b]0;x\x07" "a";
+    const char *user = "ann\x1b[2J\x1b]0;x\x07"
+                       "a";
     line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", user, "computer", "PC1", NULL);
     line(&b, "2026-11-01T08:00:01Z", "r1", "error", "msg",
-         "bad\n  FAKE                 PC9 ok\r\x7f\xc2\x9b" "31m\x9b" "1m caf\xc3\xa9", NULL);
+         "bad\n  FAKE                 PC9 ok\r\x7f\xc2\x9b"
+         "31m\x9b"
+         "1m caf\xc3\xa9",
+         NULL);
     line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "store_error", NULL);
     char name[PM_LOG_FILE_NAME_MAX];
     pm_log_file_name("PC1", user, name);
@@ -342,8 +346,8 @@ static void test_oversized_log(void **state)
     struct pm_buf b = PM_BUF_INIT;
     line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "anna", "computer", "PC1", NULL);
     for (int i = 0; i < 50; i++)
-        line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", huge, "state", "skipped",
-             "reason", huge, NULL);
+        line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", huge, "state", "skipped", "reason",
+             huge, NULL);
     line(&b, "2026-11-01T08:00:02Z", "r1", "error", "msg", huge, NULL);
     line(&b, "2026-11-01T08:00:03Z", "r1", "run.end", "result", "store_error", NULL);
     add(r, "PC1_anna.log", &b);

@@ -194,8 +194,8 @@ static int open_plain(const char *path, int flags, mode_t mode, int own)
 FILE *pm_os_fopen_write(const char *path, const char *mode)
 {
     int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
-    int fd = open_plain(path, (plus ? O_RDWR : O_WRONLY) | O_CREAT | (append ? O_APPEND : 0),
-                        0666, 0);
+    int fd =
+        open_plain(path, (plus ? O_RDWR : O_WRONLY) | O_CREAT | (append ? O_APPEND : 0), 0666, 0);
     if (fd < 0)
         return NULL;
     if (!append && ftruncate(fd, 0) != 0) {
@@ -284,9 +284,9 @@ int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
     while (rc == 0 && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        /* Everything but folders: what is not a plain file (a FIFO, a link, a device) is for
-         * the reader to refuse and say so, not to pass over unseen. d_type saves an lstat per
-         * file on most file systems; fall back when it is unknown. */
+            /* Everything but folders: what is not a plain file (a FIFO, a link, a device) is for
+             * the reader to refuse and say so, not to pass over unseen. d_type saves an lstat per
+             * file on most file systems; fall back when it is unknown. */
 #if defined(DT_DIR) && defined(DT_UNKNOWN)
         if (e->d_type == DT_DIR)
             continue;
@@ -391,8 +391,8 @@ int pm_os_start_program(const char *program, const char *args)
 static int private_dir(const char *dir)
 {
     struct stat sb;
-    return dir[0] == '/' && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
-           sb.st_uid == geteuid() && !(sb.st_mode & (S_IWGRP | S_IWOTH));
+    return dir[0] == '/' && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() &&
+           !(sb.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 /* The lock's folder: $XDG_RUNTIME_DIR, else ~/.cache/profilemanager (made 0700). Not the shared

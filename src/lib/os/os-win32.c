@@ -5,10 +5,10 @@
 
 #include "pm/os.h"
 
-#include <windows.h>
 #include <aclapi.h>
 #include <shlobj.h>
 #include <tlhelp32.h>
+#include <windows.h>
 
 #include <fcntl.h>
 #include <io.h>
@@ -315,8 +315,8 @@ FILE *pm_os_fopen_write(const char *path, const char *mode)
     if (h == INVALID_HANDLE_VALUE)
         return NULL;
     /* Cut only now that the file is known to be a plain file. */
-    if (!append && (SetFilePointer(h, 0, NULL, FILE_BEGIN) == INVALID_SET_FILE_POINTER ||
-                    !SetEndOfFile(h))) {
+    if (!append &&
+        (SetFilePointer(h, 0, NULL, FILE_BEGIN) == INVALID_SET_FILE_POINTER || !SetEndOfFile(h))) {
         CloseHandle(h);
         return NULL;
     }
@@ -326,8 +326,9 @@ FILE *pm_os_fopen_write(const char *path, const char *mode)
 FILE *pm_os_fopen_read(const char *path, long long *size)
 {
     long long sz = 0;
-    HANDLE h = open_plain(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                          OPEN_EXISTING, 0, &sz);
+    HANDLE h =
+        open_plain(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                   OPEN_EXISTING, 0, &sz);
     if (h == INVALID_HANDLE_VALUE)
         return NULL;
     FILE *f = handle_file(h, _O_RDONLY, "rb");
@@ -373,9 +374,9 @@ int pm_os_append_open(const char *path, void **handle)
     *handle = NULL;
     /* FILE_APPEND_DATA without FILE_WRITE_DATA: every WriteFile goes to the current end of file,
      * atomically with respect to other appenders (unlike the C runtime's seek-then-write). */
-    HANDLE h = open_plain(path, FILE_APPEND_DATA | SYNCHRONIZE,
-                          FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_ALWAYS, 1,
-                          NULL);
+    HANDLE h =
+        open_plain(path, FILE_APPEND_DATA | SYNCHRONIZE,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_ALWAYS, 1, NULL);
     if (h == INVALID_HANDLE_VALUE)
         return PM_ERR_IO;
     *handle = h;

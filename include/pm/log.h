@@ -40,8 +40,17 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
                 const char *computer, const char *user, const char *run_id,
                 struct pm_error *err);
 void pm_log_close(struct pm_log *log);
+/* The log's file name for a computer and user, "<COMPUTER>_<user>.log", with what a file system
+ * would refuse replaced (docs/log-format.md). The report checks each log's claimed identity with
+ * it. */
+#define PM_LOG_FILE_NAME_MAX 512
+void pm_log_file_name(const char *computer, const char *user, char out[PM_LOG_FILE_NAME_MAX]);
 /* The file in use, or NULL. */
 const char *pm_log_path(const struct pm_log *log);
+/* Why the log is not in the first place it could have been (that place's file was refused:
+ * unwritable, a link, a file of another user, not a plain file), or NULL. The same text is
+ * written as a "warning" event after the run's first line. */
+const char *pm_log_note(const struct pm_log *log);
 /* Writes one event: 'event' then key/value string pairs, NULL-terminated. A NULL value writes
  * nothing for that key. Each line is written with one write() so concurrent runs do not
  * interleave. A NULL log is a no-op. */

@@ -48,11 +48,25 @@ long long pm_os_file_size(const char *path);
  * when other processes append at the same time (O_APPEND; on Windows FILE_APPEND_DATA access
  * without FILE_WRITE_DATA). Created when missing. 0 and *handle, or PM_ERR_IO. */
 int pm_os_append_open(const char *path, void **handle);
+/* Every file the tool writes is opened through these: a symbolic link (Windows: a reparse
+ * point), a FIFO, a device, a folder or a file with a second hard link in its place is refused
+ * (NULL), not followed. pm_os_append_open also refuses a file owned by another user. Modes "wb",
+ * "ab", "w+b"; "w" cuts the file only after the checks. */
+FILE *pm_os_fopen_write(const char *path, const char *mode);
+/* Opens a regular file for reading the same way (never blocks on a FIFO); *size its size. */
+FILE *pm_os_fopen_read(const char *path, long long *size);
+/* 64-bit seek from the start. 0 or PM_ERR_IO. */
+int pm_os_seek(FILE *f, long long offset);
+/* The account owning a file when it is a user's account (Windows): 0 and its name in 'out'; 1
+ * when the owner is a group, unknown or not available on this platform; PM_ERR_NOMEM. */
+int pm_os_file_owner(const char *path, struct pm_buf *out);
 /* Writes len bytes with one write call. 0, or PM_ERR_IO (short or failed write). */
 int pm_os_append_write(void *handle, const void *data, size_t len);
 void pm_os_append_close(void *handle);
-/* Appends the names (not paths) of the regular files in a folder to 'names', in no particular
- * order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max' names. */
+/* Appends the names (not paths) of what a folder holds but folders (POSIX: also FIFOs, links,
+ * devices, for the caller to open with pm_os_fopen_read, which refuses them) to 'names', in no
+ * particular order. Returns 0, PM_ERR_IO when the folder cannot be read, PM_ERR_LIMIT past 'max'
+ * names. */
 int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names);
 /* Renames a file, replacing nothing: PM_ERR_IO when 'to' exists. */
 int pm_os_rename_file(const char *from, const char *to);

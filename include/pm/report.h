@@ -16,6 +16,9 @@
 #define PM_REPORT_MAX_FILES 2000000u
 #define PM_REPORT_MAX_LOG_BYTES ((size_t)64 << 20)
 #define PM_REPORT_MAX_ROSTER 2000000u
+/* A value read from a log (a user, a reason, a DN, ...) longer than this is cut and ends in
+ * "...": no single log can dominate the outputs. */
+#define PM_REPORT_MAX_FIELD ((size_t)1024)
 
 /* State of one user on one computer, from the latest run. */
 enum pm_report_status {
@@ -37,6 +40,7 @@ struct pm_report_totals {
     unsigned files;     /* log files read */
     unsigned bad_files; /* files with corrupt or truncated lines, or unreadable */
     unsigned bad_lines; /* lines that did not parse */
+    unsigned claim_files; /* logs left out: they claim a user or computer their name does not */
     unsigned machines;  /* distinct user+computer pairs with a run */
     unsigned status[PM_RS_COUNT];
     /* mailboxes of the latest runs, by state. An update only counts as updated when its run
@@ -57,7 +61,9 @@ void pm_report_free(struct pm_report *r);
 /* Reads every "*.log" file in 'dir'. Unreadable or corrupt files are counted and listed, not
  * errors. Returns 0, or PM_ERR_IO when the folder cannot be listed, PM_ERR_NOMEM, PM_ERR_LIMIT. */
 int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *err);
-/* Adds one log from memory ('name' is its file name). 0 or PM_ERR_NOMEM. */
+/* Adds one log from memory ('name' is its file name). A log counts only for the user and
+ * computer of its file name (pm_log_file_name): one whose run.start names anyone else is left out
+ * and listed as a log that claims another user. 0 or PM_ERR_NOMEM. */
 int pm_report_add_log(struct pm_report *r, const char *name, const char *data, size_t len);
 /* Reads a roster CSV (columns "user" and/or "computer"; "UserName", "SamAccountName",
  * "ComputerName" and "Name" are accepted too). An entry with no log becomes never_ran; an entry
@@ -66,9 +72,21 @@ int pm_report_roster(struct pm_report *r, const char *path, struct pm_error *err
 
 void pm_report_get_totals(const struct pm_report *r, struct pm_report_totals *t);
 
-/* The outputs, appended to 'out'. 'now' (seconds since 1970) is printed as the report time. */
+/* The outputs, appended to 'out'. 'now' (seconds since 1970) is printed as the report time.
+ * 0, PM_ERR_NOMEM, or PM_ERR_LIMIT when 'out' reaches its ceiling (nothing is cut silently). */
 int pm_report_text(const struct pm_report *r, struct pm_buf *out);
 int pm_report_csv(const struct pm_report *r, struct pm_buf *out);
 int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out);
+
+/* The same outputs handed to 'write' piece by piece as they are built, so an output of any size
+ * is written without being held in memory. A write that returns <0 stops the output and that
+ * value is returned. */
+struct pm_report_sink {
+    int (*write)(void *ctx, const void *data, size_t len);
+    void *ctx;
+};
+int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink);
+int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sink);
+int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink);
 
 #endif

@@ -42,6 +42,8 @@ struct pm_log *cli_open_log(const char *configured, const char *computer, const 
         fprintf(stderr, "profilemanager: warning: no log written: %s\n",
                 pm_error_format(&err, buf, sizeof(buf)));
         log = NULL;
+    } else if (pm_log_note(log)) {
+        fprintf(stderr, "profilemanager: warning: %s\n", pm_log_note(log));
     }
     pm_buf_release(&exe_dir);
     pm_buf_release(&home);

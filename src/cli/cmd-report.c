@@ -2,11 +2,12 @@
  * in the folder (the Logs share) and prints where the migration stands; --csv writes one row per
  * mailbox (and per user who never ran), --html one self-contained page with charts for the
  * helpdesk. Corrupt logs are listed, not fatal. Exit 0; 2 for bad usage or a folder or roster
- * that cannot be read; 1 when an output file cannot be written. */
+ * that cannot be read; 1 when an output cannot be written whole. */
 #include "cli.h"
 
 #include "pm/report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,15 +22,30 @@ static void usage(FILE *out)
                  "                 lists who has never run\n");
 }
 
-static int write_out(const char *path, const struct pm_buf *b)
+static int file_write(void *ctx, const void *data, size_t len)
 {
-    FILE *f = fopen(path, "wb");
-    int ok = f && (b->len == 0 || fwrite(b->data, 1, b->len, f) == b->len);
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (!ok)
-        cli_error("cannot write '%s'", path);
-    return ok ? 0 : -1;
+    return fwrite(data, 1, len, ctx) == len ? 0 : PM_ERR_IO;
+}
+
+/* Streams one output into 'path' (stdout when NULL) as it is built: no size limit, and any
+ * failure is an error and exit 1, never a shorter file. */
+static int write_out(const char *path, const struct pm_report *r, int kind)
+{
+    FILE *f = path ? pm_os_fopen_write(path, "wb") : stdout;
+    if (!f) {
+        cli_error("cannot write '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    struct pm_report_sink sink = {file_write, f};
+    int rc = kind == 0   ? pm_report_text_to(r, &sink)
+             : kind == 1 ? pm_report_csv_to(r, &sink)
+                         : pm_report_html_to(r, pm_os_time_now(), &sink);
+    if (path ? fclose(f) != 0 : fflush(f) != 0)
+        rc = rc < 0 ? rc : PM_ERR_IO;
+    if (rc < 0)
+        cli_error("cannot write '%s': %s", path ? path : "standard output",
+                  rc == PM_ERR_IO ? "write failed" : pm_err_name(rc));
+    return rc < 0 ? -1 : 0;
 }
 
 int cmd_report(int argc, char **argv)
@@ -76,22 +92,12 @@ int cmd_report(int argc, char **argv)
         return PM_EXIT_USAGE;
     }
     int exit_code = PM_EXIT_OK;
-    struct pm_buf b = PM_BUF_INIT;
-    if (pm_report_text(r, &b) == 0)
-        fwrite(b.data, 1, b.len, stdout);
-    else
+    if (write_out(NULL, r, 0) < 0)
         exit_code = PM_EXIT_PROBLEMS;
-    if (csv) {
-        pm_buf_reset(&b);
-        if (pm_report_csv(r, &b) < 0 || write_out(csv, &b) < 0)
-            exit_code = PM_EXIT_PROBLEMS;
-    }
-    if (html) {
-        pm_buf_reset(&b);
-        if (pm_report_html(r, pm_os_time_now(), &b) < 0 || write_out(html, &b) < 0)
-            exit_code = PM_EXIT_PROBLEMS;
-    }
-    pm_buf_release(&b);
+    if (csv && write_out(csv, r, 1) < 0)
+        exit_code = PM_EXIT_PROBLEMS;
+    if (html && write_out(html, r, 2) < 0)
+        exit_code = PM_EXIT_PROBLEMS;
     pm_report_free(r);
     return exit_code;
 }

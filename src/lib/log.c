@@ -24,6 +24,8 @@ struct pm_log {
     void *file; /* pm_os_append_open handle */
     char *path;
     char *run_id;
+    char *note;    /* why an earlier log place was passed over, or NULL */
+    int note_done; /* the note was written (after the run's first line) */
 };
 
 const char *pm_exit_name(int code)
@@ -183,17 +185,24 @@ static void sanitize_name(const char *s, char *out, size_t size)
         snprintf(out, size, "unknown");
 }
 
+void pm_log_file_name(const char *computer, const char *user, char out[PM_LOG_FILE_NAME_MAX])
+{
+    char cname[2 * LOG_NAME_MAX], uname[2 * LOG_NAME_MAX];
+    sanitize_name(computer, cname, sizeof(cname));
+    sanitize_name(user, uname, sizeof(uname));
+    snprintf(out, PM_LOG_FILE_NAME_MAX, "%s_%s.log", cname, uname);
+}
+
 int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders,
                 const char *computer, const char *user, const char *run_id, struct pm_error *err)
 {
     *out = NULL;
-    char cname[4 * LOG_NAME_MAX], uname[4 * LOG_NAME_MAX], file[8 * LOG_NAME_MAX + 8];
-    sanitize_name(computer, cname, sizeof(cname));
-    sanitize_name(user, uname, sizeof(uname));
-    snprintf(file, sizeof(file), "%s_%s.log", cname, uname);
+    char file[PM_LOG_FILE_NAME_MAX];
+    pm_log_file_name(computer, user, file);
     struct pm_buf path = PM_BUF_INIT;
     pm_buf_init(&path, 8192);
     const char *tried = NULL;
+    struct pm_buf refused = PM_BUF_INIT;
     for (size_t i = 0; i < nfolders; i++) {
         const char *dir = folders[i];
         if (!dir || !*dir)
@@ -205,14 +214,30 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         if (pm_path_join(&path, dir, file) < 0)
             continue;
         void *file;
-        if (pm_os_append_open(path.data, &file) < 0)
+        if (pm_os_append_open(path.data, &file) < 0) {
+            /* A link, a FIFO, another user's file or a second hard link planted in a folder
+             * open to all is refused like an unwritable one; the next place is used and the
+             * log says why. */
+            if (!refused.len)
+                pm_buf_puts(&refused, path.data);
             continue;
+        }
         struct pm_log *log = calloc(1, sizeof(*log));
         if (!log) {
             pm_os_append_close(file);
             pm_buf_release(&path);
+            pm_buf_release(&refused);
             return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory opening the log");
         }
+        if (refused.len) {
+            struct pm_buf n = PM_BUF_INIT;
+            pm_buf_printf(&n,
+                          "cannot use the log file '%s' (not writable, or a link, a file of "
+                          "another user or not a plain file); logging to '%s'",
+                          refused.data, path.data);
+            log->note = pm_buf_detach(&n, NULL);
+        }
+        pm_buf_release(&refused);
         log->file = file;
         log->path = pm_buf_detach(&path, NULL);
         log->run_id = pm_strdup(run_id && *run_id ? run_id : "-");
@@ -224,6 +249,7 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         return 0;
     }
     pm_buf_release(&path);
+    pm_buf_release(&refused);
     return pm_error_set(err, PM_ERR_IO, tried, 0,
                         tried ? "cannot write the log '%s' in any log folder"
                               : "no log folder given for '%s'",
@@ -237,12 +263,18 @@ void pm_log_close(struct pm_log *log)
     pm_os_append_close(log->file);
     free(log->path);
     free(log->run_id);
+    free(log->note);
     free(log);
 }
 
 const char *pm_log_path(const struct pm_log *log)
 {
     return log ? log->path : NULL;
+}
+
+const char *pm_log_note(const struct pm_log *log)
+{
+    return log ? log->note : NULL;
 }
 
 void pm_log_event(struct pm_log *log, const char *event, ...)
@@ -287,6 +319,11 @@ void pm_log_event(struct pm_log *log, const char *event, ...)
     if (rc == 0)
         pm_os_append_write(log->file, b.data, b.len); /* a lost log line must not stop a run */
     pm_buf_release(&b);
+    /* After the run's first line (run.start), so the report reads it as part of the run. */
+    if (log->note && !log->note_done) {
+        log->note_done = 1;
+        pm_log_event(log, "warning", "msg", log->note, NULL);
+    }
 }
 
 /* ---- parsing ---- */

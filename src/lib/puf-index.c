@@ -513,7 +513,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         rc = pm_error_set(err, PM_ERR_IO, puf_path, 0, "puf file is unreadable");
         goto out;
     }
-    if (!(b.rec = fopen(recname.data, "w+b"))) {
+    if (!(b.rec = pm_os_fopen_write(recname.data, "w+b"))) {
         rc = pm_error_set(err, PM_ERR_IO, recname.data, 0, "cannot create a temporary file: %s",
                           strerror(errno));
         goto out;
@@ -542,7 +542,10 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
     h.dir_offset = IDX_HEADER;
     h.entries_offset = IDX_HEADER + ((uint64_t)nb + 1) * IDX_SLOT;
 
+    /* No larger than the entries need: a small PUF does not pay for a 2 MiB arena. */
     size_t cap = IDX_ARENA / IDX_REC;
+    if (b.nentries < cap)
+        cap = b.nentries ? (size_t)b.nentries : 1;
     counts = calloc(nb, sizeof(*counts));
     arena = malloc(cap * IDX_REC);
     chunk = malloc(IDX_CHUNK * 16 * IDX_REC);
@@ -555,7 +558,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
         goto out;
     }
-    if (!(out = fopen(tmpname.data, "wb"))) {
+    if (!(out = pm_os_fopen_write(tmpname.data, "wb"))) {
         rc = pm_error_set(err, PM_ERR_IO, tmpname.data, 0, "cannot write the index: %s",
                           strerror(errno));
         goto out;

@@ -65,6 +65,19 @@ static int put_cp16(struct pm_buf *b, uint32_t cp)
 static int widen_8bit(const unsigned char *s, size_t len, struct pm_buf *out)
 {
     for (size_t i = 0; i < len;) {
+        /* Most of a .reg file is ASCII: a run of it goes out in one append, not one per byte. */
+        if (s[i] < 0x80) {
+            unsigned char w[512];
+            size_t k = 0;
+            while (i < len && s[i] < 0x80 && k < sizeof(w)) {
+                w[k++] = s[i++];
+                w[k++] = 0;
+            }
+            int rc = pm_buf_append(out, w, k);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
         uint32_t cp;
         size_t n = pm_utf8_decode(s + i, len - i, &cp);
         if (!n) {

@@ -3,8 +3,8 @@
 # no damage. Each exits 0 (it did the update, or waited for the lock and found nothing left to do),
 # 7 (locked out: LockWait=0) or 6 (rolled back); the store ends byte for byte as the reference
 # update, and a third run is a no-op. Modes: the lock waited for (LockWait=30), the lock refused
-# (LockWait=0), and no shared lock at all (each run its own lock folder), which must still end in a
-# whole update since each run commits a whole file. CONC_ROUNDS rounds per mode (default 6).
+# (LockWait=0), and no shared lock at all (each run its own lock folder, $XDG_RUNTIME_DIR), which
+# must still end in a whole update since each run commits a whole file. CONC_ROUNDS rounds per mode (default 6).
 set -u
 : "${PM_SOURCE_DIR:?}" "${PM_BINARY_DIR:?}"
 PM="$PM_BINARY_DIR/profilemanager"
@@ -15,8 +15,9 @@ ROUNDS="${CONC_ROUNDS:-6}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-conc.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work" || exit 1
-export TMPDIR="$work/tmp" HOME="$work/home"
-mkdir -p "$HOME" "$TMPDIR" "$work/lockA" "$work/lockB"
+export TMPDIR="$work/tmp" HOME="$work/home" XDG_RUNTIME_DIR="$work/lock"
+mkdir -p "$HOME" "$TMPDIR"
+mkdir -p -m 700 "$XDG_RUNTIME_DIR" "$work/lockA" "$work/lockB"
 "$MKPROFILES" --scenario side-by-side fx >/dev/null || { echo "mkprofiles failed"; exit 1; }
 cp fx/mbm.puf .
 failures=0
@@ -31,13 +32,13 @@ config nowait.config 0
 
 # pair MODE BACKEND EXT: two runs started together on work.EXT.
 pair() {
-  local mode=$1 backend=$2 ext=$3 cfg=wait.config ta="$TMPDIR" tb="$TMPDIR"
+  local mode=$1 backend=$2 ext=$3 cfg=wait.config ta="$XDG_RUNTIME_DIR" tb="$XDG_RUNTIME_DIR"
   [ "$mode" = refuse ] && cfg=nowait.config
   [ "$mode" = nolock ] && { ta="$work/lockA"; tb="$work/lockB"; }
   cp "fx/before.$ext" work.$ext
-  TMPDIR="$ta" "$PM" update --config $cfg --store "$backend:work.$ext" >a.out 2>a.err &
+  XDG_RUNTIME_DIR="$ta" "$PM" update --config $cfg --store "$backend:work.$ext" >a.out 2>a.err &
   local pa=$!
-  TMPDIR="$tb" "$PM" update --config $cfg --store "$backend:work.$ext" >b.out 2>b.err &
+  XDG_RUNTIME_DIR="$tb" "$PM" update --config $cfg --store "$backend:work.$ext" >b.out 2>b.err &
   local pb=$!
   wait "$pa"
   local ra=$?

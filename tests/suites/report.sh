@@ -61,6 +61,37 @@ rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
 assert rows[0][0] == 'user' and all(len(r) == 16 for r in rows), 'column count'
 PY
 
+# Hostile logs in a folder of their own: a forged "updated" run of the victim (2099) under an
+# unrelated name and under the victim's name with another computer, a FIFO, an oversized log.
+h="$work/hostile"
+mkdir "$h"
+printf '2026-11-20T08:00:00Z run=V event=run.start user=vic computer=PC-V mode=update\n2026-11-20T08:00:01Z run=V event=run.end result=rolled_back\n' \
+  >"$h/PC-V_vic.log"
+forged='2099-01-01T08:00:00Z run=F event=run.start user=vic computer=PC-V mode=update\n2099-01-01T08:00:01Z run=F event=mailbox state=updated\n2099-01-01T08:00:02Z run=F event=run.end result=ok updated=1\n'
+printf "$forged" >"$h/PC-EVIL_mallory.log"
+printf "$forged" >"$h/PC-OTHER_vic.log"
+mkfifo "$h/PC-F_fifo.log"
+python3 - "$h/PC-BIG_big.log" <<'PY'
+import sys
+v = 'x' * (4 << 20)
+with open(sys.argv[1], 'w') as f:
+    f.write('2026-11-20T08:00:00Z run=B event=run.start user=big computer=PC-BIG mode=update\n')
+    f.write('2026-11-20T08:00:01Z run=B event=error msg="%s"\n' % v)
+    f.write('2026-11-20T08:00:02Z run=B event=run.end result=store_error\n')
+PY
+timeout 120 "$bin" report "$h" --csv "$h/r.csv" >"$h/out.txt" 2>"$h/err.txt" ||
+  fail "hostile folder: exit $? (or hung on the FIFO)"
+grep -q "Logs that claim another user: 2" "$h/out.txt" || fail "forged logs not counted"
+grep -q "PC-EVIL_mallory.log: a run names user vic on computer PC-V" "$h/out.txt" ||
+  fail "forged log under another name not listed"
+grep -Eq "^  Failed +2$" "$h/out.txt" || fail "the victim's failure was hidden: $(grep Failed "$h/out.txt")"
+grep -q "^  vic .*rolled_back" "$h/out.txt" || fail "the victim is not listed as failed"
+grep -q "PC-F_fifo.log: cannot read the file, or not a regular file" "$h/out.txt" ||
+  fail "FIFO not listed as skipped"
+big=$(grep '^big,' "$h/r.csv" | head -1)
+[ "${#big}" -lt 4000 ] || fail "oversized log dominates the CSV (${#big} bytes)"
+echo "$big" | grep -q "x\.\.\.," || fail "oversized value not cut with a marker"
+
 # Errors: a missing folder is a usage error, an empty folder is an empty report.
 set +e
 "$bin" report "$work/nope" >/dev/null 2>&1; rc=$?

@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifndef _WIN32
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
 
 #include "pm/log.h"
 #include "pm/report.h"
@@ -133,9 +137,10 @@ static void test_corrupt_and_duplicates(void **state)
     pm_buf_puts(&b, "2026-11-02T09:00:00Z run=r3 event=run.start user=\"ann"); /* cut */
     add(r, "PC1_anna.log", &b);
     pm_buf_reset(&b);
-    /* an older copy of the same user's log on another name: the later run wins */
+    /* an older log of the same user under the name in another case (a case-sensitive share):
+     * the later run wins */
     one_run(&b, "2026-10-01", "r0", "ANNA", "pc1", "not_migrated", "ok", "update");
-    add(r, "copy_of_PC1_anna.log", &b);
+    add(r, "pc1_ANNA.log", &b);
     pm_buf_reset(&b);
     add(r, "empty.log", &b);
     /* no run.start: names come from the file name */
@@ -207,7 +212,9 @@ static void test_hostile_values(void **state)
          "computer", "=HYPERLINK(\"http://x\")", NULL);
     line(&b, "2026-11-01T08:00:01Z", "r1", "error", "msg", "a,b \"c\"\nd", NULL);
     line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "store_error", NULL);
-    add(r, "x.log", &b);
+    char name[PM_LOG_FILE_NAME_MAX];
+    pm_log_file_name("=HYPERLINK(\"http://x\")", "<script>alert(1)</script>", name);
+    add(r, name, &b);
     pm_buf_release(&b);
     struct pm_buf out = PM_BUF_INIT;
     assert_int_equal(pm_report_html(r, 0, &out), 0);
@@ -219,6 +226,159 @@ static void test_hostile_values(void **state)
     assert_non_null(strstr(out.data, ",\"'=HYPERLINK(\"\"http://x\"\")\",failed,"
                                      "\"store_error: a,b \"\"c\"\"\nd\","));
     pm_buf_release(&out);
+    pm_report_free(r);
+}
+
+/* A log counts only for the user and computer of its own file name: forged logs claiming the
+ * victim (dated 2099, "updated") under an unrelated name and under the victim's name pattern with
+ * another computer do not hide the victim's failure, and are listed. */
+static void test_forged_logs(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    one_run(&b, "2026-11-01", "r1", "anna", "PC1", "updated", "rolled_back", "update");
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    one_run(&b, "2099-01-01", "f1", "anna", "PC1", "updated", "ok", "update");
+    add(r, "EVIL_mallory.log", &b);
+    add(r, "PC2_anna.log", &b);
+    /* a file of mallory's own that ends in a run claiming anna */
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-02", "m1", "mallory", "EVIL2", "current", "ok", "update");
+    one_run(&b, "2099-01-02", "m2", "anna", "PC1", "updated", "ok", "update");
+    add(r, "EVIL2_mallory.log", &b);
+    /* a genuine log of anna on PC2 still counts for anna on PC2 */
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-03", "g1", "Anna", "pc2", "current", "ok", "update");
+    add(r, "PC2_anna_x.log", &b); /* not hers: user "anna_x" */
+    add(r, "PC2_Anna.log", &b);
+    pm_buf_release(&b);
+
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.files, 6);
+    assert_int_equal(t.claim_files, 4);
+    assert_int_equal(t.machines, 2);
+    assert_int_equal(t.status[PM_RS_FAILED], 1);
+    assert_int_equal(t.status[PM_RS_CURRENT], 1);
+    assert_int_equal(t.status[PM_RS_UPDATED], 0);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "Logs that claim another user: 4"));
+    assert_non_null(strstr(out.data, "  EVIL_mallory.log: a run names user anna on computer PC1"));
+    assert_non_null(strstr(out.data, "  PC2_anna.log: a run names user anna on computer PC1"));
+    assert_non_null(strstr(out.data, "  PC2_anna_x.log: a run names user Anna on computer pc2"));
+    assert_non_null(strstr(out.data, "  anna                 PC1              2026-11-01"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_html(r, 0, &out), 0);
+    assert_non_null(strstr(out.data, "Logs that claim another user <span class=count>4</span>"));
+    assert_null(strstr(out.data, "2099"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    assert_null(strstr(out.data, "2099"));
+    assert_null(strstr(out.data, "EVIL"));
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
+/* Values decoded from \xHH escapes in a log reach the text report escaped: no ESC sequence,
+ * line break, DEL or C1 control (raw byte or UTF-8) reaches the terminal. */
+static void test_text_control_chars(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    const char *user = "ann\x1b[2J\x1b]0;x\x07"
+                       "a";
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", user, "computer", "PC1", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "error", "msg",
+         "bad\n  FAKE                 PC9 ok\r\x7f\xc2\x9b"
+         "31m\x9b"
+         "1m caf\xc3\xa9",
+         NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "store_error", NULL);
+    char name[PM_LOG_FILE_NAME_MAX];
+    pm_log_file_name("PC1", user, name);
+    add(r, name, &b);
+    pm_buf_release(&b);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    for (size_t i = 0; i < out.len; i++) {
+        unsigned char c = (unsigned char)out.data[i];
+        assert_true(c == '\n' || (c >= 0x20 && c != 0x7f));
+        assert_false(c == 0xc2 && i + 1 < out.len && (unsigned char)out.data[i + 1] < 0xa0);
+        assert_false(c == 0x9b && i > 0 && (unsigned char)out.data[i - 1] != 0xc2);
+    }
+    assert_non_null(strstr(out.data, "ann\\x1b[2J\\x1b]0;x\\x07a"));
+    assert_non_null(strstr(out.data, "bad\\x0a  FAKE"));
+    assert_non_null(strstr(out.data, "\\x0d\\x7f\\xc2\\x9b31m"));
+    assert_non_null(strstr(out.data, "caf\xc3\xa9")); /* text stays readable */
+    assert_null(strstr(out.data, "\n  FAKE"));
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
+static int failing_write(void *ctx, const void *data, size_t len)
+{
+    (void)data;
+    size_t *budget = ctx;
+    if (len > *budget)
+        return PM_ERR_IO;
+    *budget -= len;
+    return 0;
+}
+
+/* One oversized log cannot dominate: its values are cut at PM_REPORT_MAX_FIELD bytes with a
+ * marker; an output that does not fit where it goes is an error, never a shorter output. */
+static void test_oversized_log(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    size_t big = (size_t)1 << 20;
+    char *huge = malloc(big + 1);
+    assert_non_null(huge);
+    memset(huge, 'q', big);
+    huge[big] = 0;
+    struct pm_buf b = PM_BUF_INIT;
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "anna", "computer", "PC1", NULL);
+    for (int i = 0; i < 50; i++)
+        line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", huge, "state", "skipped", "reason",
+             huge, NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "error", "msg", huge, NULL);
+    line(&b, "2026-11-01T08:00:03Z", "r1", "run.end", "result", "store_error", NULL);
+    add(r, "PC1_anna.log", &b);
+    pm_buf_release(&b);
+    free(huge);
+
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    /* 50 rows of three capped values, not 150 MiB */
+    assert_true(out.len < 50 * 4 * (PM_REPORT_MAX_FIELD + 100) + 4096);
+    char cut[PM_REPORT_MAX_FIELD + 8];
+    memset(cut, 'q', PM_REPORT_MAX_FIELD);
+    memcpy(cut + PM_REPORT_MAX_FIELD, "...,", 5);
+    assert_non_null(strstr(out.data, cut));
+    size_t full = out.len;
+    pm_buf_release(&out);
+
+    /* a buffer with a ceiling below the output: an error, not a cut CSV */
+    pm_buf_init(&out, full / 2);
+    assert_int_equal(pm_report_csv(r, &out), PM_ERR_LIMIT);
+    pm_buf_release(&out);
+    pm_buf_init(&out, 4096);
+    assert_int_equal(pm_report_html(r, 0, &out), PM_ERR_LIMIT);
+    pm_buf_release(&out);
+    /* a sink that fails part way: the error comes back */
+    size_t budget = full / 2;
+    struct pm_report_sink sink = {failing_write, &budget};
+    assert_int_equal(pm_report_csv_to(r, &sink), PM_ERR_IO);
+    budget = (size_t)-1;
+    assert_int_equal(pm_report_csv_to(r, &sink), 0);
+    assert_int_equal((size_t)-1 - budget, full);
     pm_report_free(r);
 }
 
@@ -234,13 +394,33 @@ static void test_scan_dir(void **state)
     snprintf(p, sizeof(p), "%s/notes.txt", d);
     assert_int_equal(pmt_write_file(p, "x", 1), 0);
     pm_buf_release(&b);
+#ifndef _WIN32
+    /* A .log that is a FIFO (swapped in after the listing, or there from the start) must not
+     * hold the report: it is skipped and listed; so is a link. */
+    snprintf(p, sizeof(p), "%s/PC2_bert.log", d);
+    assert_int_equal(mkfifo(p, 0666), 0);
+    snprintf(p, sizeof(p), "%s/PC3_carl.log", d);
+    char target[1024];
+    snprintf(target, sizeof(target), "%s/PC1_anna.log", d);
+    assert_int_equal(symlink(target, p), 0);
+#endif
     struct pm_report *r;
     assert_int_equal(pm_report_new(&r), 0);
     struct pm_error err;
     assert_int_equal(pm_report_scan_dir(r, d, &err), 0);
     struct pm_report_totals t;
     pm_report_get_totals(r, &t);
+#ifndef _WIN32
+    assert_int_equal(t.files, 3);
+    assert_int_equal(t.bad_files, 2);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "PC2_bert.log: cannot read the file, or not a regular file"));
+    assert_non_null(strstr(out.data, "PC3_carl.log: cannot read the file, or not a regular file"));
+    pm_buf_release(&out);
+#else
     assert_int_equal(t.files, 1);
+#endif
     assert_int_equal(t.status[PM_RS_UPDATED], 1);
     assert_int_equal(pm_report_scan_dir(r, "/nonexistent-dir", &err), PM_ERR_IO);
     pm_report_free(r);
@@ -255,6 +435,9 @@ int main(void)
         cmocka_unit_test(test_roster),
         cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_scan_dir),
+        cmocka_unit_test(test_forged_logs),
+        cmocka_unit_test(test_text_control_chars),
+        cmocka_unit_test(test_oversized_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -421,7 +421,7 @@ static int write_file(const char *path, const struct pm_buf *b, int append, int 
     if (!append && (pm_buf_puts(&tmp, path) < 0 || pm_buf_printf(&tmp, ".tmp%ld", pm_os_pid()) < 0))
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
     const char *target = append ? path : tmp.data;
-    FILE *f = fopen(target, append ? "ab" : "wb");
+    FILE *f = pm_os_fopen_write(target, append ? "ab" : "wb");
     int ok = f != NULL;
     if (ok && bom)
         ok = fwrite("\xef\xbb\xbf", 1, 3, f) == 3;

@@ -39,6 +39,11 @@ struct badfile {
     const char *why;
 };
 
+/* A log left out because what it says does not fit its file name or owner. */
+struct claim {
+    char *file, *user, *computer, *owner;
+};
+
 struct roster_entry {
     char *user, *computer;
 };
@@ -49,6 +54,8 @@ struct pm_report {
     struct strmap days;             /* "YYYY-MM-DD" -> count (as pointer-sized integer) */
     struct badfile *bad;
     size_t nbad, capbad;
+    struct claim *claims;
+    size_t nclaims, capclaims;
     struct roster_entry *roster;
     size_t nroster, caproster;
     unsigned files, bad_lines;
@@ -111,6 +118,11 @@ void pm_report_free(struct pm_report *r)
     for (size_t i = 0; i < r->nbad; i++)
         free(r->bad[i].file);
     free(r->bad);
+    for (size_t i = 0; i < r->nclaims; i++) {
+        free(r->claims[i].file), free(r->claims[i].user), free(r->claims[i].computer);
+        free(r->claims[i].owner);
+    }
+    free(r->claims);
     for (size_t i = 0; i < r->nroster; i++)
         free(r->roster[i].user), free(r->roster[i].computer);
     free(r->roster);
@@ -124,6 +136,26 @@ static int set_str(char **dst, const char *s)
     char *c = NULL;
     if (s && !(c = pm_strdup(s)))
         return PM_ERR_NOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+/* Like set_str for a value read from a log: at most PM_REPORT_MAX_FIELD bytes (cut on a UTF-8
+ * boundary and marked "..."), so one log cannot fill the outputs or the memory. */
+static int set_val(char **dst, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n <= PM_REPORT_MAX_FIELD)
+        return set_str(dst, s);
+    n = PM_REPORT_MAX_FIELD;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+        n--;
+    char *c = malloc(n + 4);
+    if (!c)
+        return PM_ERR_NOMEM;
+    memcpy(c, s, n);
+    memcpy(c + n, "...", 4);
     free(*dst);
     *dst = c;
     return 0;
@@ -150,17 +182,17 @@ static int add_bad(struct pm_report *r, const char *file, unsigned bad, unsigned
 static int feed(struct machine *m, const struct pm_log_line *l)
 {
     const char *ev = l->event;
-    int rc = set_str(&m->end, l->timestamp);
+    int rc = set_val(&m->end, l->timestamp);
     if (rc < 0)
         return rc;
 #define GET(k) pm_log_line_get(l, k)
     if (!strcmp(ev, PM_EV_RUN_START)) {
         m->dry = GET(PM_F_MODE) && !strcmp(GET(PM_F_MODE), PM_MODE_DRY_RUN);
-        if ((rc = set_str(&m->start, l->timestamp)) < 0 ||
-            (rc = set_str(&m->user, GET(PM_F_USER))) < 0 ||
-            (rc = set_str(&m->computer, GET(PM_F_COMPUTER))) < 0 ||
-            (rc = set_str(&m->version, GET(PM_F_VERSION))) < 0 ||
-            (rc = set_str(&m->mode, GET(PM_F_MODE))) < 0)
+        if ((rc = set_val(&m->start, l->timestamp)) < 0 ||
+            (rc = set_val(&m->user, GET(PM_F_USER))) < 0 ||
+            (rc = set_val(&m->computer, GET(PM_F_COMPUTER))) < 0 ||
+            (rc = set_val(&m->version, GET(PM_F_VERSION))) < 0 ||
+            (rc = set_val(&m->mode, GET(PM_F_MODE))) < 0)
             return rc;
     } else if (!strcmp(ev, PM_EV_MAILBOX)) {
         if (m->nmbx == m->capmbx) {
@@ -176,35 +208,39 @@ static int feed(struct machine *m, const struct pm_log_line *l)
         struct rmbx *b = &m->mbx[m->nmbx];
         memset(b, 0, sizeof(*b));
         m->nmbx++;
-        if ((rc = set_str(&b->profile, GET(PM_F_PROFILE))) < 0 ||
-            (rc = set_str(&b->account, GET(PM_F_ACCOUNT))) < 0 ||
-            (rc = set_str(&b->role, GET(PM_F_ROLE))) < 0 ||
-            (rc = set_str(&b->dn, GET(PM_F_DN))) < 0 ||
-            (rc = set_str(&b->state, GET(PM_F_STATE) ? GET(PM_F_STATE) : "unknown")) < 0 ||
-            (rc = set_str(&b->reason, GET(PM_F_REASON))) < 0 ||
-            (rc = set_str(&b->target, GET(PM_F_TARGET))) < 0)
+        if ((rc = set_val(&b->profile, GET(PM_F_PROFILE))) < 0 ||
+            (rc = set_val(&b->account, GET(PM_F_ACCOUNT))) < 0 ||
+            (rc = set_val(&b->role, GET(PM_F_ROLE))) < 0 ||
+            (rc = set_val(&b->dn, GET(PM_F_DN))) < 0 ||
+            (rc = set_val(&b->state, GET(PM_F_STATE) ? GET(PM_F_STATE) : "unknown")) < 0 ||
+            (rc = set_val(&b->reason, GET(PM_F_REASON))) < 0 ||
+            (rc = set_val(&b->target, GET(PM_F_TARGET))) < 0)
             return rc;
     } else if (!strcmp(ev, PM_EV_POLICY_WARNING)) {
         struct pm_buf b = PM_BUF_INIT;
         pm_buf_printf(&b, "%s%s%s: %s", GET(PM_F_KEY) ? GET(PM_F_KEY) : "",
                       GET(PM_F_VALUE) ? "\\" : "", GET(PM_F_VALUE) ? GET(PM_F_VALUE) : "",
                       GET(PM_F_MSG) ? GET(PM_F_MSG) : "");
-        rc = b.data && m->policy.n < 64 ? pm_strlist_add(&m->policy, b.data) : 0;
+        char *cut = NULL;
+        rc = b.data && m->policy.n < 64 ? set_val(&cut, b.data) : 0;
+        if (rc == 0 && cut)
+            rc = pm_strlist_add(&m->policy, cut);
+        free(cut);
         pm_buf_release(&b);
         return rc;
     } else if (!strcmp(ev, PM_EV_IN_USE)) {
-        return set_str(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
+        return set_val(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
     } else if (!strcmp(ev, PM_EV_ERROR)) {
         if (!m->error)
-            return set_str(&m->error, GET(PM_F_MSG));
+            return set_val(&m->error, GET(PM_F_MSG));
     } else if (!strcmp(ev, PM_EV_WARNING)) {
         if (!m->warning)
-            return set_str(&m->warning, GET(PM_F_MSG));
+            return set_val(&m->warning, GET(PM_F_MSG));
     } else if (!strcmp(ev, PM_EV_RUN_END)) {
         m->has_end = 1;
-        if ((rc = set_str(&m->end_reason, GET(PM_F_REASON))) < 0)
+        if ((rc = set_val(&m->end_reason, GET(PM_F_REASON))) < 0)
             return rc;
-        return set_str(&m->result, GET(PM_F_RESULT) ? GET(PM_F_RESULT) : "unknown");
+        return set_val(&m->result, GET(PM_F_RESULT) ? GET(PM_F_RESULT) : "unknown");
     }
 #undef GET
     return 0;
@@ -316,9 +352,107 @@ static int count_day(struct pm_report *r, const char *ts, unsigned long n)
     return 0;
 }
 
-int pm_report_add_log(struct pm_report *r, const char *name, const char *data, size_t len)
+/* Whether a run.start naming 'user' on 'computer' belongs in the file 'name': the name
+ * pm_log_open gives that user's log, compared case-insensitively as Windows names files. A field
+ * the line leaves out is not checked (a NULL user or computer). */
+static int claim_fits(const char *name, const char *user, const char *computer)
+{
+    char f[PM_LOG_FILE_NAME_MAX];
+    size_t nl = strlen(name);
+    if (user && computer) {
+        pm_log_file_name(computer, user, f);
+        return strlen(f) == nl && pm_ascii_ncasecmp(f, name, nl) == 0;
+    }
+    if (computer) { /* "<COMPUTER>_" must start the name */
+        pm_log_file_name(computer, "x", f);
+        size_t pl = strlen(f) - strlen("x.log");
+        return nl > pl && pm_ascii_ncasecmp(f, name, pl) == 0;
+    }
+    if (user) { /* "_<user>.log" must end it */
+        pm_log_file_name("x", user, f);
+        size_t sl = strlen(f) - 1;
+        return nl > sl && pm_ascii_ncasecmp(f + 1, name + nl - sl, sl) == 0;
+    }
+    return 1;
+}
+
+static int has_run_start(const char *p, size_t n)
+{
+    static const char pat[] = "event=run.start";
+    const size_t pl = sizeof(pat) - 1;
+    for (const char *end = p + n, *q = p; (size_t)(end - q) >= pl;) {
+        q = memchr(q, 'e', (size_t)(end - q) - pl + 1);
+        if (!q)
+            return 0;
+        if (!memcmp(q, pat, pl))
+            return 1;
+        q++;
+    }
+    return 0;
+}
+
+static int add_claim(struct pm_report *r, const char *file, const char *user, const char *computer,
+                     const char *owner)
+{
+    if (r->nclaims == r->capclaims) {
+        size_t nc = r->capclaims ? r->capclaims * 2 : 16;
+        struct claim *nb = realloc(r->claims, nc * sizeof(*nb));
+        if (!nb)
+            return PM_ERR_NOMEM;
+        r->claims = nb;
+        r->capclaims = nc;
+    }
+    struct claim *c = &r->claims[r->nclaims];
+    memset(c, 0, sizeof(*c));
+    r->nclaims++;
+    if (set_val(&c->file, file) < 0 || set_val(&c->user, user) < 0 ||
+        set_val(&c->computer, computer) < 0 || set_val(&c->owner, owner) < 0)
+        return PM_ERR_NOMEM;
+    return 0;
+}
+
+/* A log counts only for the user and computer its file name gives (anyone who can write to the
+ * share can write any text): the first run.start that names someone else, or an owner (Windows)
+ * who is not the file's user, puts the whole file on the list of logs that claim another user.
+ * Returns 1 when it did, 0 when the file is the named user's, or PM_ERR_NOMEM. */
+static int foreign_log(struct pm_report *r, const char *name, const char *data, size_t len,
+                       const char *owner)
+{
+    if (owner && !claim_fits(name, owner, NULL)) {
+        int rc = add_claim(r, name, NULL, NULL, owner);
+        return rc < 0 ? rc : 1;
+    }
+    for (size_t pos = 0; pos < len;) {
+        const char *p = data + pos;
+        const char *nl = memchr(p, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - p) : len - pos;
+        pos += n + (nl != NULL);
+        if (!has_run_start(p, n))
+            continue;
+        struct pm_log_line l;
+        int prc = pm_log_parse_line(p, n, &l);
+        if (prc == PM_ERR_NOMEM)
+            return prc;
+        if (prc < 0)
+            continue;
+        int rc = 0;
+        const char *u = pm_log_line_get(&l, PM_F_USER), *c = pm_log_line_get(&l, PM_F_COMPUTER);
+        if (!strcmp(l.event, PM_EV_RUN_START) && !claim_fits(name, u, c))
+            rc = add_claim(r, name, u, c, NULL) < 0 ? PM_ERR_NOMEM : 1;
+        pm_log_line_release(&l);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int add_log(struct pm_report *r, const char *name, const char *data, size_t len,
+                   const char *owner)
 {
     r->files++;
+    int frc = foreign_log(r, name, data, len, owner);
+    if (frc)
+        return frc < 0 ? frc : 0;
     struct machine *cur = NULL;
     unsigned bad = 0, first_bad = 0, good = 0, lineno = 0;
     int rc = 0;
@@ -381,6 +515,11 @@ int pm_report_add_log(struct pm_report *r, const char *name, const char *data, s
     return rc;
 }
 
+int pm_report_add_log(struct pm_report *r, const char *name, const char *data, size_t len)
+{
+    return add_log(r, name, data, len, NULL);
+}
+
 static int ends_with_log(const char *n)
 {
     size_t l = strlen(n);
@@ -389,19 +528,21 @@ static int ends_with_log(const char *n)
 
 static int read_log(struct pm_report *r, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    /* Only a regular file, opened without blocking: a name swapped for a FIFO (or a link) after
+     * the listing would otherwise hold the report for ever or read another file. */
+    long long size = 0;
+    FILE *f = pm_os_fopen_read(path, &size);
     if (!f)
         return PM_ERR_IO;
-    long long size = pm_os_file_size(path);
-    size_t skip = 0;
+    long long skip = 0;
     if (size > (long long)PM_REPORT_MAX_LOG_BYTES) { /* keep the tail: the latest run is there */
-        skip = (size_t)(size - (long long)PM_REPORT_MAX_LOG_BYTES);
-        if (fseek(f, (long)skip, SEEK_SET) != 0) {
+        skip = size - (long long)PM_REPORT_MAX_LOG_BYTES;
+        if (pm_os_seek(f, skip) != 0) { /* 64-bit: Windows' long is 32 bits */
             fclose(f);
             return PM_ERR_IO;
         }
     }
-    size_t want = size > 0 ? (size_t)size - skip : 4096;
+    size_t want = size > 0 ? (size_t)(size - skip) : 4096;
     *len = 0;
     for (;;) {
         if (*len + want + 1 > r->bufcap) {
@@ -469,9 +610,18 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
             rc = frc;
         } else if (frc < 0) {
             r->files++;
-            rc = add_bad(r, names.items[i], 0, 0, "cannot read the file");
+            rc = add_bad(r, names.items[i], 0, 0, "cannot read the file, or not a regular file");
         } else {
-            rc = pm_report_add_log(r, names.items[i], r->buf ? r->buf : "", len);
+            /* Windows: the account that created the file, when it is a user's (not a group's,
+             * such as Administrators for a copy made by an administrator). */
+            struct pm_buf owner = PM_BUF_INIT;
+            int orc = pm_os_file_owner(path.data, &owner);
+            if (orc == PM_ERR_NOMEM)
+                rc = orc;
+            else
+                rc = add_log(r, names.items[i], r->buf ? r->buf : "", len,
+                             orc == 0 ? owner.data : NULL);
+            pm_buf_release(&owner);
         }
     }
     pm_buf_release(&path);
@@ -683,6 +833,7 @@ static int view_build(const struct pm_report *r, struct view *v)
     t->files = r->files;
     t->bad_files = (unsigned)r->nbad;
     t->bad_lines = r->bad_lines;
+    t->claim_files = (unsigned)r->nclaims;
     t->machines = (unsigned)v->n;
     t->roster = (unsigned)r->nroster;
     struct strmap gidx = STRMAP_INIT;
@@ -738,6 +889,54 @@ void pm_report_get_totals(const struct pm_report *r, struct pm_report_totals *t)
     view_release(&v);
 }
 
+/* ---- output ---- */
+
+/* Outputs are built in a small buffer that is handed to the sink every OUT_DRAIN bytes, so a
+ * report of any size is written whole (no ceiling of its own) and a sink that fails is an error,
+ * not a shorter file. Between two drains the text is bounded (one row of capped fields, or one
+ * fixed part of the page), far below OUT_RESERVE, which is reserved up front: appends to the
+ * buffer then never need memory and cannot fail unnoticed. */
+#define OUT_DRAIN ((size_t)64 << 10)
+#define OUT_RESERVE ((size_t)4 << 20)
+
+struct out {
+    struct pm_buf b;
+    const struct pm_report_sink *sink;
+    int rc;
+};
+
+static int out_begin(struct out *o, const struct pm_report_sink *sink)
+{
+    static const char zeros[64 << 10];
+    memset(o, 0, sizeof(*o));
+    o->sink = sink;
+    /* grow once to the reserve, then start empty */
+    while (o->rc == 0 && o->b.len < OUT_RESERVE)
+        o->rc = pm_buf_append(&o->b, zeros, sizeof(zeros));
+    pm_buf_reset(&o->b);
+    return o->rc;
+}
+
+static void drain(struct out *o, int all)
+{
+    if (o->rc == 0 && o->b.len && (all || o->b.len >= OUT_DRAIN))
+        o->rc = o->sink->write(o->sink->ctx, o->b.data, o->b.len);
+    if (all || o->b.len >= OUT_DRAIN)
+        pm_buf_reset(&o->b);
+}
+
+static int out_end(struct out *o)
+{
+    drain(o, 1);
+    pm_buf_release(&o->b);
+    return o->rc;
+}
+
+static int buf_write(void *ctx, const void *data, size_t len)
+{
+    return pm_buf_append(ctx, data, len);
+}
+
 /* ---- text ---- */
 
 static const char *nz(const char *s)
@@ -745,16 +944,68 @@ static const char *nz(const char *s)
     return s ? s : "";
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 when it is not one. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t len = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : 2;
+    if (p[0] < 0xC2 || p[0] > 0xF4 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
+        (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
+        return 0;
+    return len;
+}
+
+/* A log value for a terminal: control characters (C0, DEL, C1 as UTF-8 U+0080..U+009F) and
+ * bytes that are not UTF-8 are shown as \xHH, so an escape sequence or a line break decoded from
+ * a log cannot move the cursor, recolour the screen or fake a line of the report. Padded with
+ * blanks to 'width' bytes. */
+static void txt(struct pm_buf *b, const char *s, size_t width)
+{
+    size_t start = b->len;
+    const unsigned char *p = (const unsigned char *)nz(s);
+    size_t n = strlen((const char *)p);
+    for (size_t i = 0; i < n;) {
+        size_t k = p[i] >= 0x80 ? utf8_seq(p + i, n - i) : 1;
+        if (p[i] < 0x20 || p[i] == 0x7F || k == 0 || (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            for (size_t j = 0; j < (k ? k : 1); j++)
+                pm_buf_printf(b, "\\x%02x", p[i + j]);
+            i += k ? k : 1;
+        } else {
+            pm_buf_append(b, p + i, k);
+            i += k;
+        }
+    }
+    for (size_t w = b->len - start; w < width; w++)
+        pm_buf_putc(b, ' ');
+}
+
 #define LIST_MAX 200 /* rows per list in the text and HTML; the CSV has everything */
 
 int pm_report_text(const struct pm_report *r, struct pm_buf *out)
 {
+    struct pm_report_sink sink = {buf_write, out};
+    return pm_report_text_to(r, &sink);
+}
+
+int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink)
+{
     struct view v;
+    struct out o;
     int rc = view_build(r, &v);
+    if (rc == 0)
+        rc = out_begin(&o, sink);
+    else
+        o.b = (struct pm_buf)PM_BUF_INIT;
     if (rc < 0) {
         view_release(&v);
+        pm_buf_release(&o.b);
         return rc;
     }
+    struct pm_buf *out = &o.b;
     const struct pm_report_totals *t = &v.t;
     pm_buf_printf(out, "Migration report: %u users/computers from %u log files", t->machines,
                   t->files);
@@ -778,11 +1029,17 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
     if (t->mbx_would_update)
         pm_buf_printf(out, ", %u would update (dry run)", t->mbx_would_update);
     pm_buf_printf(out, "\nPolicy warnings: %u users/computers\n", t->policy_machines);
+    if (r->nclaims)
+        pm_buf_printf(out, "Logs that claim another user: %zu (left out, listed below)\n",
+                      r->nclaims);
     if (v.ngroups) {
         pm_buf_puts(out, "\nProblems by reason:\n");
-        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++)
-            pm_buf_printf(out, "  %6u  %s: %s\n", v.groups[i].count, v.groups[i].kind,
-                          v.groups[i].example);
+        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++) {
+            pm_buf_printf(out, "  %6u  %s: ", v.groups[i].count, v.groups[i].kind);
+            txt(out, v.groups[i].example, 0);
+            pm_buf_putc(out, '\n');
+            drain(&o, 0);
+        }
     }
     static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED, PM_RS_INCOMPLETE};
     for (size_t li = 0; li < PM_ARRAY_SIZE(lists); li++) {
@@ -796,16 +1053,30 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
             if (m->status != s)
                 continue;
             shown++;
-            pm_buf_printf(out, "  %-20s %-16s %s  %s\n", m->user, m->computer, nz(m->end),
-                          nz(m->reason));
+            pm_buf_puts(out, "  ");
+            txt(out, m->user, 20);
+            pm_buf_putc(out, ' ');
+            txt(out, m->computer, 16);
+            pm_buf_putc(out, ' ');
+            txt(out, m->end, 0);
+            pm_buf_puts(out, "  ");
+            txt(out, m->reason, 0);
+            pm_buf_putc(out, '\n');
+            drain(&o, 0);
         }
         if (shown < t->status[s])
             pm_buf_printf(out, "  ... %u more (see --csv)\n", t->status[s] - shown);
     }
     if (v.nnever) {
         pm_buf_printf(out, "\nNever ran (%zu of %u in the roster):\n", v.nnever, t->roster);
-        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++)
-            pm_buf_printf(out, "  %-20s %s\n", v.never[i]->user, v.never[i]->computer);
+        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++) {
+            pm_buf_puts(out, "  ");
+            txt(out, v.never[i]->user, 20);
+            pm_buf_putc(out, ' ');
+            txt(out, v.never[i]->computer, 0);
+            pm_buf_putc(out, '\n');
+            drain(&o, 0);
+        }
         if (v.nnever > LIST_MAX)
             pm_buf_printf(out, "  ... %zu more (see --csv)\n", v.nnever - LIST_MAX);
     }
@@ -813,16 +1084,40 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
         pm_buf_printf(out, "\nCorrupt or truncated logs (%zu):\n", r->nbad);
         for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
             const struct badfile *b = &r->bad[i];
-            pm_buf_printf(out, "  %s: %s", b->file, b->why);
+            pm_buf_puts(out, "  ");
+            txt(out, b->file, 0);
+            pm_buf_printf(out, ": %s", b->why);
             if (b->bad_lines)
                 pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines, b->first_bad);
             pm_buf_putc(out, '\n');
+            drain(&o, 0);
         }
         if (r->nbad > LIST_MAX)
             pm_buf_printf(out, "  ... %zu more\n", r->nbad - LIST_MAX);
     }
+    if (r->nclaims) {
+        pm_buf_printf(out, "\nLogs that claim another user (%zu):\n", r->nclaims);
+        for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
+            const struct claim *c = &r->claims[i];
+            pm_buf_puts(out, "  ");
+            txt(out, c->file, 0);
+            if (c->owner) {
+                pm_buf_puts(out, ": the file is owned by ");
+                txt(out, c->owner, 0);
+            } else {
+                pm_buf_puts(out, ": a run names user ");
+                txt(out, c->user ? c->user : "(none)", 0);
+                pm_buf_puts(out, " on computer ");
+                txt(out, c->computer ? c->computer : "(none)", 0);
+            }
+            pm_buf_putc(out, '\n');
+            drain(&o, 0);
+        }
+        if (r->nclaims > LIST_MAX)
+            pm_buf_printf(out, "  ... %zu more\n", r->nclaims - LIST_MAX);
+    }
     view_release(&v);
-    return out->data ? 0 : PM_ERR_NOMEM;
+    return out_end(&o);
 }
 
 /* ---- CSV ---- */
@@ -851,12 +1146,25 @@ static void csv_field(struct pm_buf *b, const char *s, int last)
 
 int pm_report_csv(const struct pm_report *r, struct pm_buf *out)
 {
+    struct pm_report_sink sink = {buf_write, out};
+    return pm_report_csv_to(r, &sink);
+}
+
+int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sink)
+{
     struct view v;
+    struct out o;
     int rc = view_build(r, &v);
+    if (rc == 0)
+        rc = out_begin(&o, sink);
+    else
+        o.b = (struct pm_buf)PM_BUF_INIT;
     if (rc < 0) {
         view_release(&v);
+        pm_buf_release(&o.b);
         return rc;
     }
+    struct pm_buf *out = &o.b;
     pm_buf_puts(out, "user,computer,status,reason,last_run,result,version,profile,account,role,"
                      "mailbox_dn,mailbox_state,mailbox_reason,target_dn,policy_warnings,"
                      "log_file\r\n");
@@ -883,6 +1191,7 @@ int pm_report_csv(const struct pm_report *r, struct pm_buf *out)
             csv_field(out, b ? b->target : NULL, 0);
             csv_field(out, pw, 0);
             csv_field(out, m->file, 1);
+            drain(&o, 0);
         }
     }
     for (size_t i = 0; i < v.nnever; i++) {
@@ -891,9 +1200,10 @@ int pm_report_csv(const struct pm_report *r, struct pm_buf *out)
         csv_field(out, "never_ran", 0);
         pm_buf_puts(out, ",,,,,,,,,,,,");
         csv_field(out, "", 1);
+        drain(&o, 0);
     }
     view_release(&v);
-    return out->data ? 0 : PM_ERR_NOMEM;
+    return out_end(&o);
 }
 
 /* ---- HTML ---- */
@@ -1024,9 +1334,10 @@ static void chart_days(struct pm_buf *b, const struct view *v)
     pm_buf_puts(b, "</svg>\n");
 }
 
-static void machine_table(struct pm_buf *b, const struct view *v, enum pm_report_status s,
+static void machine_table(struct out *o, const struct view *v, enum pm_report_status s,
                           const char *title)
 {
+    struct pm_buf *b = &o->b;
     unsigned total = v->t.status[s];
     if (!total)
         return;
@@ -1049,6 +1360,7 @@ static void machine_table(struct pm_buf *b, const struct view *v, enum pm_report
         pm_buf_puts(b, "</td><td>");
         h(b, m->reason);
         pm_buf_puts(b, "</td></tr>\n");
+        drain(o, 0);
     }
     pm_buf_puts(b, "</table>\n");
     if (shown < total)
@@ -1057,12 +1369,25 @@ static void machine_table(struct pm_buf *b, const struct view *v, enum pm_report
 
 int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
 {
+    struct pm_report_sink sink = {buf_write, out};
+    return pm_report_html_to(r, now, &sink);
+}
+
+int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink)
+{
     struct view v;
+    struct out o;
     int rc = view_build(r, &v);
+    if (rc == 0)
+        rc = out_begin(&o, sink);
+    else
+        o.b = (struct pm_buf)PM_BUF_INIT;
     if (rc < 0) {
         view_release(&v);
+        pm_buf_release(&o.b);
         return rc;
     }
+    struct pm_buf *out = &o.b;
     const struct pm_report_totals *t = &v.t;
     char ts[32];
     pm_log_timestamp(now, ts);
@@ -1129,12 +1454,14 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
             pm_buf_puts(out, "</td><td>");
             h(out, v.groups[i].example[0] ? v.groups[i].example : "(no reason logged)");
             pm_buf_puts(out, "</td></tr>\n");
+            drain(&o, 0);
         }
         pm_buf_puts(out, "</table>\n");
     }
-    machine_table(out, &v, PM_RS_FAILED, "Failed");
-    machine_table(out, &v, PM_RS_DEFERRED, "Deferred (in use)");
-    machine_table(out, &v, PM_RS_INCOMPLETE, "Incomplete runs");
+    drain(&o, 0);
+    machine_table(&o, &v, PM_RS_FAILED, "Failed");
+    machine_table(&o, &v, PM_RS_DEFERRED, "Deferred (in use)");
+    machine_table(&o, &v, PM_RS_INCOMPLETE, "Incomplete runs");
     if (v.nnever) {
         pm_buf_printf(out,
                       "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
@@ -1146,6 +1473,7 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
             pm_buf_puts(out, "</td><td>");
             h(out, v.never[i]->computer);
             pm_buf_puts(out, "</td></tr>\n");
+            drain(&o, 0);
         }
         pm_buf_puts(out, "</table>\n");
         if (v.nnever > LIST_MAX)
@@ -1172,6 +1500,7 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
             if (m->policy.n > 1)
                 pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
             pm_buf_puts(out, "</td></tr>\n");
+            drain(&o, 0);
         }
         pm_buf_puts(out, "</table>\n");
     }
@@ -1188,10 +1517,39 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
             h(out, r->bad[i].why);
             pm_buf_printf(out, "</td><td class=n>%u</td><td class=n>%u</td></tr>\n",
                           r->bad[i].bad_lines, r->bad[i].first_bad);
+            drain(&o, 0);
         }
         pm_buf_puts(out, "</table>\n");
     }
+    if (r->nclaims) {
+        pm_buf_printf(out,
+                      "<h2>Logs that claim another user <span class=count>%zu</span></h2>\n"
+                      "<p class=muted>Left out of every count: a log counts only for the user "
+                      "and computer of its file name.</p>\n"
+                      "<table><tr><th>File</th><th>Claims</th></tr>\n",
+                      r->nclaims);
+        for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
+            const struct claim *c = &r->claims[i];
+            pm_buf_puts(out, "<tr><td>");
+            h(out, c->file);
+            pm_buf_puts(out, "</td><td>");
+            if (c->owner) {
+                pm_buf_puts(out, "file owned by ");
+                h(out, c->owner);
+            } else {
+                pm_buf_puts(out, "user ");
+                h(out, c->user ? c->user : "(none)");
+                pm_buf_puts(out, " on computer ");
+                h(out, c->computer ? c->computer : "(none)");
+            }
+            pm_buf_puts(out, "</td></tr>\n");
+            drain(&o, 0);
+        }
+        pm_buf_puts(out, "</table>\n");
+        if (r->nclaims > LIST_MAX)
+            pm_buf_printf(out, "<p class=muted>%zu more.</p>\n", r->nclaims - LIST_MAX);
+    }
     pm_buf_puts(out, "</body></html>\n");
     view_release(&v);
-    return out->data ? 0 : PM_ERR_NOMEM;
+    return out_end(&o);
 }

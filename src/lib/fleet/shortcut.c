@@ -418,7 +418,7 @@ static int write_file_atomic(const char *path, const void *data, size_t len, str
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.pm-tmp", path) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = fopen(tmp.data, "wb");
+    FILE *f = pm_os_fopen_write(tmp.data, "wb");
     int rc = 0;
     if (!f) {
         rc = pm_error_set(err, PM_ERR_IO, tmp.data, 0, "cannot create file");

@@ -112,7 +112,7 @@ int pm_zip_open(struct pm_zip **out, const char *path, struct pm_error *err)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
     }
     z->tmp = pm_buf_detach(&tmp, NULL);
-    z->f = z->tmp ? fopen(z->tmp, "wb") : NULL;
+    z->f = z->tmp ? pm_os_fopen_write(z->tmp, "wb") : NULL;
     if (!z->f) {
         int rc = pm_error_set(err, z->tmp ? PM_ERR_IO : PM_ERR_NOMEM, z->tmp ? z->tmp : path, 0,
                               "cannot create archive");

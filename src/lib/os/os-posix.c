@@ -159,12 +159,93 @@ long long pm_os_file_size(const char *path)
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* Opens what the tool writes without following a link someone planted in its place: O_NOFOLLOW
+ * refuses a symbolic link, O_NONBLOCK keeps a FIFO from holding the open, and fstat must then
+ * show a regular file with one name (a hard link to another file would have us write there). No
+ * O_TRUNC: a file is cut only once it is known to be ours to cut. Returns the descriptor, or -1
+ * with errno (ELOOP for a link, EINVAL for anything but a plain regular file, EPERM for a file of
+ * another user when 'own' is set). */
+static int open_plain(const char *path, int flags, mode_t mode, int own)
+{
+    int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+    if (fd < 0)
+        return -1;
+    struct stat sb;
+    int why = 0;
+    if (fstat(fd, &sb) != 0)
+        why = errno;
+    else if (!S_ISREG(sb.st_mode) || ((flags & O_ACCMODE) != O_RDONLY && sb.st_nlink != 1))
+        why = EINVAL;
+    else if (own && sb.st_uid != geteuid())
+        why = EPERM;
+    if (!why) {
+        int fl = fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+            why = errno;
+    }
+    if (why) {
+        close(fd);
+        errno = why;
+        return -1;
+    }
+    return fd;
+}
+
+FILE *pm_os_fopen_write(const char *path, const char *mode)
+{
+    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
+    int fd =
+        open_plain(path, (plus ? O_RDWR : O_WRONLY) | O_CREAT | (append ? O_APPEND : 0), 0666, 0);
+    if (fd < 0)
+        return NULL;
+    if (!append && ftruncate(fd, 0) != 0) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, mode);
+    if (!f)
+        close(fd);
+    return f;
+}
+
+FILE *pm_os_fopen_read(const char *path, long long *size)
+{
+    int fd = open_plain(path, O_RDONLY, 0, 0);
+    struct stat sb;
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f)
+        close(fd);
+    else if (size)
+        *size = (long long)sb.st_size;
+    return f;
+}
+
+int pm_os_seek(FILE *f, long long offset)
+{
+    return fseeko(f, (off_t)offset, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
+}
+
+int pm_os_file_owner(const char *path, struct pm_buf *out)
+{
+    /* A share mounted here maps owners as its mount says, not as the server saw them. */
+    (void)path, (void)out;
+    return 1;
+}
+
 int pm_os_append_open(const char *path, void **handle)
 {
     *handle = NULL;
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0666);
+    /* A log owned by someone else was planted (anyone may create files in the Logs share): the
+     * planter could rewrite what we append, so it is refused like a link. */
+    int fd = open_plain(path, O_WRONLY | O_APPEND | O_CREAT, 0666, 1);
     if (fd < 0)
-        return PM_ERR_IO;
+        return errno == ENOMEM ? PM_ERR_NOMEM : PM_ERR_IO;
     int *h = malloc(sizeof(*h));
     if (!h) {
         close(fd);
@@ -203,17 +284,19 @@ int pm_os_list_dir(const char *dir, size_t max, struct pm_strlist *names)
     while (rc == 0 && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
             continue;
-        /* d_type saves a stat per file on most file systems; fall back when it is unknown. */
-#if defined(DT_REG) && defined(DT_UNKNOWN)
-        if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
+            /* Everything but folders: what is not a plain file (a FIFO, a link, a device) is for
+             * the reader to refuse and say so, not to pass over unseen. d_type saves an lstat per
+             * file on most file systems; fall back when it is unknown. */
+#if defined(DT_DIR) && defined(DT_UNKNOWN)
+        if (e->d_type == DT_DIR)
             continue;
-        if (e->d_type != DT_REG)
+        if (e->d_type == DT_UNKNOWN)
 #endif
         {
             struct stat sb;
             pm_buf_reset(&path);
-            if (pm_path_join(&path, dir, e->d_name) < 0 || stat(path.data, &sb) != 0 ||
-                !S_ISREG(sb.st_mode))
+            if (pm_path_join(&path, dir, e->d_name) < 0 || lstat(path.data, &sb) != 0 ||
+                S_ISDIR(sb.st_mode))
                 continue;
         }
         if (names->n >= max)
@@ -284,13 +367,46 @@ int pm_os_start_program(const char *program, const char *args)
     return rc == 0 ? 0 : PM_ERR_IO;
 }
 
+/* A folder only this user can change: ours, not a link, no group or other write bit. */
+static int private_dir(const char *dir)
+{
+    struct stat sb;
+    return dir[0] == '/' && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() &&
+           !(sb.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The lock's folder: $XDG_RUNTIME_DIR, else ~/.cache/profilemanager (made 0700). Not the shared
+ * temp folder, where another user could create the lock file first (and hold it for ever) or
+ * leave a link there to a file of ours. */
+static int lock_dir(char *out, size_t size)
+{
+    const char *x = getenv("XDG_RUNTIME_DIR");
+    if (x && *x && private_dir(x) && (size_t)snprintf(out, size, "%s", x) < size)
+        return 0;
+    struct pm_buf home = PM_BUF_INIT;
+    int rc = pm_os_home_dir(&home);
+    if (rc == 0 && (size_t)snprintf(out, size, "%s/.cache", home.data) >= size)
+        rc = PM_ERR_LIMIT;
+    pm_buf_release(&home);
+    if (rc < 0)
+        return rc;
+    if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        return PM_ERR_IO;
+    size_t n = strlen(out);
+    if ((size_t)snprintf(out + n, size - n, "/profilemanager") >= size - n)
+        return PM_ERR_LIMIT;
+    if (mkdir(out, 0700) != 0 && errno != EEXIST)
+        return PM_ERR_IO;
+    return private_dir(out) ? 0 : PM_ERR_IO;
+}
+
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
 {
-    char path[PATH_MAX];
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof(path), "%s/profilemanager-%ld-%s.lock", tmp && *tmp ? tmp : "/tmp",
-             (long)getuid(), name);
-    int fd = open(path, O_RDWR | O_CREAT, 0600);
+    char dir[PATH_MAX], path[PATH_MAX + 64];
+    if (lock_dir(dir, sizeof(dir)) < 0)
+        return PM_ERR_IO;
+    snprintf(path, sizeof(path), "%s/profilemanager-%ld-%s.lock", dir, (long)getuid(), name);
+    int fd = open_plain(path, O_RDWR | O_CREAT, 0600, 1);
     if (fd < 0)
         return PM_ERR_IO;
     for (int waited = 0;; waited++) {
@@ -364,7 +480,7 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = fopen(tmp.data, "wb");
+    FILE *f = pm_os_fopen_write(tmp.data, "wb");
     if (!f) {
         int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
                               strerror(errno));

@@ -5,9 +5,14 @@
 
 #include "pm/os.h"
 
-#include <windows.h>
+#include <aclapi.h>
 #include <shlobj.h>
 #include <tlhelp32.h>
+#include <windows.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
 
 #include <errno.h>
 #include <io.h>
@@ -257,18 +262,125 @@ long long pm_os_file_size(const char *path)
     return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
 }
 
-int pm_os_append_open(const char *path, void **handle)
+/* A handle opened with FILE_FLAG_OPEN_REPARSE_POINT is the link itself, not its target: what
+ * the tool writes or reads must be a plain disk file, never a reparse point (symbolic link,
+ * junction, mount point) someone left in the log or backup folder, a folder, a pipe or a device,
+ * and (for writing) not a file with a second hard link. */
+static int plain_file(HANDLE h, int writing, long long *size)
 {
-    *handle = NULL;
+    BY_HANDLE_FILE_INFORMATION fi;
+    if (GetFileType(h) != FILE_TYPE_DISK || !GetFileInformationByHandle(h, &fi))
+        return 0;
+    if (fi.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))
+        return 0;
+    if (writing && fi.nNumberOfLinks > 1)
+        return 0;
+    if (size)
+        *size = ((long long)fi.nFileSizeHigh << 32) | (long long)fi.nFileSizeLow;
+    return 1;
+}
+
+static HANDLE open_plain(const char *path, DWORD access, DWORD share, DWORD disposition,
+                         int writing, long long *size)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return INVALID_HANDLE_VALUE;
+    HANDLE h = CreateFileW(w, access, share, NULL, disposition,
+                           FILE_ATTRIBUTE_NORMAL | FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+    free(w);
+    if (h != INVALID_HANDLE_VALUE && !plain_file(h, writing, size)) {
+        CloseHandle(h);
+        h = INVALID_HANDLE_VALUE;
+    }
+    return h;
+}
+
+static FILE *handle_file(HANDLE h, int flags, const char *mode)
+{
+    int fd = _open_osfhandle((intptr_t)h, flags | _O_BINARY);
+    if (fd < 0) {
+        CloseHandle(h);
+        return NULL;
+    }
+    FILE *f = _fdopen(fd, mode);
+    if (!f)
+        _close(fd);
+    return f;
+}
+
+FILE *pm_os_fopen_write(const char *path, const char *mode)
+{
+    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
+    DWORD access = append ? FILE_APPEND_DATA | SYNCHRONIZE : GENERIC_WRITE;
+    if (plus)
+        access |= GENERIC_READ;
+    HANDLE h = open_plain(path, access, FILE_SHARE_READ, OPEN_ALWAYS, 1, NULL);
+    if (h == INVALID_HANDLE_VALUE)
+        return NULL;
+    /* Cut only now that the file is known to be a plain file. */
+    if (!append &&
+        (SetFilePointer(h, 0, NULL, FILE_BEGIN) == INVALID_SET_FILE_POINTER || !SetEndOfFile(h))) {
+        CloseHandle(h);
+        return NULL;
+    }
+    return handle_file(h, append ? _O_APPEND : plus ? _O_RDWR : _O_WRONLY, mode);
+}
+
+FILE *pm_os_fopen_read(const char *path, long long *size)
+{
+    long long sz = 0;
+    HANDLE h =
+        open_plain(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                   OPEN_EXISTING, 0, &sz);
+    if (h == INVALID_HANDLE_VALUE)
+        return NULL;
+    FILE *f = handle_file(h, _O_RDONLY, "rb");
+    if (f && size)
+        *size = sz;
+    return f;
+}
+
+int pm_os_seek(FILE *f, long long offset)
+{
+    return _fseeki64(f, offset, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
+}
+
+int pm_os_file_owner(const char *path, struct pm_buf *out)
+{
     wchar_t *w = os_wide(path);
     if (!w)
         return PM_ERR_NOMEM;
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL,
+                                      NULL, NULL, &sd);
+    free(w);
+    if (err != ERROR_SUCCESS || !owner) {
+        if (sd)
+            LocalFree(sd);
+        return 1;
+    }
+    wchar_t name[256], domain[256];
+    DWORD nn = PM_ARRAY_SIZE(name), dn = PM_ARRAY_SIZE(domain);
+    SID_NAME_USE use;
+    int rc = 1;
+    /* Only a user account says who wrote the file; a group (Administrators, for a copy made by
+     * an administrator) or an unknown SID says nothing. */
+    if (LookupAccountSidW(NULL, owner, name, &nn, domain, &dn, &use) && use == SidTypeUser)
+        rc = os_utf8(out, name, -1) < 0 ? PM_ERR_NOMEM : 0;
+    LocalFree(sd);
+    return rc;
+}
+
+int pm_os_append_open(const char *path, void **handle)
+{
+    *handle = NULL;
     /* FILE_APPEND_DATA without FILE_WRITE_DATA: every WriteFile goes to the current end of file,
      * atomically with respect to other appenders (unlike the C runtime's seek-then-write). */
-    HANDLE h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                           OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
-    free(w);
+    HANDLE h =
+        open_plain(path, FILE_APPEND_DATA | SYNCHRONIZE,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_ALWAYS, 1, NULL);
     if (h == INVALID_HANDLE_VALUE)
         return PM_ERR_IO;
     *handle = h;
@@ -699,7 +811,7 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = fopen(tmp.data, "wb");
+    FILE *f = pm_os_fopen_write(tmp.data, "wb");
     if (!f) {
         int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
                               strerror(errno));

@@ -31,11 +31,11 @@ expect_exit 3
 expect_same work.reg updated.reg
 # Another run holding the per-user lock: the restore waits LockWait seconds, then exits 7.
 with_config LockWait=1
-mkdir -p lk
-TMPDIR="$PWD/lk" flock "lk/profilemanager-$(id -u)-update.lock" sleep 4 &
+mkdir -p -m 700 lk
+XDG_RUNTIME_DIR="$PWD/lk" flock "lk/profilemanager-$(id -u)-update.lock" sleep 4 &
 holder=$!
 sleep 0.5
-TMPDIR="$PWD/lk" run restore "$b" --store reg:work.reg --config prof.config
+XDG_RUNTIME_DIR="$PWD/lk" run restore "$b" --store reg:work.reg --config prof.config
 expect_exit 7
 expect_err 'in progress'
 wait "$holder"

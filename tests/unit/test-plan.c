@@ -1077,6 +1077,19 @@ static void test_two_profiles_never_share_an_ost(void **state)
     pm_buf_release(&tb);
 }
 
+static void test_home_server_fqdn_in_the_service_section(void **state)
+{
+    struct fx *f = *state;
+    alice(f, NULL);
+    /* A real Exchange Online profile also writes 001f662a in the MSEMS service section. */
+    put_w(f, K(SVC), "001f662a", SRV_A);
+    put_w(f, K(EMS), "001f662a", SRV_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, SRV_A2, SRVDN_A2, 1);
+    run_plan(f);
+    want_set_text(f, K(SVC), "001f662a", PM_REG_BINARY, SRV_A2, "server.name");
+    want_set_text(f, K(EMS), "001f662a", PM_REG_BINARY, SRV_A2, "server.name");
+}
+
 static void test_profile_name_is_not_swept(void **state)
 {
     struct fx *f = *state;
@@ -1479,6 +1492,7 @@ int main(void)
         T(test_two_profiles_never_share_an_ost),
         T(test_roh_enable_warns_on_mapi_http_profiles),
         T(test_profile_name_is_not_swept),
+        T(test_home_server_fqdn_in_the_service_section),
         T(test_store_entryids_outside_the_account),
         T(test_store_list_that_does_not_parse_is_left_with_a_warning),
         T(test_nothing_outside_matched_sections),

@@ -557,7 +557,8 @@ static int plan_smtp(struct ctx *c, const struct value_job *j)
 }
 
 /* Names that show the old DN or address: those parts replaced. A display name "Mailbox - X" or
- * "Online Archive - X" takes the target display name when the PUF gives one. */
+ * "Online Archive - X" takes the target display name when the PUF gives one, unless X is the old
+ * address, which becomes the target's. */
 static int plan_name(struct ctx *c, const struct value_job *j)
 {
     if (j->is_text <= 0)
@@ -567,7 +568,11 @@ static int plan_name(struct ctx *c, const struct value_job *j)
         static const char *const prefixes[] = {"Mailbox - ", "Online Archive - "};
         for (size_t i = 0; i < PM_ARRAY_SIZE(prefixes); i++) {
             size_t pl = strlen(prefixes[i]);
-            if (strncmp(c->text.data, prefixes[i], pl) == 0) {
+            /* Exchange Online names a store "<prefix><SMTP address>": that keeps showing the
+             * address, which the replacement below takes to the target's. */
+            const char *rest = c->text.data + pl;
+            if (strncmp(c->text.data, prefixes[i], pl) == 0 &&
+                !(j->id->old_smtp && pm_name_casecmp(rest, j->id->old_smtp) == 0)) {
                 struct pm_buf nv = PM_BUF_INIT;
                 int rc = pm_buf_printf(&nv, "%s%s", prefixes[i], disp);
                 rc = rc < 0 ? oom(c)

@@ -909,6 +909,13 @@ static void test_archive_keeps_its_guid_suffix(void **state)
     want_set_text(f, K(10), "001e660c", PM_REG_SZ, ARCH_GUID "@target.example", "server.name");
     want_set_text(f, K(10), "001f3001", PM_REG_BINARY, "Online Archive - " SMTP_A2,
                   "identity.display");
+    /* Named after the address, as Exchange Online names it: the target's address, even when
+     * the PUF gives a display name. */
+    f->q[0].entry.target_display = (char *)"Alice Example";
+    run_plan(f);
+    want_set_text(f, K(10), "001f3001", PM_REG_BINARY, "Online Archive - " SMTP_A2,
+                  "identity.display");
+    f->q[0].entry.target_display = NULL;
 
     /* The PUF's target archive GUID (field 9) replaces the suffix and the server's GUID. */
     f->q[0].entry.target_archive_guid = (char *)ARCH_GUID2;

@@ -29,8 +29,9 @@ for i, l in enumerate(out):
 assert done == {"6602", "3001"}, done
 open("before.reg", "wb").write(b"\xff\xfe" + "\r\n".join(out).encode("utf-16-le"))
 p = open("mbm.puf", encoding="utf-8").read()
-odd = 'Alice "Ex\\ample\\n event=run.end result=ok \u2028 2026-01-01T00:00:00Z run=x event=run.end result=ok\u0085'
-p = p.replace("|Alice Example|", "|" + odd + "|")
+odd = 'Bob "Ex\\ample\\n event=run.end result=ok \u2028 2026-01-01T00:00:00Z run=x event=run.end result=ok\u0085'
+# Bob's delegate stores are named "Mailbox - Bob Example": the update writes the PUF's name there.
+p = p.replace("|Bob Example|", "|" + odd + "|")
 assert "run=x" in p
 open("mbm.puf", "w", encoding="utf-8").write(p)
 PY
@@ -43,7 +44,7 @@ expect_exit 0
 log=$(ls "$LOGDIR"/*.log)
 # The planted text reached the log (so the test proves something), escaped.
 grep -q 'old="exch01\\nevent=run.end result=ok exit=0\\r\\n2026' "$log" || fail "the planted server value is not in the log, escaped"
-grep -qF 'Alice \"Ex\\ample\\n event=run.end' "$log" || fail "the planted PUF display name is not in the log, escaped"
+grep -qF 'Bob \"Ex\\ample\\n event=run.end' "$log" || fail "the planted PUF display name is not in the log, escaped"
 # Every line is an event line...
 bad=$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z run=[^ ]+ event=[a-z._]+( |$)' "$log")
 [ "$bad" = 0 ] || fail "$bad log line(s) do not start like an event line: $(grep -vE '^[0-9]{4}-' "$log" | head -2)"

@@ -104,11 +104,13 @@ int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const
 int pm_update_backup_path(const char *dir, const char *computer, const char *user,
                           const char *run_id, struct pm_buf *out);
 
-/* The RunAfter trust rule. When a run starts a program (RunAfter set) or runs on the live
- * registry, every file whoever can change could run programs through RunAfter (prof.config,
- * the PUF) is checked; the untrusted ones are appended to 'untrusted' and logged as warnings.
- * Returns 1 when RunAfter must not start (RequireReadOnlyConfig=yes and a file is untrusted),
- * else 0. */
+/* The RunAfter trust rule. (1) When a run starts a program (RunAfter set) or runs on the live
+ * registry: prof.config and the PUF must not be writable by the running user ("warning"
+ * events). (2) Every run: prof.config, the PUF, its index and the RunAfter program (when named by
+ * a path) must not be changeable by anyone but the administrators and the owner
+ * (pm_os_writable_by_others; one "security" event each). A message per finding is appended to
+ * 'untrusted' (may be NULL). Returns 1 when RunAfter must not start (RequireReadOnlyConfig=yes
+ * and anything was found), else 0. */
 int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untrusted);
 
 #endif

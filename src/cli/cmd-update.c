@@ -214,7 +214,8 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
             pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
                          "RunAfter not started: RequireReadOnlyConfig=yes and a file is writable",
                          NULL);
-            cli_error("RunAfter not started: prof.config or the PUF is writable by this user");
+            cli_error("RunAfter not started: RequireReadOnlyConfig=yes and a file that decides "
+                      "what runs can be changed by this user or others (see the warnings)");
         } else {
             struct pm_buf args = PM_BUF_INIT;
             const char *base = r->cfg.run_after_args ? r->cfg.run_after_args : "";
@@ -432,8 +433,7 @@ int cmd_update(int argc, char **argv)
     struct pm_strlist untrusted = PM_STRLIST_INIT;
     int refuse_run_after = pm_update_check_trust(&r.u, &untrusted);
     for (size_t i = 0; i < untrusted.n; i++)
-        fprintf(stderr, "profilemanager: warning: '%s' is writable by the running user\n",
-                untrusted.items[i]);
+        fprintf(stderr, "profilemanager: warning: %s\n", untrusted.items[i]);
     pm_strlist_release(&untrusted);
 
     int code;

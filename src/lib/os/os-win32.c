@@ -6,6 +6,8 @@
 #include "pm/os.h"
 
 #include <windows.h>
+#include <aclapi.h>
+#include <sddl.h>
 #include <shlobj.h>
 #include <tlhelp32.h>
 
@@ -722,4 +724,120 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     }
     pm_buf_release(&tmp);
     return 0;
+}
+
+/* ---- who else can change a file ---- */
+
+/* SIDs whose write access is expected: the administrators, the system, the installer service,
+ * CREATOR OWNER (applies to the owner), the object's owner and the running user. */
+static int os_trusted_sid(PSID sid, PSID owner, PSID me)
+{
+    static const char *const installer = "S-1-5-80-956008885-3418522649-1831038044-1853292631-"
+                                         "2271478464";
+    if (IsWellKnownSid(sid, WinBuiltinAdministratorsSid) ||
+        IsWellKnownSid(sid, WinLocalSystemSid) || IsWellKnownSid(sid, WinCreatorOwnerSid) ||
+        (owner && EqualSid(sid, owner)) || (me && EqualSid(sid, me)))
+        return 1;
+    LPWSTR str = NULL;
+    int ok = 0;
+    if (ConvertSidToStringSidW(sid, &str)) {
+        struct pm_buf u = PM_BUF_INIT;
+        ok = pm_utf16le_to_utf8(str, wcslen(str) * 2, &u) == 0 && u.data &&
+             !strcmp(u.data, installer);
+        pm_buf_release(&u);
+        LocalFree(str);
+    }
+    return ok;
+}
+
+/* A SID as text for the reason ("S-1-5-11" or DOMAIN\name when it resolves). */
+static void os_sid_name(PSID sid, struct pm_buf *out)
+{
+    wchar_t name[256], dom[256];
+    DWORD nl = 256, dl = 256;
+    SID_NAME_USE use;
+    struct pm_buf n = PM_BUF_INIT, dn = PM_BUF_INIT;
+    if (LookupAccountSidW(NULL, sid, name, &nl, dom, &dl, &use) &&
+        pm_utf16le_to_utf8(name, wcslen(name) * 2, &n) == 0 &&
+        pm_utf16le_to_utf8(dom, wcslen(dom) * 2, &dn) == 0) {
+        pm_buf_printf(out, "%s%s%s", dn.len ? dn.data : "", dn.len ? "\\" : "",
+                      n.data ? n.data : "?");
+    } else {
+        LPWSTR str = NULL;
+        if (ConvertSidToStringSidW(sid, &str)) {
+            pm_utf16le_to_utf8(str, wcslen(str) * 2, out);
+            LocalFree(str);
+        } else {
+            pm_buf_puts(out, "?");
+        }
+    }
+    pm_buf_release(&n);
+    pm_buf_release(&dn);
+}
+
+/* 1 with 'why' when an allow entry of the object's DACL lets an untrusted SID change it. */
+static int os_dacl_others(const char *what, const char *path, PSID me, struct pm_buf *why)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    PSID owner = NULL;
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+                                      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                      &owner, NULL, &dacl, NULL, &sd);
+    free(w);
+    if (err != ERROR_SUCCESS)
+        return err == ERROR_FILE_NOT_FOUND ? PM_ERR_NOTFOUND : PM_ERR_IO;
+    const DWORD writes = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_DELETE_CHILD | DELETE |
+                         WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL;
+    int rc = 0;
+    if (!dacl) {
+        /* A NULL DACL grants everyone everything. */
+        rc = pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what,
+                           path) < 0
+                 ? PM_ERR_NOMEM
+                 : 1;
+    }
+    for (DWORD i = 0; rc == 0 && dacl && i < dacl->AceCount; i++) {
+        ACE_HEADER *h = NULL;
+        if (!GetAce(dacl, i, (void **)&h) || h->AceType != ACCESS_ALLOWED_ACE_TYPE ||
+            (h->AceFlags & INHERIT_ONLY_ACE))
+            continue;
+        ACCESS_ALLOWED_ACE *a = (ACCESS_ALLOWED_ACE *)h;
+        PSID sid = (PSID)&a->SidStart;
+        if (!(a->Mask & writes) || os_trusted_sid(sid, owner, me))
+            continue;
+        struct pm_buf who = PM_BUF_INIT;
+        os_sid_name(sid, &who);
+        rc = pm_buf_printf(why, "%s '%s' can be changed by %s (access mask 0x%lx)", what, path,
+                           who.data ? who.data : "?", (unsigned long)a->Mask) < 0
+                 ? PM_ERR_NOMEM
+                 : 1;
+        pm_buf_release(&who);
+    }
+    LocalFree(sd);
+    return rc;
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    HANDLE token = NULL;
+    TOKEN_USER *tu = NULL;
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        tu = os_token_user(token);
+        CloseHandle(token);
+    }
+    PSID me = tu ? tu->User.Sid : NULL;
+    int rc = os_dacl_others("file", path, me, why);
+    if (rc == 0) {
+        struct pm_buf dir = PM_BUF_INIT;
+        rc = pm_path_dirname(&dir, path);
+        if (rc == 0)
+            rc = os_dacl_others("folder", dir.data, me, why);
+        pm_buf_release(&dir);
+    }
+    free(tu);
+    return rc;
 }

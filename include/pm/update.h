@@ -99,6 +99,13 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path);
  * (may be NULL), else <home>/Profile.Logs/Backups. */
 int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const char *home,
                          struct pm_buf *out);
+/* Chooses a backup folder that works, the way the log chooses its folder: pm_update_backup_dir's
+ * answer when it exists or can be created and a file can be created in it, else the fallback
+ * <home>/Profile.Logs/Backups (*fallback set to 1). Creates the folder (also for a dry run: the
+ * only way to know). 0 with the folder in 'out', or PM_ERR_IO when neither works ('out' then
+ * holds the first choice, where a backup attempt will fail). */
+int pm_update_backup_place(const struct pm_config *cfg, const char *log_dir, const char *home,
+                           struct pm_buf *out, int *fallback);
 /* The backup file in 'dir': "<computer>_<user>-<run_id>.reg", characters a Windows file name
  * cannot hold replaced by '_'. */
 int pm_update_backup_path(const char *dir, const char *computer, const char *user,

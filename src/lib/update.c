@@ -308,6 +308,35 @@ int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const
     return rc;
 }
 
+static int usable_dir(const char *dir)
+{
+    return pm_os_mkdirs(dir) == 0 && pm_os_dir_writable(dir) == 1;
+}
+
+int pm_update_backup_place(const struct pm_config *cfg, const char *log_dir, const char *home,
+                           struct pm_buf *out, int *fallback)
+{
+    *fallback = 0;
+    pm_buf_reset(out);
+    int rc = pm_update_backup_dir(cfg, log_dir, home, out);
+    if (rc < 0)
+        return rc;
+    if (usable_dir(out->data))
+        return 0;
+    struct pm_buf fb = PM_BUF_INIT;
+    rc = pm_update_backup_dir(NULL, NULL, home, &fb);
+    if (rc == 0 && home && *home && pm_name_casecmp(fb.data, out->data) != 0 &&
+        usable_dir(fb.data)) {
+        pm_buf_reset(out);
+        rc = pm_buf_puts(out, fb.data);
+        *fallback = rc == 0;
+    } else if (rc == 0) {
+        rc = PM_ERR_IO;
+    }
+    pm_buf_release(&fb);
+    return rc;
+}
+
 int pm_update_backup_path(const char *dir, const char *computer, const char *user,
                           const char *run_id, struct pm_buf *out)
 {

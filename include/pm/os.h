@@ -103,9 +103,14 @@ int pm_cmdline_split(const char *cmdline, struct pm_strlist *out);
  * included), split on POSIX by pm_cmdline_split. 0 or <0. */
 int pm_os_start_program(const char *program, const char *args);
 
-/* A per-user, per-machine single-instance lock. Waits up to 'wait_seconds'. Returns 1 with
+/* A per-user, per-machine single-instance lock (Windows: a mutex Global\ProfileManager-<SID>-name,
+ * else Local\...; POSIX: a lock file). Waits up to 'wait_seconds'. Returns 1 with
  * *handle set when acquired, 0 when another holder kept it, <0 on error. */
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle);
 void pm_os_lock_release(void *handle);
+/* 1 when the held lock covers only this logon session, not every session of the user on the
+ * machine (Windows: the Global\ mutex named after the user's SID was refused, Local\ used);
+ * 0 otherwise (always on POSIX). */
+int pm_os_lock_is_local(const void *handle);
 
 #endif

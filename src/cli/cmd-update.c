@@ -485,6 +485,11 @@ int cmd_update(int argc, char **argv)
         why = "locked";
         lock = NULL;
     } else {
+        if (pm_os_lock_is_local(lock))
+            pm_log_event(r.log, PM_EV_LOCK, PM_F_SCOPE, "session", PM_F_MSG,
+                         "the machine-wide lock (Global\\) was refused: runs in other sessions "
+                         "of this user are not excluded",
+                         NULL);
         code = run_steps(&r, &why);
     }
 

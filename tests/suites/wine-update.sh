@@ -315,7 +315,7 @@ mkdir -p "$PM/Logs"
 echo "not a folder" >"$PM/Logs/Backups"
 run --dry-run
 desc="backup fallback: the dry run names the fallback folder"
-check grep -qi "backup would be written to 'C:\\users\\$WUSER\\Profile.Logs\\Backups'" "$d/out"
+check grep -qi "backup would be written to 'C:.users.$WUSER.Profile.Logs.Backups'" "$d/out"
 run
 desc="backup fallback: exit 0"; check [ "$rc" = 0 ]
 desc="backup fallback: the backup is in %USERPROFILE%\Profile.Logs\Backups"

@@ -307,6 +307,12 @@ int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
     }
 }
 
+int pm_os_lock_is_local(const void *handle)
+{
+    (void)handle; /* one lock per user and machine: the lock file */
+    return 0;
+}
+
 void pm_os_lock_release(void *handle)
 {
     if (handle) {

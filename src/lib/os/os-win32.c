@@ -603,48 +603,114 @@ int pm_os_start_program(const char *program, const char *args)
     return 0;
 }
 
-int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+/* A held lock: the mutex, and whether it lives in the session's namespace (Local\) because the
+ * machine-wide one (Global\) was refused. */
+struct os_lock {
+    HANDLE mutex;
+    int local;
+};
+
+/* The running user's SID as text ("S-1-5-21-..."), or NULL. */
+static char *os_user_sid(void)
 {
-    *handle = NULL;
-    struct pm_buf user = PM_BUF_INIT, mname = PM_BUF_INIT;
-    int rc = pm_os_user_name(&user);
-    /* Local\ is the session's namespace: one lock per user and session. A backslash is not
-     * allowed after the namespace prefix, so one in a name becomes '_'. */
-    if (rc == 0)
-        rc = pm_buf_printf(&mname, "Local\\ProfileManager-%s-%s", user.data, name);
-    pm_buf_release(&user);
-    if (rc < 0) {
-        pm_buf_release(&mname);
-        return rc;
+    HANDLE token = NULL;
+    TOKEN_USER *tu = NULL;
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        tu = os_token_user(token);
+        CloseHandle(token);
     }
-    for (size_t i = strlen("Local\\"); i < mname.len; i++)
+    LPWSTR str = NULL;
+    char *out = NULL;
+    if (tu && ConvertSidToStringSidW(tu->User.Sid, &str)) {
+        struct pm_buf b = PM_BUF_INIT;
+        if (pm_utf16le_to_utf8(str, wcslen(str) * 2, &b) == 0)
+            out = pm_buf_detach(&b, NULL);
+        pm_buf_release(&b);
+        LocalFree(str);
+    }
+    free(tu);
+    return out;
+}
+
+static HANDLE os_mutex(const char *ns, const char *id, const char *name, DWORD *err)
+{
+    struct pm_buf mname = PM_BUF_INIT;
+    *err = ERROR_NOT_ENOUGH_MEMORY;
+    if (pm_buf_printf(&mname, "%s\\ProfileManager-%s-%s", ns, id, name) < 0) {
+        pm_buf_release(&mname);
+        return NULL;
+    }
+    /* A backslash is not allowed after the namespace prefix: one in a name becomes '_'. */
+    for (size_t i = strlen(ns) + 1; i < mname.len; i++)
         if (mname.data[i] == '\\')
             mname.data[i] = '_';
     wchar_t *w = os_wide(mname.data);
     pm_buf_release(&mname);
     if (!w)
-        return PM_ERR_NOMEM;
+        return NULL;
+    SetLastError(0);
     HANDLE m = CreateMutexW(NULL, FALSE, w);
+    *err = GetLastError();
     free(w);
-    if (!m)
+    return m;
+}
+
+int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+{
+    *handle = NULL;
+    /* Global\ with the user's SID: one lock per user on the machine, so two sessions of one
+     * user (RDS), which share one HKCU, are excluded too. Where creating global objects is
+     * refused (SeCreateGlobalPrivilege), or the name is held by another user who denies us
+     * access, Local\: one lock per user and session, as before; pm_os_lock_is_local() says so. */
+    char *sid = os_user_sid();
+    struct pm_buf user = PM_BUF_INIT;
+    if (!sid && pm_os_user_name(&user) == 0)
+        sid = pm_buf_detach(&user, NULL);
+    pm_buf_release(&user);
+    if (!sid)
         return PM_ERR_IO;
+    DWORD err = 0;
+    int local = 0;
+    HANDLE m = os_mutex("Global", sid, name, &err);
+    if (!m && err != ERROR_NOT_ENOUGH_MEMORY) {
+        m = os_mutex("Local", sid, name, &err);
+        local = 1;
+    }
+    free(sid);
+    if (!m)
+        return err == ERROR_NOT_ENOUGH_MEMORY ? PM_ERR_NOMEM : PM_ERR_IO;
+    struct os_lock *l = malloc(sizeof(*l));
+    if (!l) {
+        CloseHandle(m);
+        return PM_ERR_NOMEM;
+    }
+    l->mutex = m;
+    l->local = local;
     DWORD ms = wait_seconds <= 0 ? 0 : (DWORD)wait_seconds * 1000u;
     DWORD r = WaitForSingleObject(m, ms);
     /* WAIT_ABANDONED: the previous holder died holding it and the lock is ours now. The
      * registry may hold part of its update; this run plans from what is there, as any rerun. */
     if (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED) {
-        *handle = m;
+        *handle = l;
         return 1;
     }
     CloseHandle(m);
+    free(l);
     return r == WAIT_TIMEOUT ? 0 : PM_ERR_IO;
+}
+
+int pm_os_lock_is_local(const void *handle)
+{
+    return handle && ((const struct os_lock *)handle)->local;
 }
 
 void pm_os_lock_release(void *handle)
 {
-    if (handle) {
-        ReleaseMutex((HANDLE)handle);
-        CloseHandle((HANDLE)handle);
+    struct os_lock *l = handle;
+    if (l) {
+        ReleaseMutex(l->mutex);
+        CloseHandle(l->mutex);
+        free(l);
     }
 }
 

@@ -384,8 +384,8 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
                          "through RunAfter",
                          NULL);
             pm_buf_reset(&msg);
-            if (untrusted && pm_buf_printf(&msg, "'%s' is writable by the running user",
-                                           mine[i]) == 0)
+            if (untrusted &&
+                pm_buf_printf(&msg, "'%s' is writable by the running user", mine[i]) == 0)
                 pm_strlist_add(untrusted, msg.data);
             found++;
         }
@@ -397,8 +397,7 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
         pm_buf_reset(&msg);
         if (pm_os_writable_by_others(files.items[i], &msg) != 1)
             continue;
-        pm_log_event(u->o.log, PM_EV_SECURITY, PM_F_FILE, files.items[i], PM_F_MSG, msg.data,
-                     NULL);
+        pm_log_event(u->o.log, PM_EV_SECURITY, PM_F_FILE, files.items[i], PM_F_MSG, msg.data, NULL);
         if (untrusted)
             pm_strlist_add(untrusted, msg.data);
         found++;

@@ -86,6 +86,18 @@ int pm_os_fseek64(FILE *f, uint64_t off);
 /* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
 int pm_os_user_can_write(const char *path);
 
+/* Whether someone other than the administrators and the file's owner (or the running user) can
+ * change the file, or replace it through its folder: the question RequireReadOnlyConfig asks
+ * about the files that decide what a run starts. POSIX: group or other write permission, or an
+ * owner other than root and the running user, on the file or on its folder (a folder with the
+ * sticky bit, where others cannot rename or delete the file, counts by its owner only). Windows:
+ * an allow entry in the DACL of the file or its folder granting write, append, delete, delete
+ * child, WRITE_DAC or WRITE_OWNER (or GENERIC_WRITE/ALL) to a SID other than Administrators,
+ * SYSTEM, TrustedInstaller, CREATOR OWNER, the owner or the running user. 1 with the reason in
+ * 'why' (e.g. "folder '/srv/pm' is writable by its group"), 0 when not, <0 when it cannot be
+ * told (missing file: PM_ERR_NOTFOUND). */
+int pm_os_writable_by_others(const char *path, struct pm_buf *why);
+
 /* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
  * the current user in the current session; found ones are appended to 'found'. Returns the number
  * found, or <0 when processes cannot be listed (PM_ERR_UNSUPPORTED off Windows). */
@@ -105,9 +117,14 @@ int pm_cmdline_split(const char *cmdline, struct pm_strlist *out);
  * included), split on POSIX by pm_cmdline_split. 0 or <0. */
 int pm_os_start_program(const char *program, const char *args);
 
-/* A per-user, per-machine single-instance lock. Waits up to 'wait_seconds'. Returns 1 with
+/* A per-user, per-machine single-instance lock (Windows: a mutex Global\ProfileManager-<SID>-name,
+ * else Local\...; POSIX: a lock file). Waits up to 'wait_seconds'. Returns 1 with
  * *handle set when acquired, 0 when another holder kept it, <0 on error. */
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle);
 void pm_os_lock_release(void *handle);
+/* 1 when the held lock covers only this logon session, not every session of the user on the
+ * machine (Windows: the Global\ mutex named after the user's SID was refused, Local\ used);
+ * 0 otherwise (always on POSIX). */
+int pm_os_lock_is_local(const void *handle);
 
 #endif

@@ -99,16 +99,25 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path);
  * (may be NULL), else <home>/Profile.Logs/Backups. */
 int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const char *home,
                          struct pm_buf *out);
+/* Chooses a backup folder that works, the way the log chooses its folder: pm_update_backup_dir's
+ * answer when it exists or can be created and a file can be created in it, else the fallback
+ * <home>/Profile.Logs/Backups (*fallback set to 1). Creates the folder (also for a dry run: the
+ * only way to know). 0 with the folder in 'out', or PM_ERR_IO when neither works ('out' then
+ * holds the first choice, where a backup attempt will fail). */
+int pm_update_backup_place(const struct pm_config *cfg, const char *log_dir, const char *home,
+                           struct pm_buf *out, int *fallback);
 /* The backup file in 'dir': "<computer>_<user>-<run_id>.reg", characters a Windows file name
  * cannot hold replaced by '_'. */
 int pm_update_backup_path(const char *dir, const char *computer, const char *user,
                           const char *run_id, struct pm_buf *out);
 
-/* The RunAfter trust rule. When a run starts a program (RunAfter set) or runs on the live
- * registry, every file whoever can change could run programs through RunAfter (prof.config,
- * the PUF) is checked; the untrusted ones are appended to 'untrusted' and logged as warnings.
- * Returns 1 when RunAfter must not start (RequireReadOnlyConfig=yes and a file is untrusted),
- * else 0. */
+/* The RunAfter trust rule. (1) When a run starts a program (RunAfter set) or runs on the live
+ * registry: prof.config and the PUF must not be writable by the running user ("warning"
+ * events). (2) Every run: prof.config, the PUF, its index and the RunAfter program (when named by
+ * a path) must not be changeable by anyone but the administrators and the owner
+ * (pm_os_writable_by_others; one "security" event each). A message per finding is appended to
+ * 'untrusted' (may be NULL). Returns 1 when RunAfter must not start (RequireReadOnlyConfig=yes
+ * and anything was found), else 0. */
 int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untrusted);
 
 #endif

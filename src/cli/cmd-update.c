@@ -216,7 +216,8 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
             pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
                          "RunAfter not started: RequireReadOnlyConfig=yes and a file is writable",
                          NULL);
-            cli_error("RunAfter not started: prof.config or the PUF is writable by this user");
+            cli_error("RunAfter not started: RequireReadOnlyConfig=yes and a file that decides "
+                      "what runs can be changed by this user or others (see the warnings)");
         } else {
             struct pm_buf args = PM_BUF_INIT;
             const char *base = r->cfg.run_after_args ? r->cfg.run_after_args : "";
@@ -250,6 +251,33 @@ static void run_release(struct run *r)
     pm_buf_release(&r->computer);
     pm_buf_release(&r->log_dir);
     pm_buf_release(&r->o.pass_on);
+}
+
+/* The backup folder this run uses: the configured one (Logs\Backups by default), else the
+ * fallback in the user's profile, said in the log and on stderr. 0, or <0 when no folder works
+ * ('dir' then holds the first choice). */
+static int backup_place(struct run *r, struct pm_buf *dir)
+{
+    int fallback = 0;
+    struct pm_buf first = PM_BUF_INIT;
+    const char *log_dir = r->log_dir.len ? r->log_dir.data : NULL;
+    pm_update_backup_dir(&r->cfg, log_dir, r->home.data, &first);
+    int rc = pm_update_backup_place(&r->cfg, log_dir, r->home.data, dir, &fallback);
+    if (rc == 0 && fallback) {
+        pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
+                     "cannot create or write the backup folder: backups go to the fallback",
+                     PM_F_FILE, first.data, PM_F_FALLBACK, dir->data, NULL);
+        fprintf(stderr,
+                "profilemanager: warning: cannot write the backup folder '%s'; backups go to "
+                "'%s'\n",
+                first.data, dir->data);
+    } else if (rc < 0) {
+        pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
+                     "no backup folder can be created or written (nor the fallback)", PM_F_FILE,
+                     first.data, NULL);
+    }
+    pm_buf_release(&first);
+    return rc;
 }
 
 /* The run's steps (pm/update.h) between the lock and the end; returns the exit code and sets
@@ -301,6 +329,16 @@ static int run_steps(struct run *r, const char **why)
 
     if (r->o.dry_run) {
         pm_update_apply(u, NULL, &err);
+        if (r->cfg.backup && u->plan.nedits) {
+            struct pm_buf bdir = PM_BUF_INIT;
+            if (backup_place(r, &bdir) == 0)
+                printf("dry run: the backup would be written to '%s'\n", bdir.data);
+            else
+                printf("dry run: no backup folder is writable ('%s', nor the fallback in the "
+                       "user's profile): a real run would fail and change nothing\n",
+                       bdir.data);
+            pm_buf_release(&bdir);
+        }
         print_changes(u);
         for (size_t i = 0; i < u->plan.nmoves; i++)
             printf("  file: would rename '%s' to '%s'\n", u->plan.moves[i].from,
@@ -323,10 +361,11 @@ static int run_steps(struct run *r, const char **why)
     }
 
     struct pm_buf bdir = PM_BUF_INIT, bpath = PM_BUF_INIT;
+    /* No usable folder: the first choice is kept and the backup there fails (nothing changes). */
+    if (r->cfg.backup)
+        backup_place(r, &bdir);
     if (r->cfg.backup &&
-        (pm_update_backup_dir(&r->cfg, r->log_dir.len ? r->log_dir.data : NULL, r->home.data,
-                              &bdir) < 0 ||
-         pm_update_backup_path(bdir.data, r->computer.data, r->user.data, r->run_id, &bpath) < 0)) {
+        pm_update_backup_path(bdir.data, r->computer.data, r->user.data, r->run_id, &bpath) < 0) {
         pm_buf_release(&bdir);
         pm_buf_release(&bpath);
         pm_error_set(&err, PM_ERR_NOMEM, NULL, 0, "out of memory");
@@ -434,8 +473,7 @@ int cmd_update(int argc, char **argv)
     struct pm_strlist untrusted = PM_STRLIST_INIT;
     int refuse_run_after = pm_update_check_trust(&r.u, &untrusted);
     for (size_t i = 0; i < untrusted.n; i++)
-        fprintf(stderr, "profilemanager: warning: '%s' is writable by the running user\n",
-                untrusted.items[i]);
+        fprintf(stderr, "profilemanager: warning: %s\n", untrusted.items[i]);
     pm_strlist_release(&untrusted);
 
     int code;
@@ -449,6 +487,11 @@ int cmd_update(int argc, char **argv)
         why = "locked";
         lock = NULL;
     } else {
+        if (pm_os_lock_is_local(lock))
+            pm_log_event(r.log, PM_EV_LOCK, PM_F_SCOPE, "session", PM_F_MSG,
+                         "the machine-wide lock (Global\\) was refused: runs in other sessions "
+                         "of this user are not excluded",
+                         NULL);
         code = run_steps(&r, &why);
     }
 

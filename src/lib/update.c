@@ -308,6 +308,35 @@ int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const
     return rc;
 }
 
+static int usable_dir(const char *dir)
+{
+    return pm_os_mkdirs(dir) == 0 && pm_os_dir_writable(dir) == 1;
+}
+
+int pm_update_backup_place(const struct pm_config *cfg, const char *log_dir, const char *home,
+                           struct pm_buf *out, int *fallback)
+{
+    *fallback = 0;
+    pm_buf_reset(out);
+    int rc = pm_update_backup_dir(cfg, log_dir, home, out);
+    if (rc < 0)
+        return rc;
+    if (usable_dir(out->data))
+        return 0;
+    struct pm_buf fb = PM_BUF_INIT;
+    rc = pm_update_backup_dir(NULL, NULL, home, &fb);
+    if (rc == 0 && home && *home && pm_name_casecmp(fb.data, out->data) != 0 &&
+        usable_dir(fb.data)) {
+        pm_buf_reset(out);
+        rc = pm_buf_puts(out, fb.data);
+        *fallback = rc == 0;
+    } else if (rc == 0) {
+        rc = PM_ERR_IO;
+    }
+    pm_buf_release(&fb);
+    return rc;
+}
+
 int pm_update_backup_path(const char *dir, const char *computer, const char *user,
                           const char *run_id, struct pm_buf *out)
 {
@@ -322,24 +351,58 @@ int pm_update_backup_path(const char *dir, const char *computer, const char *use
     return rc;
 }
 
+/* The files that decide what a run starts: prof.config (RunAfter itself), the PUF and its index
+ * (what is written), and the RunAfter program when it is named by its path. */
+static void trust_files(const struct pm_config *cfg, struct pm_strlist *out)
+{
+    if (cfg->path)
+        pm_strlist_add(out, cfg->path);
+    if (cfg->puf_file) {
+        struct pm_buf idx = PM_BUF_INIT;
+        pm_strlist_add(out, cfg->puf_file);
+        if (pm_buf_printf(&idx, "%s.idx", cfg->puf_file) == 0)
+            pm_strlist_add(out, idx.data);
+        pm_buf_release(&idx);
+    }
+    /* A bare name ("outlook.exe") is found through the search path: not checked. */
+    if (cfg->run_after && pm_path_is_absolute(cfg->run_after))
+        pm_strlist_add(out, cfg->run_after);
+}
+
 int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untrusted)
 {
     const struct pm_config *cfg = u->cfg;
-    /* Only where it matters: a run that starts a program, or one on a user's own registry. */
-    if (!((cfg->run_after && *cfg->run_after) || u->live))
-        return 0;
-    const char *files[] = {cfg->path, cfg->puf_file};
     size_t found = 0;
-    for (size_t i = 0; i < PM_ARRAY_SIZE(files); i++) {
-        if (files[i] && pm_os_file_exists(files[i]) && pm_os_user_can_write(files[i]) > 0) {
-            pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, files[i], PM_F_MSG,
+    struct pm_buf msg = PM_BUF_INIT;
+    /* Writable by the running user: only where it matters, a run that starts a program or one
+     * on a user's own registry. */
+    const char *mine[] = {cfg->path, cfg->puf_file};
+    for (size_t i = 0; ((cfg->run_after && *cfg->run_after) || u->live) && i < 2; i++) {
+        if (mine[i] && pm_os_file_exists(mine[i]) && pm_os_user_can_write(mine[i]) > 0) {
+            pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, mine[i], PM_F_MSG,
                          "writable by the running user: whoever can change it can run programs "
                          "through RunAfter",
                          NULL);
-            if (untrusted)
-                pm_strlist_add(untrusted, files[i]);
+            pm_buf_reset(&msg);
+            if (untrusted &&
+                pm_buf_printf(&msg, "'%s' is writable by the running user", mine[i]) == 0)
+                pm_strlist_add(untrusted, msg.data);
             found++;
         }
     }
+    /* Writable by someone other than the administrators or the owner: every run. */
+    struct pm_strlist files = PM_STRLIST_INIT;
+    trust_files(cfg, &files);
+    for (size_t i = 0; i < files.n; i++) {
+        pm_buf_reset(&msg);
+        if (pm_os_writable_by_others(files.items[i], &msg) != 1)
+            continue;
+        pm_log_event(u->o.log, PM_EV_SECURITY, PM_F_FILE, files.items[i], PM_F_MSG, msg.data, NULL);
+        if (untrusted)
+            pm_strlist_add(untrusted, msg.data);
+        found++;
+    }
+    pm_strlist_release(&files);
+    pm_buf_release(&msg);
     return found && cfg->require_readonly_config;
 }

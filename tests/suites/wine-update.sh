@@ -8,7 +8,8 @@
 #   updated       exit 0, pmcheck passes, same result as the offline reg store, OST renamed,
 #                 status key written, policy warning logged, backup written
 #   nothing to do a second run: exit 0, nothing changed
-#   PUF missing   exit 4;  failure (backup impossible): exit 6, nothing changed
+#   PUF missing   exit 4;  failure (backup impossible, fallback too): exit 6, nothing changed
+#   backup fallback  Logs\Backups cannot be created: the backup goes to Profile.Logs\Backups
 #   RunAfter      started (with its arguments) in each case above, not when the config is missing
 #   logs          in Logs beside the exe, else in %USERPROFILE%\Profile.Logs
 #   lock          a second run while the first holds the lock: exit 7, the first completes
@@ -303,12 +304,34 @@ desc="PUF missing: nothing changed"; check same "$d/before.reg" "$d/after.reg"
 desc="PUF missing: RunAfter started"; check wait_ran nopuf
 desc="PUF missing: logged"; check grep -q 'event=run.end result=puf_error' "$PM/Logs/"*.log
 
+# ---------------------------------------------------------------- backup fallback
+# The share as deployment.md sets it up lets users create files in Logs but not folders: Logs\Backups
+# cannot be created. Wine does not enforce ACLs, so a file named Backups stands in for the folder
+# the user may not create; the backup goes to %USERPROFILE%\Profile.Logs\Backups like the log would.
+echo "== backup fallback: Logs\\Backups cannot be created"
+reset
+runafter fallback
+mkdir -p "$PM/Logs"
+echo "not a folder" >"$PM/Logs/Backups"
+run --dry-run
+desc="backup fallback: the dry run names the fallback folder"
+check grep -qi "backup would be written to 'C:.users.$WUSER.Profile.Logs.Backups'" "$d/out"
+run
+desc="backup fallback: exit 0"; check [ "$rc" = 0 ]
+desc="backup fallback: the backup is in %USERPROFILE%\Profile.Logs\Backups"
+check ls "$UPROFILE/Profile.Logs/Backups/"*.reg
+desc="backup fallback: the log beside the exe says so"
+check grep -q 'event=warning msg="cannot create or write the backup folder.* fallback=' "$PM/Logs/"*.log
+rm -f "$PM/Logs/Backups"
+
 # ---------------------------------------------------------------- failure
 echo "== failure: the backup cannot be written"
 reset
 runafter failed
 echo "not a folder" >"$PM/blocker"
 config 'BackupFolder=C:\pm\blocker\Backups'
+# The fallback cannot be written either.
+echo "not a folder" >"$UPROFILE/Profile.Logs"
 export_roots "$d/before.reg"
 run
 export_roots "$d/after.reg"

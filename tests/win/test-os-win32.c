@@ -8,6 +8,8 @@
 
 #include <windows.h>
 
+#include <sddl.h>
+
 #include <cmocka.h>
 
 #include "pm/error.h"
@@ -286,6 +288,38 @@ static void test_single_instance_lock(void **state)
     assert_int_equal(try_in_thread(0), 1);
 }
 
+/* The lock is machine-wide for the user: a mutex in the Global namespace named after the user's
+ * SID, so a run in another session of the same user (RDS) waits for it too. */
+static void test_lock_is_global_per_sid(void **state)
+{
+    (void)state;
+    HANDLE token = NULL;
+    assert_true(OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token));
+    DWORD size = 0;
+    GetTokenInformation(token, TokenUser, NULL, 0, &size);
+    TOKEN_USER *tu = malloc(size);
+    assert_non_null(tu);
+    assert_true(GetTokenInformation(token, TokenUser, tu, size, &size));
+    CloseHandle(token);
+    LPWSTR sid = NULL;
+    assert_true(ConvertSidToStringSidW(tu->User.Sid, &sid));
+    wchar_t name[512];
+    _snwprintf(name, 512, L"Global\\ProfileManager-%ls-globaltest", sid);
+    name[511] = 0;
+    LocalFree(sid);
+    free(tu);
+
+    assert_null(OpenMutexW(SYNCHRONIZE, FALSE, name));
+    void *h = NULL;
+    assert_int_equal(pm_os_lock_acquire("globaltest", 0, &h), 1);
+    assert_int_equal(pm_os_lock_is_local(h), 0);
+    HANDLE m = OpenMutexW(SYNCHRONIZE, FALSE, name);
+    assert_non_null(m);
+    CloseHandle(m);
+    pm_os_lock_release(h);
+    assert_null(OpenMutexW(SYNCHRONIZE, FALSE, name));
+}
+
 int main(int argc, char **argv)
 {
     fake_outlook = argc > 1 ? argv[1] : NULL;
@@ -296,6 +330,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_file_in_use),
         cmocka_unit_test(test_start_and_find_process),
         cmocka_unit_test(test_single_instance_lock),
+        cmocka_unit_test(test_lock_is_global_per_sid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

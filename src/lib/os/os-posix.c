@@ -423,6 +423,12 @@ int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
     }
 }
 
+int pm_os_lock_is_local(const void *handle)
+{
+    (void)handle; /* one lock per user and machine: the lock file */
+    return 0;
+}
+
 void pm_os_lock_release(void *handle)
 {
     if (handle) {
@@ -446,3 +452,40 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return fseeko(f, (off_t)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+/* ---- who else can change a file ---- */
+
+static int posix_others(const char *what, const char *path, const struct stat *sb, int folder,
+                        struct pm_buf *why)
+{
+    uid_t me = geteuid();
+    if (sb->st_uid != 0 && sb->st_uid != me)
+        return pm_buf_printf(why, "%s '%s' is owned by uid %ld, neither root nor the running user",
+                             what, path, (long)sb->st_uid) < 0
+                   ? PM_ERR_NOMEM
+                   : 1;
+    /* In a sticky folder others may add files but not rename or delete ours. */
+    if (folder && (sb->st_mode & S_ISVTX))
+        return 0;
+    if (sb->st_mode & (S_IWGRP | S_IWOTH))
+        return pm_buf_printf(why, "%s '%s' is writable by %s", what, path,
+                             (sb->st_mode & S_IWOTH) ? "everyone" : "its group") < 0
+                   ? PM_ERR_NOMEM
+                   : 1;
+    return 0;
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return errno == ENOENT ? PM_ERR_NOTFOUND : PM_ERR_IO;
+    int rc = posix_others("file", path, &sb, 0, why);
+    if (rc != 0)
+        return rc;
+    struct pm_buf dir = PM_BUF_INIT;
+    rc = pm_path_dirname(&dir, path);
+    if (rc == 0)
+        rc = stat(dir.data, &sb) == 0 ? posix_others("folder", dir.data, &sb, 1, why) : PM_ERR_IO;
+    pm_buf_release(&dir);
+    return rc;
+}

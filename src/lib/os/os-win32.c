@@ -5,10 +5,12 @@
 
 #include "pm/os.h"
 
+#include <windows.h>
+
 #include <aclapi.h>
+#include <sddl.h>
 #include <shlobj.h>
 #include <tlhelp32.h>
-#include <windows.h>
 
 #include <fcntl.h>
 #include <io.h>
@@ -713,48 +715,114 @@ int pm_os_start_program(const char *program, const char *args)
     return 0;
 }
 
-int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+/* A held lock: the mutex, and whether it lives in the session's namespace (Local\) because the
+ * machine-wide one (Global\) was refused. */
+struct os_lock {
+    HANDLE mutex;
+    int local;
+};
+
+/* The running user's SID as text ("S-1-5-21-..."), or NULL. */
+static char *os_user_sid(void)
 {
-    *handle = NULL;
-    struct pm_buf user = PM_BUF_INIT, mname = PM_BUF_INIT;
-    int rc = pm_os_user_name(&user);
-    /* Local\ is the session's namespace: one lock per user and session. A backslash is not
-     * allowed after the namespace prefix, so one in a name becomes '_'. */
-    if (rc == 0)
-        rc = pm_buf_printf(&mname, "Local\\ProfileManager-%s-%s", user.data, name);
-    pm_buf_release(&user);
-    if (rc < 0) {
-        pm_buf_release(&mname);
-        return rc;
+    HANDLE token = NULL;
+    TOKEN_USER *tu = NULL;
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        tu = os_token_user(token);
+        CloseHandle(token);
     }
-    for (size_t i = strlen("Local\\"); i < mname.len; i++)
+    LPWSTR str = NULL;
+    char *out = NULL;
+    if (tu && ConvertSidToStringSidW(tu->User.Sid, &str)) {
+        struct pm_buf b = PM_BUF_INIT;
+        if (pm_utf16le_to_utf8(str, wcslen(str) * 2, &b) == 0)
+            out = pm_buf_detach(&b, NULL);
+        pm_buf_release(&b);
+        LocalFree(str);
+    }
+    free(tu);
+    return out;
+}
+
+static HANDLE os_mutex(const char *ns, const char *id, const char *name, DWORD *err)
+{
+    struct pm_buf mname = PM_BUF_INIT;
+    *err = ERROR_NOT_ENOUGH_MEMORY;
+    if (pm_buf_printf(&mname, "%s\\ProfileManager-%s-%s", ns, id, name) < 0) {
+        pm_buf_release(&mname);
+        return NULL;
+    }
+    /* A backslash is not allowed after the namespace prefix: one in a name becomes '_'. */
+    for (size_t i = strlen(ns) + 1; i < mname.len; i++)
         if (mname.data[i] == '\\')
             mname.data[i] = '_';
     wchar_t *w = os_wide(mname.data);
     pm_buf_release(&mname);
     if (!w)
-        return PM_ERR_NOMEM;
+        return NULL;
+    SetLastError(0);
     HANDLE m = CreateMutexW(NULL, FALSE, w);
+    *err = GetLastError();
     free(w);
-    if (!m)
+    return m;
+}
+
+int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
+{
+    *handle = NULL;
+    /* Global\ with the user's SID: one lock per user on the machine, so two sessions of one
+     * user (RDS), which share one HKCU, are excluded too. Where creating global objects is
+     * refused (SeCreateGlobalPrivilege), or the name is held by another user who denies us
+     * access, Local\: one lock per user and session, as before; pm_os_lock_is_local() says so. */
+    char *sid = os_user_sid();
+    struct pm_buf user = PM_BUF_INIT;
+    if (!sid && pm_os_user_name(&user) == 0)
+        sid = pm_buf_detach(&user, NULL);
+    pm_buf_release(&user);
+    if (!sid)
         return PM_ERR_IO;
+    DWORD err = 0;
+    int local = 0;
+    HANDLE m = os_mutex("Global", sid, name, &err);
+    if (!m && err != ERROR_NOT_ENOUGH_MEMORY) {
+        m = os_mutex("Local", sid, name, &err);
+        local = 1;
+    }
+    free(sid);
+    if (!m)
+        return err == ERROR_NOT_ENOUGH_MEMORY ? PM_ERR_NOMEM : PM_ERR_IO;
+    struct os_lock *l = malloc(sizeof(*l));
+    if (!l) {
+        CloseHandle(m);
+        return PM_ERR_NOMEM;
+    }
+    l->mutex = m;
+    l->local = local;
     DWORD ms = wait_seconds <= 0 ? 0 : (DWORD)wait_seconds * 1000u;
     DWORD r = WaitForSingleObject(m, ms);
     /* WAIT_ABANDONED: the previous holder died holding it and the lock is ours now. The
      * registry may hold part of its update; this run plans from what is there, as any rerun. */
     if (r == WAIT_OBJECT_0 || r == WAIT_ABANDONED) {
-        *handle = m;
+        *handle = l;
         return 1;
     }
     CloseHandle(m);
+    free(l);
     return r == WAIT_TIMEOUT ? 0 : PM_ERR_IO;
+}
+
+int pm_os_lock_is_local(const void *handle)
+{
+    return handle && ((const struct os_lock *)handle)->local;
 }
 
 void pm_os_lock_release(void *handle)
 {
-    if (handle) {
-        ReleaseMutex((HANDLE)handle);
-        CloseHandle((HANDLE)handle);
+    struct os_lock *l = handle;
+    if (l) {
+        ReleaseMutex(l->mutex);
+        CloseHandle(l->mutex);
+        free(l);
     }
 }
 
@@ -777,3 +845,118 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return _fseeki64(f, (long long)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+/* ---- who else can change a file ---- */
+
+/* SIDs whose write access is expected: the administrators, the system, the installer service,
+ * CREATOR OWNER (applies to the owner), the object's owner and the running user. */
+static int os_trusted_sid(PSID sid, PSID owner, PSID me)
+{
+    static const char *const installer = "S-1-5-80-956008885-3418522649-1831038044-1853292631-"
+                                         "2271478464";
+    if (IsWellKnownSid(sid, WinBuiltinAdministratorsSid) ||
+        IsWellKnownSid(sid, WinLocalSystemSid) || IsWellKnownSid(sid, WinCreatorOwnerSid) ||
+        (owner && EqualSid(sid, owner)) || (me && EqualSid(sid, me)))
+        return 1;
+    LPWSTR str = NULL;
+    int ok = 0;
+    if (ConvertSidToStringSidW(sid, &str)) {
+        struct pm_buf u = PM_BUF_INIT;
+        ok = pm_utf16le_to_utf8(str, wcslen(str) * 2, &u) == 0 && u.data &&
+             !strcmp(u.data, installer);
+        pm_buf_release(&u);
+        LocalFree(str);
+    }
+    return ok;
+}
+
+/* A SID as text for the reason ("S-1-5-11" or DOMAIN\name when it resolves). */
+static void os_sid_name(PSID sid, struct pm_buf *out)
+{
+    wchar_t name[256], dom[256];
+    DWORD nl = 256, dl = 256;
+    SID_NAME_USE use;
+    struct pm_buf n = PM_BUF_INIT, dn = PM_BUF_INIT;
+    if (LookupAccountSidW(NULL, sid, name, &nl, dom, &dl, &use) &&
+        pm_utf16le_to_utf8(name, wcslen(name) * 2, &n) == 0 &&
+        pm_utf16le_to_utf8(dom, wcslen(dom) * 2, &dn) == 0) {
+        pm_buf_printf(out, "%s%s%s", dn.len ? dn.data : "", dn.len ? "\\" : "",
+                      n.data ? n.data : "?");
+    } else {
+        LPWSTR str = NULL;
+        if (ConvertSidToStringSidW(sid, &str)) {
+            pm_utf16le_to_utf8(str, wcslen(str) * 2, out);
+            LocalFree(str);
+        } else {
+            pm_buf_puts(out, "?");
+        }
+    }
+    pm_buf_release(&n);
+    pm_buf_release(&dn);
+}
+
+/* 1 with 'why' when an allow entry of the object's DACL lets an untrusted SID change it. */
+static int os_dacl_others(const char *what, const char *path, PSID me, struct pm_buf *why)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    PSID owner = NULL;
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+                                      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                      &owner, NULL, &dacl, NULL, &sd);
+    free(w);
+    if (err != ERROR_SUCCESS)
+        return err == ERROR_FILE_NOT_FOUND ? PM_ERR_NOTFOUND : PM_ERR_IO;
+    const DWORD writes = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_DELETE_CHILD | DELETE |
+                         WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL;
+    int rc = 0;
+    if (!dacl) {
+        /* A NULL DACL grants everyone everything. */
+        rc = pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what,
+                           path) < 0
+                 ? PM_ERR_NOMEM
+                 : 1;
+    }
+    for (DWORD i = 0; rc == 0 && dacl && i < dacl->AceCount; i++) {
+        ACE_HEADER *h = NULL;
+        if (!GetAce(dacl, i, (void **)&h) || h->AceType != ACCESS_ALLOWED_ACE_TYPE ||
+            (h->AceFlags & INHERIT_ONLY_ACE))
+            continue;
+        ACCESS_ALLOWED_ACE *a = (ACCESS_ALLOWED_ACE *)h;
+        PSID sid = (PSID)&a->SidStart;
+        if (!(a->Mask & writes) || os_trusted_sid(sid, owner, me))
+            continue;
+        struct pm_buf who = PM_BUF_INIT;
+        os_sid_name(sid, &who);
+        rc = pm_buf_printf(why, "%s '%s' can be changed by %s (access mask 0x%lx)", what, path,
+                           who.data ? who.data : "?", (unsigned long)a->Mask) < 0
+                 ? PM_ERR_NOMEM
+                 : 1;
+        pm_buf_release(&who);
+    }
+    LocalFree(sd);
+    return rc;
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    HANDLE token = NULL;
+    TOKEN_USER *tu = NULL;
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        tu = os_token_user(token);
+        CloseHandle(token);
+    }
+    PSID me = tu ? tu->User.Sid : NULL;
+    int rc = os_dacl_others("file", path, me, why);
+    if (rc == 0) {
+        struct pm_buf dir = PM_BUF_INIT;
+        rc = pm_path_dirname(&dir, path);
+        if (rc == 0)
+            rc = os_dacl_others("folder", dir.data, me, why);
+        pm_buf_release(&dir);
+    }
+    free(tu);
+    return rc;
+}

@@ -569,10 +569,13 @@ static int plan_name(struct ctx *c, const struct value_job *j)
         for (size_t i = 0; i < PM_ARRAY_SIZE(prefixes); i++) {
             size_t pl = strlen(prefixes[i]);
             /* Exchange Online names a store "<prefix><SMTP address>": that keeps showing the
-             * address, which the replacement below takes to the target's. */
+             * address, which the replacement below takes to the target's (and a run cut short
+             * after writing it leaves it so). */
             const char *rest = c->text.data + pl;
-            if (strncmp(c->text.data, prefixes[i], pl) == 0 &&
-                !(j->id->old_smtp && pm_name_casecmp(rest, j->id->old_smtp) == 0)) {
+            int by_address =
+                (j->id->old_smtp && pm_name_casecmp(rest, j->id->old_smtp) == 0) ||
+                pm_name_casecmp(rest, strip_smtp_prefix(j->id->e->target_smtp, NULL)) == 0;
+            if (strncmp(c->text.data, prefixes[i], pl) == 0 && !by_address) {
                 struct pm_buf nv = PM_BUF_INIT;
                 int rc = pm_buf_printf(&nv, "%s%s", prefixes[i], disp);
                 rc = rc < 0 ? oom(c)

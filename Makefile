@@ -34,6 +34,8 @@ windows:
 # (installed as prof.config.example) into Program Files; packaging/ProfileManager.wxs says why.
 # wixl resolves sources relative to where it runs, so they are staged in $(WIN_BUILD)/msi first.
 PM_VERSION_STR = $(shell sed -n 's/^\#define PM_VERSION "\(.*\)"/\1/p' include/pm/pm.h)
+# The same version in the four parts of the exe's VERSIONINFO and the MSI's File table.
+PM_VERSION_QUAD = $(shell echo $(PM_VERSION_STR).0.0.0 | cut -d. -f1-4)
 msi: windows
 	@command -v wixl >/dev/null || { echo "msi: wixl (msitools) is needed"; exit 1; }
 	@rm -rf $(WIN_BUILD)/msi && mkdir -p $(WIN_BUILD)/msi
@@ -41,6 +43,11 @@ msi: windows
 	@cp examples/prof.config $(WIN_BUILD)/msi/prof.config.example
 	@cd $(WIN_BUILD)/msi && wixl -a x64 -D Version=$(PM_VERSION_STR) -D ExeFile=ProfileManager.exe \
 		-D ConfigFile=prof.config.example -o ../ProfileManager.msi $(CURDIR)/packaging/ProfileManager.wxs
+	@# wixl does not read the exe's VERSIONINFO: put its version in the File table (what Windows
+	@# Installer compares on upgrades and what the file's row shows) with msibuild.
+	@cd $(WIN_BUILD)/msi && msiinfo export ../ProfileManager.msi File | \
+		awk -F'\t' 'BEGIN { OFS = "\t" } NR > 3 && $$1 == "ProfileManagerExeFile" { $$5 = "$(PM_VERSION_QUAD)" } { print }' \
+		>File.idt && msibuild ../ProfileManager.msi -i File.idt
 	@echo "msi: $(WIN_BUILD)/ProfileManager.msi"
 
 demo: build

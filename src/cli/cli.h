@@ -14,6 +14,8 @@ int cmd_package(int argc, char **argv);
 
 /* Runs the tool on UTF-8 arguments (main() on POSIX, wmain() on Windows call it). */
 int pm_cli_main(int argc, char **argv);
+/* 1 when the arguments only ask for help or the version (nothing runs, nothing is written). */
+int pm_cli_is_info(int argc, char **argv);
 
 /* A run's id for its log lines: "<UTC time>-<pid>". */
 void cli_run_id(char out[64]);

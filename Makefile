@@ -4,7 +4,7 @@ BUILD ?= build
 TEST_BUILD ?= build-test
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build test demo windows clean fuzz msi bench
+.PHONY: all deps test-deps build test demo windows clean fuzz msi bench install
 
 all: build
 
@@ -22,6 +22,14 @@ test: test-deps
 	@cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DPM_WERROR=ON -DPM_SANITIZE=ON -DPM_TEST_HOOKS=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# Installs what `make` built: bin/profilemanager, the man page, the bash completion and the docs
+# under PREFIX (default /usr/local); DESTDIR stages it elsewhere (make install DESTDIR=/tmp/pkg).
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
 
 # The Windows tool, cross-built with mingw-w64 and linked statically (it runs from a share).
 WIN_BUILD ?= build-win

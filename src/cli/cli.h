@@ -33,6 +33,15 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
 int cli_store_option(int argc, char **argv, int *i, const char **config, const char **store,
                      int *dry_run);
 
+/* The deployment scripts of packaging/scripts, built in (generated pm-scripts.c): name, bytes,
+ * size; the list ends with a NULL name. `package` puts them in the zip under scripts/. */
+struct cli_packaged_file {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct cli_packaged_file cli_packaged_scripts[];
+
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);
 void cli_print_error(const struct pm_error *err);

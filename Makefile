@@ -4,7 +4,7 @@ BUILD ?= build
 TEST_BUILD ?= build-test
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build test demo windows clean fuzz msi bench
+.PHONY: all deps test-deps build test demo windows clean fuzz msi bench install
 
 all: build
 
@@ -23,6 +23,14 @@ test: test-deps
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# Installs what `make` built: bin/profilemanager, the man page, the bash completion and the docs
+# under PREFIX (default /usr/local); DESTDIR stages it elsewhere (make install DESTDIR=/tmp/pkg).
+PREFIX ?= /usr/local
+install: build
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
 # The Windows tool, cross-built with mingw-w64 and linked statically (it runs from a share).
 WIN_BUILD ?= build-win
 windows:
@@ -34,6 +42,8 @@ windows:
 # (installed as prof.config.example) into Program Files; packaging/ProfileManager.wxs says why.
 # wixl resolves sources relative to where it runs, so they are staged in $(WIN_BUILD)/msi first.
 PM_VERSION_STR = $(shell sed -n 's/^\#define PM_VERSION "\(.*\)"/\1/p' include/pm/pm.h)
+# The same version in the four parts of the exe's VERSIONINFO and the MSI's File table.
+PM_VERSION_QUAD = $(shell echo $(PM_VERSION_STR).0.0.0 | cut -d. -f1-4)
 msi: windows
 	@command -v wixl >/dev/null || { echo "msi: wixl (msitools) is needed"; exit 1; }
 	@rm -rf $(WIN_BUILD)/msi && mkdir -p $(WIN_BUILD)/msi
@@ -41,6 +51,11 @@ msi: windows
 	@cp examples/prof.config $(WIN_BUILD)/msi/prof.config.example
 	@cd $(WIN_BUILD)/msi && wixl -a x64 -D Version=$(PM_VERSION_STR) -D ExeFile=ProfileManager.exe \
 		-D ConfigFile=prof.config.example -o ../ProfileManager.msi $(CURDIR)/packaging/ProfileManager.wxs
+	@# wixl does not read the exe's VERSIONINFO: put its version in the File table (what Windows
+	@# Installer compares on upgrades and what the file's row shows) with msibuild.
+	@cd $(WIN_BUILD)/msi && msiinfo export ../ProfileManager.msi File | \
+		awk -F'\t' 'BEGIN { OFS = "\t" } NR > 3 && $$1 == "ProfileManagerExeFile" { $$5 = "$(PM_VERSION_QUAD)" } { print }' \
+		>File.idt && msibuild ../ProfileManager.msi -i File.idt
 	@echo "msi: $(WIN_BUILD)/ProfileManager.msi"
 
 demo: build

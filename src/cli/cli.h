@@ -14,6 +14,8 @@ int cmd_package(int argc, char **argv);
 
 /* Runs the tool on UTF-8 arguments (main() on POSIX, wmain() on Windows call it). */
 int pm_cli_main(int argc, char **argv);
+/* 1 when the arguments only ask for help or the version (nothing runs, nothing is written). */
+int pm_cli_is_info(int argc, char **argv);
 
 /* A run's id for its log lines: "<UTC time>-<pid>". */
 void cli_run_id(char out[64]);
@@ -30,6 +32,15 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
  * 1 when argv[*i] was one of them (*i then past its value), 0 when not. */
 int cli_store_option(int argc, char **argv, int *i, const char **config, const char **store,
                      int *dry_run);
+
+/* The deployment scripts of packaging/scripts, built in (generated pm-scripts.c): name, bytes,
+ * size; the list ends with a NULL name. `package` puts them in the zip under scripts/. */
+struct cli_packaged_file {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct cli_packaged_file cli_packaged_scripts[];
 
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);

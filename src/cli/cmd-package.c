@@ -25,7 +25,8 @@ static const char package_readme[] =
 static void package_usage(FILE *out)
 {
     fprintf(out, "usage: profilemanager package --out FILE.zip [--config F] [--puf F] [--exe F]\n\n"
-                 "Builds the zip for remote users: the exe, prof.config, mbm.puf and a read-me.\n"
+                 "Builds the zip for remote users: the exe, prof.config, mbm.puf, a read-me and\n"
+                 "the deployment scripts (scripts/: logon, Intune, SCCM).\n"
                  "Defaults: this program, and prof.config and mbm.puf beside it.\n");
 }
 
@@ -36,6 +37,19 @@ static void package_warn(void *ctx, const char *where, unsigned line, const char
         fprintf(stderr, "profilemanager: warning: %s:%u: %s\n", where, line, msg);
     else
         fprintf(stderr, "profilemanager: warning: %s: %s\n", where, msg);
+}
+
+/* The deployment scripts (logon, Intune, SCCM: docs/deployment.md) under scripts/, so whoever
+ * unpacks the zip has them beside the exe. */
+static int add_scripts(struct pm_zip *z, long long now, struct pm_error *err)
+{
+    for (const struct cli_packaged_file *f = cli_packaged_scripts; f->name; f++) {
+        char name[128];
+        snprintf(name, sizeof(name), "scripts/%s", f->name);
+        if (pm_zip_add(z, name, f->data, f->len, now, err) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* The config travels next to the PUF in the zip, so it must find it there: warn when PufFile
@@ -140,7 +154,8 @@ int cmd_package(int argc, char **argv)
     if (pm_zip_add_file(z, "ProfileManager.exe", exe, now, &err) < 0 ||
         pm_zip_add_file(z, "prof.config", config, now, &err) < 0 ||
         pm_zip_add_file(z, "mbm.puf", puf, now, &err) < 0 ||
-        pm_zip_add(z, "README.txt", package_readme, sizeof(package_readme) - 1, now, &err) < 0) {
+        pm_zip_add(z, "README.txt", package_readme, sizeof(package_readme) - 1, now, &err) < 0 ||
+        add_scripts(z, now, &err) < 0) {
         pm_zip_abort(z);
         cli_print_error(&err);
         rc = PM_EXIT_PROBLEMS;

@@ -42,10 +42,45 @@ static void usage(FILE *out)
     fprintf(out, "\nWith no command, 'update' runs. 'profilemanager COMMAND --help' for more.\n");
 }
 
+/* Windows' own ways of asking for help: "/?", "-?" and "/help" (any case, as cmd.exe's tools
+ * take them). They must never reach update, which would take a '/' word for an Outlook switch
+ * and run. */
+static int is_windows_help(const char *a)
+{
+    if (!strcmp(a, "/?") || !strcmp(a, "-?"))
+        return 1;
+    if (a[0] != '/' || strlen(a) != 5)
+        return 0;
+    for (int i = 1; i < 5; i++)
+        if ((a[i] | 0x20) != "/help"[i])
+            return 0;
+    return 1;
+}
+
+static int is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h") || !strcmp(a, "help") || is_windows_help(a);
+}
+
+int pm_cli_is_info(int argc, char **argv)
+{
+    if (argc < 2)
+        return 0;
+    if (is_help(argv[1]) || !strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+        return 1;
+    return argc > 2 && is_windows_help(argv[2]);
+}
+
 int pm_cli_main(int argc, char **argv)
 {
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-                     !strcmp(argv[1], "help"))) {
+    if (argc > 2 && is_windows_help(argv[2])) {
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+            if (!strcmp(argv[1], commands[i].name)) {
+                char *hargv[] = {argv[1], "--help", NULL};
+                return commands[i].run(2, hargv);
+            }
+    }
+    if (argc > 1 && is_help(argv[1])) {
         if (argc > 2) {
             for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (!strcmp(argv[2], commands[i].name)) {

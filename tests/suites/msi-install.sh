@@ -2,7 +2,8 @@
 # `make msi` end to end: the package wixl builds is checked with msitools (tables, streams, the
 # File rows against the real files, msiextract's copy of the exe), then installed with Wine's
 # msiexec /i /qn into a fresh prefix (files present and identical, the installed exe runs, the
-# product is registered for uninstall) and removed with msiexec /x (files and folder gone).
+# product is registered for uninstall, the exe is the Application event source ProfileManager)
+# and removed with msiexec /x (files, folder and event source gone).
 # Skips (77) without wixl/msitools, mingw-w64 or wine.
 set -u
 SRC=${PM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -45,6 +46,11 @@ desc="File table: ProfileManager.exe with the exe's size"
 check grep -qP "^ProfileManagerExeFile\tProfileManagerExe\tProfileManager.exe\t$(stat -c %s "$EXE")\t" "$d/file.idt"
 desc="File table: prof.config.example with the example's size"
 check grep -qP "\tprof.config.example\t$(stat -c %s "$SRC/examples/prof.config")\t" "$d/file.idt"
+desc="File table: ProfileManager.exe carries the tool's version (not blank)"
+check grep -qP "^ProfileManagerExeFile\t[^\t]*\t[^\t]*\t[0-9]+\t$(echo "$VERSION.0.0.0" | cut -d. -f1-4)\t" "$d/file.idt"
+desc="Registry table: the event log source ProfileManager points at the installed exe"
+msiinfo export "$MSI" Registry | tr -d '\r' >"$d/registry.idt"
+check grep -qP '^[^\t]+\t2\tSYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\ProfileManager\\?\tEventMessageFile\t\[INSTALLDIR\]ProfileManager.exe\t' "$d/registry.idt"
 desc="Property table: ProductVersion is the tool's version"
 check grep -qP "^ProductVersion\t$VERSION\$" <(msiinfo export "$MSI" Property | tr -d '\r')
 desc="Directory table: installs under ProgramFiles64Folder\\ProfileManager"
@@ -70,6 +76,9 @@ check cmp -s "$PF/prof.config.example" "$SRC/examples/prof.config"
 check test ! -e "$PF/prof.config"
 desc="the installed exe runs and reports its version"
 check test "$("$WINE" 'C:\Program Files\ProfileManager\ProfileManager.exe' --version 2>/dev/null | tr -d '\r')" = "profilemanager $VERSION"
+desc="installed: the Application event source ProfileManager is registered, with the exe as its message file"
+"$WINE" reg query 'HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\ProfileManager' /v EventMessageFile 2>/dev/null | tr -d '\r' >"$d/evsrc"
+check grep -q 'EventMessageFile    REG_SZ    C:\\Program Files\\ProfileManager\\ProfileManager.exe' "$d/evsrc"
 desc="registered for uninstall (Programs and Features)"
 check bash -c "'$WINE' reg query 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall' /s 2>/dev/null | tr -d '\\r' | grep -q 'DisplayName    REG_SZ    ProfileManager'"
 
@@ -78,6 +87,8 @@ desc="msiexec /x /qn exits 0"
 check test $? = 0
 desc="uninstalled: files and folder gone"
 check test ! -e "$PF/ProfileManager.exe" -a ! -e "$PF/prof.config.example" -a ! -d "$PF"
+desc="uninstalled: the event source is gone"
+check bash -c "! '$WINE' reg query 'HKLM\\SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\ProfileManager' >/dev/null 2>&1"
 desc="uninstalled: no longer registered"
 check bash -c "! '$WINE' reg query 'HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall' /s 2>/dev/null | tr -d '\\r' | grep -q 'DisplayName    REG_SZ    ProfileManager'"
 

@@ -50,6 +50,12 @@ const struct pm_rule pm_rules[] = {
     {"link", "MAPI provider", C, PM_RA_KEEP, "provider type", "§3.6"},
     {"link", "XP Status", C, PM_RA_KEEP, "transport status", "§3.6"},
 
+    /* The profile's own name, kept out of the sweep: it must stay the name of the profile's key,
+     * even when that name is the old address. */
+    {"profile.name", "001e6750", ALL, PM_RA_KEEP,
+     "the profile's name (its key under Profiles), not the mailbox's", "corrections"},
+    {"profile.name", "001f6750", ALL, PM_RA_KEEP, "the profile's name (Unicode)", "corrections"},
+
     /* Identity: rewritten to the target. */
     {"identity.dn", "001e6603", E, PM_RA_DN, "PR_PROFILE_USER: owner's legacyExchangeDN",
      "§4.1 [S1,S9]"},

@@ -765,7 +765,7 @@ static void test_ost_rename_name_taken(void **state)
 
 static void sweep_values(struct fx *f, const char *k)
 {
-    put_w(f, k, "001f6750", "Mailbox - " SMTP_A); /* string naming the address */
+    put_w(f, k, "001f6760", "Mailbox - " SMTP_A); /* string naming the address */
     put_sz(f, k, "001e6751", "owner " DN_A);      /* string naming the DN */
     put_bin(f, k, "01026799", "\x01\x02" DN_A "\0", sizeof(DN_A) + 2); /* bytes with the DN */
     struct pm_buf w = PM_BUF_INIT;
@@ -790,7 +790,7 @@ static void test_sweep(void **state)
     run_plan(f);
     for (int i = 0; i < 2; i++) {
         const char *k = i ? K(PRI) : K(EMS);
-        want_set_text(f, k, "001f6750", PM_REG_BINARY, "Mailbox - " SMTP_A2, "sweep.rewrite");
+        want_set_text(f, k, "001f6760", PM_REG_BINARY, "Mailbox - " SMTP_A2, "sweep.rewrite");
         want_set_text(f, k, "001e6751", PM_REG_SZ, "owner " DN_A2, "sweep.rewrite");
         want_delete(f, k, "01026799", "sweep.delete");
         want_delete(f, k, "01026801", "sweep.delete");
@@ -1023,6 +1023,20 @@ static void test_signin_name(void **state)
                   "identity.signin");
     /* The empty credential domain names nothing and stays. */
     want_none(f, K(EMS), "001f3d17");
+}
+
+static void test_profile_name_is_not_swept(void **state)
+{
+    struct fx *f = *state;
+    /* A profile named after the old address: its name value must keep naming the profile's key,
+     * which an update never renames. */
+    alice(f, NULL);
+    put_sz(f, K(EMS), "001e6750", SMTP_A);
+    put_w(f, K(EMS), "001f6750", SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_none(f, K(EMS), "001e6750");
+    want_none(f, K(EMS), "001f6750");
 }
 
 static void test_ost_keeps_profile_suffix_and_force_path(void **state)
@@ -1276,9 +1290,9 @@ static void test_nothing_outside_matched_sections(void **state)
     alice(f, NULL);
     /* Source traces outside the account's sections: master, Outlook global, preferences,
      * another profile's keys, an application's key. */
-    put_a8(f, P16 "\\" PM_SECTION_MASTER, "001e6750", DN_A);
-    put_w(f, P16 "\\" PM_SECTION_OUTLOOK_GLOBAL, "001f6750", SMTP_A);
-    put_w(f, K(9), "001f6750", SMTP_A);
+    put_a8(f, P16 "\\" PM_SECTION_MASTER, "001e6760", DN_A);
+    put_w(f, P16 "\\" PM_SECTION_OUTLOOK_GLOBAL, "001f6760", SMTP_A);
+    put_w(f, K(9), "001f6760", SMTP_A);
     put_w(f, "Software\\Contoso\\App", "LastUser", SMTP_A);
     sweep_values(f, K(EMS));
     migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
@@ -1452,6 +1466,7 @@ int main(void)
         T(test_delegate_without_dn_is_not_the_owner),
         T(test_delegate_with_owner_dn_gets_its_own_line),
         T(test_signin_name),
+        T(test_profile_name_is_not_swept),
         T(test_ost_keeps_profile_suffix_and_force_path),
         T(test_two_profiles_never_share_an_ost),
         T(test_roh_enable_warns_on_mapi_http_profiles),

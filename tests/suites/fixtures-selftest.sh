@@ -41,7 +41,8 @@ to_utf8() { iconv -f UTF-16LE -t UTF-8 "$1" >"$2"; }
 # independently of the generator: section keys are 32 lowercase hex digits (or the Account Manager
 # key with 8-hex subkeys), property values are named type-then-id in 8 lowercase hex digits,
 # PT_STRING8 is REG_SZ, every other property type REG_BINARY of the right size, PT_UNICODE ends in
-# a UTF-16 NUL. Prints one line per problem and the number of values checked.
+# a UTF-16 NUL. Below a section, only the per-server keys Outlook names after a server
+# ("<guid>@<domain>", below the EMSMDB section of an Exchange Online account). Prints one line per problem and the number of values checked.
 lint_reg() {
     awk '
     function hexre(n,   r) { r = ""; while (n-- > 0) r = r "[0-9a-f]"; return r }
@@ -50,6 +51,7 @@ lint_reg() {
     function bytes(v) { sub(/^hex:/, "", v); return v == "" ? 0 : split(v, _b, ",") }
     function problem(m) { print "lint: " key ": " m; bad++ }
     { sub(/\r$/, "") }
+    line != "" { sub(/^[ \t]+/, "") }
     /\\$/ { line = line substr($0, 1, length($0) - 1); next }
     { $0 = line $0; line = "" }
     /^\[/ {
@@ -63,6 +65,7 @@ lint_reg() {
             else problem("section key is not 32 lowercase hex digits")
         } else if (n == 3) {
             if (c[2] == "9375CFF0413111d3B88A00104B2A6676" && c[3] ~ H8) kind = "acct"
+            else if (c[2] ~ H32 && c[3] ~ /^[0-9a-f-]+@[a-z0-9.-]+$/) kind = "sec"
             else problem("unexpected key below a section")
         }
         next
@@ -160,7 +163,7 @@ for s in $scenarios; do
     expect_count c -ge 1 "$s: planted source trace"
     expect_count d -eq 1 "$s: planted source trace"
     # e: Outlook Anywhere flags without HTTP-first-on-fast (0x2b -> 0x23) on every account.
-    sed 's/^"00036623"=hex:2b,00,00,00/"00036623"=hex:23,00,00,00/' "$D/now8.reg" >"$D/p-e.reg"
+    sed -e 's/^"00036623"=hex:2b,00,00,00/"00036623"=hex:23,00,00,00/' -e 's/^"00036623"=hex:2f,00,00,00/"00036623"=hex:27,00,00,00/' "$D/now8.reg" >"$D/p-e.reg"
     expect_exit 1 "$s: planted config miss" -- "$R" "reg:$D/p-e.reg" "$M" "${C[@]}"
     expect_count e -ge 1 "$s: planted config miss"
     expect_count a -eq 0 "$s: planted config miss"

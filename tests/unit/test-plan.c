@@ -1370,6 +1370,19 @@ static void puf_answers(const struct pm_buf *puf, struct pm_puf_query *q, size_t
             const char *sk = pm_puf_dn_key(e.source_dn, strlen(e.source_dn), &sl);
             const char *tk = pm_puf_dn_key(e.target_dn, strlen(e.target_dn), &tl);
             for (size_t i = 0; i < nq; i++) {
+                if (q[i].by == PM_PUF_BY_SMTP) {
+                    /* A store known only by address: field 7 is the source, field 3 the
+                     * target. */
+                    if (e.source_smtp && pm_name_casecmp(q[i].smtp, e.source_smtp) == 0) {
+                        q[i].match = PM_PUF_SOURCE;
+                        assert_int_equal(pm_puf_entry_copy(&q[i].entry, &e), 0);
+                    } else if (q[i].match == PM_PUF_NONE &&
+                               pm_name_casecmp(q[i].smtp, e.target_smtp) == 0) {
+                        q[i].match = PM_PUF_TARGET;
+                        q[i].entry.line = line;
+                    }
+                    continue;
+                }
                 size_t n = strlen(q[i].dn);
                 if (n == sl && pm_ascii_ncasecmp(q[i].dn, sk, n) == 0) {
                     q[i].match = PM_PUF_SOURCE;

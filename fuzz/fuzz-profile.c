@@ -48,11 +48,12 @@ static char *fz_dup(const char *a, const char *b)
     return s;
 }
 
-/* A PUF answer for the query's DN or address, as pm_puf_resolve would give one. */
+/* A PUF answer for q->dn (or q->smtp, a store known only by address), as pm_puf_resolve would
+ * give one. */
 static void fz_answer(struct pm_puf_query *q, unsigned line)
 {
     const char *key = q->by == PM_PUF_BY_SMTP ? q->smtp : q->dn;
-    uint32_t h = fz_hash(key);
+    uint32_t h = fz_hash(key ? key : "");
     memset(&q->entry, 0, sizeof(q->entry));
     q->conflict_line = 0;
     switch (h % 5) {
@@ -71,7 +72,15 @@ static void fz_answer(struct pm_puf_query *q, unsigned line)
         break;
     }
     q->entry.line = line;
-    q->entry.source_dn = fz_dup(key, "");
+    if (q->by == PM_PUF_BY_SMTP) {
+        /* Field 7 found it: the line's field 1 is the mailbox's DN. */
+        q->entry.source_dn = fz_dup("/o=Source/ou=Exchange Administrative Group "
+                                    "(FYDIBOHF23SPDLT)/cn=Recipients/cn=shared",
+                                    "");
+        q->entry.source_smtp = fz_dup(key ? key : "", "");
+    } else {
+        q->entry.source_dn = fz_dup(q->dn, "");
+    }
     if (h & 128)
         q->entry.target_upn = fz_dup("upn", "@target.example");
     if (h & 256)

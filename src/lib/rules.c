@@ -41,8 +41,6 @@ const struct pm_rule pm_rules[] = {
     {"link", "001f3006", ALL, PM_RA_KEEP, "PR_PROVIDER_DISPLAY", "§3.5"},
     {"link", "00033009", ALL, PM_RA_KEEP, "PR_RESOURCE_FLAGS", "§3.5"},
     {"link", "00036600", ALL, PM_RA_KEEP, "PR_PROFILE_VERSION", "§4.1"},
-    {"link", "001e6750", ALL, PM_RA_KEEP, "the profile's name, not an identity", "corrections"},
-    {"link", "001f6750", ALL, PM_RA_KEEP, "the profile's name (Unicode)", "corrections"},
     {"link", "000b6659", ALL, PM_RA_KEEP,
      "PR_PROFILE_OFFICE365_MAILBOX: still true after a move between tenants", "corrections [S14]"},
     {"link", "Service UID", C, PM_RA_KEEP, "account's service; load-bearing", "§3.6 [S23]"},
@@ -53,6 +51,12 @@ const struct pm_rule pm_rules[] = {
     {"link", "Service Name", C, PM_RA_KEEP, "account flavour", "§3.6"},
     {"link", "MAPI provider", C, PM_RA_KEEP, "provider type", "§3.6"},
     {"link", "XP Status", C, PM_RA_KEEP, "transport status", "§3.6"},
+
+    /* The profile's own name, kept out of the sweep: it must stay the name of the profile's key,
+     * even when that name is the old address. */
+    {"profile.name", "001e6750", ALL, PM_RA_KEEP,
+     "the profile's name (its key under Profiles), not the mailbox's", "corrections"},
+    {"profile.name", "001f6750", ALL, PM_RA_KEEP, "the profile's name (Unicode)", "corrections"},
 
     /* Identity: rewritten to the target. */
     {"identity.dn", "001e6603", E, PM_RA_DN, "PR_PROFILE_USER: owner's legacyExchangeDN",

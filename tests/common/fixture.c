@@ -65,6 +65,10 @@ static void mb_release(struct pmt_mailbox *b)
     free(b->emsmdb);
     free(b->store);
     free(b->acctmgr);
+    free(b->old_upn);
+    free(b->target_upn);
+    free(b->archive_guid);
+    pm_strlist_release(&b->linked);
 }
 
 void pmt_manifest_release(struct pmt_manifest *m)
@@ -121,7 +125,20 @@ int pmt_manifest_format(const struct pmt_manifest *m, struct pm_buf *out)
                           "\tacctmgr=%s\tsections=",
                           stage_name(b->migrated), b->target_dn, b->target_smtp, b->emsmdb,
                           b->store, b->acctmgr) < 0 ||
-            put_list(out, &b->sections) < 0 || pm_buf_puts(out, "\n") < 0)
+            put_list(out, &b->sections) < 0)
+            return PM_ERR_NOMEM;
+        /* The optional fields only where they say something, so older manifests read alike. */
+        const struct {
+            const char *k, *v;
+        } opt[] = {{"old_upn", b->old_upn},
+                   {"target_upn", b->target_upn},
+                   {"archive_guid", b->archive_guid}};
+        for (size_t k = 0; k < PM_ARRAY_SIZE(opt); k++)
+            if (opt[k].v && *opt[k].v && pm_buf_printf(out, "\t%s=%s", opt[k].k, opt[k].v) < 0)
+                return PM_ERR_NOMEM;
+        if (b->linked.n && (pm_buf_puts(out, "\tlinked=") < 0 || put_list(out, &b->linked) < 0))
+            return PM_ERR_NOMEM;
+        if (pm_buf_puts(out, "\n") < 0)
             return PM_ERR_NOMEM;
     }
     return 0;
@@ -142,11 +159,12 @@ static int split_into(struct pm_strlist *l, const char *s, size_t len)
 static int parse_mb_line(struct pmt_mailbox *b, const char *s, size_t len, const char *name,
                          unsigned line, struct pm_error *err)
 {
-    char **slots[] = {&b->scenario,  &b->profile,     &b->role,   &b->source_dn, &b->old_smtp,
-                      &b->target_dn, &b->target_smtp, &b->emsmdb, &b->store,     &b->acctmgr};
-    static const char *const keys[] = {"scenario", "profile",   "role",        "source_dn",
-                                       "old_smtp", "target_dn", "target_smtp", "emsmdb",
-                                       "store",    "acctmgr"};
+    char **slots[] = {&b->scenario,  &b->profile,     &b->role,        &b->source_dn, &b->old_smtp,
+                      &b->target_dn, &b->target_smtp, &b->emsmdb,      &b->store,     &b->acctmgr,
+                      &b->old_upn,   &b->target_upn,  &b->archive_guid};
+    static const char *const keys[] = {
+        "scenario", "profile", "role",    "source_dn", "old_smtp",   "target_dn",   "target_smtp",
+        "emsmdb",   "store",   "acctmgr", "old_upn",   "target_upn", "archive_guid"};
     int have_migrated = 0;
     size_t i = 0;
     while (i < len && s[i] != '\t')
@@ -178,6 +196,10 @@ static int parse_mb_line(struct pmt_mailbox *b, const char *s, size_t len, const
         } else if (klen == 8 && memcmp(s + f, "sections", 8) == 0) {
             known = 1;
             if (split_into(&b->sections, v, vlen) < 0)
+                return pm_error_set(err, PM_ERR_NOMEM, name, line, "out of memory");
+        } else if (klen == 6 && memcmp(s + f, "linked", 6) == 0) {
+            known = 1;
+            if (split_into(&b->linked, v, vlen) < 0)
                 return pm_error_set(err, PM_ERR_NOMEM, name, line, "out of memory");
         } else if (klen == 8 && memcmp(s + f, "migrated", 8) == 0) {
             known = have_migrated = 1;
@@ -246,6 +268,13 @@ struct fx_person {
     char src_dn[256], src_smtp[128], src_srv[96], src_fqdn[96], src_srv_dn[256];
     char tgt_dn[256], tgt_smtp[128], tgt_srv[96], tgt_srv_dn[256];
     int moved; /* written with its target identity at the stage being built */
+    /* Exchange Online (fx_person_exo): */
+    int exo;    /* DNs under /o=ExchangeLabs, servers "<ExchangeGuid>@<SMTP domain>" */
+    int puf_v2; /* the PUF line carries fields 7-9 */
+    char src_upn[128], tgt_upn[128]; /* sign-in names; tgt_upn "" = not in the PUF */
+    char arch_guid[40];              /* the Online Archive's mailbox GUID */
+    char tgt_arch_guid[40];          /* PUF field 9, "" = not given (the GUID is kept) */
+    char src_dom[64], tgt_dom[64];
 };
 
 struct fx {
@@ -257,6 +286,7 @@ struct fx {
     const char *scenario;
     struct pmt_manifest *m;
     char prof[512];
+    const char *prof_name;                     /* the last component of prof */
     struct pm_buf services, stores, abps, xps; /* profile-wide lists for the master section */
     struct pm_buf order_mail, order_ab, order_store;
     uint32_t next_acct;
@@ -483,14 +513,22 @@ static void puf_line(struct pm_buf *b, const struct fx_person *p)
     pm_buf_printf(b, "%s%s|%s|%s", p->x500 ? "X500:" : "", p->src_dn, p->tgt_dn, p->tgt_smtp);
     if (p->puf_fields >= 6)
         pm_buf_printf(b, "|%s|%s|%s", p->display, p->tgt_srv, p->tgt_srv_dn);
+    if (p->puf_v2)
+        pm_buf_printf(b, "|%s|%s|%s", p->src_smtp, p->tgt_upn, p->tgt_arch_guid);
     pm_buf_puts(b, "\r\n");
 }
 
 static void fx_puf(struct fx *fx, struct fx_person *const *people, size_t n)
 {
     struct pmt_manifest *m = fx->m;
-    const char *head = "# mbm.puf: source legacyExchangeDN|target legacyExchangeDN|target SMTP|"
-                       "display name|server|server DN\r\n";
+    int v2 = 0;
+    for (size_t i = 0; i < n; i++)
+        v2 |= people[i]->puf_v2;
+    const char *head = v2 ? "# mbm.puf v2: source legacyExchangeDN|target legacyExchangeDN|target "
+                            "SMTP|display name|server|server DN|source SMTP|target sign-in "
+                            "name|target archive GUID\r\n"
+                          : "# mbm.puf: source legacyExchangeDN|target legacyExchangeDN|target "
+                            "SMTP|display name|server|server DN\r\n";
     pm_buf_puts(&m->puf_now, head);
     pm_buf_puts(&m->puf_later, head);
     /* A mailbox of someone with no profile on this machine, as a real PUF lists everyone. */
@@ -553,9 +591,13 @@ static struct pmt_mailbox *fx_mailbox(struct fx *fx, const struct fx_person *p, 
     b->emsmdb = pm_strdup("");
     b->store = pm_strdup("");
     b->acctmgr = pm_strdup("");
-    if (!b->scenario || !b->profile || !b->role || !b->source_dn || !b->old_smtp || !b->target_dn ||
-        !b->target_smtp || !b->emsmdb || !b->store || !b->acctmgr ||
-        pm_strlist_add(&b->old_servers, p->src_srv) < 0 ||
+    int acct = strcmp(role, "account") == 0;
+    b->old_upn = pm_strdup(acct ? who->src_upn : "");
+    b->target_upn = pm_strdup(acct && who->stage != PMT_NEVER ? who->tgt_upn : "");
+    b->archive_guid = pm_strdup("");
+    if (!b->old_upn || !b->target_upn || !b->archive_guid || !b->scenario || !b->profile ||
+        !b->role || !b->source_dn || !b->old_smtp || !b->target_dn || !b->target_smtp ||
+        !b->emsmdb || !b->store || !b->acctmgr || pm_strlist_add(&b->old_servers, p->src_srv) < 0 ||
         pm_strlist_add(&b->old_servers, p->src_fqdn) < 0)
         fx_fail(fx, PM_ERR_NOMEM);
     return b;
@@ -592,6 +634,10 @@ struct fx_acct {
     struct fx_extra extra[4];
     size_t nextra;
     int public_store;
+    int exo;              /* Exchange Online shapes (fx_ems_exo, fx_store_exo) */
+    int o16;              /* exo: as Outlook 2016 writes it (001f6750, 001f6641 in the store) */
+    int mv32;             /* exo: the EMSMDB lists in the 32-bit table layout */
+    int archive_of_owner; /* exo: one of the extra stores is the owner's archive */
 };
 
 static void smtp_value(char *out, size_t size, int prefix, const char *smtp)
@@ -674,8 +720,569 @@ static void fx_store(struct fx *fx, const char *key, const uint8_t svc[16],
     }
 }
 
+/* ---- Exchange Online (real-profile shapes, docs/outlook-profile-format.md corrections) ---- */
+
+#define FX_EXO_ORG "/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)"
+
+/* A mailbox in Exchange Online moved to another tenant: DNs "/o=ExchangeLabs/.../cn=<32
+ * hex>-<alias>" on both sides, servers "<ExchangeGuid>@<SMTP domain>" (a cross-tenant move keeps
+ * ExchangeGuid and ArchiveGuid, so only the domain changes), a sign-in name that is not the SMTP
+ * address, and a v2 PUF line (fields 7-9). 'upn' is the local part of the sign-in name (NULL:
+ * none); 'give_upn' puts the target one in PUF field 8; 'new_archive' puts a new archive GUID in
+ * field 9. Every number is drawn whatever the arguments, so the stages agree. */
+static void fx_person_exo(struct fx *fx, struct fx_person *p, const char *alias, const char *local,
+                          const char *display, enum pmt_stage stage, const char *src_dom,
+                          const char *tgt_dom, const char *upn, int give_upn, int new_archive)
+{
+    memset(p, 0, sizeof(*p));
+    p->alias = alias;
+    p->display = display;
+    p->stage = stage;
+    p->puf_fields = 6;
+    p->exo = p->puf_v2 = 1;
+    snprintf(p->src_dom, sizeof(p->src_dom), "%s", src_dom);
+    snprintf(p->tgt_dom, sizeof(p->tgt_dom), "%s", tgt_dom);
+    uint8_t id[16];
+    char hex[33], g[40], ag2[40];
+    fx_bytes(fx, id, 16);
+    pm_hex_lower(id, 16, hex);
+    snprintf(p->src_dn, sizeof(p->src_dn), "%s/cn=Recipients/cn=%s-%s", FX_EXO_ORG, hex, alias);
+    fx_bytes(fx, id, 16);
+    pm_hex_lower(id, 16, hex);
+    snprintf(p->tgt_dn, sizeof(p->tgt_dn), "%s/cn=Recipients/cn=%s-%s", FX_EXO_ORG, hex, alias);
+    snprintf(p->src_smtp, sizeof(p->src_smtp), "%s@%s", local, src_dom);
+    snprintf(p->tgt_smtp, sizeof(p->tgt_smtp), "%s@%s", local, tgt_dom);
+    fx_guidtext(fx, g, sizeof(g));
+    snprintf(p->src_srv, sizeof(p->src_srv), "%s@%s", g, src_dom);
+    snprintf(p->tgt_srv, sizeof(p->tgt_srv), "%s@%s", g, tgt_dom);
+    /* Exchange Online has no per-mailbox host name: the personalized server is all there is. */
+    snprintf(p->src_fqdn, sizeof(p->src_fqdn), "%s", p->src_srv);
+    snprintf(p->src_srv_dn, sizeof(p->src_srv_dn), "%s/cn=Configuration/cn=Servers/cn=%s",
+             FX_EXO_ORG, p->src_srv);
+    snprintf(p->tgt_srv_dn, sizeof(p->tgt_srv_dn), "%s/cn=Configuration/cn=Servers/cn=%s",
+             FX_EXO_ORG, p->tgt_srv);
+    fx_guidtext(fx, p->arch_guid, sizeof(p->arch_guid));
+    fx_guidtext(fx, ag2, sizeof(ag2));
+    if (new_archive)
+        snprintf(p->tgt_arch_guid, sizeof(p->tgt_arch_guid), "%s", ag2);
+    if (upn) {
+        snprintf(p->src_upn, sizeof(p->src_upn), "%s@%s", upn, src_dom);
+        if (give_upn)
+            snprintf(p->tgt_upn, sizeof(p->tgt_upn), "%s@%s", upn, tgt_dom);
+    }
+    p->moved = stage != PMT_NEVER && stage <= fx->stage;
+}
+
+/* The archive's GUID after the update: PUF field 9 when given, else the one it had. */
+static const char *p_arch_guid(const struct fx_person *p)
+{
+    return p->moved && *p->tgt_arch_guid ? p->tgt_arch_guid : p->arch_guid;
+}
+
+static void put_le64(struct pm_buf *b, uint64_t v)
+{
+    put_le32(b, (uint32_t)v);
+    put_le32(b, (uint32_t)(v >> 32));
+}
+
+/* PT_MV_BINARY in either table width: u32 count, per entry (cb, offset) as u32 or u64, blobs
+ * 4-byte aligned with zero padding (the last one padded too); an empty entry's offset is where
+ * the next blob would go, as Outlook writes it. Written by hand here, not with the library. */
+static void mv_bin(struct pm_buf *b, const struct pm_buf *blobs, size_t n, int w64)
+{
+    pm_buf_reset(b);
+    put_le32(b, (uint32_t)n);
+    size_t off = 4 + n * (w64 ? 16 : 8);
+    for (size_t i = 0; i < n; i++) {
+        if (w64) {
+            put_le64(b, blobs[i].len);
+            put_le64(b, off);
+        } else {
+            put_le32(b, (uint32_t)blobs[i].len);
+            put_le32(b, (uint32_t)off);
+        }
+        off += (blobs[i].len + 3) & ~(size_t)3;
+    }
+    for (size_t i = 0; i < n; i++) {
+        pm_buf_append(b, blobs[i].data, blobs[i].len);
+        while (b->len % 4)
+            pm_buf_append(b, "", 1);
+    }
+}
+
+/* PT_MV_STRING8 (wide 0) or PT_MV_UNICODE (wide 1) in either table width: u32 count, u32 or u64
+ * offsets, NUL-terminated strings packed tight, no padding. */
+static void mv_str(struct pm_buf *b, const char *const *s, size_t n, int wide, int w64)
+{
+    struct pm_buf data = PM_BUF_INIT;
+    size_t *offs = calloc(n ? n : 1, sizeof(*offs));
+    size_t head = 4 + n * (w64 ? 8 : 4);
+    for (size_t i = 0; offs && i < n; i++) {
+        offs[i] = head + data.len;
+        if (wide)
+            pm_utf8_to_utf16le(s[i], strlen(s[i]), 1, &data);
+        else
+            pm_buf_append(&data, s[i], strlen(s[i]) + 1);
+    }
+    pm_buf_reset(b);
+    put_le32(b, (uint32_t)n);
+    for (size_t i = 0; offs && i < n; i++) {
+        if (w64)
+            put_le64(b, offs[i]);
+        else
+            put_le32(b, (uint32_t)offs[i]);
+    }
+    pm_buf_append(b, data.data, data.len);
+    free(offs);
+    pm_buf_release(&data);
+}
+
+static void put_mv_str(struct fx *fx, const char *key, const char *name, const char *const *s,
+                       size_t n, int w64)
+{
+    struct pm_buf b = PM_BUF_INIT;
+    mv_str(&b, s, n, strncmp(name, "101f", 4) == 0, w64);
+    put_buf(fx, key, name, &b);
+    pm_buf_release(&b);
+}
+
+/* A mailbox's store EntryID as Exchange Online writes it: v1, no tail (format 5.1). */
+static void exo_eid(struct pm_buf *b, const char *server, const char *dn)
+{
+    pm_buf_reset(b);
+    store_eid(b, server, dn, NULL, 0);
+}
+
+/* A 46-byte folder EntryID: flags, the store's record key, folder type 1, database GUID and a
+ * global counter (format 5.4); nothing of the mailbox's DN or server. */
+static void folder_eid(struct pm_buf *b, const uint8_t reckey[16], const uint8_t dbguid[16],
+                       uint8_t gc)
+{
+    static const uint8_t tail[8] = {0, 0, 0, 0, 0, 1, 0, 0};
+    put_le32(b, 0);
+    pm_buf_append(b, reckey, 16);
+    pm_buf_append(b, "\x01\x00", 2);
+    pm_buf_append(b, dbguid, 16);
+    pm_buf_append(b, tail, 6);
+    pm_buf_append(b, &gc, 1);
+    pm_buf_append(b, "\0\0\0", 3);
+}
+
+/* The "1102022a-style" pair: u32 0x01010180, u32 0, two (u64 cb, u64 stale pointer), the folder
+ * EntryID and the store EntryID (real profile 3.3). */
+static void eid_pair(struct pm_buf *b, const struct pm_buf *folder, const struct pm_buf *store,
+                     uint64_t ptr)
+{
+    put_le32(b, 0x01010180u);
+    put_le32(b, 0);
+    put_le64(b, folder->len);
+    put_le64(b, ptr);
+    put_le64(b, store->len);
+    put_le64(b, ptr + folder->len);
+    pm_buf_append(b, folder->data, folder->len);
+    pm_buf_append(b, store->data, store->len);
+}
+
+/* The Outlook global section's 11020434 entry: version 3 (Outlook 2013: folder EntryID, store
+ * EntryID) or 4 (Outlook 2016: a pair as above, then the store EntryID again), each with a u32
+ * length before it, then 44 bytes of view state and 5 zero bytes (real profile 3.3, 3.4). */
+static void entry_0434(struct pm_buf *b, int version, const struct pm_buf *folder,
+                       const struct pm_buf *store, uint64_t ptr)
+{
+    static const uint8_t view[44] = {
+        0,    0,    0,    0,    1,    0,    0,    0,    0,    0x83, 0xff, 0xff, 0, 0x83, 0xff,
+        0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x20, 1,    0,    0, 0x96, 0,
+        0,    0,    0xc0, 6,    0,    0,    0xe8, 3,    0,    0,    0,    0,    0, 0};
+    pm_buf_reset(b);
+    put_le32(b, (uint32_t)version);
+    put_le32(b, 2);
+    put_le32(b, 0);
+    if (version == 3) {
+        put_le32(b, (uint32_t)folder->len);
+        pm_buf_append(b, folder->data, folder->len);
+    } else {
+        struct pm_buf pair = PM_BUF_INIT;
+        eid_pair(&pair, folder, store, ptr);
+        put_le32(b, (uint32_t)pair.len);
+        pm_buf_append(b, pair.data, pair.len);
+        pm_buf_release(&pair);
+    }
+    put_le32(b, (uint32_t)store->len);
+    pm_buf_append(b, store->data, store->len);
+    put_le32(b, sizeof(view));
+    pm_buf_append(b, view, sizeof(view));
+    pm_buf_append(b, "\0\0\0\0\0", 5);
+}
+
+/* The EMSMDB section of an Exchange Online account as Outlook 2013/2016 writes it (real profile
+ * 2.3): sign-in name 001f3d16 beside an empty 001f3d17, the profile name in 001e6750 (15.0) or
+ * 001f6750 (16.0), servers "<guid>@domain", 64-bit (or 32-bit) lists, the source tenant's
+ * address lists and proxy addresses, and one subkey per server name. */
+static void fx_ems_exo(struct fx *fx, const struct fx_acct *a, const char *k_ems,
+                       const uint8_t ids[5][16], const struct pm_buf *stores, const char *oabguid)
+{
+    const struct fx_person *p = a->p;
+    const uint8_t *svc = ids[0], *emsmdb = ids[1], *abp = ids[2], *xp = ids[3], *rnd = ids[4];
+    const int moved = p->moved, w64 = !a->mv32;
+    const char *srv = p_srv(p);
+    char smtp[160], ost[300], buf[300];
+    smtp_value(smtp, sizeof(smtp), 1, p_smtp(p));
+    put_long(fx, k_ems, "000365eb", 0x01db30fc);
+    put_long(fx, k_ems, "00036600", 0x501);
+    put_long(fx, k_ems, "00036601", moved ? a->config_flags | FX_CFG_CACHED : a->config_flags);
+    put_long(fx, k_ems, "00036604", 0);
+    put_long(fx, k_ems, "00036605", 3);
+    put_long(fx, k_ems, "00036606", 0);
+    put_long(fx, k_ems, "00036619", 0x8000f001u);
+    put_long(fx, k_ems, "0003661c", 0x22);
+    put_long(fx, k_ems, "00036624", 0x80000281u);
+    put_long(fx, k_ems, "00036635", 0);
+    put_long(fx, k_ems, "00036646", 4);
+    put_long(fx, k_ems, "00036649", 12);
+    put_long(fx, k_ems, "000367e1", 0x0f);
+    put_bool(fx, k_ems, "000b65ea", 1);
+    /* Outlook Anywhere to Exchange Online; a flag the config leaves unset (mutual auth) keeps
+     * its bit. */
+    if (moved) {
+        put_w(fx, k_ems, "001f6622", FX_CFG_PROXY);
+        put_long(fx, k_ems, "00036623", FX_CFG_ROH_FLAGS | (0x2fu & 0x04u));
+        put_long(fx, k_ems, "00036627", FX_CFG_ROH_AUTH);
+    } else {
+        put_w(fx, k_ems, "001f6622", "outlook.office365.com");
+        put_long(fx, k_ems, "00036623", 0x2f);
+        put_long(fx, k_ems, "00036627", 1);
+        put_w(fx, k_ems, "001f6625", "msstd:outlook.com");
+    }
+    put_a(fx, k_ems, "001e6602", srv);
+    put_a(fx, k_ems, "001e6603", p_dn(p));
+    put_a(fx, k_ems, "001e6608", srv);
+    put_a(fx, k_ems, "001e6612", p_srv_dn(p));
+    /* The profile's own name: never an identity value, whatever it spells. */
+    if (a->o16)
+        put_w(fx, k_ems, "001f6750", fx->prof_name);
+    else
+        put_a(fx, k_ems, "001e6750", fx->prof_name);
+    put_w(fx, k_ems, "001f3001", p_smtp(p));
+    if (*p->src_upn && (!moved || *p->tgt_upn))
+        put_w(fx, k_ems, "001f3d16", moved ? p->tgt_upn : p->src_upn);
+    put_w(fx, k_ems, "001f3d17", "");
+    put_w(fx, k_ems, "001f6607", p_smtp(p));
+    snprintf(ost, sizeof(ost), "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Outlook\\%s.ost",
+             p->alias, p_smtp(p));
+    put_w(fx, k_ems, "001f6610", ost);
+    put_w(fx, k_ems, "001f6620", p_smtp(p));
+    put_w(fx, k_ems, "001f662a", srv);
+    put_w(fx, k_ems, "001f663c", p->display);
+    put_w(fx, k_ems, "001f663d", p_smtp(p));
+    put_w(fx, k_ems, "001f6641", smtp);
+    static const uint8_t ft[8] = {0x00, 0x5c, 0x4e, 0x8b, 0x6c, 0x64, 0xd0, 0x01};
+    put_bin(fx, k_ems, "004065ed", ft, 8);
+    put_bin(fx, k_ems, "00406628", ft, 8);
+    put_bin(fx, k_ems, "01023d00", stores->data, stores->len);
+    put_bin(fx, k_ems, "01023d01", abp, 16);
+    put_bin(fx, k_ems, "01023d02", xp, 16);
+    put_bin(fx, k_ems, "01023d0c", svc, 16);
+    put_bin(fx, k_ems, "01023d15", emsmdb, 16);
+    put_bin(fx, k_ems, "01023d1a", abp, 16);
+    put_bin(fx, k_ems, "010265ec", rnd, 16);
+    /* The source tenant's address lists: Exchange address-book container EntryIDs
+     * "/guid=<objectGUID>" and their names. Tenant-bound, not mailbox-bound. */
+    {
+        struct pm_buf c[2] = {PM_BUF_INIT, PM_BUF_INIT}, l = PM_BUF_INIT;
+        for (int i = 0; i < 2; i++) {
+            put_le32(&c[i], 0);
+            pm_buf_append(&c[i], abp, 16);
+            put_le32(&c[i], 1);
+            put_le32(&c[i], 0x100);
+            if (i == 0)
+                pm_buf_append(&c[i], "/", 2);
+            else {
+                char hex[33];
+                pm_hex_lower(rnd, 16, hex);
+                for (char *h = hex; *h; h++)
+                    *h = (char)(*h >= 'a' ? *h - 32 : *h);
+                snprintf(buf, sizeof(buf), "/guid=%s", hex);
+                pm_buf_append(&c[i], buf, strlen(buf) + 1);
+            }
+        }
+        mv_bin(&l, c, 2, w64);
+        put_buf(fx, k_ems, "110265e0", &l);
+        static const char *const lists[] = {"", "All Address Lists"};
+        put_mv_str(fx, k_ems, "101f65e4", lists, 2, w64);
+        const char *oab[] = {oabguid};
+        put_mv_str(fx, k_ems, "101e65e9", oab, 1, w64);
+        uint8_t longs[8] = {1, 0, 0, 0, 2, 0, 0, 0};
+        put_bin(fx, k_ems, "100365e1", longs, sizeof(longs));
+        pm_buf_release(&c[0]);
+        pm_buf_release(&c[1]);
+        pm_buf_release(&l);
+    }
+    /* Caches of the source mailbox that a correct update drops. */
+    if (!moved) {
+        uint8_t ver[8] = {0x0f, 0, 0x01, 0, 0x6a, 0, 0xa0, 0x0f};
+        static const char addrinfo[] = "\x05\x00\x17\x00"
+                                       "EHF\0EX\0EXO15\0SMTP\0X400";
+        put_bin(fx, k_ems, "0102663b", ver, sizeof(ver));
+        put_bin(fx, k_ems, "01026687", addrinfo, sizeof(addrinfo));
+        put_bin(fx, k_ems, "00146686", rnd + 8, 8);
+        put_bin(fx, k_ems, "01020ff8", rnd, 16);
+        uint8_t off[48] = {8};
+        memcpy(off + 8, rnd, 16);
+        put_bin(fx, k_ems, "01026611", off, sizeof(off));
+        put_a(fx, k_ems, "001e667c", oabguid);
+        put_w(fx, k_ems, "001f667b", "\\Offline Global Address List");
+        put_w(fx, k_ems, "001f664a",
+              "https://autodiscover-s.outlook.com/autodiscover/autodiscover.xml");
+        char b1[160], b2[160];
+        snprintf(b1, sizeof(b1), "ncacn_http:%s", srv);
+        snprintf(b2, sizeof(b2), "ncacn_ip_tcp:%s", srv);
+        const char *binds[] = {b1, b2};
+        put_mv_str(fx, k_ems, "101e6613", binds, 2, w64);
+        /* PR_IDENTITY_ENTRYID and the proxy addresses name the source mailbox. */
+        struct pm_buf eid = PM_BUF_INIT;
+        ab_eid(&eid, p->src_dn);
+        put_buf(fx, k_ems, "01023e01", &eid);
+        pm_buf_release(&eid);
+        char sip[160], prim[160], sec[160], ms[160];
+        snprintf(sip, sizeof(sip), "SIP:%s", p->src_upn);
+        snprintf(prim, sizeof(prim), "SMTP:%s", p->src_smtp);
+        snprintf(sec, sizeof(sec), "smtp:%s", p->src_upn);
+        snprintf(ms, sizeof(ms), "smtp:%s@sourcetenant.onmicrosoft.example", p->alias);
+        const char *proxies[] = {p->src_dn, sip, prim, sec, ms};
+        put_mv_str(fx, k_ems, "101f6637", proxies, 5, w64);
+    }
+    /* Per-server state keys named after the source's server names (kept as they are). */
+    char k_sub[700];
+    snprintf(k_sub, sizeof(k_sub), "%s\\%s", k_ems, p->src_srv);
+    put_long(fx, k_sub, "00036648", 1);
+    if (a->archive_of_owner) {
+        snprintf(k_sub, sizeof(k_sub), "%s\\%s@%s", k_ems, p->arch_guid, p->src_dom);
+        put_long(fx, k_sub, "00036648", 1);
+    }
+}
+
+/* A store section of an Exchange Online account: the primary (real profile 2.5), the Online
+ * Archive (4: delegate type, "Archive", owner's DN with "/guid=<archive GUID>", server
+ * "<archive GUID>@<first label of the domain>" in 001e660c and the full domain in 001f662b), an
+ * Outlook 2016 shared mailbox known only by its address and name ("shared-smtp"), or one that
+ * names no mailbox at all ("noname"). 'p' is the mailbox, or the owner for the archive. */
+static void fx_store_exo(struct fx *fx, const char *key, const uint8_t ids[5][16],
+                         const uint8_t uid[16], const struct fx_acct *a, const struct fx_person *p,
+                         const char *role)
+{
+    const uint8_t *svc = ids[0], *emsmdb = ids[1];
+    const int moved = p->moved;
+    int primary = !strcmp(role, "account"), archive = !strcmp(role, "archive");
+    uint8_t reckey[16];
+    fx_bytes(fx, reckey, 16);
+    put_bin(fx, key, "01023d0c", svc, 16);
+    put_bin(fx, key, "0102300c", uid, 16);
+    put_bin(fx, key, "01023d15", emsmdb, 16);
+    put_w(fx, key, "001f3006", "Microsoft Exchange Message Store");
+    put_w(fx, key, "001f300a", "EMSMDB.DLL");
+    put_w(fx, key, "001f3d09", "MSEMS");
+    put_w(fx, key, "001f3d13", "{6485D26A-C2AC-11D1-AD3E-10A0C911C9C0}");
+    put_long(fx, key, "00033e03", 0x21);
+    put_long(fx, key, "00036609", 0x0c);
+    put_long(fx, key, "0003660a", primary ? 1 : 2);
+    put_bin(fx, key, "01023414", primary ? fx_mdb_primary : fx_mdb_delegate, 16);
+    char smtp[160], name[300], dn[300], srv[160];
+    if (!strcmp(role, "noname")) {
+        put_long(fx, key, "00033009", 0);
+        put_w(fx, key, "001f3001", "Team Calendar");
+        return;
+    }
+    if (!strcmp(role, "shared-smtp")) {
+        /* What Outlook 2016+ writes for an additional mailbox before it first connects. */
+        put_long(fx, key, "00033009", 0);
+        smtp_value(smtp, sizeof(smtp), 1, p_smtp(p));
+        put_w(fx, key, "001f6641", smtp);
+        put_w(fx, key, "001f3001", p->display);
+        return;
+    }
+    put_bin(fx, key, "01020ff9", reckey, 16);
+    if (primary) {
+        put_long(fx, key, "00033009", 0x1006);
+        put_long(fx, key, "00036650", 0);
+        put_long(fx, key, "00036688", 1);
+        put_a(fx, key, "001e660b", p_dn(p));
+        put_a(fx, key, "001e660c", p_srv(p));
+        put_a(fx, key, "001e6614", p_srv_dn(p));
+        put_w(fx, key, "001f3001", p_smtp(p));
+        put_w(fx, key, "001f662b", p_srv(p));
+        if (a->o16) {
+            smtp_value(smtp, sizeof(smtp), 1, p_smtp(p));
+            put_w(fx, key, "001f6641", smtp);
+        }
+        if (!moved) {
+            struct pm_buf eid = PM_BUF_INIT;
+            exo_eid(&eid, p->src_srv, p->src_dn);
+            put_buf(fx, key, "01020fff", &eid);
+            pm_buf_release(&eid);
+        }
+        return;
+    }
+    /* The Online Archive. */
+    const char *guid = p_arch_guid(p);
+    put_long(fx, key, "00033009", 0x40);
+    snprintf(dn, sizeof(dn), "%s/guid=%s", p_dn(p), guid);
+    put_a(fx, key, "001e660b", dn);
+    if (moved) {
+        snprintf(srv, sizeof(srv), "%s@%s", guid, p->tgt_dom);
+        put_a(fx, key, "001e660c", srv);
+    } else {
+        /* Outlook 2013 cut this copy after the domain's first label. */
+        snprintf(srv, sizeof(srv), "%s@%.*s", guid, (int)strcspn(p->src_dom, "."), p->src_dom);
+        put_a(fx, key, "001e660c", srv);
+        snprintf(srv, sizeof(srv), "%s@%s", guid, p->src_dom);
+    }
+    put_w(fx, key, "001f662b", srv);
+    /* A correct update names the archive after the PUF's display name. */
+    snprintf(name, sizeof(name), "Online Archive - %s", moved ? p->display : p->src_smtp);
+    put_w(fx, key, "001f3001", name);
+    put_w(fx, key, "001f65d0", "Archive");
+    if (!moved) {
+        struct pm_buf eid = PM_BUF_INIT;
+        exo_eid(&eid, srv, dn);
+        put_buf(fx, key, "01020fff", &eid);
+        pm_buf_release(&eid);
+    }
+    (void)archive;
+}
+
+/* The Outlook Address Book (CONTAB service and provider, real profile 2.8): the contact folders
+ * of the mailboxes in 'who', with their store EntryIDs (11026626), store names (101e6622 and its
+ * Unicode twin 101f6627, the store's display name: the address in Exchange Online) and folder
+ * EntryIDs, in the given table width. The values that change with a migrated mailbox go to
+ * 'linked'. */
+static void fx_contab(struct fx *fx, struct fx_person *const *who, size_t n, int w64,
+                      struct pm_strlist *linked)
+{
+    uint8_t svc[16], prov[16], cuid[16], db[16];
+    fx_bytes(fx, svc, 16);
+    fx_bytes(fx, prov, 16);
+    fx_bytes(fx, cuid, 16);
+    fx_bytes(fx, db, 16);
+    pm_buf_append(&fx->services, svc, 16);
+    pm_buf_append(&fx->abps, prov, 16);
+    char k_svc[600], k_prov[600];
+    fx_key_of(fx, svc, k_svc, sizeof(k_svc));
+    fx_key_of(fx, prov, k_prov, sizeof(k_prov));
+    const char *dll[] = {"contab.dll"};
+    put_long(fx, k_svc, "00033009", 0x22);
+    put_w(fx, k_svc, "001f3001", "Outlook Address Book");
+    put_w(fx, k_svc, "001f3d09", "CONTAB");
+    put_w(fx, k_svc, "001f3d0a", "contab.dll");
+    put_w(fx, k_svc, "001f3d0b", "ServiceEntry");
+    put_w(fx, k_svc, "001f3d13", "{6485D266-C2AC-11D1-AD3E-10A0C911C9C0}");
+    put_bin(fx, k_svc, "01023d01", prov, 16);
+    put_mv_str(fx, k_svc, "101e3d0f", dll, 1, w64);
+
+    put_long(fx, k_prov, "00033009", 0);
+    put_long(fx, k_prov, "00033e03", 0x23);
+    put_w(fx, k_prov, "001f3001", "Outlook Address Book");
+    put_w(fx, k_prov, "001f3006", "Outlook Address Book");
+    put_w(fx, k_prov, "001f300a", "contab.dll");
+    put_w(fx, k_prov, "001f3d09", "CONTAB");
+    put_w(fx, k_prov, "001f3d13", "{6485D266-C2AC-11D1-AD3E-10A0C911C9C0}");
+    put_bin(fx, k_prov, "01023d0c", svc, 16);
+    put_bin(fx, k_prov, "0102300c", prov, 16);
+    put_bin(fx, k_prov, "01026601", cuid, 16);
+    struct pm_buf eids[4], folders[4], l = PM_BUF_INIT, masks = PM_BUF_INIT, flags = PM_BUF_INIT;
+    const char *names[4], *contacts[4];
+    for (size_t i = 0; i < n && i < 4; i++) {
+        uint8_t reckey[16];
+        fx_bytes(fx, reckey, 16);
+        pm_buf_init(&eids[i], 0);
+        pm_buf_init(&folders[i], 0);
+        exo_eid(&eids[i], p_srv(who[i]), p_dn(who[i]));
+        folder_eid(&folders[i], reckey, db, (uint8_t)(0x0e + i));
+        names[i] = p_smtp(who[i]);
+        contacts[i] = "Contacts";
+        put_le32(&masks, 0x0480010f);
+        put_le32(&flags, 1);
+    }
+    put_buf(fx, k_prov, "10036621", &masks);
+    put_buf(fx, k_prov, "10036625", &flags);
+    put_mv_str(fx, k_prov, "101e6622", names, n, w64);
+    put_mv_str(fx, k_prov, "101e6623", contacts, n, w64);
+    put_mv_str(fx, k_prov, "101e6624", contacts, n, w64);
+    put_mv_str(fx, k_prov, "101f6627", names, n, w64);
+    put_mv_str(fx, k_prov, "101f6628", contacts, n, w64);
+    put_mv_str(fx, k_prov, "101f6629", contacts, n, w64);
+    mv_bin(&l, folders, n, w64);
+    put_buf(fx, k_prov, "11026620", &l);
+    mv_bin(&l, eids, n, w64);
+    put_buf(fx, k_prov, "11026626", &l);
+    static const char *const vals[] = {"11026626", "101e6622", "101f6627"};
+    for (size_t i = 0; i < PM_ARRAY_SIZE(vals); i++) {
+        char kv[700];
+        snprintf(kv, sizeof(kv), "%s\\%s", k_prov, vals[i]);
+        if (pm_strlist_add(linked, kv) < 0)
+            fx_fail(fx, PM_ERR_NOMEM);
+    }
+    for (size_t i = 0; i < n && i < 4; i++) {
+        pm_buf_release(&eids[i]);
+        pm_buf_release(&folders[i]);
+    }
+    pm_buf_release(&l);
+    pm_buf_release(&masks);
+    pm_buf_release(&flags);
+}
+
+/* The Outlook global section's store EntryID values (real profile 2.9, 3.3, 3.4): 1102039b (a
+ * list of the default store's EntryID, in the given width), 1102022a (ten entries, the first a
+ * folder/store EntryID pair with stale pointers, beside 101f031e = "Sent Items"), and 11020434
+ * in 'version' 3 (Outlook 2013) or 4 (Outlook 2016). A correct update rebuilds 1102039b with
+ * the target; the two structures are rewritten in place when the target's EntryID has the same
+ * length and deleted otherwise (their inner lengths are not rewritten). */
+static void fx_global_exo(struct fx *fx, const struct fx_person *p, int version, int w64,
+                          uint64_t ptr, struct pm_strlist *linked)
+{
+    uint8_t reckey[16], db[16];
+    fx_bytes(fx, reckey, 16);
+    fx_bytes(fx, db, 16);
+    char k[600];
+    snprintf(k, sizeof(k), "%s\\%s", fx->prof, FX_OLGLOBAL);
+    struct pm_buf eid = PM_BUF_INIT, src = PM_BUF_INIT, folder = PM_BUF_INIT, l = PM_BUF_INIT;
+    struct pm_buf ent[10];
+    exo_eid(&eid, p_srv(p), p_dn(p));
+    exo_eid(&src, p->src_srv, p->src_dn);
+    int kept = !p->moved || eid.len == src.len;
+    mv_bin(&l, &eid, 1, w64);
+    put_buf(fx, k, "1102039b", &l);
+    static const char *const sent[10] = {"Sent Items", "", "", "", "", "", "", "", "", ""};
+    put_mv_str(fx, k, "101f031e", sent, 10, 1);
+    for (int i = 0; i < 10; i++)
+        pm_buf_init(&ent[i], 0);
+    folder_eid(&folder, reckey, db, 0x09);
+    eid_pair(&ent[0], &folder, &eid, ptr);
+    mv_bin(&l, ent, 10, 1);
+    if (kept)
+        put_buf(fx, k, "1102022a", &l);
+    pm_buf_reset(&folder);
+    folder_eid(&folder, reckey, db, 0x0a);
+    entry_0434(&ent[1], version, &folder, &eid, ptr);
+    mv_bin(&l, &ent[1], 1, 1);
+    if (kept)
+        put_buf(fx, k, "11020434", &l);
+    static const char *const vals[] = {"1102039b", "1102022a", "11020434"};
+    for (size_t i = 0; i < PM_ARRAY_SIZE(vals); i++) {
+        char kv[700];
+        snprintf(kv, sizeof(kv), "%s\\%s", k, vals[i]);
+        if (pm_strlist_add(linked, kv) < 0)
+            fx_fail(fx, PM_ERR_NOMEM);
+    }
+    for (int i = 0; i < 10; i++)
+        pm_buf_release(&ent[i]);
+    pm_buf_release(&eid);
+    pm_buf_release(&src);
+    pm_buf_release(&folder);
+    pm_buf_release(&l);
+}
+
 /* Writes one Exchange account with its sections, Account Manager subkey and manifest entries. */
-static void fx_account(struct fx *fx, const struct fx_acct *a)
+static long fx_account(struct fx *fx, const struct fx_acct *a)
 {
     const struct fx_person *p = a->p;
     uint8_t svc[16], emsmdb[16], primary[16], abp[16], xp[16], prefs[16];
@@ -745,84 +1352,104 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
     const char *srv = p_srv(p);
     char smtp[160], ost[300];
     smtp_value(smtp, sizeof(smtp), a->smtp_prefix, p_smtp(p));
-    if (!a->legacy2007) {
-        put_bin(fx, k_ems, "01023d0c", svc, 16);
-        put_buf(fx, k_ems, "01023d00", &stores);
-        put_bin(fx, k_ems, "01023d1a", abp, 16);
-    }
-    put_long(fx, k_ems, "00036600", 0x501);
-    put_long(fx, k_ems, "00036601", moved ? a->config_flags | FX_CFG_CACHED : a->config_flags);
-    put_long(fx, k_ems, "00036604", 0x2);
-    put_long(fx, k_ems, "00036605", 0x3);
-    put_long(fx, k_ems, "00036619", a->legacy2007 ? 0x0a : 0x09);
-    put_a(fx, k_ems, "001e6603", p_dn(p));
-    put_a(fx, k_ems, "001e6602", a->legacy2007 && !moved ? "EXCH07" : srv);
-    put_a(fx, k_ems, "001e6608", a->legacy2007 && !moved ? p->src_fqdn : srv);
-    put_a(fx, k_ems, "001e6612", p_srv_dn(p));
-    if (!moved) {
-        char b1[160], b2[160];
-        snprintf(b1, sizeof(b1), "ncacn_ip_tcp:%s", p->src_fqdn);
-        snprintf(b2, sizeof(b2), "ncacn_http:%s",
-                 a->legacy2007 ? p->src_fqdn : "mail.source.example");
-        const char *binds[] = {b1, b2};
-        put_mv8(fx, k_ems, "101e6613", binds, 2);
-        put_bin(fx, k_ems, "01020ff8", mapsig, 16);
-        put_bin(fx, k_ems, "01026611", offline, sizeof(offline));
-        put_long(fx, k_ems, "0003661b", a->legacy2007 ? 0x1d6b0806 : 0x3bf20f01);
-        put_a(fx, k_ems, "001e667b", "\\Default Offline Address Book");
-        put_a(fx, k_ems, "001e667c", oabguid);
-        put_long(fx, k_ems, "0003667d", 0x15);
-    }
-    if (a->legacy2007) {
-        snprintf(ost, sizeof(ost),
-                 "C:\\Documents and Settings\\%s\\Local Settings\\Application Data\\Microsoft"
-                 "\\Outlook\\%s.ost",
-                 p->alias, moved ? p->tgt_smtp : "outlook");
-        put_a(fx, k_ems, "001e6610", ost);
-    } else {
-        snprintf(ost, sizeof(ost), "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Outlook\\%s.ost",
-                 p->alias, p_smtp(p));
-        put_w(fx, k_ems, "001f6610", ost);
-        put_w(fx, k_ems, "001f6608", srv);
-        put_w(fx, k_ems, "001f662a", srv);
-        put_w(fx, k_ems, "001f6620", p_smtp(p));
-        put_w(fx, k_ems, "001f663d", p_smtp(p));
-        put_w(fx, k_ems, "001f6607", p_smtp(p));
-        put_w(fx, k_ems, "001f6641", smtp);
-        put_w(fx, k_ems, "001f3001", "Microsoft Exchange");
-        put_long(fx, k_ems, "00036649", 12);
+    uint8_t ids[5][16];
+    memcpy(ids[0], svc, 16);
+    memcpy(ids[1], emsmdb, 16);
+    memcpy(ids[2], abp, 16);
+    memcpy(ids[3], xp, 16);
+    memcpy(ids[4], mapsig, 16);
+    if (a->exo) {
+        fx_ems_exo(fx, a, k_ems, ids, &stores, oabguid);
+        /* The server name also sits in the service and directory sections; a correct update
+         * may drop those copies (Autodiscover writes them again). */
         if (!moved) {
-            char url[300];
-            put_w(fx, k_ems, "001f664a",
-                  "https://autodiscover.source.example/autodiscover/autodiscover.xml");
-            snprintf(url, sizeof(url), "https://%s/mapi/emsmdb/?MailboxId=%s", p->src_fqdn, srv);
-            put_w(fx, k_ems, "001f6652", url);
-            snprintf(url, sizeof(url), "https://mail.source.example/mapi/emsmdb/?MailboxId=%s",
-                     srv);
-            put_w(fx, k_ems, "001f6653", url);
-            snprintf(url, sizeof(url), "https://%s/mapi/nspi/?MailboxId=%s", p->src_fqdn, srv);
-            put_w(fx, k_ems, "001f6654", url);
-            snprintf(url, sizeof(url), "https://mail.source.example/mapi/nspi/?MailboxId=%s", srv);
-            put_w(fx, k_ems, "001f6655", url);
-            put_bin(fx, k_ems, "0102663b", fullver, sizeof(fullver));
-            put_bin(fx, k_ems, "01026687", addrinfo, sizeof(addrinfo));
-            put_bin(fx, k_ems, "00146686", ts, sizeof(ts));
+            put_w(fx, k_svc, "001f662a", srv);
+            put_w(fx, k_abp, "001f662a", srv);
         }
-    }
-    /* Outlook Anywhere (format 4.7): the config sets it on migrated accounts. */
-    if (moved) {
-        put_w(fx, k_ems, "001f6622", FX_CFG_PROXY);
-        put_long(fx, k_ems, "00036623", FX_CFG_ROH_FLAGS);
-        put_long(fx, k_ems, "00036627", FX_CFG_ROH_AUTH);
-    } else if (a->roh) {
-        put_w(fx, k_ems, "001f6622", "mail.source.example");
-        put_long(fx, k_ems, "00036623", 0x23);
-        put_long(fx, k_ems, "00036627", 0x2);
-        put_w(fx, k_ems, "001f6625", "msstd:mail.source.example");
+        put_w(fx, k_xp, "001f662b", srv);
+    } else {
+        if (!a->legacy2007) {
+            put_bin(fx, k_ems, "01023d0c", svc, 16);
+            put_buf(fx, k_ems, "01023d00", &stores);
+            put_bin(fx, k_ems, "01023d1a", abp, 16);
+        }
+        put_long(fx, k_ems, "00036600", 0x501);
+        put_long(fx, k_ems, "00036601", moved ? a->config_flags | FX_CFG_CACHED : a->config_flags);
+        put_long(fx, k_ems, "00036604", 0x2);
+        put_long(fx, k_ems, "00036605", 0x3);
+        put_long(fx, k_ems, "00036619", a->legacy2007 ? 0x0a : 0x09);
+        put_a(fx, k_ems, "001e6603", p_dn(p));
+        put_a(fx, k_ems, "001e6602", a->legacy2007 && !moved ? "EXCH07" : srv);
+        put_a(fx, k_ems, "001e6608", a->legacy2007 && !moved ? p->src_fqdn : srv);
+        put_a(fx, k_ems, "001e6612", p_srv_dn(p));
+        if (!moved) {
+            char b1[160], b2[160];
+            snprintf(b1, sizeof(b1), "ncacn_ip_tcp:%s", p->src_fqdn);
+            snprintf(b2, sizeof(b2), "ncacn_http:%s",
+                     a->legacy2007 ? p->src_fqdn : "mail.source.example");
+            const char *binds[] = {b1, b2};
+            put_mv8(fx, k_ems, "101e6613", binds, 2);
+            put_bin(fx, k_ems, "01020ff8", mapsig, 16);
+            put_bin(fx, k_ems, "01026611", offline, sizeof(offline));
+            put_long(fx, k_ems, "0003661b", a->legacy2007 ? 0x1d6b0806 : 0x3bf20f01);
+            put_a(fx, k_ems, "001e667b", "\\Default Offline Address Book");
+            put_a(fx, k_ems, "001e667c", oabguid);
+            put_long(fx, k_ems, "0003667d", 0x15);
+        }
+        if (a->legacy2007) {
+            snprintf(ost, sizeof(ost),
+                     "C:\\Documents and Settings\\%s\\Local Settings\\Application Data\\Microsoft"
+                     "\\Outlook\\%s.ost",
+                     p->alias, moved ? p->tgt_smtp : "outlook");
+            put_a(fx, k_ems, "001e6610", ost);
+        } else {
+            snprintf(ost, sizeof(ost), "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Outlook\\%s.ost",
+                     p->alias, p_smtp(p));
+            put_w(fx, k_ems, "001f6610", ost);
+            put_w(fx, k_ems, "001f6608", srv);
+            put_w(fx, k_ems, "001f662a", srv);
+            put_w(fx, k_ems, "001f6620", p_smtp(p));
+            put_w(fx, k_ems, "001f663d", p_smtp(p));
+            put_w(fx, k_ems, "001f6607", p_smtp(p));
+            put_w(fx, k_ems, "001f6641", smtp);
+            put_w(fx, k_ems, "001f3001", "Microsoft Exchange");
+            put_long(fx, k_ems, "00036649", 12);
+            if (!moved) {
+                char url[300];
+                put_w(fx, k_ems, "001f664a",
+                      "https://autodiscover.source.example/autodiscover/autodiscover.xml");
+                snprintf(url, sizeof(url), "https://%s/mapi/emsmdb/?MailboxId=%s", p->src_fqdn,
+                         srv);
+                put_w(fx, k_ems, "001f6652", url);
+                snprintf(url, sizeof(url), "https://mail.source.example/mapi/emsmdb/?MailboxId=%s",
+                         srv);
+                put_w(fx, k_ems, "001f6653", url);
+                snprintf(url, sizeof(url), "https://%s/mapi/nspi/?MailboxId=%s", p->src_fqdn, srv);
+                put_w(fx, k_ems, "001f6654", url);
+                snprintf(url, sizeof(url), "https://mail.source.example/mapi/nspi/?MailboxId=%s",
+                         srv);
+                put_w(fx, k_ems, "001f6655", url);
+                put_bin(fx, k_ems, "0102663b", fullver, sizeof(fullver));
+                put_bin(fx, k_ems, "01026687", addrinfo, sizeof(addrinfo));
+                put_bin(fx, k_ems, "00146686", ts, sizeof(ts));
+            }
+        }
+        /* Outlook Anywhere (format 4.7): the config sets it on migrated accounts. */
+        if (moved) {
+            put_w(fx, k_ems, "001f6622", FX_CFG_PROXY);
+            put_long(fx, k_ems, "00036623", FX_CFG_ROH_FLAGS);
+            put_long(fx, k_ems, "00036627", FX_CFG_ROH_AUTH);
+        } else if (a->roh) {
+            put_w(fx, k_ems, "001f6622", "mail.source.example");
+            put_long(fx, k_ems, "00036623", 0x23);
+            put_long(fx, k_ems, "00036627", 0x2);
+            put_w(fx, k_ems, "001f6625", "msstd:mail.source.example");
+        }
     }
 
     /* Store sections. */
     struct pmt_mailbox *mb = fx_mailbox(fx, p, "account", NULL);
+    long mbi = mb ? (long)fx->m->n - 1 : -1;
     if (mb) {
         if (pm_strlist_add(&mb->old_servers, "mail.source.example") < 0 ||
             pm_strlist_add(&mb->old_servers, "autodiscover.source.example") < 0)
@@ -840,16 +1467,40 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
         add_sec(fx, mb, k_am);
     }
     char own[96];
-    fx_store(fx, k_st, svc, emsmdb, primary, a, p, "account", own);
+    if (a->exo)
+        fx_store_exo(fx, k_st, ids, primary, a, p, "account");
+    else
+        fx_store(fx, k_st, svc, emsmdb, primary, a, p, "account", own);
     for (size_t i = 0; i < a->nextra; i++) {
         char k[600];
         fx_key_of(fx, extra[i], k, sizeof(k));
-        int archive = strcmp(a->extra[i].role, "archive") == 0;
-        fx_store(fx, k, svc, emsmdb, extra[i], a, a->extra[i].p, a->extra[i].role, own);
-        struct pmt_mailbox *xb =
-            fx_mailbox(fx, a->extra[i].p, a->extra[i].role, archive ? a->extra[i].p : NULL);
-        if (xb && archive && pm_strlist_add(&xb->old_servers, own) < 0)
+        const char *role = a->extra[i].role;
+        int archive = strcmp(role, "archive") == 0;
+        if (a->exo)
+            fx_store_exo(fx, k, ids, extra[i], a, a->extra[i].p, role);
+        else
+            fx_store(fx, k, svc, emsmdb, extra[i], a, a->extra[i].p, role, own);
+        /* A store that names no mailbox is no mailbox of the manifest: it must come through
+         * untouched, like everything outside the migrated sections. */
+        if (!strcmp(role, "noname"))
+            continue;
+        if (!strcmp(role, "shared-smtp"))
+            role = "shared";
+        const struct fx_person *xp_ = a->extra[i].p;
+        struct pmt_mailbox *xb = fx_mailbox(fx, xp_, role, archive ? xp_ : NULL);
+        if (xb && archive && a->exo) {
+            /* Its servers: "<archive GUID>@<domain>" and the cut "<archive GUID>@<label>". */
+            char asrv[160], cut[160];
+            snprintf(asrv, sizeof(asrv), "%s@%s", xp_->arch_guid, xp_->src_dom);
+            snprintf(cut, sizeof(cut), "%s@%.*s", xp_->arch_guid, (int)strcspn(xp_->src_dom, "."),
+                     xp_->src_dom);
+            if (pm_strlist_add(&xb->old_servers, asrv) < 0 ||
+                pm_strlist_add(&xb->old_servers, cut) < 0)
+                fx_fail(fx, PM_ERR_NOMEM);
+            set_str(fx, &xb->archive_guid, xp_->tgt_arch_guid);
+        } else if (xb && archive && pm_strlist_add(&xb->old_servers, own) < 0) {
             fx_fail(fx, PM_ERR_NOMEM);
+        }
         if (xb) {
             set_str(fx, &xb->store, k);
             add_sec(fx, xb, k);
@@ -910,7 +1561,7 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
     put_buf(fx, k_am, "Identity Eid", &eid);
     pm_buf_reset(&eid);
     if (!moved) {
-        store_eid(&eid, srv, p->src_dn, a->legacy2007 ? NULL : p->src_smtp, 0);
+        store_eid(&eid, srv, p->src_dn, a->legacy2007 || a->exo ? NULL : p->src_smtp, 0);
         put_buf(fx, k_am, "Delivery Store EntryID", &eid);
     }
     pm_buf_release(&eid);
@@ -918,6 +1569,7 @@ static void fx_account(struct fx *fx, const struct fx_acct *a)
     put_le32(&fx->order_ab, acct_id);
     put_le32(&fx->order_store, acct_id);
     pm_buf_release(&stores);
+    return mbi;
 }
 
 /* A PST data file service (MSUPST MS) with its store. */
@@ -990,6 +1642,7 @@ static void fx_internet_account(struct fx *fx, int imap, const uint8_t pst_store
 static void fx_profile_begin(struct fx *fx, const char *root, const char *name)
 {
     snprintf(fx->prof, sizeof(fx->prof), "%s\\%s", root, name);
+    fx->prof_name = name;
     pm_buf_reset(&fx->services);
     pm_buf_reset(&fx->stores);
     pm_buf_reset(&fx->abps);
@@ -1175,16 +1828,103 @@ static void build_side_by_side(struct fx *fx)
     fx_unrelated(fx, "16.0");
 }
 
+/* Outlook 2013 with an Exchange Online mailbox and its Online Archive, moved to another tenant:
+ * the shapes of the real profile (docs/outlook-profile-format.md, corrections), with names of
+ * our own. The target domain is longer than the source's, so the store EntryID grows and the
+ * global section's structures that embed it are deleted. */
+static void build_exo2013(struct fx *fx)
+{
+    struct fx_person kim;
+    fx_person_exo(fx, &kim, "kim", "kim.lindqvist", "Kim Lindqvist", PMT_NOW, "source.example",
+                  "contoso.example", "kim", 1, 0);
+    struct fx_person *all[] = {&kim};
+    fx_puf(fx, all, PM_ARRAY_SIZE(all));
+    put_a(fx, "Software\\Microsoft\\Office\\15.0\\Outlook", "DefaultProfile", "Outlook");
+    fx_profile_begin(fx, O15_ROOT, "Outlook");
+    struct fx_acct a = {.p = &kim,
+                        .exo = 1,
+                        .smtp_prefix = 1,
+                        .config_flags = 0x00000984,
+                        .roh = 1,
+                        .mailbox_fmt = "%s",
+                        .archive_of_owner = 1,
+                        .nextra = 1};
+    a.extra[0] = (struct fx_extra){&kim, "archive"};
+    long mi = fx_account(fx, &a);
+    struct pm_strlist linked = PM_STRLIST_INIT;
+    struct fx_person *book[] = {&kim};
+    fx_contab(fx, book, 1, 1, &linked);
+    fx_global_exo(fx, &kim, 3, 1, 0x093aff18u, &linked);
+    if (mi >= 0) {
+        pm_strlist_release(&fx->m->mb[mi].linked);
+        fx->m->mb[mi].linked = linked;
+    } else {
+        pm_strlist_release(&linked);
+    }
+    fx_profile_end(fx);
+    fx_unrelated(fx, "15.0");
+}
+
+/* Outlook 2016 with an Exchange Online mailbox (profile named after its address), an archive
+ * whose target GUID the PUF gives (field 9), no target sign-in name in the PUF, two shared
+ * mailboxes known only by address (one migrated, found by PUF field 7; one not migrated), a
+ * store that names no mailbox, an address book that also holds an unmigrated mailbox's
+ * contacts in the 32-bit layout, and the version-4 global structures. Source and target domains
+ * have the same length, so the embedded EntryIDs are rewritten in place. */
+static void build_office16_exo(struct fx *fx)
+{
+    struct fx_person lena, sales, support, omar;
+    fx_person_exo(fx, &lena, "lena", "lena.berg", "Lena Berg", PMT_NOW, "source.example",
+                  "target.example", "lberg", 0, 1);
+    fx_person_exo(fx, &sales, "sales", "sales", "Sales Team", PMT_NOW, "source.example",
+                  "target.example", NULL, 0, 0);
+    fx_person_exo(fx, &support, "support", "support", "Support Desk", PMT_NEVER, "source.example",
+                  "target.example", NULL, 0, 0);
+    fx_person_exo(fx, &omar, "omar", "omar.haddad", "Omar Haddad", PMT_NEVER, "source.example",
+                  "target.example", NULL, 0, 0);
+    struct fx_person *all[] = {&lena, &sales, &support, &omar};
+    fx_puf(fx, all, PM_ARRAY_SIZE(all));
+    put_a(fx, "Software\\Microsoft\\Office\\16.0\\Outlook", "DefaultProfile",
+          "lena.berg@source.example");
+    fx_profile_begin(fx, O16_ROOT, "lena.berg@source.example");
+    struct fx_acct a = {.p = &lena,
+                        .exo = 1,
+                        .o16 = 1,
+                        .mv32 = 1,
+                        .smtp_prefix = 1,
+                        .config_flags = 0x00001984,
+                        .roh = 1,
+                        .mailbox_fmt = "%s",
+                        .archive_of_owner = 1,
+                        .nextra = 4};
+    a.extra[0] = (struct fx_extra){&lena, "archive"};
+    a.extra[1] = (struct fx_extra){&sales, "shared-smtp"};
+    a.extra[2] = (struct fx_extra){&support, "shared-smtp"};
+    a.extra[3] = (struct fx_extra){&support, "noname"};
+    long mi = fx_account(fx, &a);
+    struct pm_strlist linked = PM_STRLIST_INIT;
+    struct fx_person *book[] = {&lena, &omar};
+    fx_contab(fx, book, 2, 0, &linked);
+    fx_global_exo(fx, &lena, 4, 1, 0x0000019fba58f248ull, &linked);
+    if (mi >= 0) {
+        pm_strlist_release(&fx->m->mb[mi].linked);
+        fx->m->mb[mi].linked = linked;
+    } else {
+        pm_strlist_release(&linked);
+    }
+    fx_profile_end(fx);
+    fx_unrelated(fx, "16.0");
+}
+
 struct fx_scenario {
     const char *name;
     void (*build)(struct fx *fx);
 };
 
 static const struct fx_scenario fx_scenarios[] = {
-    {"office16", build_office16},
-    {"outlook2007", build_outlook2007},
-    {"office15", build_office15},
-    {"side-by-side", build_side_by_side},
+    {"office16", build_office16}, {"outlook2007", build_outlook2007},
+    {"office15", build_office15}, {"side-by-side", build_side_by_side},
+    {"exo2013", build_exo2013},   {"office16-exo", build_office16_exo},
 };
 
 const char *const *pmt_fixture_scenarios(void)

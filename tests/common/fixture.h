@@ -32,6 +32,13 @@ struct pmt_mailbox {
     char *emsmdb;  /* account: key of the EMSMDB (account settings) section, else "" */
     char *store;   /* key of this mailbox's store provider section */
     char *acctmgr; /* account: key of its Account Manager subkey, else "" */
+    /* Optional (empty when not given): */
+    char *old_upn;            /* account: the source sign-in name (EMSMDB 001f3d16) */
+    char *target_upn;         /* account: the target sign-in name; "" = the value must be gone */
+    char *archive_guid;       /* archive: the GUID its /guid= suffix must carry after the update; ""
+                                 = the GUID it had */
+    struct pm_strlist linked; /* "key\value" of values outside 'sections' that embed this
+                                 mailbox's store EntryID or name and may change with it */
 };
 
 struct pmt_manifest {

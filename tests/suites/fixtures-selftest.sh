@@ -41,7 +41,8 @@ to_utf8() { iconv -f UTF-16LE -t UTF-8 "$1" >"$2"; }
 # independently of the generator: section keys are 32 lowercase hex digits (or the Account Manager
 # key with 8-hex subkeys), property values are named type-then-id in 8 lowercase hex digits,
 # PT_STRING8 is REG_SZ, every other property type REG_BINARY of the right size, PT_UNICODE ends in
-# a UTF-16 NUL. Prints one line per problem and the number of values checked.
+# a UTF-16 NUL. Below a section, only the per-server keys Outlook names after a server
+# ("<guid>@<domain>", below the EMSMDB section of an Exchange Online account). Prints one line per problem and the number of values checked.
 lint_reg() {
     awk '
     function hexre(n,   r) { r = ""; while (n-- > 0) r = r "[0-9a-f]"; return r }
@@ -50,6 +51,7 @@ lint_reg() {
     function bytes(v) { sub(/^hex:/, "", v); return v == "" ? 0 : split(v, _b, ",") }
     function problem(m) { print "lint: " key ": " m; bad++ }
     { sub(/\r$/, "") }
+    line != "" { sub(/^[ \t]+/, "") }
     /\\$/ { line = line substr($0, 1, length($0) - 1); next }
     { $0 = line $0; line = "" }
     /^\[/ {
@@ -63,6 +65,7 @@ lint_reg() {
             else problem("section key is not 32 lowercase hex digits")
         } else if (n == 3) {
             if (c[2] == "9375CFF0413111d3B88A00104B2A6676" && c[3] ~ H8) kind = "acct"
+            else if (c[2] ~ H32 && c[3] ~ /^[0-9a-f-]+@[a-z0-9.-]+$/) kind = "sec"
             else problem("unexpected key below a section")
         }
         next
@@ -160,7 +163,7 @@ for s in $scenarios; do
     expect_count c -ge 1 "$s: planted source trace"
     expect_count d -eq 1 "$s: planted source trace"
     # e: Outlook Anywhere flags without HTTP-first-on-fast (0x2b -> 0x23) on every account.
-    sed 's/^"00036623"=hex:2b,00,00,00/"00036623"=hex:23,00,00,00/' "$D/now8.reg" >"$D/p-e.reg"
+    sed -e 's/^"00036623"=hex:2b,00,00,00/"00036623"=hex:23,00,00,00/' -e 's/^"00036623"=hex:2f,00,00,00/"00036623"=hex:27,00,00,00/' "$D/now8.reg" >"$D/p-e.reg"
     expect_exit 1 "$s: planted config miss" -- "$R" "reg:$D/p-e.reg" "$M" "${C[@]}"
     expect_count e -ge 1 "$s: planted config miss"
     expect_count a -eq 0 "$s: planted config miss"
@@ -192,6 +195,110 @@ fi
 D=$TMP/office15
 if [ -d "$D" ]; then
     grep -v '^#' "$D/mbm.puf" | grep -q 'grace@target.example'$'\r''$' && ok || bad "office15: grace's line has more than 3 fields"
+fi
+
+# Exchange Online: each check added for them rejects a wrong result. The helpers edit a UTF-8
+# .reg file value by value (a value's hex may continue over several lines).
+# getval KEYPART NAME FILE: the line of value NAME in the key whose path contains KEYPART, its
+# continuation lines joined.
+getval() {
+    K="$1" V="\"$2\"=" awk 'BEGIN { k = ENVIRON["K"]; v = ENVIRON["V"] }
+        { raw = $0; sub(/\r$/, "", raw) }
+        /^\[/ { cur = raw; next }
+        index(cur, k) && index(raw, v) == 1 { on = 1; out = "" }
+        on { line = raw; if (out != "") sub(/^[ \t]+/, "", line)
+             cont = line ~ /\\$/; if (cont) sub(/\\$/, "", line)
+             out = out line; if (!cont) { print out; exit } }' "$3"
+}
+# setval KEYPART NAME LINE IN OUT: that value replaced by LINE.
+setval() {
+    K="$1" V="\"$2\"=" REPL="$3" awk 'BEGIN { k = ENVIRON["K"]; v = ENVIRON["V"]; repl = ENVIRON["REPL"] }
+        { raw = $0; sub(/\r$/, "", raw) }
+        skip { if (raw !~ /\\$/) skip = 0; next }
+        /^\[/ { cur = raw }
+        index(cur, k) && index(raw, v) == 1 { print repl "\r"; skip = raw ~ /\\$/; next }
+        { print }' "$4" >"$5"
+}
+# hexw TEXT: TEXT as a PT_UNICODE .reg value body (UTF-16LE and its NUL).
+hexw() { printf '%s' "$1" | iconv -f UTF-8 -t UTF-16LE | od -An -tx1 -v | tr -s ' \n' ' ' | sed 's/^ //; s/ $//; s/ /,/g; s/$/,00,00/; s/^/hex:/'; }
+# field NAME LINE: a manifest field of a manifest line.
+field() { printf '%s\n' "$2" | tr '\t' '\n' | sed -n "s/^$1=//p"; }
+
+D=$TMP/exo2013
+if [ -d "$D" ]; then
+    R="reg:$D/before.reg"
+    M=$D/manifest.txt
+    C=(--config "$D/prof.config")
+    to_utf8 "$D/before.reg" "$D/before8.reg"
+    acct=$(grep 'role=account' "$M")
+    arch=$(grep 'role=archive' "$M")
+    contab=$(field linked "$acct" | tr ';' '\n' | grep '\\11026626$' | sed 's/\\11026626$//')
+    global=$(field linked "$acct" | tr ';' '\n' | grep '\\1102039b$' | sed 's/\\1102039b$//')
+    ems=$(field emsmdb "$acct")
+    ast=$(field store "$arch")
+    [ -n "$contab" ] && [ -n "$global" ] && [ -n "$ems" ] && [ -n "$ast" ] && ok || bad "exo2013: manifest lacks linked values or keys"
+    # f: the address book's store list (64-bit layout) put back to the source mailbox.
+    setval "$contab" 11026626 "$(getval "$contab" 11026626 "$D/before8.reg")" "$D/now8.reg" "$D/p-f.reg"
+    expect_exit 1 "exo2013: source store EntryID in a 64-bit list" -- "$R" "reg:$D/p-f.reg" "$M" "${C[@]}"
+    expect_count f -ge 1 "exo2013: source store EntryID in a 64-bit list"
+    expect_count a -eq 0 "exo2013: source store EntryID in a 64-bit list"
+    # f: the same EntryID inside 11020434 (a structure that a correct update deleted).
+    printf '%s\r\n' "$(getval "$global" 11020434 "$D/before8.reg")" >"$D/v.txt"
+    K="$global" awk -v add="$D/v.txt" '{ print } /^\[/ && substr($0, 2) == "HKEY_CURRENT_USER\\" ENVIRON["K"] "]\r" { while ((getline l < add) > 0) print l }' "$D/now8.reg" >"$D/p-f2.reg"
+    expect_exit 1 "exo2013: source store EntryID inside a structure" -- "$R" "reg:$D/p-f2.reg" "$M" "${C[@]}"
+    expect_count f -ge 1 "exo2013: source store EntryID inside a structure"
+    # h: the archive's DN without its /guid= suffix (what an update that ignores it writes).
+    sed 's#^\("001e660b"="[^"]*\)/guid=[0-9a-f-]*"#\1"#' "$D/now8.reg" >"$D/p-h.reg"
+    expect_exit 1 "exo2013: archive lost its suffix" -- "$R" "reg:$D/p-h.reg" "$M" "${C[@]}"
+    expect_count h -eq 1 "exo2013: archive lost its suffix"
+    # h: the archive pointed at the primary mailbox's server.
+    psrv=$(getval "$ems" 001e6602 "$D/now8.reg" | sed 's/^"001e6602"="//; s/"$//')
+    setval "$ast" 001e660c "\"001e660c\"=\"$psrv\"" "$D/now8.reg" "$D/p-h2.reg"
+    expect_exit 1 "exo2013: archive on the primary's server" -- "$R" "reg:$D/p-h2.reg" "$M" "${C[@]}"
+    expect_count h -eq 1 "exo2013: archive on the primary's server"
+    # i: the profile's name changed.
+    sed 's/^"001e6750"="Outlook"/"001e6750"="Outlook (new)"/' "$D/now8.reg" >"$D/p-i.reg"
+    expect_exit 1 "exo2013: profile name changed" -- "$R" "reg:$D/p-i.reg" "$M" "${C[@]}"
+    expect_count i -eq 1 "exo2013: profile name changed"
+    # d: the sign-in name left on the source.
+    setval "$ems" 001f3d16 "$(getval "$ems" 001f3d16 "$D/before8.reg")" "$D/now8.reg" "$D/p-d.reg"
+    expect_exit 1 "exo2013: sign-in name left" -- "$R" "reg:$D/p-d.reg" "$M" "${C[@]}"
+    expect_count d -eq 1 "exo2013: sign-in name left"
+    expect_count c -ge 1 "exo2013: sign-in name left"
+fi
+
+D=$TMP/office16-exo
+if [ -d "$D" ]; then
+    R="reg:$D/before.reg"
+    M=$D/manifest.txt
+    C=(--config "$D/prof.config")
+    to_utf8 "$D/before.reg" "$D/before8.reg"
+    acct=$(grep 'role=account' "$M")
+    shared=$(grep 'role=shared' "$M" | grep 'migrated=now')
+    contab=$(field linked "$acct" | tr ';' '\n' | grep '\\11026626$' | sed 's/\\11026626$//')
+    global=$(field linked "$acct" | tr ';' '\n' | grep '\\11020434$' | sed 's/\\11020434$//')
+    sst=$(field store "$shared")
+    # f: a source store EntryID in a 32-bit list and, rewritten in place, in 11020434 v4.
+    setval "$contab" 11026626 "$(getval "$contab" 11026626 "$D/before8.reg")" "$D/now8.reg" "$D/p-f.reg"
+    expect_exit 1 "office16-exo: source store EntryID in a 32-bit list" -- "$R" "reg:$D/p-f.reg" "$M" "${C[@]}"
+    expect_count f -ge 1 "office16-exo: source store EntryID in a 32-bit list"
+    setval "$global" 11020434 "$(getval "$global" 11020434 "$D/before8.reg")" "$D/now8.reg" "$D/p-f2.reg"
+    expect_exit 1 "office16-exo: source store EntryID nested in 11020434" -- "$R" "reg:$D/p-f2.reg" "$M" "${C[@]}"
+    expect_count f -eq 4 "office16-exo: source store EntryID nested in 11020434 (two copies: DN and server each)"
+    # g: the shared mailbox known by address took its account's address.
+    setval "$sst" 001f6641 "\"001f6641\"=$(hexw "SMTP:$(field target_smtp "$acct")")" "$D/now8.reg" "$D/p-g.reg"
+    expect_exit 1 "office16-exo: shared store took the owner's address" -- "$R" "reg:$D/p-g.reg" "$M" "${C[@]}"
+    expect_count g -eq 1 "office16-exo: shared store took the owner's address"
+    # i: the profile named after the old address renamed by a sweep.
+    setval "$(field emsmdb "$acct")" 001f6750 "\"001f6750\"=$(hexw "$(field target_smtp "$acct")")" "$D/now8.reg" "$D/p-i.reg"
+    expect_exit 1 "office16-exo: profile name swept" -- "$R" "reg:$D/p-i.reg" "$M" "${C[@]}"
+    expect_count i -eq 1 "office16-exo: profile name swept"
+    expect_count c -eq 0 "office16-exo: profile name swept"
+    # d: the sign-in name kept although the PUF gives none.
+    printf '%s\r\n' "$(getval "$(field emsmdb "$acct")" 001f3d16 "$D/before8.reg")" >"$D/v.txt"
+    K="$(field emsmdb "$acct")" awk -v add="$D/v.txt" '{ print } /^\[/ && substr($0, 2) == "HKEY_CURRENT_USER\\" ENVIRON["K"] "]\r" { while ((getline l < add) > 0) print l }' "$D/now8.reg" >"$D/p-d.reg"
+    expect_exit 1 "office16-exo: sign-in name kept" -- "$R" "reg:$D/p-d.reg" "$M" "${C[@]}"
+    expect_count d -eq 1 "office16-exo: sign-in name kept"
 fi
 
 echo "fixtures-selftest: $pass passed, $fail failed"

@@ -15,7 +15,17 @@
  *      old SMTP, old server names), searched case-insensitively as 8-bit and UTF-16LE text;
  *   d  the sections still exist and the target identity is set (DN, SMTP with the same "SMTP:"
  *      convention, Account Name);
- *   e  prof.config landed on migrated accounts (cached-mode and Outlook Anywhere values).
+ *   e  prof.config landed on migrated accounts (cached-mode and Outlook Anywhere values);
+ *   f  no store EntryID anywhere in the profile (any value of any key, alone, inside a
+ *      multi-valued list of either table width or inside a larger structure) names a migrated
+ *      mailbox's source DN or one of its old server names; read by a small reader of its own;
+ *   g  a delegate or shared store never holds the identity (DN, SMTP address) of an account of
+ *      its profile;
+ *   h  an archive whose DN had a "/guid=" suffix keeps it (the manifest's GUID, or the one it
+ *      had) and its server names keep that GUID;
+ *   i  the profile's name (001e6750, 001f6750) is unchanged wherever it is.
+ * Values outside a mailbox's sections that the manifest lists as linked to it (store EntryID
+ * lists and the names beside them) count as its sections for a and c.
  * Exit status: 0 when nothing failed, 1 when something did, 2 on a usage or setup error. */
 #include "compat.h"
 
@@ -31,11 +41,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CK_A, CK_B, CK_C, CK_D, CK_E, CK_N };
-static const char ck_letter[CK_N] = {'a', 'b', 'c', 'd', 'e'};
-static const char *const ck_title[CK_N] = {
-    "outside migrated sections unchanged", "binding links intact", "no trace of the source",
-    "target identity set", "config applied to migrated accounts"};
+enum { CK_A, CK_B, CK_C, CK_D, CK_E, CK_F, CK_G, CK_H, CK_I, CK_N };
+static const char ck_letter[CK_N] = {'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'};
+static const char *const ck_title[CK_N] = {"outside migrated sections unchanged",
+                                           "binding links intact",
+                                           "no trace of the source",
+                                           "target identity set",
+                                           "config applied to migrated accounts",
+                                           "no store EntryID names a migrated source",
+                                           "shared stores keep their own identity",
+                                           "archives keep their /guid= suffix",
+                                           "profile name unchanged"};
 
 /* The settings of prof.config this checker knows, read by its own small parser. */
 struct ck_config {
@@ -51,7 +67,10 @@ struct ck {
     enum pmt_stage stage;
     struct ck_config cfg;
     struct pm_strlist migsec;  /* sections of mailboxes migrated at this stage */
+    struct pm_strlist migvals; /* "key\value" linked to mailboxes migrated at this stage */
     struct pm_strlist needles; /* traces of the source */
+    struct pm_strlist old_dns; /* source DNs of the mailboxes migrated at this stage */
+    struct pm_strlist old_srv; /* their old server names */
     unsigned long pass[CK_N], fail[CK_N];
     int setup_error;
 };
@@ -189,6 +208,20 @@ static int is_migrated_section(const struct ck *ck, const char *key)
     return pm_strlist_find(&ck->migsec, key) >= 0;
 }
 
+/* A value outside the sections that the manifest links to a migrated mailbox. */
+static int is_migrated_value(const struct ck *ck, const char *key, const char *name)
+{
+    char kv[PM_MAX_PATH_BYTES + 300];
+    snprintf(kv, sizeof(kv), "%s\\%s", key, name);
+    return pm_strlist_find(&ck->migvals, kv) >= 0;
+}
+
+/* The profile's own name: the one value of a migrated section that must not change. */
+static int is_profile_name(const char *name)
+{
+    return pm_name_casecmp(name, "001e6750") == 0 || pm_name_casecmp(name, "001f6750") == 0;
+}
+
 static int mailbox_migrated(const struct ck *ck, const struct pmt_mailbox *b)
 {
     return b->migrated != PMT_NEVER && b->migrated <= ck->stage;
@@ -218,6 +251,8 @@ static void check_outside(struct ck *ck, const struct pm_strlist *kb, const stru
         for (size_t j = 0; j < vb.n; j++) {
             struct pm_value b = PM_VALUE_INIT, a = PM_VALUE_INIT;
             char sb[200], sa[200];
+            if (is_migrated_value(ck, key, vb.items[j]))
+                continue;
             if (get(ck, ck->before, key, vb.items[j], &b) == 1) {
                 int found = get(ck, ck->after, key, vb.items[j], &a);
                 if (found != 1)
@@ -231,8 +266,10 @@ static void check_outside(struct ck *ck, const struct pm_strlist *kb, const stru
             pm_value_release(&a);
         }
         for (size_t j = 0; j < va.n; j++)
-            ck_result(ck, CK_A, pm_strlist_find(&vb, va.items[j]) >= 0, "%s\\%s: value added", key,
-                      va.items[j]);
+            ck_result(ck, CK_A,
+                      pm_strlist_find(&vb, va.items[j]) >= 0 ||
+                          is_migrated_value(ck, key, va.items[j]),
+                      "%s\\%s: value added", key, va.items[j]);
         pm_strlist_release(&vb);
         pm_strlist_release(&va);
     }
@@ -324,6 +361,18 @@ static int contains(const uint8_t *hay, size_t hlen, const char *needle, int utf
     return 0;
 }
 
+static void trace_value(struct ck *ck, const char *key, const char *name)
+{
+    struct pm_value v = PM_VALUE_INIT;
+    if (!is_profile_name(name) && get(ck, ck->after, key, name, &v) == 1)
+        for (size_t k = 0; k < ck->needles.n; k++)
+            for (int u = 0; u < 2; u++)
+                ck_result(ck, CK_C, !contains(v.data, v.len, ck->needles.items[k], u),
+                          "%s\\%s: still holds '%s' (%s)", key, name, ck->needles.items[k],
+                          u ? "UTF-16LE" : "8-bit");
+    pm_value_release(&v);
+}
+
 static void check_traces(struct ck *ck)
 {
     struct pm_error err;
@@ -335,17 +384,19 @@ static void check_traces(struct ck *ck)
             pm_strlist_release(&va);
             continue; /* a missing section is reported by d */
         }
-        for (size_t j = 0; j < va.n; j++) {
-            struct pm_value v = PM_VALUE_INIT;
-            if (get(ck, ck->after, key, va.items[j], &v) == 1)
-                for (size_t k = 0; k < ck->needles.n; k++)
-                    for (int u = 0; u < 2; u++)
-                        ck_result(ck, CK_C, !contains(v.data, v.len, ck->needles.items[k], u),
-                                  "%s\\%s: still holds '%s' (%s)", key, va.items[j],
-                                  ck->needles.items[k], u ? "UTF-16LE" : "8-bit");
-            pm_value_release(&v);
-        }
+        for (size_t j = 0; j < va.n; j++)
+            trace_value(ck, key, va.items[j]);
         pm_strlist_release(&va);
+    }
+    /* Linked values: "key\\name", split at the last backslash. */
+    for (size_t i = 0; i < ck->migvals.n; i++) {
+        char key[PM_MAX_PATH_BYTES + 300];
+        snprintf(key, sizeof(key), "%s", ck->migvals.items[i]);
+        char *bs = strrchr(key, '\\');
+        if (!bs)
+            continue;
+        *bs = 0;
+        trace_value(ck, key, bs + 1);
     }
 }
 
@@ -384,6 +435,45 @@ static void expect_smtp(struct ck *ck, const char *key, const char *name, const 
     pm_value_release(&v);
 }
 
+/* Where a "/guid=" suffix starts in a DN (case-insensitive), or its length when it has none. */
+static size_t guid_suffix_at(const char *dn, size_t len)
+{
+    for (size_t i = len; i-- > 0;)
+        if (dn[i] == '/' && len - i >= 6 && pm_ascii_ncasecmp(dn + i, "/guid=", 6) == 0)
+            return i;
+    return len;
+}
+
+/* The value as text (UTF-8) in 'out'; 1 when it exists. */
+static int text_of(struct ck *ck, struct pm_store *st, const char *key, const char *name,
+                   struct pm_buf *out)
+{
+    struct pm_value v = PM_VALUE_INIT;
+    int rc = get(ck, st, key, name, &v);
+    if (rc == 1)
+        as_text(name, &v, out);
+    pm_value_release(&v);
+    return rc == 1 && out->data;
+}
+
+/* The DN a store's 001e660b must hold: the target, with an archive's suffix (the manifest's
+ * GUID when it names one). */
+static void want_dn(struct ck *ck, const struct pmt_mailbox *b, char *out, size_t size)
+{
+    struct pm_buf t = PM_BUF_INIT;
+    snprintf(out, size, "%s", b->target_dn);
+    if (text_of(ck, ck->before, b->store, "001e660b", &t)) {
+        size_t at = guid_suffix_at(t.data, t.len);
+        if (at < t.len) {
+            if (*b->archive_guid)
+                snprintf(out, size, "%s/guid=%s", b->target_dn, b->archive_guid);
+            else
+                snprintf(out, size, "%s%s", b->target_dn, t.data + at);
+        }
+    }
+    pm_buf_release(&t);
+}
+
 static void check_identity(struct ck *ck, const struct pmt_mailbox *b)
 {
     struct pm_error err;
@@ -394,7 +484,14 @@ static void check_identity(struct ck *ck, const struct pmt_mailbox *b)
     if (strcmp(b->role, "public") == 0)
         return;
     if (*b->store) {
-        expect_text(ck, CK_D, b->store, "001e660b", b->target_dn);
+        struct pm_value v = PM_VALUE_INIT;
+        /* A shared mailbox Outlook knows only by address has no DN to rewrite. */
+        if (get(ck, ck->before, b->store, "001e660b", &v) == 1) {
+            char want[1200];
+            want_dn(ck, b, want, sizeof(want));
+            expect_text(ck, CK_D, b->store, "001e660b", want);
+        }
+        pm_value_release(&v);
         expect_smtp(ck, b->store, "001f6641", b->target_smtp);
         expect_smtp(ck, b->store, "001e6641", b->target_smtp);
     }
@@ -404,9 +501,225 @@ static void check_identity(struct ck *ck, const struct pmt_mailbox *b)
         expect_text(ck, CK_D, b->emsmdb, "001e6603", b->target_dn);
         expect_smtp(ck, b->emsmdb, "001f6641", b->target_smtp);
         expect_smtp(ck, b->emsmdb, "001e6641", b->target_smtp);
+        /* The sign-in name: the target's, or gone when the PUF gives none. */
+        static const char *const signin[] = {"001f3d16", "001e3d16"};
+        for (size_t i = 0; i < PM_ARRAY_SIZE(signin); i++) {
+            struct pm_value v = PM_VALUE_INIT;
+            if (get(ck, ck->before, b->emsmdb, signin[i], &v) == 1) {
+                if (*b->target_upn) {
+                    expect_text(ck, CK_D, b->emsmdb, signin[i], b->target_upn);
+                } else {
+                    struct pm_value a = PM_VALUE_INIT;
+                    ck_result(ck, CK_D, get(ck, ck->after, b->emsmdb, signin[i], &a) == 0,
+                              "%s\\%s: still there, but the PUF gives no sign-in name", b->emsmdb,
+                              signin[i]);
+                    pm_value_release(&a);
+                }
+            }
+            pm_value_release(&v);
+        }
     }
     if (*b->acctmgr)
         expect_text(ck, CK_D, b->acctmgr, "Account Name", b->target_smtp);
+}
+
+/* ---- f: store EntryIDs anywhere ---- */
+
+/* muidStoreWrap, the ProviderUID of every wrapped store EntryID (MS-OXCDATA 2.2.4.3). */
+static const uint8_t ck_storewrap[16] = {0x38, 0xa1, 0xbb, 0x10, 0x05, 0xe5, 0x10, 0x1a,
+                                         0xa1, 0xbb, 0x08, 0x00, 0x2b, 0x2a, 0x56, 0xc2};
+
+/* A NUL-terminated 8-bit string at d[*p]: its length, *p moved past the NUL; -1 when none. */
+static long cstr(const uint8_t *d, size_t len, size_t *p)
+{
+    for (size_t i = *p; i < len; i++)
+        if (d[i] == 0) {
+            long n = (long)(i - *p);
+            *p = i + 1;
+            return n;
+        }
+    return -1;
+}
+
+/* Reads a wrapped EMSMDB store EntryID that starts at d[at] (four zero flag bytes, then
+ * muidStoreWrap): version and flag bytes, the DLL name, padding to 4 bytes from the EntryID's
+ * start, wrapped flags, wrapped provider UID and type, then ServerShortname and, when a '/'
+ * follows, the MailboxDN. 1 with server/DN set (DN may be empty), 0 when it does not read. */
+static int read_eid(const uint8_t *d, size_t len, size_t at, const char **srv, size_t *sl,
+                    const char **dn, size_t *dl)
+{
+    if (len - at < 60 || memcmp(d + at, "\0\0\0\0", 4) != 0 || memcmp(d + at + 4, ck_storewrap, 16))
+        return 0;
+    size_t p = at + 22;
+    long n = cstr(d, len, &p);
+    if (n <= 0 || n > 32)
+        return 0;
+    while ((p - at) % 4)
+        p++;
+    p += 4 + 16 + 4;
+    if (p >= len)
+        return 0;
+    *srv = (const char *)d + p;
+    n = cstr(d, len, &p);
+    if (n < 0)
+        return 0;
+    *sl = (size_t)n;
+    *dn = "";
+    *dl = 0;
+    if (p < len && d[p] == '/') {
+        *dn = (const char *)d + p;
+        n = cstr(d, len, &p);
+        if (n < 0)
+            return 0;
+        *dl = (size_t)n;
+    }
+    return 1;
+}
+
+static int in_list_n(const struct pm_strlist *l, const char *s, size_t n)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->items[i]) == n && pm_ascii_ncasecmp(l->items[i], s, n) == 0)
+            return 1;
+    return 0;
+}
+
+static void check_eids(struct ck *ck, const struct pm_strlist *ka)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    for (size_t i = 0; i < ka->n; i++) {
+        struct pm_strlist va = PM_STRLIST_INIT;
+        pm_store_values(ck->after, ka->items[i], &va, &err);
+        for (size_t j = 0; j < va.n; j++) {
+            struct pm_value v = PM_VALUE_INIT;
+            if (get(ck, ck->after, ka->items[i], va.items[j], &v) == 1)
+                for (size_t at = 0; at + 60 <= v.len; at++) {
+                    const char *srv, *dn;
+                    size_t sl, dl;
+                    if (!read_eid(v.data, v.len, at, &srv, &sl, &dn, &dl))
+                        continue;
+                    size_t ml = guid_suffix_at(dn, dl);
+                    ck_result(ck, CK_F, !in_list_n(&ck->old_dns, dn, ml),
+                              "%s\\%s: store EntryID at offset %zu names the source mailbox "
+                              "'%.*s'",
+                              ka->items[i], va.items[j], at, (int)dl, dn);
+                    ck_result(ck, CK_F, !in_list_n(&ck->old_srv, srv, sl),
+                              "%s\\%s: store EntryID at offset %zu names the old server '%.*s'",
+                              ka->items[i], va.items[j], at, (int)sl, srv);
+                }
+            pm_value_release(&v);
+        }
+        pm_strlist_release(&va);
+    }
+}
+
+/* ---- g: a shared store is never its account's mailbox ---- */
+
+static int same_text(const char *a, size_t alen, const char *b)
+{
+    return *b && strlen(b) == alen && pm_ascii_ncasecmp(a, b, alen) == 0;
+}
+
+static void check_not_owner(struct ck *ck, const struct pmt_mailbox *b)
+{
+    if ((strcmp(b->role, "delegate") && strcmp(b->role, "shared")) || !*b->store)
+        return;
+    struct pm_buf t = PM_BUF_INIT;
+    for (size_t i = 0; i < ck->m.n; i++) {
+        const struct pmt_mailbox *o = &ck->m.mb[i];
+        if (strcmp(o->role, "account") || strcmp(o->profile, b->profile) ||
+            pm_ascii_ncasecmp(o->source_dn, b->source_dn, strlen(b->source_dn) + 1) == 0)
+            continue;
+        static const char *const dns[] = {"001e660b", "001f660b"};
+        for (size_t k = 0; k < PM_ARRAY_SIZE(dns); k++)
+            if (text_of(ck, ck->after, b->store, dns[k], &t)) {
+                size_t ml = guid_suffix_at(t.data, t.len);
+                ck_result(ck, CK_G,
+                          !same_text(t.data, ml, o->source_dn) &&
+                              !same_text(t.data, ml, o->target_dn),
+                          "%s\\%s: the %s store of %s holds its account's DN '%s'", b->store,
+                          dns[k], b->role, b->old_smtp, t.data);
+            }
+        static const char *const smtps[] = {"001f6641", "001e6641"};
+        for (size_t k = 0; k < PM_ARRAY_SIZE(smtps); k++)
+            if (text_of(ck, ck->after, b->store, smtps[k], &t)) {
+                const char *bare = t.data;
+                if (t.len >= 5 && pm_ascii_ncasecmp(bare, "SMTP:", 5) == 0)
+                    bare += 5;
+                ck_result(ck, CK_G,
+                          !same_text(bare, strlen(bare), o->old_smtp) &&
+                              !same_text(bare, strlen(bare), o->target_smtp),
+                          "%s\\%s: the %s store of %s holds its account's address '%s'", b->store,
+                          smtps[k], b->role, b->old_smtp, t.data);
+            }
+    }
+    pm_buf_release(&t);
+}
+
+/* ---- h: archives keep their suffix ---- */
+
+static void check_archive(struct ck *ck, const struct pmt_mailbox *b)
+{
+    if (strcmp(b->role, "archive") || !*b->store)
+        return;
+    struct pm_buf t = PM_BUF_INIT;
+    if (text_of(ck, ck->before, b->store, "001e660b", &t)) {
+        size_t at = guid_suffix_at(t.data, t.len);
+        if (at < t.len) {
+            char guid[64];
+            snprintf(guid, sizeof(guid), "%s",
+                     *b->archive_guid ? b->archive_guid : t.data + at + 6);
+            if (!text_of(ck, ck->after, b->store, "001e660b", &t)) {
+                ck_fail(ck, CK_H, "%s\\001e660b: the archive's DN is gone", b->store);
+            } else {
+                at = guid_suffix_at(t.data, t.len);
+                ck_result(ck, CK_H, at < t.len && same_text(t.data + at + 6, t.len - at - 6, guid),
+                          "%s\\001e660b: '%s' lost the archive's suffix '/guid=%s'", b->store,
+                          t.data, guid);
+            }
+            /* Its server names are the archive's own, "<archive GUID>@<domain>", or gone:
+             * never the primary mailbox's. */
+            static const char *const srv[] = {"001e660c", "001f662b", "001f660c"};
+            for (size_t i = 0; i < PM_ARRAY_SIZE(srv); i++)
+                if (text_of(ck, ck->after, b->store, srv[i], &t))
+                    ck_result(ck, CK_H,
+                              t.len > strlen(guid) && t.data[strlen(guid)] == '@' &&
+                                  pm_ascii_ncasecmp(t.data, guid, strlen(guid)) == 0,
+                              "%s\\%s: '%s' is not the archive's server '%s@...'", b->store, srv[i],
+                              t.data, guid);
+        }
+    }
+    pm_buf_release(&t);
+}
+
+/* ---- i: the profile's name ---- */
+
+static void check_profile_names(struct ck *ck, const struct pm_strlist *kb)
+{
+    struct pm_error err;
+    pm_error_clear(&err);
+    for (size_t i = 0; i < kb->n; i++) {
+        struct pm_strlist vb = PM_STRLIST_INIT;
+        pm_store_values(ck->before, kb->items[i], &vb, &err);
+        for (size_t j = 0; j < vb.n; j++) {
+            if (!is_profile_name(vb.items[j]))
+                continue;
+            struct pm_value b = PM_VALUE_INIT, a = PM_VALUE_INIT;
+            char sb[200], sa[200];
+            get(ck, ck->before, kb->items[i], vb.items[j], &b);
+            if (get(ck, ck->after, kb->items[i], vb.items[j], &a) != 1)
+                ck_fail(ck, CK_I, "%s\\%s: the profile's name is gone (was %s)", kb->items[i],
+                        vb.items[j], show(&b, sb, sizeof(sb)));
+            else
+                ck_result(ck, CK_I, same_value(&a, &b),
+                          "%s\\%s: the profile's name changed: %s -> %s", kb->items[i], vb.items[j],
+                          show(&b, sb, sizeof(sb)), show(&a, sa, sizeof(sa)));
+            pm_value_release(&b);
+            pm_value_release(&a);
+        }
+        pm_strlist_release(&vb);
+    }
 }
 
 /* ---- e: config on migrated accounts ---- */
@@ -608,10 +921,20 @@ static int prepare(struct ck *ck, const struct pm_strlist *kb)
             if (pm_strlist_find(&ck->migsec, b->sections.items[j]) < 0 &&
                 pm_strlist_add(&ck->migsec, b->sections.items[j]) < 0)
                 return -1;
-        if (add_needle(ck, b->source_dn) < 0 || add_needle(ck, b->old_smtp) < 0)
+        for (size_t j = 0; j < b->linked.n; j++)
+            if (pm_strlist_find(&ck->migvals, b->linked.items[j]) < 0 &&
+                pm_strlist_add(&ck->migvals, b->linked.items[j]) < 0)
+                return -1;
+        if (add_needle(ck, b->source_dn) < 0 || add_needle(ck, b->old_smtp) < 0 ||
+            add_needle(ck, b->old_upn) < 0)
+            return -1;
+        if (pm_strlist_find(&ck->old_dns, b->source_dn) < 0 &&
+            pm_strlist_add(&ck->old_dns, b->source_dn) < 0)
             return -1;
         for (size_t j = 0; j < b->old_servers.n; j++)
-            if (add_needle(ck, b->old_servers.items[j]) < 0)
+            if (add_needle(ck, b->old_servers.items[j]) < 0 ||
+                (pm_strlist_find(&ck->old_srv, b->old_servers.items[j]) < 0 &&
+                 pm_strlist_add(&ck->old_srv, b->old_servers.items[j]) < 0))
                 return -1;
     }
     printf("pmcheck: %zu mailboxes in the manifest, %zu migrated at stage %s, %zu sections "
@@ -690,11 +1013,16 @@ int main(int argc, char **argv)
     check_outside(&ck, &kb, &ka);
     check_binding(&ck, &kb, &ka);
     check_traces(&ck);
-    for (size_t i = 0; i < ck.m.n; i++)
+    for (size_t i = 0; i < ck.m.n; i++) {
         if (mailbox_migrated(&ck, &ck.m.mb[i])) {
             check_identity(&ck, &ck.m.mb[i]);
             check_config(&ck, &ck.m.mb[i]);
+            check_archive(&ck, &ck.m.mb[i]);
         }
+        check_not_owner(&ck, &ck.m.mb[i]);
+    }
+    check_eids(&ck, &ka);
+    check_profile_names(&ck, &kb);
     if (ck.setup_error)
         goto out;
 
@@ -713,7 +1041,10 @@ out:
     pm_buf_release(&man);
     pmt_manifest_release(&ck.m);
     pm_strlist_release(&ck.migsec);
+    pm_strlist_release(&ck.migvals);
     pm_strlist_release(&ck.needles);
+    pm_strlist_release(&ck.old_dns);
+    pm_strlist_release(&ck.old_srv);
     pm_store_close(ck.before);
     pm_store_close(ck.after);
     return rc;

@@ -380,6 +380,9 @@ AF_CASE("reg", "side-by-side", reg_side_by_side_every_fault)
 AF_CASE("reg", "outlook2007", reg_outlook2007_every_fault)
 AF_CASE("hive", "office16", hive_office16_every_fault)
 AF_CASE("hive", "office15", hive_office15_every_fault)
+AF_CASE("reg", "exo2013", reg_exo2013_every_fault)
+AF_CASE("hive", "exo2013", hive_exo2013_every_fault)
+AF_CASE("reg", "office16-exo", reg_office16_exo_every_fault)
 
 int main(void)
 {
@@ -396,6 +399,12 @@ int main(void)
                                         af_teardown),
         cmocka_unit_test_setup_teardown(hive_office15_every_fault, setup_hive_office15_every_fault,
                                         af_teardown),
+        cmocka_unit_test_setup_teardown(reg_exo2013_every_fault, setup_reg_exo2013_every_fault,
+                                        af_teardown),
+        cmocka_unit_test_setup_teardown(hive_exo2013_every_fault, setup_hive_exo2013_every_fault,
+                                        af_teardown),
+        cmocka_unit_test_setup_teardown(reg_office16_exo_every_fault,
+                                        setup_reg_office16_exo_every_fault, af_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,6 +154,18 @@ static void test_side_by_side(void **state)
     scenario("side-by-side");
 }
 
+static void test_exo2013(void **state)
+{
+    (void)state;
+    scenario("exo2013");
+}
+
+static void test_office16_exo(void **state)
+{
+    (void)state;
+    scenario("office16-exo");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +173,8 @@ int main(void)
         cmocka_unit_test(test_outlook2007),
         cmocka_unit_test(test_office15),
         cmocka_unit_test(test_side_by_side),
+        cmocka_unit_test(test_exo2013),
+        cmocka_unit_test(test_office16_exo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1033,6 +1033,20 @@ static void test_signin_name(void **state)
     want_none(f, K(EMS), "001f3d17");
 }
 
+static void test_profile_name_is_not_swept(void **state)
+{
+    struct fx *f = *state;
+    /* A profile named after the old address: its name value must keep naming the profile's key,
+     * which an update never renames. */
+    alice(f, NULL);
+    put_sz(f, K(EMS), "001e6750", SMTP_A);
+    put_w(f, K(EMS), "001f6750", SMTP_A);
+    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
+    run_plan(f);
+    want_none(f, K(EMS), "001e6750");
+    want_none(f, K(EMS), "001f6750");
+}
+
 static void test_ost_keeps_profile_suffix_and_force_path(void **state)
 {
     struct fx *f = *state;
@@ -1095,17 +1109,6 @@ static void test_home_server_fqdn_in_the_service_section(void **state)
     run_plan(f);
     want_set_text(f, K(SVC), "001f662a", PM_REG_BINARY, SRV_A2, "server.name");
     want_set_text(f, K(EMS), "001f662a", PM_REG_BINARY, SRV_A2, "server.name");
-}
-
-static void test_profile_name_is_not_swept(void **state)
-{
-    struct fx *f = *state;
-    alice(f, NULL);
-    /* 001e6750 holds the profile's name, which users often make their address. */
-    put_sz(f, K(EMS), "001e6750", SMTP_A);
-    migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
-    run_plan(f);
-    want_none(f, K(EMS), "001e6750");
 }
 
 static void test_roh_enable_warns_on_mapi_http_profiles(void **state)
@@ -1308,9 +1311,9 @@ static void test_nothing_outside_matched_sections(void **state)
     alice(f, NULL);
     /* Source traces outside the account's sections: master, Outlook global, preferences,
      * another profile's keys, an application's key. */
-    put_a8(f, P16 "\\" PM_SECTION_MASTER, "001e6750", DN_A);
-    put_w(f, P16 "\\" PM_SECTION_OUTLOOK_GLOBAL, "001f6750", SMTP_A);
-    put_w(f, K(9), "001f6750", SMTP_A);
+    put_a8(f, P16 "\\" PM_SECTION_MASTER, "001e6760", DN_A);
+    put_w(f, P16 "\\" PM_SECTION_OUTLOOK_GLOBAL, "001f6760", SMTP_A);
+    put_w(f, K(9), "001f6760", SMTP_A);
     put_w(f, "Software\\Contoso\\App", "LastUser", SMTP_A);
     sweep_values(f, K(EMS));
     migrated(f, DN_A, DN_A2, SMTP_A2, NULL, NULL, NULL, 1);
@@ -1495,10 +1498,10 @@ int main(void)
         T(test_delegate_without_dn_is_not_the_owner),
         T(test_delegate_with_owner_dn_gets_its_own_line),
         T(test_signin_name),
+        T(test_profile_name_is_not_swept),
         T(test_ost_keeps_profile_suffix_and_force_path),
         T(test_two_profiles_never_share_an_ost),
         T(test_roh_enable_warns_on_mapi_http_profiles),
-        T(test_profile_name_is_not_swept),
         T(test_home_server_fqdn_in_the_service_section),
         T(test_store_entryids_outside_the_account),
         T(test_store_list_that_does_not_parse_is_left_with_a_warning),

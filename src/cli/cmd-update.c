@@ -32,6 +32,7 @@ struct run {
     struct pm_buf exe_dir, home, user, computer, log_dir;
     char run_id[64];
     uint64_t t0;
+    void *lock; /* the single-run lock, held until the run has logged its end */
 };
 
 static void usage(FILE *out)
@@ -282,12 +283,13 @@ static int backup_place(struct run *r, struct pm_buf *dir)
 
 /* The run's steps (pm/update.h) between the lock and the end; returns the exit code and sets
  * *why to run.end's reason. */
-static int run_steps(struct run *r, const char **why)
+/* The PUF readable, the profiles read, the PUF asked, the plan made and shown. Returns -1 to
+ * go on, or the exit code. */
+static int read_and_plan(struct run *r, const char **why)
 {
     struct pm_update *u = &r->u;
     struct pm_error err;
     pm_error_clear(&err);
-
     /* The PUF must be readable before anything else happens. */
     FILE *f = fopen(r->cfg.puf_file, "rb");
     if (!f) {
@@ -326,40 +328,41 @@ static int run_steps(struct run *r, const char **why)
     }
     print_decisions(r, u);
     print_policy_warnings(u);
+    return -1;
+}
 
-    if (r->o.dry_run) {
-        pm_update_apply(u, NULL, &err);
-        if (r->cfg.backup && u->plan.nedits) {
-            struct pm_buf bdir = PM_BUF_INIT;
-            if (backup_place(r, &bdir) == 0)
-                printf("dry run: the backup would be written to '%s'\n", bdir.data);
-            else
-                printf("dry run: no backup folder is writable ('%s', nor the fallback in the "
-                       "user's profile): a real run would fail and change nothing\n",
-                       bdir.data);
-            pm_buf_release(&bdir);
-        }
-        print_changes(u);
-        for (size_t i = 0; i < u->plan.nmoves; i++)
-            printf("  file: would rename '%s' to '%s'\n", u->plan.moves[i].from,
-                   u->plan.moves[i].to);
-        printf("dry run: %zu change(s) planned in %zu profile(s); nothing written\n",
-               u->plan.nedits, pm_plan_profiles_touched(&u->plan, u->model.nprofiles));
-        *why = "dry_run";
-        return PM_EXIT_OK;
+/* A dry run: the plan and where the backup would go, nothing written. */
+static int show_dry_run(struct run *r, const char **why)
+{
+    struct pm_update *u = &r->u;
+    struct pm_error err;
+    pm_error_clear(&err);
+    pm_update_apply(u, NULL, &err);
+    if (r->cfg.backup && u->plan.nedits) {
+        struct pm_buf bdir = PM_BUF_INIT;
+        if (backup_place(r, &bdir) == 0)
+            printf("dry run: the backup would be written to '%s'\n", bdir.data);
+        else
+            printf("dry run: no backup folder is writable ('%s', nor the fallback in the "
+                   "user's profile): a real run would fail and change nothing\n",
+                   bdir.data);
+        pm_buf_release(&bdir);
     }
-    if (u->plan.nedits == 0) {
-        printf("nothing to do: %lu mailbox(es) already current, %lu not migrated yet\n",
-               u->n.current, u->n.not_migrated);
-        *why = "nothing_to_do";
-        return PM_EXIT_OK;
-    }
-    if (u->live && profile_in_use(r, u)) {
-        u->n.updated = 0;
-        *why = "in_use";
-        return PM_EXIT_IN_USE;
-    }
+    print_changes(u);
+    for (size_t i = 0; i < u->plan.nmoves; i++)
+        printf("  file: would rename '%s' to '%s'\n", u->plan.moves[i].from, u->plan.moves[i].to);
+    printf("dry run: %zu change(s) planned in %zu profile(s); nothing written\n", u->plan.nedits,
+           pm_plan_profiles_touched(&u->plan, u->model.nprofiles));
+    *why = "dry_run";
+    return PM_EXIT_OK;
+}
 
+/* The backup written and every change made in one transaction, or nothing. */
+static int write_update(struct run *r, const char **why)
+{
+    struct pm_update *u = &r->u;
+    struct pm_error err;
+    pm_error_clear(&err);
     struct pm_buf bdir = PM_BUF_INIT, bpath = PM_BUF_INIT;
     /* No usable folder: the first choice is kept and the backup there fails (nothing changes). */
     if (r->cfg.backup)
@@ -373,7 +376,7 @@ static int run_steps(struct run *r, const char **why)
         return PM_EXIT_ROLLED_BACK;
     }
     pm_buf_release(&bdir);
-    rc = pm_update_apply(u, r->cfg.backup ? bpath.data : NULL, &err);
+    int rc = pm_update_apply(u, r->cfg.backup ? bpath.data : NULL, &err);
     pm_buf_release(&bpath);
     if (rc < 0) {
         print_error_logged(r, &err);
@@ -392,6 +395,96 @@ static int run_steps(struct run *r, const char **why)
            u->n.not_migrated);
     *why = "updated";
     return PM_EXIT_OK;
+}
+
+static int run_steps(struct run *r, const char **why)
+{
+    struct pm_update *u = &r->u;
+    int code = read_and_plan(r, why);
+    if (code >= 0)
+        return code;
+    if (r->o.dry_run)
+        return show_dry_run(r, why);
+    if (u->plan.nedits == 0) {
+        printf("nothing to do: %lu mailbox(es) already current, %lu not migrated yet\n",
+               u->n.current, u->n.not_migrated);
+        *why = "nothing_to_do";
+        return PM_EXIT_OK;
+    }
+    if (u->live && profile_in_use(r, u)) {
+        u->n.updated = 0;
+        *why = "in_use";
+        return PM_EXIT_IN_USE;
+    }
+    return write_update(r, why);
+}
+
+/* prof.config loaded and the log opened where it says, with the run's first line and the
+ * config's warnings. Returns -1 to go on, or the exit code of a run that stops here. */
+static int load_config(struct run *r, const char *store_spec)
+{
+    struct pm_buf cfgpath = PM_BUF_INIT;
+    if (r->o.config)
+        pm_buf_puts(&cfgpath, r->o.config);
+    else
+        pm_path_join(&cfgpath, r->exe_dir.data, "prof.config");
+    struct pm_error err;
+    pm_error_clear(&err);
+    /* The config's warnings wait for the log, which the config places. */
+    struct pm_diag_list early = PM_DIAG_LIST_INIT;
+    int rc = pm_config_load(&r->cfg, cfgpath.data, pm_diag_collect, &early, &err);
+    if (rc < 0) {
+        /* No config: log where the defaults say, then stop at once. RunAfter is not known. */
+        open_log(r, NULL);
+        pm_log_event(r->log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, r->user.data,
+                     PM_F_COMPUTER, r->computer.data, PM_F_CONFIG, cfgpath.data, NULL);
+        print_error_logged(r, &err);
+        pm_buf_release(&cfgpath);
+        pm_diag_list_release(&early);
+        return finish(r, PM_EXIT_CONFIG, "config", 0);
+    }
+    r->have_cfg = 1;
+    open_log(r, r->cfg.log_folder);
+    struct pm_buf exe = PM_BUF_INIT;
+    char size[32] = "";
+    long long sz = pm_os_file_size(r->cfg.puf_file);
+    if (sz >= 0)
+        snprintf(size, sizeof(size), "%" PM_PRId64, PM_I64(sz));
+    pm_os_exe_path(&exe);
+    pm_log_event(r->log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, r->user.data,
+                 PM_F_COMPUTER, r->computer.data, PM_F_EXE, exe.data, PM_F_CONFIG, r->cfg.path,
+                 PM_F_PUF, r->cfg.puf_file, PM_F_PUF_BYTES, sz >= 0 ? size : NULL, PM_F_STORE,
+                 store_spec, PM_F_MODE, r->o.dry_run ? PM_MODE_DRY_RUN : PM_MODE_UPDATE, NULL);
+    pm_buf_release(&exe);
+    /* The config's warnings, now that the log is open. */
+    struct diag_ctx cfg_diag = {r, PM_EV_CONFIG_WARNING};
+    for (size_t i = 0; i < early.n; i++)
+        diag(&cfg_diag, early.items[i].where, early.items[i].line, early.items[i].msg);
+    pm_diag_list_release(&early);
+    pm_buf_release(&cfgpath);
+    return -1;
+}
+
+/* The run under the user's single-run lock; the exit code. */
+static int run_locked(struct run *r, const char **why)
+{
+    void *lock = NULL;
+    int rc = pm_os_lock_acquire("update", r->cfg.lock_wait, &lock);
+    if (rc <= 0) {
+        cli_error("another profilemanager run of this user is in progress; nothing changed");
+        pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+        *why = "locked";
+        return PM_EXIT_LOCKED;
+    }
+    if (pm_os_lock_is_local(lock))
+        pm_log_event(r->log, PM_EV_LOCK, PM_F_SCOPE, "session", PM_F_MSG,
+                     "the machine-wide lock (Global\\) was refused: runs in other sessions "
+                     "of this user are not excluded",
+                     NULL);
+    int code = run_steps(r, why);
+    /* Released after the status key and the log's last line are written. */
+    r->lock = lock;
+    return code;
 }
 
 int cmd_update(int argc, char **argv)
@@ -419,50 +512,11 @@ int cmd_update(int argc, char **argv)
     pm_os_computer_name(&r.computer);
     cli_run_id(r.run_id);
 
-    struct pm_buf cfgpath = PM_BUF_INIT;
-    if (r.o.config)
-        pm_buf_puts(&cfgpath, r.o.config);
-    else
-        pm_path_join(&cfgpath, r.exe_dir.data, "prof.config");
-
-    struct pm_error err;
-    pm_error_clear(&err);
-    /* The config's warnings wait for the log, which the config places. */
-    struct pm_diag_list early = PM_DIAG_LIST_INIT;
-    int rc = pm_config_load(&r.cfg, cfgpath.data, pm_diag_collect, &early, &err);
-    if (rc < 0) {
-        /* No config: log where the defaults say, then stop at once. RunAfter is not known. */
-        open_log(&r, NULL);
-        pm_log_event(r.log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, r.user.data,
-                     PM_F_COMPUTER, r.computer.data, PM_F_CONFIG, cfgpath.data, NULL);
-        print_error_logged(&r, &err);
-        int code = finish(&r, PM_EXIT_CONFIG, "config", 0);
-        pm_buf_release(&cfgpath);
-        pm_diag_list_release(&early);
+    int code = load_config(&r, store_spec);
+    if (code >= 0) {
         run_release(&r);
         return code;
     }
-    r.have_cfg = 1;
-    open_log(&r, r.cfg.log_folder);
-    {
-        struct pm_buf exe = PM_BUF_INIT;
-        char size[32] = "";
-        long long sz = pm_os_file_size(r.cfg.puf_file);
-        if (sz >= 0)
-            snprintf(size, sizeof(size), "%" PM_PRId64, PM_I64(sz));
-        pm_os_exe_path(&exe);
-        pm_log_event(r.log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, r.user.data,
-                     PM_F_COMPUTER, r.computer.data, PM_F_EXE, exe.data, PM_F_CONFIG, r.cfg.path,
-                     PM_F_PUF, r.cfg.puf_file, PM_F_PUF_BYTES, sz >= 0 ? size : NULL, PM_F_STORE,
-                     store_spec, PM_F_MODE, r.o.dry_run ? PM_MODE_DRY_RUN : PM_MODE_UPDATE, NULL);
-        pm_buf_release(&exe);
-    }
-    /* The config's warnings, now that the log is open. */
-    struct diag_ctx cfg_diag = {&r, PM_EV_CONFIG_WARNING};
-    for (size_t i = 0; i < early.n; i++)
-        diag(&cfg_diag, early.items[i].where, early.items[i].line, early.items[i].msg);
-    pm_diag_list_release(&early);
-    pm_buf_release(&cfgpath);
 
     struct pm_update_opts uo = {0};
     uo.store_spec = store_spec;
@@ -476,32 +530,16 @@ int cmd_update(int argc, char **argv)
         fprintf(stderr, "profilemanager: warning: %s\n", untrusted.items[i]);
     pm_strlist_release(&untrusted);
 
-    int code;
     const char *why = NULL;
-    void *lock = NULL;
-    rc = pm_os_lock_acquire("update", r.cfg.lock_wait, &lock);
-    if (rc <= 0) {
-        cli_error("another profilemanager run of this user is in progress; nothing changed");
-        pm_log_event(r.log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
-        code = PM_EXIT_LOCKED;
-        why = "locked";
-        lock = NULL;
-    } else {
-        if (pm_os_lock_is_local(lock))
-            pm_log_event(r.log, PM_EV_LOCK, PM_F_SCOPE, "session", PM_F_MSG,
-                         "the machine-wide lock (Global\\) was refused: runs in other sessions "
-                         "of this user are not excluded",
-                         NULL);
-        code = run_steps(&r, &why);
-    }
+    code = run_locked(&r, &why);
 
     pm_update_end(&r.u, code, r.log ? pm_log_path(r.log) : NULL);
     fflush(stdout);
     if (r.log && pm_log_path(r.log) && !r.o.dry_run)
         fprintf(stderr, "log: %s\n", pm_log_path(r.log));
     code = finish(&r, code, why, refuse_run_after);
-    if (lock)
-        pm_os_lock_release(lock);
+    if (r.lock)
+        pm_os_lock_release(r.lock);
     pm_config_release(&r.cfg);
     run_release(&r);
     return code;

@@ -273,112 +273,126 @@ static int cfg_set_string(char **slot, const char *s)
 }
 
 /* Stores one value. Empty string values mean "back to the default". */
+/* A path, a string or a text value; an empty one restores the default. */
+static int cfg_apply_text(struct pm_config *cfg, const struct cfg_key *k, const char *v,
+                          unsigned line, pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    char **slot = (char **)(void *)((char *)cfg + k->offset);
+    const char *path = cfg->path;
+    if (!*v) {
+        free(*slot);
+        *slot = NULL;
+        if (k->offset == CFG_FIELD(puf_file))
+            v = PM_CONFIG_DEFAULT_PUF;
+        else if (k->offset == CFG_FIELD(mapi_clients))
+            v = PM_CONFIG_DEFAULT_MAPI_CLIENTS;
+        else
+            return 0;
+    }
+    if (k->kind == CFG_TEXT)
+        return cfg_set_string(slot, v) ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory")
+                                       : 0;
+    struct pm_buf exp = PM_BUF_INIT, joined = PM_BUF_INIT;
+    int rc = cfg_expand(path, line, k->name, v, &exp, warn, ctx);
+    if (rc == 0 && k->kind == CFG_PATH)
+        rc = pm_path_join(&joined, cfg->dir, exp.data);
+    if (rc == 0)
+        rc = cfg_set_string(slot, k->kind == CFG_PATH ? joined.data : exp.data);
+    pm_buf_release(&exp);
+    pm_buf_release(&joined);
+    return rc ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory") : 0;
+}
+
+/* The words a key of each enumerated kind takes, and the value each stands for. */
+struct cfg_word {
+    int kind;
+    const char *word;
+    int value;
+};
+
+static const struct cfg_word cfg_words[] = {
+    {CFG_SWITCH, "keep", PM_KEEP},
+    {CFG_SWITCH, "enable", PM_ENABLE},
+    {CFG_SWITCH, "disable", PM_DISABLE},
+    {CFG_OST, "rename", PM_OST_RENAME},
+    {CFG_OST, "reset", PM_OST_RESET},
+    {CFG_OST, "keep", PM_OST_KEEP},
+    {CFG_AUTH, "basic", PM_PROXY_AUTH_BASIC},
+    {CFG_AUTH, "ntlm", PM_PROXY_AUTH_NTLM},
+    {CFG_AUTH, "negotiate", PM_PROXY_AUTH_NEGOTIATE},
+};
+
+_Static_assert(sizeof(enum pm_switch) == sizeof(int) && sizeof(enum pm_ost_action) == sizeof(int) &&
+                   sizeof(enum pm_proxy_auth) == sizeof(int),
+               "enumerated config fields are stored through an int");
+
+/* One of the words of the key's kind, stored as its enum value; else an error listing them. */
+static int cfg_apply_word(struct pm_config *cfg, const struct cfg_key *k, const char *v,
+                          unsigned line, struct pm_error *err)
+{
+    struct pm_buf words = PM_BUF_INIT;
+    for (size_t i = 0; i < PM_ARRAY_SIZE(cfg_words); i++) {
+        if (cfg_words[i].kind != (int)k->kind)
+            continue;
+        if (cfg_word_is(v, cfg_words[i].word)) {
+            /* Every enumerated field is an enum, stored as an int. */
+            *(int *)(void *)((char *)cfg + k->offset) = cfg_words[i].value;
+            pm_buf_release(&words);
+            return 0;
+        }
+        pm_buf_printf(&words, "%s%s", words.len ? ", " : "", cfg_words[i].word);
+    }
+    int rc = pm_error_set(err, PM_ERR_PARSE, cfg->path, line, "%s: '%s' is not one of %s", k->name,
+                          v, words.data ? words.data : "");
+    pm_buf_release(&words);
+    return rc;
+}
+
+static int cfg_apply_seconds(struct pm_config *cfg, const struct cfg_key *k, const char *v,
+                             unsigned line, struct pm_error *err)
+{
+    long n = 0;
+    const char *p = v;
+    for (; *p; p++) {
+        if (*p < '0' || *p > '9')
+            break;
+        n = n * 10 + (*p - '0');
+        if (n > PM_CONFIG_MAX_SECONDS)
+            break;
+    }
+    if (!*v || *p)
+        return pm_error_set(err, PM_ERR_PARSE, cfg->path, line,
+                            "%s: '%s' is not a number of seconds from 0 to %d", k->name, v,
+                            PM_CONFIG_MAX_SECONDS);
+    *(int *)(void *)((char *)cfg + k->offset) = (int)n;
+    return 0;
+}
+
 static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char *v, unsigned line,
                      pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
-    char *base = (char *)cfg + k->offset;
-    const char *path = cfg->path;
     switch (k->kind) {
     case CFG_PATH:
     case CFG_STRING:
-    case CFG_TEXT: {
-        char **slot = (char **)(void *)base;
-        if (!*v) {
-            free(*slot);
-            *slot = NULL;
-            if (k->offset == CFG_FIELD(puf_file))
-                v = PM_CONFIG_DEFAULT_PUF;
-            else if (k->offset == CFG_FIELD(mapi_clients))
-                v = PM_CONFIG_DEFAULT_MAPI_CLIENTS;
-            else
-                return 0;
-        }
-        if (k->kind == CFG_TEXT)
-            return cfg_set_string(slot, v)
-                       ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory")
-                       : 0;
-        struct pm_buf exp = PM_BUF_INIT, joined = PM_BUF_INIT;
-        int rc = cfg_expand(path, line, k->name, v, &exp, warn, ctx);
-        if (rc == 0 && k->kind == CFG_PATH)
-            rc = pm_path_join(&joined, cfg->dir, exp.data);
-        if (rc == 0)
-            rc = cfg_set_string(slot, k->kind == CFG_PATH ? joined.data : exp.data);
-        pm_buf_release(&exp);
-        pm_buf_release(&joined);
-        return rc ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory") : 0;
-    }
+    case CFG_TEXT:
+        return cfg_apply_text(cfg, k, v, line, warn, ctx, err);
     case CFG_BOOL:
     case CFG_FLAG: {
         int b = cfg_parse_bool(v);
         if (b < 0)
-            return pm_error_set(err, PM_ERR_PARSE, path, line, "%s: '%s' is not one of yes, no",
-                                k->name, v);
-        *(int *)(void *)base = b;
+            return pm_error_set(err, PM_ERR_PARSE, cfg->path, line,
+                                "%s: '%s' is not one of yes, no", k->name, v);
+        *(int *)(void *)((char *)cfg + k->offset) = b;
         return 0;
     }
-    case CFG_SWITCH: {
-        enum pm_switch s;
-        if (cfg_word_is(v, "keep"))
-            s = PM_KEEP;
-        else if (cfg_word_is(v, "enable"))
-            s = PM_ENABLE;
-        else if (cfg_word_is(v, "disable"))
-            s = PM_DISABLE;
-        else
-            return pm_error_set(err, PM_ERR_PARSE, path, line,
-                                "%s: '%s' is not one of keep, enable, disable", k->name, v);
-        *(enum pm_switch *)(void *)base = s;
-        return 0;
+    case CFG_SWITCH:
+    case CFG_OST:
+    case CFG_AUTH:
+        return cfg_apply_word(cfg, k, v, line, err);
+    case CFG_SECONDS:
+        return cfg_apply_seconds(cfg, k, v, line, err);
     }
-    case CFG_OST: {
-        enum pm_ost_action a;
-        if (cfg_word_is(v, "rename"))
-            a = PM_OST_RENAME;
-        else if (cfg_word_is(v, "reset"))
-            a = PM_OST_RESET;
-        else if (cfg_word_is(v, "keep"))
-            a = PM_OST_KEEP;
-        else
-            return pm_error_set(err, PM_ERR_PARSE, path, line,
-                                "%s: '%s' is not one of rename, reset, keep", k->name, v);
-        *(enum pm_ost_action *)(void *)base = a;
-        return 0;
-    }
-    case CFG_AUTH: {
-        enum pm_proxy_auth a;
-        if (cfg_word_is(v, "basic"))
-            a = PM_PROXY_AUTH_BASIC;
-        else if (cfg_word_is(v, "ntlm"))
-            a = PM_PROXY_AUTH_NTLM;
-        else if (cfg_word_is(v, "negotiate"))
-            a = PM_PROXY_AUTH_NEGOTIATE;
-        else
-            return pm_error_set(err, PM_ERR_PARSE, path, line,
-                                "%s: '%s' is not one of basic, ntlm, negotiate", k->name, v);
-        *(enum pm_proxy_auth *)(void *)base = a;
-        return 0;
-    }
-    case CFG_SECONDS: {
-        long n = 0;
-        const char *p = v;
-        if (!*p)
-            goto bad_number;
-        for (; *p; p++) {
-            if (*p < '0' || *p > '9')
-                goto bad_number;
-            n = n * 10 + (*p - '0');
-            if (n > PM_CONFIG_MAX_SECONDS)
-                goto bad_number;
-        }
-        *(int *)(void *)base = (int)n;
-        return 0;
-    bad_number:
-        return pm_error_set(err, PM_ERR_PARSE, path, line,
-                            "%s: '%s' is not a number of seconds from 0 to %d", k->name, v,
-                            PM_CONFIG_MAX_SECONDS);
-    }
-    }
-    return pm_error_set(err, PM_ERR_INVALID, path, line, "%s: unknown key kind", k->name);
+    return pm_error_set(err, PM_ERR_INVALID, cfg->path, line, "%s: unknown key kind", k->name);
 }
 
 /* ---- lines ---- */

@@ -1,5 +1,6 @@
-/* The platform layer: what libpm and the tool need from the operating system. Implemented in
- * os-posix.c and os-win32.c, nowhere else. Paths are UTF-8. */
+/* The platform layer: what libpm and the tool need from the operating system. What differs
+ * between systems is implemented in os-posix.c and os-win32.c, nowhere else; src/lib/os/file.c
+ * (whole files) and cmdline.c (Windows command lines) are portable code on top. Paths are UTF-8. */
 #ifndef PM_OS_H
 #define PM_OS_H
 

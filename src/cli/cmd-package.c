@@ -76,14 +76,84 @@ static void check_config(const char *config)
     pm_config_release(&cfg);
 }
 
+/* The files going into the package, and the buffers holding the names found by default. */
+struct package {
+    const char *out, *config, *puf, *exe;
+    struct pm_buf exe_path, dir, cfg_path, puf_path;
+};
+
+/* The files not given on the command line: this program, and prof.config and mbm.puf beside
+ * it. Each must exist; the exit code says which one is missing (config, PUF or usage). */
+static int package_inputs(struct package *p)
+{
+    if (!p->exe) {
+        if (pm_os_exe_path(&p->exe_path) < 0) {
+            cli_error("package: cannot find this program's own path: give --exe");
+            return PM_EXIT_USAGE;
+        }
+        p->exe = p->exe_path.data;
+    }
+    if ((!p->config || !p->puf) && pm_os_exe_dir(&p->dir) < 0) {
+        cli_error("package: cannot find this program's folder: give --config and --puf");
+        return PM_EXIT_USAGE;
+    }
+    if (!p->config) {
+        if (pm_path_join(&p->cfg_path, p->dir.data, "prof.config") < 0)
+            return PM_EXIT_USAGE;
+        p->config = p->cfg_path.data;
+    }
+    if (!p->puf) {
+        if (pm_path_join(&p->puf_path, p->dir.data, "mbm.puf") < 0)
+            return PM_EXIT_USAGE;
+        p->puf = p->puf_path.data;
+    }
+    const char *inputs[3] = {p->exe, p->config, p->puf};
+    const char *what[3] = {"program", "config", "PUF"};
+    for (int i = 0; i < 3; i++)
+        if (!pm_os_file_exists(inputs[i])) {
+            cli_error("package: %s '%s' not found", what[i], inputs[i]);
+            return i == 1 ? PM_EXIT_CONFIG : i == 2 ? PM_EXIT_PUF : PM_EXIT_USAGE;
+        }
+    return PM_EXIT_OK;
+}
+
+/* The zip: the program, the config and the PUF under their fixed names, and the README. A failed
+ * write leaves no half-written package behind (the temporary file is removed). */
+static int package_write(const struct package *p)
+{
+    struct pm_zip *z;
+    struct pm_error err;
+    pm_error_clear(&err);
+    long long now = pm_os_time_now();
+    if (pm_zip_open(&z, p->out, &err) < 0) {
+        cli_print_error(&err);
+        return PM_EXIT_PROBLEMS;
+    }
+    if (pm_zip_add_file(z, "ProfileManager.exe", p->exe, now, &err) < 0 ||
+        pm_zip_add_file(z, "prof.config", p->config, now, &err) < 0 ||
+        pm_zip_add_file(z, "mbm.puf", p->puf, now, &err) < 0 ||
+        pm_zip_add(z, "README.txt", package_readme, sizeof(package_readme) - 1, now, &err) < 0 ||
+        add_scripts(z, now, &err) < 0) {
+        pm_zip_abort(z);
+        cli_print_error(&err);
+        return PM_EXIT_PROBLEMS;
+    }
+    if (pm_zip_close(z, &err) < 0) {
+        cli_print_error(&err);
+        return PM_EXIT_PROBLEMS;
+    }
+    printf("package: wrote %s (%" PM_PRId64 " bytes)\n", p->out, PM_I64(pm_os_file_size(p->out)));
+    return PM_EXIT_OK;
+}
+
 int cmd_package(int argc, char **argv)
 {
-    const char *out = NULL, *config = NULL, *puf = NULL, *exe = NULL;
+    struct package p = {NULL, NULL, NULL, NULL, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT};
     for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--out")      ? &out
-                            : !strcmp(argv[i], "--config") ? &config
-                            : !strcmp(argv[i], "--puf")    ? &puf
-                            : !strcmp(argv[i], "--exe")    ? &exe
+        const char **slot = !strcmp(argv[i], "--out")      ? &p.out
+                            : !strcmp(argv[i], "--config") ? &p.config
+                            : !strcmp(argv[i], "--puf")    ? &p.puf
+                            : !strcmp(argv[i], "--exe")    ? &p.exe
                                                            : NULL;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             package_usage(stdout);
@@ -96,81 +166,19 @@ int cmd_package(int argc, char **argv)
         }
         *slot = argv[++i];
     }
-    if (!out) {
+    if (!p.out) {
         cli_error("package: --out FILE.zip is required");
         package_usage(stderr);
         return PM_EXIT_USAGE;
     }
-
-    struct pm_buf exe_path = PM_BUF_INIT, dir = PM_BUF_INIT, cfg_path = PM_BUF_INIT,
-                  puf_path = PM_BUF_INIT;
-    int rc = PM_EXIT_OK;
-    if (!exe) {
-        if (pm_os_exe_path(&exe_path) < 0) {
-            cli_error("package: cannot find this program's own path: give --exe");
-            rc = PM_EXIT_USAGE;
-            goto done;
-        }
-        exe = exe_path.data;
+    int rc = package_inputs(&p);
+    if (rc == PM_EXIT_OK) {
+        check_config(p.config);
+        rc = package_write(&p);
     }
-    if ((!config || !puf) && pm_os_exe_dir(&dir) < 0) {
-        cli_error("package: cannot find this program's folder: give --config and --puf");
-        rc = PM_EXIT_USAGE;
-        goto done;
-    }
-    if (!config) {
-        if (pm_path_join(&cfg_path, dir.data, "prof.config") < 0) {
-            rc = PM_EXIT_USAGE;
-            goto done;
-        }
-        config = cfg_path.data;
-    }
-    if (!puf) {
-        if (pm_path_join(&puf_path, dir.data, "mbm.puf") < 0) {
-            rc = PM_EXIT_USAGE;
-            goto done;
-        }
-        puf = puf_path.data;
-    }
-    const char *inputs[3] = {exe, config, puf};
-    const char *what[3] = {"program", "config", "PUF"};
-    for (int i = 0; i < 3; i++)
-        if (!pm_os_file_exists(inputs[i])) {
-            cli_error("package: %s '%s' not found", what[i], inputs[i]);
-            rc = i == 1 ? PM_EXIT_CONFIG : i == 2 ? PM_EXIT_PUF : PM_EXIT_USAGE;
-            goto done;
-        }
-    check_config(config);
-
-    struct pm_zip *z;
-    struct pm_error err;
-    pm_error_clear(&err);
-    long long now = pm_os_time_now();
-    if (pm_zip_open(&z, out, &err) < 0) {
-        cli_print_error(&err);
-        rc = PM_EXIT_PROBLEMS;
-        goto done;
-    }
-    if (pm_zip_add_file(z, "ProfileManager.exe", exe, now, &err) < 0 ||
-        pm_zip_add_file(z, "prof.config", config, now, &err) < 0 ||
-        pm_zip_add_file(z, "mbm.puf", puf, now, &err) < 0 ||
-        pm_zip_add(z, "README.txt", package_readme, sizeof(package_readme) - 1, now, &err) < 0 ||
-        add_scripts(z, now, &err) < 0) {
-        pm_zip_abort(z);
-        cli_print_error(&err);
-        rc = PM_EXIT_PROBLEMS;
-        goto done;
-    }
-    if (pm_zip_close(z, &err) < 0) {
-        cli_print_error(&err);
-        rc = PM_EXIT_PROBLEMS;
-        goto done;
-    }
-    printf("package: wrote %s (%" PM_PRId64 " bytes)\n", out, PM_I64(pm_os_file_size(out)));
-done:
-    pm_buf_release(&exe_path);
-    pm_buf_release(&dir);
-    pm_buf_release(&cfg_path);
-    pm_buf_release(&puf_path);
+    pm_buf_release(&p.exe_path);
+    pm_buf_release(&p.dir);
+    pm_buf_release(&p.cfg_path);
+    pm_buf_release(&p.puf_path);
     return rc;
 }

@@ -119,6 +119,162 @@ static int rs_finish(struct rs_run *r, int code, const char *why)
     return code;
 }
 
+/* The config is optional: it says where the log goes and which programs hold a profile. Given
+ * with --config it must load; else prof.config next to the program is used when it exists, and
+ * the defaults when not. Negative (message printed) when a config cannot be loaded. */
+static int rs_load_config(struct rs_run *r, struct pm_error *err)
+{
+    struct pm_buf cfgpath = PM_BUF_INIT, exe_dir = PM_BUF_INIT;
+    if (r->o.config)
+        pm_buf_puts(&cfgpath, r->o.config);
+    else if (pm_os_exe_dir(&exe_dir) == 0)
+        pm_path_join(&cfgpath, exe_dir.data, "prof.config");
+    pm_buf_release(&exe_dir);
+    if (r->o.config || (cfgpath.len && pm_os_file_exists(cfgpath.data))) {
+        if (pm_config_load(&r->cfg, cfgpath.data, rs_config_warning, NULL, err) < 0) {
+            pm_buf_release(&cfgpath);
+            char buf[2048];
+            cli_error("%s", pm_error_format(err, buf, sizeof(buf)));
+            return -1;
+        }
+        r->have_cfg = 1;
+    } else {
+        pm_config_defaults(&r->cfg);
+    }
+    pm_buf_release(&cfgpath);
+    return 0;
+}
+
+/* Opens the log when a config says where it goes, and records who restores what from which
+ * backup, so a restore is as traceable as the update it undoes. */
+static void rs_log_start(struct rs_run *r, const char *store_spec)
+{
+    struct pm_buf user = PM_BUF_INIT, computer = PM_BUF_INIT;
+    pm_os_user_name(&user);
+    pm_os_computer_name(&computer);
+    if (r->have_cfg)
+        rs_open_log(r, computer.data, user.data);
+    pm_log_event(r->log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, user.data,
+                 PM_F_COMPUTER, computer.data, PM_F_CONFIG, r->have_cfg ? r->cfg.path : NULL,
+                 PM_F_STORE, store_spec, PM_F_MODE,
+                 r->o.dry_run ? PM_MODE_RESTORE_DRY_RUN : PM_MODE_RESTORE, PM_F_BACKUP, r->o.backup,
+                 NULL);
+    pm_buf_release(&user);
+    pm_buf_release(&computer);
+}
+
+/* One line per profile that differs from the backup (every profile in a dry run), before
+ * anything is written. Returns how many differ. */
+static size_t rs_show(const struct rs_run *r, const struct pm_restore *rest)
+{
+    size_t ndiff = 0;
+    for (size_t i = 0; i < rest->nprofiles; i++) {
+        const struct pm_restore_profile *p = &rest->profiles[i];
+        int differs = pm_restore_profile_differs(p);
+        ndiff += differs != 0;
+        if (r->o.dry_run || differs)
+            printf("%-12s %s  (%s%zu value(s) to put back, %zu to remove, %zu key(s) to put "
+                   "back, %zu to remove)\n",
+                   differs ? (r->o.dry_run ? "would-restore" : "restore") : "unchanged", p->path,
+                   p->present ? "" : "missing now; ", p->values_changed, p->values_extra,
+                   p->keys_missing, p->keys_extra);
+    }
+    return ndiff;
+}
+
+/* The outcome of each profile in the log, with the counts restored, for the report. */
+static void rs_log_restored(struct rs_run *r, const struct pm_restore *rest)
+{
+    for (size_t i = 0; i < rest->nprofiles; i++) {
+        const struct pm_restore_profile *p = &rest->profiles[i];
+        char k[24], v[24];
+        snprintf(k, sizeof(k), "%zu", p->keys);
+        snprintf(v, sizeof(v), "%zu", p->values);
+        pm_log_event(r->log, PM_EV_RESTORE, PM_F_PROFILE, p->path, PM_F_STATE,
+                     pm_restore_profile_differs(p) ? "restored" : "unchanged", PM_F_KEYS, k,
+                     PM_F_VALUES, v, NULL);
+    }
+}
+
+/* Everything before deciding: the backup read and parsed, the run lock taken, the store opened
+ * (read-only for a dry run) and compared with the backup. PM_EXIT_OK when ready, else the exit
+ * code with *why set for the log; what was opened is the caller's to release. */
+static int rs_open(struct rs_run *r, const char *store_spec, struct pm_buf *text,
+                   struct pm_restore *rest, void **lock, struct pm_store **st, struct pm_error *err,
+                   const char **why)
+{
+    if (pm_file_read(r->o.backup, 0, text, err) < 0 ||
+        pm_restore_load(rest, text->data, text->len, r->o.backup, err) < 0) {
+        rs_error(r, err);
+        *why = "bad backup";
+        return PM_EXIT_USAGE;
+    }
+    if (pm_os_lock_acquire("update", r->cfg.lock_wait, lock) <= 0) {
+        *lock = NULL;
+        cli_error("another profilemanager run of this user is in progress; nothing restored");
+        pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+        *why = "locked";
+        return PM_EXIT_LOCKED;
+    }
+    if (pm_store_open(st, store_spec, r->o.dry_run ? PM_STORE_READONLY : 0, err) < 0) {
+        rs_error(r, err);
+        *why = "store";
+        return err->code == PM_ERR_INVALID ? PM_EXIT_USAGE : PM_EXIT_STORE;
+    }
+#ifdef PM_TEST_HOOKS
+    /* Test builds only: fail the Nth store mutation, to prove all-or-nothing from outside. */
+    if (getenv("PM_FAULT_AT"))
+        pm_store_fault_at(*st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
+#endif
+    if (pm_restore_compare(rest, *st, err) < 0) {
+        rs_error(r, err);
+        *why = "store";
+        return PM_EXIT_STORE;
+    }
+    return PM_EXIT_OK;
+}
+
+/* Shows what differs, then puts it back, unless this is a dry run, nothing differs or a program
+ * holds the live profile. Returns the exit code, with *why set for the log. */
+static int rs_restore(struct rs_run *r, struct pm_restore *rest, struct pm_store *st,
+                      struct pm_error *err, const char **why)
+{
+    size_t ndiff = rs_show(r, rest);
+    r->unchanged = (unsigned long)(rest->nprofiles - ndiff);
+    if (r->o.dry_run) {
+        for (size_t i = 0; i < rest->nprofiles; i++)
+            pm_log_event(r->log, PM_EV_RESTORE, PM_F_PROFILE, rest->profiles[i].path, PM_F_STATE,
+                         pm_restore_profile_differs(&rest->profiles[i]) ? "would_restore"
+                                                                       : "unchanged",
+                         NULL);
+        printf("dry run: %zu of %zu profile(s) would be restored; nothing written\n", ndiff,
+               rest->nprofiles);
+        *why = "dry_run";
+        return PM_EXIT_OK;
+    }
+    if (ndiff == 0) {
+        printf("nothing to do: every profile in the backup matches the store\n");
+        *why = "nothing_to_do";
+        return PM_EXIT_OK;
+    }
+    if (!strcmp(pm_store_backend(st), "live") && rs_in_use(r)) {
+        *why = "in_use";
+        return PM_EXIT_IN_USE;
+    }
+    int rollback_failed = 0;
+    if (pm_restore_apply(rest, st, &rollback_failed, err) < 0) {
+        rs_error(r, err);
+        *why = rollback_failed ? "rollback failed" : "rolled back";
+        return rollback_failed ? PM_EXIT_DAMAGED : PM_EXIT_ROLLED_BACK;
+    }
+    rs_log_restored(r, rest);
+    r->restored = (unsigned long)ndiff;
+    printf("restored %zu profile(s) from '%s'; %lu already matched\n", ndiff, r->o.backup,
+           r->unchanged);
+    *why = "restored";
+    return PM_EXIT_OK;
+}
+
 int cmd_restore(int argc, char **argv)
 {
     struct rs_run r;
@@ -134,42 +290,13 @@ int cmd_restore(int argc, char **argv)
     const char *store_spec = r.o.store ? r.o.store : "live";
     r.t0 = pm_os_monotonic_ms();
 
-    /* The config is optional: it says where the log goes and which programs hold a profile. */
-    struct pm_buf cfgpath = PM_BUF_INIT, exe_dir = PM_BUF_INIT;
-    if (r.o.config)
-        pm_buf_puts(&cfgpath, r.o.config);
-    else if (pm_os_exe_dir(&exe_dir) == 0)
-        pm_path_join(&cfgpath, exe_dir.data, "prof.config");
-    pm_buf_release(&exe_dir);
     struct pm_error err;
     pm_error_clear(&err);
-    if (r.o.config || (cfgpath.len && pm_os_file_exists(cfgpath.data))) {
-        if (pm_config_load(&r.cfg, cfgpath.data, rs_config_warning, NULL, &err) < 0) {
-            pm_buf_release(&cfgpath);
-            char buf[2048];
-            cli_error("%s", pm_error_format(&err, buf, sizeof(buf)));
-            return PM_EXIT_CONFIG;
-        }
-        r.have_cfg = 1;
-    } else {
-        pm_config_defaults(&r.cfg);
-    }
-    pm_buf_release(&cfgpath);
+    if (rs_load_config(&r, &err) < 0)
+        return PM_EXIT_CONFIG;
 
-    struct pm_buf user = PM_BUF_INIT, computer = PM_BUF_INIT;
-    pm_os_user_name(&user);
-    pm_os_computer_name(&computer);
-    if (r.have_cfg)
-        rs_open_log(&r, computer.data, user.data);
-    pm_log_event(r.log, PM_EV_RUN_START, PM_F_VERSION, PM_VERSION, PM_F_USER, user.data,
-                 PM_F_COMPUTER, computer.data, PM_F_CONFIG, r.have_cfg ? r.cfg.path : NULL,
-                 PM_F_STORE, store_spec, PM_F_MODE,
-                 r.o.dry_run ? PM_MODE_RESTORE_DRY_RUN : PM_MODE_RESTORE, PM_F_BACKUP, r.o.backup,
-                 NULL);
-    pm_buf_release(&user);
-    pm_buf_release(&computer);
+    rs_log_start(&r, store_spec);
 
-    int code = PM_EXIT_OK;
     const char *why = NULL;
     void *lock = NULL;
     struct pm_store *st = NULL;
@@ -177,94 +304,9 @@ int cmd_restore(int argc, char **argv)
     memset(&rest, 0, sizeof(rest));
     struct pm_buf text = PM_BUF_INIT;
 
-    if (pm_file_read(r.o.backup, 0, &text, &err) < 0 ||
-        pm_restore_load(&rest, text.data, text.len, r.o.backup, &err) < 0) {
-        rs_error(&r, &err);
-        code = PM_EXIT_USAGE;
-        why = "bad backup";
-        goto out;
-    }
-    if (pm_os_lock_acquire("update", r.cfg.lock_wait, &lock) <= 0) {
-        lock = NULL;
-        cli_error("another profilemanager run of this user is in progress; nothing restored");
-        pm_log_event(r.log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
-        code = PM_EXIT_LOCKED;
-        why = "locked";
-        goto out;
-    }
-    if (pm_store_open(&st, store_spec, r.o.dry_run ? PM_STORE_READONLY : 0, &err) < 0) {
-        rs_error(&r, &err);
-        code = err.code == PM_ERR_INVALID ? PM_EXIT_USAGE : PM_EXIT_STORE;
-        why = "store";
-        goto out;
-    }
-#ifdef PM_TEST_HOOKS
-    /* Test builds only: fail the Nth store mutation, to prove all-or-nothing from outside. */
-    if (getenv("PM_FAULT_AT"))
-        pm_store_fault_at(st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
-#endif
-    if (pm_restore_compare(&rest, st, &err) < 0) {
-        rs_error(&r, &err);
-        code = PM_EXIT_STORE;
-        why = "store";
-        goto out;
-    }
-    size_t ndiff = 0;
-    for (size_t i = 0; i < rest.nprofiles; i++) {
-        const struct pm_restore_profile *p = &rest.profiles[i];
-        int differs = pm_restore_profile_differs(p);
-        ndiff += differs != 0;
-        if (r.o.dry_run || differs)
-            printf("%-12s %s  (%s%zu value(s) to put back, %zu to remove, %zu key(s) to put "
-                   "back, %zu to remove)\n",
-                   differs ? (r.o.dry_run ? "would-restore" : "restore") : "unchanged", p->path,
-                   p->present ? "" : "missing now; ", p->values_changed, p->values_extra,
-                   p->keys_missing, p->keys_extra);
-    }
-    r.unchanged = (unsigned long)(rest.nprofiles - ndiff);
-    if (r.o.dry_run) {
-        for (size_t i = 0; i < rest.nprofiles; i++)
-            pm_log_event(r.log, PM_EV_RESTORE, PM_F_PROFILE, rest.profiles[i].path, PM_F_STATE,
-                         pm_restore_profile_differs(&rest.profiles[i]) ? "would_restore"
-                                                                       : "unchanged",
-                         NULL);
-        printf("dry run: %zu of %zu profile(s) would be restored; nothing written\n", ndiff,
-               rest.nprofiles);
-        why = "dry_run";
-        goto out;
-    }
-    if (ndiff == 0) {
-        printf("nothing to do: every profile in the backup matches the store\n");
-        why = "nothing_to_do";
-        goto out;
-    }
-    if (!strcmp(pm_store_backend(st), "live") && rs_in_use(&r)) {
-        code = PM_EXIT_IN_USE;
-        why = "in_use";
-        goto out;
-    }
-    int rollback_failed = 0;
-    if (pm_restore_apply(&rest, st, &rollback_failed, &err) < 0) {
-        rs_error(&r, &err);
-        code = rollback_failed ? PM_EXIT_DAMAGED : PM_EXIT_ROLLED_BACK;
-        why = rollback_failed ? "rollback failed" : "rolled back";
-        goto out;
-    }
-    for (size_t i = 0; i < rest.nprofiles; i++) {
-        const struct pm_restore_profile *p = &rest.profiles[i];
-        char k[24], v[24];
-        snprintf(k, sizeof(k), "%zu", p->keys);
-        snprintf(v, sizeof(v), "%zu", p->values);
-        pm_log_event(r.log, PM_EV_RESTORE, PM_F_PROFILE, p->path, PM_F_STATE,
-                     pm_restore_profile_differs(p) ? "restored" : "unchanged", PM_F_KEYS, k,
-                     PM_F_VALUES, v, NULL);
-    }
-    r.restored = (unsigned long)ndiff;
-    printf("restored %zu profile(s) from '%s'; %lu already matched\n", ndiff, r.o.backup,
-           r.unchanged);
-    why = "restored";
-
-out:
+    int code = rs_open(&r, store_spec, &text, &rest, &lock, &st, &err, &why);
+    if (code == PM_EXIT_OK)
+        code = rs_restore(&r, &rest, st, &err, &why);
     fflush(stdout);
     pm_store_close(st);
     pm_restore_release(&rest);

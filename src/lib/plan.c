@@ -1285,6 +1285,85 @@ static int store_key(struct ctx *c, const struct pm_section *s, char **key)
     return 0;
 }
 
+/* The account's own stores once it moves: its identity (DN, SMTP address, servers) gathered
+ * from every section it owns, then each section in scope re-pointed with it. */
+static int plan_own_sections(struct ctx *c, const struct pm_account *a,
+                             const struct pm_puf_query *ans)
+{
+    struct ident id;
+    int rc;
+    if ((rc = ident_init(c, &id, &ans->entry, a->dn, a->smtp)) < 0)
+        return rc;
+    for (size_t i = 0; rc == 0 && i < a->nsections; i++)
+        if (section_scope(a, &a->sections[i], NULL) == SCOPE_OWN)
+            rc = ident_add_servers(c, &id, &a->sections[i]);
+    for (size_t i = 0; rc == 0 && i < a->nsections; i++) {
+        int scope = section_scope(a, &a->sections[i], ans->entry.target_dn);
+        if (scope >= 0)
+            rc = plan_section(c, &a->sections[i], &id, (enum scope)scope);
+    }
+    ident_release(&id);
+    return rc;
+}
+
+/* Store i of the account when it is another mailbox's (delegate, shared, their archives): it is
+ * decided on its own PUF line, found by the mailbox it names, and re-pointed with that mailbox's
+ * identity. A store that names no mailbox is left alone with a warning. <0 on error. */
+static int plan_other_store(struct ctx *c, size_t ai, size_t i, const struct pm_puf_query *q,
+                            size_t nq)
+{
+    const struct pm_account *a = &c->m->profiles[c->profile].accounts[ai];
+    const struct pm_section *s = &a->sections[i];
+    enum pm_decision_kind kind;
+    int rc;
+    if (s->damaged)
+        return decide_damaged(c, ai, (long)i, s->mailbox_dn,
+                              "the store's mailbox DN is damaged (see the warning); left alone",
+                              &kind);
+    char *key = NULL;
+    if ((rc = store_key(c, s, &key)) < 0)
+        return rc;
+    if (!key) {
+        struct pm_buf why = PM_BUF_INIT;
+        rc = pm_buf_printf(&why, "'%s' names no mailbox (no PR_PROFILE_MAILBOX, no SMTP "
+                                 "address); left alone",
+                           s->path) < 0
+                 ? oom(c)
+                 : decide_damaged(c, ai, (long)i, NULL, why.data, &kind);
+        if (rc == 0 && pm_strlist_add(&c->out->warnings, why.data) < 0)
+            rc = oom(c);
+        pm_buf_release(&why);
+        return rc;
+    }
+    const struct pm_puf_query *sa = answer(q, nq, key);
+    rc = decide(c, ai, (long)i, key, sa, &kind);
+    free(key);
+    if (rc == 0 && kind == PM_DEC_CURRENT)
+        rc = moved_add(c, sa->entry.source_dn, sa->entry.source_smtp, &sa->entry);
+    if (rc < 0)
+        return rc;
+    if (kind != PM_DEC_UPDATED)
+        return 0;
+    char *smtp = NULL;
+    if ((rc = store_smtp(c, s)) < 0 || (rc > 0 && !(smtp = pm_strdup(c->text2.data))))
+        return oom(c);
+    if ((rc = moved_add(c, s->mailbox_dn, smtp, &sa->entry)) < 0) {
+        free(smtp);
+        return rc;
+    }
+    struct ident id;
+    rc = ident_init(c, &id, &sa->entry, s->mailbox_dn, smtp);
+    if (rc == 0)
+        rc = ident_add_servers(c, &id, s);
+    if (rc == 0)
+        rc = plan_section(c, s, &id, s->kind == PM_STORE_ARCHIVE ? SCOPE_ARCHIVE : SCOPE_OWN);
+    ident_release(&id);
+    free(smtp);
+    return rc;
+}
+
+/* Account ai of the current profile: its own decision (and its own stores when it moves), then
+ * each store of another mailbox it holds. */
 static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, size_t nq)
 {
     const struct pm_account *a = &c->m->profiles[c->profile].accounts[ai];
@@ -1301,78 +1380,15 @@ static int plan_account(struct ctx *c, size_t ai, const struct pm_puf_query *q, 
                                      : moved_add(c, ans->entry.source_dn,
                                                  ans->entry.source_smtp, &ans->entry)) < 0)
         return rc;
-    if (kind == PM_DEC_UPDATED) {
-        struct ident id;
-        if ((rc = ident_init(c, &id, &ans->entry, a->dn, a->smtp)) < 0)
-            return rc;
-        for (size_t i = 0; rc == 0 && i < a->nsections; i++)
-            if (section_scope(a, &a->sections[i], NULL) == SCOPE_OWN)
-                rc = ident_add_servers(c, &id, &a->sections[i]);
-        for (size_t i = 0; rc == 0 && i < a->nsections; i++) {
-            int scope = section_scope(a, &a->sections[i], ans->entry.target_dn);
-            if (scope >= 0)
-                rc = plan_section(c, &a->sections[i], &id, (enum scope)scope);
-        }
-        ident_release(&id);
-        if (rc < 0)
-            return rc;
-    }
+    if (kind == PM_DEC_UPDATED && (rc = plan_own_sections(c, a, ans)) < 0)
+        return rc;
     /* Stores of other mailboxes (delegate, shared, their archives): each on its own PUF line. */
     for (size_t i = 0; i < a->nsections; i++) {
         const struct pm_section *s = &a->sections[i];
         if (section_scope(a, s, ans && ans->match == PM_PUF_SOURCE ? ans->entry.target_dn : NULL) >=
             0)
             continue;
-        if (s->damaged) {
-            if ((rc = decide_damaged(c, ai, (long)i, s->mailbox_dn,
-                                     "the store's mailbox DN is damaged (see the warning); left "
-                                     "alone",
-                                     &kind)) < 0)
-                return rc;
-            continue;
-        }
-        char *key = NULL;
-        if ((rc = store_key(c, s, &key)) < 0)
-            return rc;
-        if (!key) {
-            struct pm_buf why = PM_BUF_INIT;
-            rc = pm_buf_printf(&why, "'%s' names no mailbox (no PR_PROFILE_MAILBOX, no SMTP "
-                                     "address); left alone",
-                               s->path) < 0
-                     ? oom(c)
-                     : decide_damaged(c, ai, (long)i, NULL, why.data, &kind);
-            if (rc == 0 && pm_strlist_add(&c->out->warnings, why.data) < 0)
-                rc = oom(c);
-            pm_buf_release(&why);
-            if (rc < 0)
-                return rc;
-            continue;
-        }
-        const struct pm_puf_query *sa = answer(q, nq, key);
-        rc = decide(c, ai, (long)i, key, sa, &kind);
-        free(key);
-        if (rc == 0 && kind == PM_DEC_CURRENT)
-            rc = moved_add(c, sa->entry.source_dn, sa->entry.source_smtp, &sa->entry);
-        if (rc < 0)
-            return rc;
-        if (kind != PM_DEC_UPDATED)
-            continue;
-        char *smtp = NULL;
-        if ((rc = store_smtp(c, s)) < 0 || (rc > 0 && !(smtp = pm_strdup(c->text2.data))))
-            return oom(c);
-        if ((rc = moved_add(c, s->mailbox_dn, smtp, &sa->entry)) < 0) {
-            free(smtp);
-            return rc;
-        }
-        struct ident id;
-        rc = ident_init(c, &id, &sa->entry, s->mailbox_dn, smtp);
-        if (rc == 0)
-            rc = ident_add_servers(c, &id, s);
-        if (rc == 0)
-            rc = plan_section(c, s, &id, s->kind == PM_STORE_ARCHIVE ? SCOPE_ARCHIVE : SCOPE_OWN);
-        ident_release(&id);
-        free(smtp);
-        if (rc < 0)
+        if ((rc = plan_other_store(c, ai, i, q, nq)) < 0)
             return rc;
     }
     return 0;

@@ -699,6 +699,89 @@ static int add_contab(struct walk *w, struct pm_profile *pr, const struct pm_sec
     return 0;
 }
 
+/* The profile's services list (PR_SERVICES in its master section), 16-byte UIDs: >0 with the
+ * list in *services, 0 when there is none, <0 on error. */
+static int read_services_list(struct walk *w, const struct pm_profile *pr,
+                              struct pm_value *services)
+{
+    char *master = join2(pr->path, PM_SECTION_MASTER);
+    if (!master)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = pm_store_get(w->st, master, V_SERVICES, services, w->err);
+    /* A damaged services list must not make a profile vanish from the run without a word. */
+    if (rc > 0 && services->len % 16 != 0)
+        warnf(w, master, "value '%s' (PR_SERVICES) is %zu bytes, not a list of 16-byte UIDs; %s",
+              V_SERVICES, services->len,
+              services->len < 16 ? "no service read" : "the trailing bytes are ignored");
+    free(master);
+    return rc;
+}
+
+/* One service of the list, by its UID: an Exchange service becomes an account, a contacts
+ * (CONTAB) service is kept for its address book entries, any other is passed over. A service
+ * listed but missing from the registry is reported and skipped. <0 on error. */
+static int read_service(struct walk *w, struct pm_profile *pr, const uint8_t *svc)
+{
+    char hex[33];
+    pm_hex_lower(svc, 16, hex);
+    struct pm_section s = {0};
+    s.path = join2(pr->path, hex);
+    if (!s.path)
+        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int rc = read_section(w, &s);
+    int exch = rc > 0 ? is_msems(w, &s) : rc;
+    if (rc == 0)
+        warnf(w, s.path, "service listed in the profile is missing; skipped");
+    if (exch > 0) {
+        struct pm_account *na = realloc(pr->accounts, (pr->naccounts + 1) * sizeof(*na));
+        if (!na) {
+            section_release(&s);
+            return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+        }
+        pr->accounts = na;
+        struct pm_account *a = &pr->accounts[pr->naccounts++];
+        memset(a, 0, sizeof(*a));
+        rc = read_account(w, pr, svc, &s, a);
+    } else if (exch == 0 && (rc = is_service(w, &s, "CONTAB")) > 0) {
+        rc = add_contab(w, pr, &s);
+    } else {
+        rc = exch;
+    }
+    section_release(&s);
+    return rc;
+}
+
+/* A bare Outlook 2007-era profile: no services list, one account read from the 13dbb0c8
+ * section (its user DN and SMTP address). A section without a DN gives no account. */
+static int read_outlook2007(struct walk *w, struct pm_profile *pr)
+{
+    struct pm_account a = {0};
+    struct pm_section *e = NULL;
+    int rc = add_section(w, &a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e);
+    if (rc > 0) {
+        const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
+        const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
+        a.outlook2007 = 1;
+        if ((rc = string_any(w, e, user, &a.dn)) >= 0)
+            rc = string_any(w, e, smtp, &a.smtp);
+        if (rc >= 0 && a.dn) {
+            pr->accounts = malloc(sizeof(*pr->accounts));
+            if (!pr->accounts)
+                rc = PM_ERR_NOMEM;
+            else {
+                pr->accounts[0] = a;
+                pr->naccounts = 1;
+                return 0;
+            }
+        }
+    }
+    account_release(&a);
+    return rc < 0 ? rc : 0;
+}
+
+/* One profile: the accounts and contacts of its services and the Outlook global section; with
+ * no services list, the Outlook 2007-era account; else any 13dbb0c8 residue, given to the account
+ * it names. */
 static int read_profile(struct walk *w, const char *root, const char *name, int is_default,
                         struct pm_profile *pr)
 {
@@ -708,85 +791,23 @@ static int read_profile(struct walk *w, const char *root, const char *name, int 
     pr->is_default = is_default;
     if (!pr->root || !pr->name || !pr->path)
         return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-    char *master = join2(pr->path, PM_SECTION_MASTER);
-    if (!master)
-        return pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     struct pm_value services = PM_VALUE_INIT;
-    int rc = pm_store_get(w->st, master, V_SERVICES, &services, w->err);
-    /* A damaged services list must not make a profile vanish from the run without a word. */
-    if (rc > 0 && services.len % 16 != 0)
-        warnf(w, master, "value '%s' (PR_SERVICES) is %zu bytes, not a list of 16-byte UIDs; %s",
-              V_SERVICES, services.len,
-              services.len < 16 ? "no service read" : "the trailing bytes are ignored");
-    free(master);
+    int rc = read_services_list(w, pr, &services);
     if (rc < 0)
         return rc;
     size_t n = rc > 0 ? pm_mapi_uid_count(services.len) : 0;
     pr->nservices = n;
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *svc = services.data + 16 * i;
-        char hex[33];
-        pm_hex_lower(svc, 16, hex);
-        struct pm_section s = {0};
-        s.path = join2(pr->path, hex);
-        if (!s.path) {
-            rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if ((rc = read_service(w, pr, services.data + 16 * i)) < 0)
             break;
-        }
-        rc = read_section(w, &s);
-        int exch = rc > 0 ? is_msems(w, &s) : rc;
-        if (rc == 0)
-            warnf(w, s.path, "service listed in the profile is missing; skipped");
-        if (exch > 0) {
-            struct pm_account *na = realloc(pr->accounts, (pr->naccounts + 1) * sizeof(*na));
-            if (!na) {
-                section_release(&s);
-                rc = pm_error_set(w->err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-                break;
-            }
-            pr->accounts = na;
-            struct pm_account *a = &pr->accounts[pr->naccounts++];
-            memset(a, 0, sizeof(*a));
-            rc = read_account(w, pr, svc, &s, a);
-        } else if (exch == 0 && (rc = is_service(w, &s, "CONTAB")) > 0) {
-            rc = add_contab(w, pr, &s);
-        } else {
-            rc = exch;
-        }
-        section_release(&s);
-        if (rc < 0)
-            break;
-    }
     pm_value_release(&services);
     if (rc >= 0)
         rc = add_linked(w, pr, PM_SECTION_OUTLOOK_GLOBAL, PM_ROLE_OUTLOOK_GLOBAL);
     if (rc < 0)
         return rc;
     /* No services list but a 13dbb0c8 section: a bare Outlook 2007-era profile. */
-    if (n == 0 && (rc = global2007_exists(w, pr)) > 0) {
-        struct pm_account a = {0};
-        struct pm_section *e = NULL;
-        rc = add_section(w, &a, pr->path, PM_SECTION_GLOBAL2007, PM_ROLE_EMSMDB, &e);
-        if (rc > 0) {
-            const char *const user[] = {V_PROFILE_USER_A, V_PROFILE_USER_W, NULL};
-            const char *const smtp[] = {V_SMTP_W, V_SMTP_A, NULL};
-            a.outlook2007 = 1;
-            if ((rc = string_any(w, e, user, &a.dn)) >= 0)
-                rc = string_any(w, e, smtp, &a.smtp);
-            if (rc >= 0 && a.dn) {
-                pr->accounts = malloc(sizeof(*pr->accounts));
-                if (!pr->accounts)
-                    rc = PM_ERR_NOMEM;
-                else {
-                    pr->accounts[0] = a;
-                    pr->naccounts = 1;
-                    return 0;
-                }
-            }
-        }
-        account_release(&a);
-        return rc < 0 ? rc : 0;
-    }
+    if (n == 0 && (rc = global2007_exists(w, pr)) > 0)
+        return read_outlook2007(w, pr);
     if (rc < 0)
         return rc;
     return attach_residue(w, pr);

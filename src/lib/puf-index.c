@@ -231,18 +231,14 @@ static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
     return 0;
 }
 
-/* Answers one query from the index. 1 answered, 0 index unusable (note set), <0 no memory. */
-static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char *path,
-                      const char *idxname, struct pm_puf_query *q, struct pm_puf_stats *st,
-                      uint64_t *idx_bytes, char *linebuf, pm_diag_fn warn, void *ctx)
+/* The entries of the key's bucket whose hash is the key's and whose kind answers the query
+ * (base and base + 1), into cand. Every entry must belong to the bucket and the bucket must match
+ * its checksum: a damaged index is noted and not used, never trusted. 1 when read, 0 when the
+ * index is unusable (note set). */
+static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxname, uint64_t hash,
+                          int base, struct idx_cand *cand, size_t *ncand, struct pm_puf_stats *st,
+                          uint64_t *idx_bytes)
 {
-    size_t klen;
-    const char *key = puf_query_key(q, &klen);
-    if (!klen)
-        return 1;
-    /* The entry kinds that answer this query: 0 and 1 by DN, 2 and 3 by SMTP. */
-    int base = q->by == PM_PUF_BY_SMTP ? PUF_K_SOURCE_SMTP : PUF_K_SOURCE_DN;
-    uint64_t hash = puf_key_hash(key, klen);
     uint32_t b = idx_bucket(hash, h->bits);
     unsigned char slots[2 * IDX_SLOT];
     if (puf_pread(fi, slots, sizeof(slots), h->dir_offset + (uint64_t)b * IDX_SLOT) !=
@@ -253,8 +249,6 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     if (start > end || end > h->nentries)
         return idx_note(st, "index '%s' is damaged (bucket %u)", idxname, b);
 
-    struct idx_cand cand[IDX_MAX_CANDIDATES];
-    size_t ncand = 0;
     unsigned char chunk[IDX_CHUNK * IDX_REC];
     /* Incremental form of puf_bytes_hash over the bucket's bytes. */
     uint64_t acc = idx_bucket_seed(b, start, end);
@@ -274,46 +268,114 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
             int kind = (int)(packed >> 62);
             if (rh != hash || kind < base || kind > base + 1)
                 continue;
-            if (ncand == IDX_MAX_CANDIDATES)
+            if (*ncand == IDX_MAX_CANDIDATES)
                 return idx_note(st, "index not used: more than %d lines share one key",
                                 IDX_MAX_CANDIDATES);
-            cand[ncand].off = packed & IDX_MAX_OFFSET;
-            cand[ncand].len = (uint32_t)((packed >> 48) & 0x3FFF);
-            cand[ncand].kind = kind;
-            cand[ncand].line = get_u32(r + 16);
-            ncand++;
+            cand[*ncand].off = packed & IDX_MAX_OFFSET;
+            cand[*ncand].len = (uint32_t)((packed >> 48) & 0x3FFF);
+            cand[*ncand].kind = kind;
+            cand[*ncand].line = get_u32(r + 16);
+            (*ncand)++;
         }
         at += n;
     }
     if (acc != sum)
         return idx_note(st, "index '%s' is damaged (bucket %u checksum)", idxname, b);
+    return 1;
+}
+
+/* Candidate c's line, split into f. It is read with the byte before and after it, to prove it is
+ * a whole line of the PUF as it is now: an index that points elsewhere is noted and not used.
+ * 1 when read, 0 when the index is unusable (note set). */
+static int idx_read_line(FILE *fp, const struct idx_header *h, const char *idxname,
+                         const struct idx_cand *c, char *linebuf, struct puf_fields *f,
+                         struct pm_puf_stats *st)
+{
+    if (c->len > PM_PUF_MAX_LINE + 1 || c->off + c->len > h->fp.size || c->line == 0)
+        return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+    uint64_t from = c->off ? c->off - 1 : 0;
+    size_t want = (size_t)(c->off - from) + c->len + 1;
+    long got = puf_pread(fp, linebuf, want, from);
+    if (got < 0)
+        return idx_note(st, "puf read failed at offset %" PM_PRIu64, PM_U64(from));
+    st->bytes_read += (uint64_t)got;
+    const char *line = linebuf + (c->off - from);
+    int whole = (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
+                ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
+                !memchr(line, '\n', c->len);
+    if (!whole || puf_split(line, c->len, f, NULL, 0) != 0)
+        return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+    return 1;
+}
+
+/* Answers one query from the index. 1 answered, 0 index unusable (note set), <0 no memory. */
+static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char *path,
+                      const char *idxname, struct pm_puf_query *q, struct pm_puf_stats *st,
+                      uint64_t *idx_bytes, char *linebuf, pm_diag_fn warn, void *ctx)
+{
+    size_t klen;
+    const char *key = puf_query_key(q, &klen);
+    if (!klen)
+        return 1;
+    /* The entry kinds that answer this query: 0 and 1 by DN, 2 and 3 by SMTP. */
+    int base = q->by == PM_PUF_BY_SMTP ? PUF_K_SOURCE_SMTP : PUF_K_SOURCE_DN;
+    struct idx_cand cand[IDX_MAX_CANDIDATES];
+    size_t ncand = 0;
+    int rc =
+        idx_candidates(fi, h, idxname, puf_key_hash(key, klen), base, cand, &ncand, st, idx_bytes);
+    if (rc != 1)
+        return rc;
     qsort(cand, ncand, sizeof(cand[0]), idx_cand_cmp);
     for (size_t i = 0; i < ncand; i++) {
-        const struct idx_cand *c = &cand[i];
-        /* Read the line with the byte before and after it, to prove it is a whole line. */
-        if (c->len > PM_PUF_MAX_LINE + 1 || c->off + c->len > h->fp.size || c->line == 0)
-            return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
-        uint64_t from = c->off ? c->off - 1 : 0;
-        size_t want = (size_t)(c->off - from) + c->len + 1;
-        long got = puf_pread(fp, linebuf, want, from);
-        if (got < 0)
-            return idx_note(st, "puf read failed at offset %" PM_PRIu64, PM_U64(from));
-        st->bytes_read += (uint64_t)got;
-        const char *line = linebuf + (c->off - from);
-        int whole =
-            (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
-            ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
-            !memchr(line, '\n', c->len);
         struct puf_fields f;
-        if (!whole || puf_split(line, c->len, &f, NULL, 0) != 0)
-            return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
-        struct puf_span k = puf_fields_key(&f, c->kind);
+        if ((rc = idx_read_line(fp, h, idxname, &cand[i], linebuf, &f, st)) != 1)
+            return rc;
+        struct puf_span k = puf_fields_key(&f, cand[i].kind);
         if (!puf_key_equal(key, klen, k.p, k.len))
             continue; /* a hash collision: another key */
-        int rc = puf_consider(q, c->kind - base, &f, c->line, path, warn, ctx);
+        rc = puf_consider(q, cand[i].kind - base, &f, cand[i].line, path, warn, ctx);
         if (rc < 0)
             return rc;
     }
+    return 1;
+}
+
+/* Opens the index and the PUF and proves the index describes the PUF as it is now: the same
+ * size, time and head and tail hashes, and an index file of the size its header gives. 1 when it
+ * does; 0 with a note when not, and the caller scans the PUF instead. The files opened are the
+ * caller's to close. */
+static int idx_open_fresh(const char *path, const char *idxname, FILE **fi, FILE **fp,
+                          struct idx_header *h, struct pm_puf_stats *st, uint64_t *idx_bytes)
+{
+    struct puf_fingerprint now;
+    struct stat isb;
+    unsigned char hb[IDX_HEADER];
+
+    if (puf_stat(path, &now) != 0)
+        return idx_note(st, "index not used: the puf cannot be read");
+    if (stat(idxname, &isb) != 0 || !(*fi = fopen(idxname, "rb")))
+        return idx_note(st, "no index '%s'", idxname);
+    setvbuf(*fi, NULL, _IONBF, 0);
+    size_t n = fread(hb, 1, sizeof(hb), *fi);
+    *idx_bytes += n;
+    const char *bad = idx_header_decode(hb, n, h);
+    if (bad)
+        return idx_note(st, "index '%s' %s; scanning", idxname, bad);
+    if (h->fp.size != now.size)
+        return idx_note(st, "index is stale: puf %s from %" PM_PRIu64 " to %" PM_PRIu64 " bytes",
+                        now.size > h->fp.size ? "grew" : "shrank", PM_U64(h->fp.size),
+                        PM_U64(now.size));
+    if (h->fp.mtime != now.mtime)
+        return idx_note(st, "index is stale: puf was modified after it was indexed");
+    if ((uint64_t)isb.st_size != h->entries_offset + h->nentries * IDX_REC)
+        return idx_note(st, "index '%s' is damaged (size)", idxname);
+    if (!(*fp = fopen(path, "rb")))
+        return idx_note(st, "index not used: the puf cannot be read");
+    setvbuf(*fp, NULL, _IONBF, 0);
+    if (puf_fingerprint_hashes(*fp, &now, &st->bytes_read) != 0)
+        return idx_note(st, "index not used: the puf cannot be read");
+    if (now.head_hash != h->fp.head_hash || now.tail_hash != h->fp.tail_hash)
+        return idx_note(st, "index is stale: puf content changed since it was indexed");
     return 1;
 }
 
@@ -326,58 +388,14 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
         return PM_ERR_NOMEM;
     }
     const char *idxname = name.data;
-    struct puf_fingerprint now;
     struct idx_header h;
     FILE *fi = NULL, *fp = NULL;
     char *linebuf = NULL;
     int rc = 0;
     uint64_t idx_bytes = 0;
-    struct stat isb;
-    unsigned char hb[IDX_HEADER];
 
-    if (puf_stat(path, &now) != 0) {
-        rc = idx_note(st, "index not used: the puf cannot be read");
+    if ((rc = idx_open_fresh(path, idxname, &fi, &fp, &h, st, &idx_bytes)) != 1)
         goto out;
-    }
-    if (stat(idxname, &isb) != 0 || !(fi = fopen(idxname, "rb"))) {
-        rc = idx_note(st, "no index '%s'", idxname);
-        goto out;
-    }
-    setvbuf(fi, NULL, _IONBF, 0);
-    size_t n = fread(hb, 1, sizeof(hb), fi);
-    idx_bytes += n;
-    const char *bad = idx_header_decode(hb, n, &h);
-    if (bad) {
-        rc = idx_note(st, "index '%s' %s; scanning", idxname, bad);
-        goto out;
-    }
-    if (h.fp.size != now.size) {
-        rc =
-            idx_note(st, "index is stale: puf %s from %" PM_PRIu64 " to %" PM_PRIu64 " bytes",
-                     now.size > h.fp.size ? "grew" : "shrank", PM_U64(h.fp.size), PM_U64(now.size));
-        goto out;
-    }
-    if (h.fp.mtime != now.mtime) {
-        rc = idx_note(st, "index is stale: puf was modified after it was indexed");
-        goto out;
-    }
-    if ((uint64_t)isb.st_size != h.entries_offset + h.nentries * IDX_REC) {
-        rc = idx_note(st, "index '%s' is damaged (size)", idxname);
-        goto out;
-    }
-    if (!(fp = fopen(path, "rb"))) {
-        rc = idx_note(st, "index not used: the puf cannot be read");
-        goto out;
-    }
-    setvbuf(fp, NULL, _IONBF, 0);
-    if (puf_fingerprint_hashes(fp, &now, &st->bytes_read) != 0) {
-        rc = idx_note(st, "index not used: the puf cannot be read");
-        goto out;
-    }
-    if (now.head_hash != h.fp.head_hash || now.tail_hash != h.fp.tail_hash) {
-        rc = idx_note(st, "index is stale: puf content changed since it was indexed");
-        goto out;
-    }
     if (!(linebuf = malloc(PM_PUF_MAX_LINE + 8))) {
         rc = PM_ERR_NOMEM;
         goto out;
@@ -484,6 +502,149 @@ static int idx_gather(FILE *rec, uint32_t bits, uint32_t b0, uint32_t b1, uint32
     return ferror(rec) ? PM_ERR_IO : 0;
 }
 
+/* The index file's three names: the index itself (the PUF's name plus ".idx" unless given), and
+ * the temporary index and entry files, which carry the process id so two builds of the same index
+ * never write into each other's files. Nonzero when out of memory. */
+static int idx_names(const char *puf_path, const char *idx_path, struct pm_buf *idxname,
+                     struct pm_buf *tmpname, struct pm_buf *recname)
+{
+    return (idx_path ? pm_buf_puts(idxname, idx_path)
+                     : (pm_buf_puts(idxname, puf_path) || pm_buf_puts(idxname, ".idx"))) ||
+           pm_buf_printf(tmpname, "%s.tmp%ld", idxname->data, pm_os_pid()) ||
+           pm_buf_printf(recname, "%s.entries%ld", idxname->data, pm_os_pid());
+}
+
+/* The PUF, its size and time before the read (checked again at the end), and the temporary
+ * entry file. Whatever was opened is the caller's to close, also on error. */
+static int idx_open(const char *puf_path, const char *recname, FILE **fp,
+                    struct puf_fingerprint *before, FILE **rec, struct pm_error *err)
+{
+    if (!(*fp = puf_open(puf_path, err)))
+        return PM_ERR_IO;
+    if (puf_stat(puf_path, before) != 0)
+        return pm_error_set(err, PM_ERR_IO, puf_path, 0, "puf file is unreadable");
+    if (!(*rec = pm_os_fopen_write(recname, "w+b")))
+        return pm_error_set(err, PM_ERR_IO, recname, 0, "cannot create a temporary file: %s",
+                            strerror(errno));
+    return 0;
+}
+
+/* Pass 1: every well-formed line's two keys, in file order, into the temporary entry file, so
+ * memory stays bounded whatever the size of the PUF. */
+static int idx_collect(FILE *fp, struct idx_build *b, const char *puf_path, struct pm_error *err)
+{
+    uint64_t bytes = 0;
+    int rc = puf_stream(fp, idx_build_line, b, &bytes);
+    if (rc == 0 && fflush(b->rec) != 0)
+        rc = PM_ERR_IO;
+    if (rc < 0)
+        rc = rc == PM_ERR_LIMIT ? pm_error_set(err, rc, puf_path, (unsigned)b->lines,
+                                               "puf file is too large to index")
+             : rc == PM_ERR_NOMEM
+                 ? pm_error_set(err, rc, puf_path, 0, "out of memory")
+                 : pm_error_set(err, PM_ERR_IO, puf_path, 0, "read or temporary write failed");
+    return rc;
+}
+
+/* The file's shape from the entry count: about 8 entries a bucket, the bucket directory (one
+ * slot more than buckets, for the end sentinel) after the header, the entries after it. */
+static void idx_layout(struct idx_header *h, const struct idx_build *b)
+{
+    h->bits = IDX_MIN_BITS;
+    while (h->bits < IDX_MAX_BITS && ((uint64_t)1 << h->bits) * 8 < b->nentries)
+        h->bits++;
+    uint32_t nb = (uint32_t)1 << h->bits;
+    h->nentries = b->nentries;
+    h->lines = b->lines;
+    h->malformed = b->malformed;
+    h->dir_offset = IDX_HEADER;
+    h->entries_offset = IDX_HEADER + ((uint64_t)nb + 1) * IDX_SLOT;
+}
+
+/* The work buffers: the bucket counts, the arena a group of buckets is sorted in (no larger than
+ * the entries need: a small PUF does not pay for a 2 MiB arena) and the read chunk. Nonzero when
+ * out of memory; whatever was allocated is the caller's to free. */
+static int idx_alloc(uint64_t nentries, uint32_t nb, size_t *cap, uint32_t **counts,
+                     unsigned char **arena, unsigned char **chunk)
+{
+    *cap = IDX_ARENA / IDX_REC;
+    if (nentries < *cap)
+        *cap = nentries ? (size_t)nentries : 1;
+    *counts = calloc(nb, sizeof(**counts));
+    *arena = malloc(*cap * IDX_REC);
+    *chunk = malloc(IDX_CHUNK * 16 * IDX_REC);
+    return !*counts || !*arena || !*chunk;
+}
+
+/* Passes 3..: the buckets that fit in the arena, gathered, summed and written in order, then the
+ * sentinel slot. counts holds each bucket's size on entry and is used as the fill cursor. Write
+ * failures only set *werr: the caller reports them once, after the last write. */
+static int idx_write_buckets(FILE *out, FILE *rec, const struct idx_header *h, uint32_t *counts,
+                             size_t cap, unsigned char *arena, unsigned char *chunk,
+                             const char *puf_path, const char *recname, struct pm_error *err,
+                             int *werr)
+{
+    uint32_t nb = (uint32_t)1 << h->bits;
+    uint64_t gstart = 0;
+    for (uint32_t b0 = 0; !*werr && b0 < nb;) {
+        uint32_t b1 = b0;
+        size_t fill = 0;
+        while (b1 < nb && fill + counts[b1] <= cap)
+            fill += counts[b1++];
+        if (b1 == b0)
+            return pm_error_set(err, PM_ERR_LIMIT, puf_path, 0,
+                                "too many lines share one key to index");
+        size_t local = 0;
+        for (uint32_t x = b0; x < b1; x++) {
+            size_t c = counts[x];
+            counts[x] = (uint32_t)local; /* becomes the fill cursor, then the bucket's end */
+            local += c;
+        }
+        int rc = idx_gather(rec, h->bits, b0, b1, NULL, counts, arena, chunk);
+        if (rc < 0)
+            return pm_error_set(err, rc, recname, 0, "temporary file read failed");
+        *werr |= pm_os_fseek64(out, h->dir_offset + (uint64_t)b0 * IDX_SLOT) != 0;
+        uint32_t lstart = 0;
+        for (uint32_t x = b0; !*werr && x < b1; x++) {
+            uint64_t s = gstart + lstart, e = gstart + counts[x];
+            unsigned char slot[IDX_SLOT];
+            uint64_t sum = idx_bucket_sum(x, s, arena + (size_t)lstart * IDX_REC, (size_t)(e - s));
+            put_u64(slot, s);
+            put_u64(slot + 8, sum);
+            *werr |= fwrite(slot, 1, IDX_SLOT, out) != IDX_SLOT;
+            lstart = counts[x];
+        }
+        *werr |= pm_os_fseek64(out, h->entries_offset + gstart * IDX_REC) != 0;
+        *werr |= fwrite(arena, IDX_REC, fill, out) != fill;
+        gstart += fill;
+        b0 = b1;
+    }
+    unsigned char sentinel[IDX_SLOT] = {0};
+    put_u64(sentinel, h->nentries);
+    *werr |= pm_os_fseek64(out, h->dir_offset + (uint64_t)nb * IDX_SLOT) != 0;
+    *werr |= fwrite(sentinel, 1, IDX_SLOT, out) != IDX_SLOT;
+    return 0;
+}
+
+/* The fingerprint last, and only if the PUF did not change while we read it: an index of a PUF
+ * that was being rewritten would point into the wrong lines. Write failures only set *werr. */
+static int idx_seal(FILE *fp, FILE *out, struct idx_header *h, const struct puf_fingerprint *before,
+                    const char *puf_path, struct pm_error *err, int *werr)
+{
+    h->fp = *before;
+    uint64_t hbytes = 0;
+    struct puf_fingerprint after;
+    if (puf_fingerprint_hashes(fp, &h->fp, &hbytes) != 0 || puf_stat(puf_path, &after) != 0 ||
+        after.size != before->size || after.mtime != before->mtime)
+        return pm_error_set(err, PM_ERR_IO, puf_path, 0,
+                            "puf file changed while it was being indexed; run again");
+    unsigned char hb[IDX_HEADER];
+    idx_header_encode(h, hb);
+    *werr |= pm_os_fseek64(out, 0) != 0;
+    *werr |= fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
+    return 0;
+}
+
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err)
 {
     struct pm_buf idxname = PM_BUF_INIT, tmpname = PM_BUF_INIT, recname = PM_BUF_INIT;
@@ -498,58 +659,19 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
 
     if (!puf_path)
         return pm_error_set(err, PM_ERR_INVALID, NULL, 0, "no puf file given");
-    if ((idx_path ? pm_buf_puts(&idxname, idx_path)
-                  : (pm_buf_puts(&idxname, puf_path) || pm_buf_puts(&idxname, ".idx"))) ||
-        pm_buf_printf(&tmpname, "%s.tmp%ld", idxname.data, pm_os_pid()) ||
-        pm_buf_printf(&recname, "%s.entries%ld", idxname.data, pm_os_pid())) {
+    if (idx_names(puf_path, idx_path, &idxname, &tmpname, &recname)) {
         rc = pm_error_set(err, PM_ERR_NOMEM, puf_path, 0, "out of memory");
         goto out;
     }
-    if (!(fp = puf_open(puf_path, err))) {
-        rc = PM_ERR_IO;
+    if ((rc = idx_open(puf_path, recname.data, &fp, &before, &b.rec, err)) < 0)
         goto out;
-    }
-    if (puf_stat(puf_path, &before) != 0) {
-        rc = pm_error_set(err, PM_ERR_IO, puf_path, 0, "puf file is unreadable");
+    if ((rc = idx_collect(fp, &b, puf_path, err)) < 0)
         goto out;
-    }
-    if (!(b.rec = pm_os_fopen_write(recname.data, "w+b"))) {
-        rc = pm_error_set(err, PM_ERR_IO, recname.data, 0, "cannot create a temporary file: %s",
-                          strerror(errno));
-        goto out;
-    }
-    /* Pass 1: every well-formed line's two keys, in file order. */
-    uint64_t bytes = 0;
-    rc = puf_stream(fp, idx_build_line, &b, &bytes);
-    if (rc == 0 && fflush(b.rec) != 0)
-        rc = PM_ERR_IO;
-    if (rc < 0) {
-        rc = rc == PM_ERR_LIMIT ? pm_error_set(err, rc, puf_path, (unsigned)b.lines,
-                                               "puf file is too large to index")
-             : rc == PM_ERR_NOMEM
-                 ? pm_error_set(err, rc, puf_path, 0, "out of memory")
-                 : pm_error_set(err, PM_ERR_IO, puf_path, 0, "read or temporary write failed");
-        goto out;
-    }
-
-    h.bits = IDX_MIN_BITS;
-    while (h.bits < IDX_MAX_BITS && ((uint64_t)1 << h.bits) * 8 < b.nentries)
-        h.bits++;
+    idx_layout(&h, &b);
     uint32_t nb = (uint32_t)1 << h.bits;
-    h.nentries = b.nentries;
-    h.lines = b.lines;
-    h.malformed = b.malformed;
-    h.dir_offset = IDX_HEADER;
-    h.entries_offset = IDX_HEADER + ((uint64_t)nb + 1) * IDX_SLOT;
 
-    /* No larger than the entries need: a small PUF does not pay for a 2 MiB arena. */
-    size_t cap = IDX_ARENA / IDX_REC;
-    if (b.nentries < cap)
-        cap = b.nentries ? (size_t)b.nentries : 1;
-    counts = calloc(nb, sizeof(*counts));
-    arena = malloc(cap * IDX_REC);
-    chunk = malloc(IDX_CHUNK * 16 * IDX_REC);
-    if (!counts || !arena || !chunk) {
+    size_t cap;
+    if (idx_alloc(b.nentries, nb, &cap, &counts, &arena, &chunk)) {
         rc = pm_error_set(err, PM_ERR_NOMEM, puf_path, 0, "out of memory");
         goto out;
     }
@@ -565,62 +687,12 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
     }
     unsigned char hb[IDX_HEADER] = {0};
     int werr = fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
-    /* Passes 3..: the buckets that fit in the arena, gathered, summed and written in order. */
-    uint64_t gstart = 0;
-    for (uint32_t b0 = 0; !werr && b0 < nb;) {
-        uint32_t b1 = b0;
-        size_t fill = 0;
-        while (b1 < nb && fill + counts[b1] <= cap)
-            fill += counts[b1++];
-        if (b1 == b0) {
-            rc = pm_error_set(err, PM_ERR_LIMIT, puf_path, 0,
-                              "too many lines share one key to index");
-            goto out;
-        }
-        size_t local = 0;
-        for (uint32_t x = b0; x < b1; x++) {
-            size_t c = counts[x];
-            counts[x] = (uint32_t)local; /* becomes the fill cursor, then the bucket's end */
-            local += c;
-        }
-        if ((rc = idx_gather(b.rec, h.bits, b0, b1, NULL, counts, arena, chunk)) < 0) {
-            rc = pm_error_set(err, rc, recname.data, 0, "temporary file read failed");
-            goto out;
-        }
-        werr |= pm_os_fseek64(out, h.dir_offset + (uint64_t)b0 * IDX_SLOT) != 0;
-        uint32_t lstart = 0;
-        for (uint32_t x = b0; !werr && x < b1; x++) {
-            uint64_t s = gstart + lstart, e = gstart + counts[x];
-            unsigned char slot[IDX_SLOT];
-            uint64_t sum = idx_bucket_sum(x, s, arena + (size_t)lstart * IDX_REC, (size_t)(e - s));
-            put_u64(slot, s);
-            put_u64(slot + 8, sum);
-            werr |= fwrite(slot, 1, IDX_SLOT, out) != IDX_SLOT;
-            lstart = counts[x];
-        }
-        werr |= pm_os_fseek64(out, h.entries_offset + gstart * IDX_REC) != 0;
-        werr |= fwrite(arena, IDX_REC, fill, out) != fill;
-        gstart += fill;
-        b0 = b1;
-    }
-    unsigned char sentinel[IDX_SLOT] = {0};
-    put_u64(sentinel, h.nentries);
-    werr |= pm_os_fseek64(out, h.dir_offset + (uint64_t)nb * IDX_SLOT) != 0;
-    werr |= fwrite(sentinel, 1, IDX_SLOT, out) != IDX_SLOT;
-
-    /* The fingerprint last, and only if the PUF did not change while we read it. */
-    h.fp = before;
-    uint64_t hbytes = 0;
-    struct puf_fingerprint after;
-    if (puf_fingerprint_hashes(fp, &h.fp, &hbytes) != 0 || puf_stat(puf_path, &after) != 0 ||
-        after.size != before.size || after.mtime != before.mtime) {
-        rc = pm_error_set(err, PM_ERR_IO, puf_path, 0,
-                          "puf file changed while it was being indexed; run again");
+    if ((rc = idx_write_buckets(out, b.rec, &h, counts, cap, arena, chunk, puf_path, recname.data,
+                                err, &werr)) < 0)
         goto out;
-    }
-    idx_header_encode(&h, hb);
-    werr |= pm_os_fseek64(out, 0) != 0;
-    werr |= fwrite(hb, 1, IDX_HEADER, out) != IDX_HEADER;
+
+    if ((rc = idx_seal(fp, out, &h, &before, puf_path, err, &werr)) < 0)
+        goto out;
     werr |= fclose(out) != 0;
     out = NULL;
     if (werr) {

@@ -720,23 +720,90 @@ static int sz_as_text(const uint8_t *d, size_t len, int utf16)
     return 1;
 }
 
-int pm_regtext_value(struct pm_regtext *w, const char *name, uint32_t type, const uint8_t *data,
-                     size_t len, struct pm_error *err)
+/* The name part of a value line: @= for the default value, else "name"= with the name escaped.
+ * *col is the column after it, for wrapping hex data. */
+static int w_value_name(struct pm_regtext *w, const char *name, size_t *col)
 {
-    struct pm_buf nb = PM_BUF_INIT, narrow = PM_BUF_INIT;
-    size_t col = 0;
-    int rc, reported = 0;
+    struct pm_buf nb = PM_BUF_INIT;
+    int rc;
     if (!*name) {
         rc = w_ascii(w, "@=");
-        col = 2;
+        *col = 2;
     } else {
         rc = pm_utf8_to_utf16le(name, strlen(name), 0, &nb);
         if (rc >= 0 && (rc = w_ascii(w, "\"")) >= 0 &&
-            (rc = w_escaped(w, (const uint8_t *)nb.data, nb.len / 2, &col)) >= 0)
+            (rc = w_escaped(w, (const uint8_t *)nb.data, nb.len / 2, col)) >= 0)
             rc = w_ascii(w, "\"=");
-        col += 3;
+        *col += 3;
     }
-    if (rc < 0)
+    pm_buf_release(&nb);
+    return rc;
+}
+
+/* REGEDIT4 holds REG_EXPAND_SZ and REG_MULTI_SZ as 8-bit text (see the reader); only exact text
+ * fits. The 8-bit bytes go to *narrow. <0 on error, with *reported set when err is already
+ * set. */
+static int narrow_for_regedit4(const char *name, uint32_t type, const uint8_t *data, size_t len,
+                               struct pm_buf *narrow, int *reported, struct pm_error *err)
+{
+    uint16_t *u = malloc((len / 2 + 1) * sizeof(*u));
+    if (!u) {
+        *reported = 1;
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < len / 2; i++)
+        u[i] = le16(data + 2 * i);
+    int rc = len % 2 ? 1 : narrow_units(u, len / 2, 1, narrow);
+    free(u);
+    if (rc > 0) {
+        *reported = 1;
+        return pm_error_set(err, PM_ERR_UNSUPPORTED, NULL, 0,
+                            "value '%s' (%s) is not text and cannot be written as REGEDIT4", name,
+                            pm_regtype_name(type));
+    }
+    return rc;
+}
+
+/* hex: (or hex(N): for types other than REG_BINARY), then the bytes as comma-separated hex
+ * pairs, continued with a backslash on the next line once past REG_HEX_WRAP, as regedit writes
+ * them. col is the column the data starts at. */
+static int w_hex(struct pm_regtext *w, uint32_t type, const uint8_t *data, size_t len, size_t col)
+{
+    char buf[32];
+    int rc;
+    if (type == PM_REG_BINARY)
+        snprintf(buf, sizeof(buf), "hex:");
+    else
+        snprintf(buf, sizeof(buf), "hex(%lx):", (unsigned long)type);
+    if ((rc = w_ascii(w, buf)) < 0)
+        return rc;
+    col += strlen(buf);
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        char hx[3] = {digits[data[i] >> 4], digits[data[i] & 15], 0};
+        if ((rc = w_ascii(w, hx)) < 0)
+            return rc;
+        if (i + 1 == len)
+            break;
+        if ((rc = w_ascii(w, ",")) < 0)
+            return rc;
+        col += 3;
+        if (col >= REG_HEX_WRAP) {
+            if ((rc = w_ascii(w, "\\")) < 0 || (rc = w_nl(w)) < 0 || (rc = w_ascii(w, "  ")) < 0)
+                return rc;
+            col = 2;
+        }
+    }
+    return rc;
+}
+
+int pm_regtext_value(struct pm_regtext *w, const char *name, uint32_t type, const uint8_t *data,
+                     size_t len, struct pm_error *err)
+{
+    struct pm_buf narrow = PM_BUF_INIT;
+    size_t col = 0;
+    int rc, reported = 0;
+    if ((rc = w_value_name(w, name, &col)) < 0)
         goto out;
     if (type == PM_REG_SZ && sz_as_text(data, len, w->style.utf16)) {
         if ((rc = w_ascii(w, "\"")) >= 0 && (rc = w_escaped(w, data, len / 2 - 1, &col)) >= 0)
@@ -750,59 +817,16 @@ int pm_regtext_value(struct pm_regtext *w, const char *name, uint32_t type, cons
     } else {
         if (w->style.fmt == PM_REGFMT_REGEDIT4 &&
             (type == PM_REG_EXPAND_SZ || type == PM_REG_MULTI_SZ)) {
-            /* REGEDIT4 holds these as 8-bit text (see the reader); only exact text fits. */
-            uint16_t *u = malloc((len / 2 + 1) * sizeof(*u));
-            if (!u) {
-                rc = pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
-                reported = 1;
-                goto out;
-            }
-            for (size_t i = 0; i < len / 2; i++)
-                u[i] = le16(data + 2 * i);
-            rc = len % 2 ? 1 : narrow_units(u, len / 2, 1, &narrow);
-            free(u);
-            if (rc > 0) {
-                rc = pm_error_set(err, PM_ERR_UNSUPPORTED, NULL, 0,
-                                  "value '%s' (%s) is not text and cannot be written as REGEDIT4",
-                                  name, pm_regtype_name(type));
-                reported = 1;
-                goto out;
-            }
-            if (rc < 0)
+            if ((rc = narrow_for_regedit4(name, type, data, len, &narrow, &reported, err)) < 0)
                 goto out;
             data = (const uint8_t *)narrow.data;
             len = narrow.len;
         }
-        char buf[32];
-        if (type == PM_REG_BINARY)
-            snprintf(buf, sizeof(buf), "hex:");
-        else
-            snprintf(buf, sizeof(buf), "hex(%lx):", (unsigned long)type);
-        if ((rc = w_ascii(w, buf)) < 0)
-            goto out;
-        col += strlen(buf);
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < len; i++) {
-            char hx[3] = {digits[data[i] >> 4], digits[data[i] & 15], 0};
-            if ((rc = w_ascii(w, hx)) < 0)
-                goto out;
-            if (i + 1 == len)
-                break;
-            if ((rc = w_ascii(w, ",")) < 0)
-                goto out;
-            col += 3;
-            if (col >= REG_HEX_WRAP) {
-                if ((rc = w_ascii(w, "\\")) < 0 || (rc = w_nl(w)) < 0 ||
-                    (rc = w_ascii(w, "  ")) < 0)
-                    goto out;
-                col = 2;
-            }
-        }
+        rc = w_hex(w, type, data, len, col);
     }
     if (rc >= 0)
         rc = w_nl(w);
 out:
-    pm_buf_release(&nb);
     pm_buf_release(&narrow);
     if (rc < 0 && !reported)
         pm_error_set(err, rc, NULL, 0, "cannot write value '%s'", name);

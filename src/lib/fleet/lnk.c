@@ -299,6 +299,90 @@ static int take_block_string(struct lnk_ctx *c, const uint8_t *blk, char **out)
     return *out ? 0 : nomem(c);
 }
 
+/* LinkTargetIDList (2.2) and LinkInfo (2.3), when the header flags say they are there: each
+ * gives a candidate target path. *off moves past them. */
+static int lnk_target_parts(struct lnk_ctx *c, const struct pm_lnk *out, const uint8_t *p,
+                            size_t len, size_t *off, char **idl_target, char **li_target)
+{
+    int rc;
+    if (out->flags & PM_LNK_HAS_IDLIST) {
+        if (len - *off < 2)
+            return bad(c, *off, "IDListSize past the end");
+        size_t idsize = rd16(p + *off);
+        if (idsize > len - *off - 2)
+            return bad(c, *off, "LinkTargetIDList past the end");
+        if ((rc = parse_idlist(c, p + *off + 2, idsize, *off + 2, idl_target)) < 0)
+            return rc;
+        *off += 2 + idsize;
+    }
+    if (out->flags & PM_LNK_HAS_LINKINFO) {
+        if (len - *off < 4)
+            return bad(c, *off, "LinkInfoSize past the end");
+        size_t lisize = rd32(p + *off);
+        if (lisize < 4 || lisize > len - *off)
+            return bad(c, *off, "LinkInfo past the end");
+        if ((rc = parse_linkinfo(c, p + *off, lisize, *off, li_target)) < 0)
+            return rc;
+        *off += lisize;
+    }
+    return 0;
+}
+
+/* StringData (2.4): CountCharacters, then that many characters, in this fixed order. *off moves
+ * past them. */
+static int lnk_strings(struct lnk_ctx *c, struct pm_lnk *out, const uint8_t *p, size_t len,
+                       size_t *off)
+{
+    static const uint32_t str_flags[5] = {PM_LNK_HAS_NAME, PM_LNK_HAS_RELPATH, PM_LNK_HAS_WORKDIR,
+                                          PM_LNK_HAS_ARGS, PM_LNK_HAS_ICON};
+    char **str_dest[5] = {&out->name, &out->relative_path, &out->working_dir, &out->arguments,
+                          &out->icon_location};
+    size_t unit = (out->flags & PM_LNK_IS_UNICODE) ? 2 : 1;
+    for (int i = 0; i < 5; i++) {
+        if (!(out->flags & str_flags[i]))
+            continue;
+        if (len - *off < 2)
+            return bad(c, *off, "StringData past the end");
+        size_t count = rd16(p + *off);
+        if (count > PM_LNK_MAX_CHARS)
+            return pm_error_set(c->err, PM_ERR_LIMIT, c->where, 0, "string at byte %zu too long",
+                                *off);
+        if (count * unit > len - *off - 2)
+            return bad(c, *off, "StringData past the end");
+        *str_dest[i] = unit == 2 ? utf16_to_utf8(p + *off + 2, count * 2)
+                                 : ansi_to_utf8(p + *off + 2, count);
+        if (!*str_dest[i])
+            return nomem(c);
+        *off += 2 + count * unit;
+    }
+    return 0;
+}
+
+/* ExtraData (2.5): sized blocks up to a TerminalBlock (size < 4). A truncated tail is
+ * tolerated as Windows does (the strings above are what matter), a block claiming to run
+ * past the end is not. */
+static int lnk_extra(struct lnk_ctx *c, struct pm_lnk *out, const uint8_t *p, size_t len,
+                     size_t off)
+{
+    while (len - off >= 4) {
+        size_t bsize = rd32(p + off);
+        if (bsize < 4)
+            break;
+        if (bsize < 8 || bsize > len - off)
+            return bad(c, off, "ExtraData block past the end");
+        uint32_t sig = rd32(p + off + 4);
+        if ((sig == LNK_SIG_ENVIRONMENT || sig == LNK_SIG_DARWIN) && bsize >= LNK_ENV_BLOCK_SIZE) {
+            int rc = take_block_string(c, p + off,
+                                       sig == LNK_SIG_ENVIRONMENT ? &out->env_target
+                                                                  : &out->darwin_id);
+            if (rc < 0)
+                return rc;
+        }
+        off += bsize;
+    }
+    return 0;
+}
+
 int pm_lnk_parse(struct pm_lnk *out, const void *data, size_t len, const char *where,
                  struct pm_error *err)
 {
@@ -317,91 +401,16 @@ int pm_lnk_parse(struct pm_lnk *out, const void *data, size_t len, const char *w
     out->hotkey = rd16(p + 64);
 
     size_t off = LNK_HEADER_SIZE;
-    int rc = 0;
     char *idl_target = NULL, *li_target = NULL;
-    if (out->flags & PM_LNK_HAS_IDLIST) {
-        if (len - off < 2) {
-            rc = bad(&c, off, "IDListSize past the end");
-            goto fail;
-        }
-        size_t idsize = rd16(p + off);
-        if (idsize > len - off - 2) {
-            rc = bad(&c, off, "LinkTargetIDList past the end");
-            goto fail;
-        }
-        rc = parse_idlist(&c, p + off + 2, idsize, off + 2, &idl_target);
-        if (rc < 0)
-            goto fail;
-        off += 2 + idsize;
-    }
-    if (out->flags & PM_LNK_HAS_LINKINFO) {
-        if (len - off < 4) {
-            rc = bad(&c, off, "LinkInfoSize past the end");
-            goto fail;
-        }
-        size_t lisize = rd32(p + off);
-        if (lisize < 4 || lisize > len - off) {
-            rc = bad(&c, off, "LinkInfo past the end");
-            goto fail;
-        }
-        rc = parse_linkinfo(&c, p + off, lisize, off, &li_target);
-        if (rc < 0)
-            goto fail;
-        off += lisize;
-    }
+    int rc = lnk_target_parts(&c, out, p, len, &off, &idl_target, &li_target);
+    if (rc >= 0)
+        rc = lnk_strings(&c, out, p, len, &off);
+    if (rc >= 0)
+        rc = lnk_extra(&c, out, p, len, off);
+    if (rc < 0)
+        goto fail;
 
-    /* StringData (2.4): CountCharacters, then that many characters, in this fixed order. */
-    static const uint32_t str_flags[5] = {PM_LNK_HAS_NAME, PM_LNK_HAS_RELPATH, PM_LNK_HAS_WORKDIR,
-                                          PM_LNK_HAS_ARGS, PM_LNK_HAS_ICON};
-    char **str_dest[5] = {&out->name, &out->relative_path, &out->working_dir, &out->arguments,
-                          &out->icon_location};
-    size_t unit = (out->flags & PM_LNK_IS_UNICODE) ? 2 : 1;
-    for (int i = 0; i < 5; i++) {
-        if (!(out->flags & str_flags[i]))
-            continue;
-        if (len - off < 2) {
-            rc = bad(&c, off, "StringData past the end");
-            goto fail;
-        }
-        size_t count = rd16(p + off);
-        if (count > PM_LNK_MAX_CHARS) {
-            rc = pm_error_set(err, PM_ERR_LIMIT, c.where, 0, "string at byte %zu too long", off);
-            goto fail;
-        }
-        if (count * unit > len - off - 2) {
-            rc = bad(&c, off, "StringData past the end");
-            goto fail;
-        }
-        *str_dest[i] =
-            unit == 2 ? utf16_to_utf8(p + off + 2, count * 2) : ansi_to_utf8(p + off + 2, count);
-        if (!*str_dest[i]) {
-            rc = nomem(&c);
-            goto fail;
-        }
-        off += 2 + count * unit;
-    }
-
-    /* ExtraData (2.5): sized blocks up to a TerminalBlock (size < 4). A truncated tail is
-     * tolerated as Windows does (the strings above are what matter), a block claiming to run
-     * past the end is not. */
-    while (len - off >= 4) {
-        size_t bsize = rd32(p + off);
-        if (bsize < 4)
-            break;
-        if (bsize < 8 || bsize > len - off) {
-            rc = bad(&c, off, "ExtraData block past the end");
-            goto fail;
-        }
-        uint32_t sig = rd32(p + off + 4);
-        if ((sig == LNK_SIG_ENVIRONMENT || sig == LNK_SIG_DARWIN) && bsize >= LNK_ENV_BLOCK_SIZE) {
-            rc = take_block_string(&c, p + off,
-                                   sig == LNK_SIG_ENVIRONMENT ? &out->env_target : &out->darwin_id);
-            if (rc < 0)
-                goto fail;
-        }
-        off += bsize;
-    }
-
+    /* The target: LinkInfo's path first, then the environment block's, then the IDList's. */
     if (li_target && *li_target) {
         out->target = li_target;
         li_target = NULL;

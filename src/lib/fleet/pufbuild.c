@@ -452,6 +452,85 @@ static long lookup(const struct strmap *map, const char *key)
     return (long)((uintptr_t)*v - 1);
 }
 
+/* Pairs by a key both exports carry (SMTP address, UPN, ...): each source row with the one
+ * target row that has its key. A row with no key, no match or several matches is left out and
+ * reported, never guessed. */
+static void join_by_key(const struct pm_pufbuild_opts *o, const struct side *src,
+                        struct strmap *tmap, struct pair *pairs, size_t *npairs,
+                        struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        const struct mbx *m = &src->rows[i];
+        const char *key = join_key(m, o->join);
+        long t = lookup(tmap, key);
+        if (!*key) {
+            st->unjoined++;
+            diag(report, ctx, src->path, m->line, "no %s in the source row: left out",
+                 join_name(o->join));
+        } else if (t == -1) {
+            st->unjoined++;
+            diag(report, ctx, src->path, m->line, "no target mailbox with %s '%s': left out",
+                 join_name(o->join), key);
+        } else if (t == -2) {
+            st->ambiguous++;
+            diag(report, ctx, src->path, m->line, "several target mailboxes have %s '%s': left out",
+                 join_name(o->join), key);
+        } else {
+            pairs[(*npairs)++] = (struct pair){i, (size_t)t};
+        }
+    }
+}
+
+/* Pairs by the map file: each row names a source and a target DN (columns 'Source' and
+ * 'Target', else the first two), both looked up by their normalised key. At most cap pairs. */
+static int join_by_map(const struct pm_pufbuild_opts *o, struct pm_csv *map, struct strmap *smap,
+                       struct strmap *tmap, struct pair *pairs, size_t *npairs, size_t cap,
+                       struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
+                       struct pm_error *err)
+{
+    int rc;
+    long cs = pm_csv_column(map, "Source"), ct = pm_csv_column(map, "Target");
+    if (cs < 0 || ct < 0) {
+        if (pm_csv_columns(map) < 2)
+            return pm_error_set(err, PM_ERR_PARSE, o->map_path, 1,
+                                "the map needs 'Source' and 'Target' columns");
+        cs = 0, ct = 1;
+    }
+    unsigned line;
+    while ((rc = pm_csv_next(map, NULL, NULL, &line, err)) > 0) {
+        const char *sk = pm_csv_field(map, cs), *tk = pm_csv_field(map, ct);
+        size_t kl;
+        char *skn = pm_strdup(pm_puf_dn_key(sk, strlen(sk), &kl)), *tkn;
+        if (skn)
+            skn[kl] = 0;
+        tkn = pm_strdup(pm_puf_dn_key(tk, strlen(tk), &kl));
+        if (tkn)
+            tkn[kl] = 0;
+        if (!skn || !tkn) {
+            free(skn), free(tkn);
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+        long s = lookup(smap, skn), t = lookup(tmap, tkn);
+        if (s < 0 || t < 0) {
+            if (s == -2 || t == -2)
+                st->ambiguous++;
+            else
+                st->unjoined++;
+            diag(report, ctx, o->map_path, line, "%s mailbox '%s' %s: left out",
+                 s < 0 ? "source" : "target", s < 0 ? sk : tk,
+                 (s < 0 ? s : t) == -2 ? "is ambiguous (several match)" : "is not in the export");
+        } else if (*npairs < cap) {
+            pairs[(*npairs)++] = (struct pair){(size_t)s, (size_t)t};
+        }
+        free(skn), free(tkn);
+    }
+    if (rc == PM_ERR_NOMEM)
+        pm_error_set(err, rc, o->map_path, 0, "out of memory");
+    return rc;
+}
+
+/* Which source row goes with which target row, by the join the options ask for. */
 static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
                       const struct side *tgt, struct pair **pairs, size_t *npairs,
                       struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
@@ -470,76 +549,170 @@ static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
     *npairs = 0;
     if (rc == 0 && !*pairs)
         rc = PM_ERR_NOMEM;
-    if (rc < 0)
-        goto done;
-    if (o->join != PM_PUF_JOIN_MAP) {
-        for (size_t i = 0; i < src->n; i++) {
-            const struct mbx *m = &src->rows[i];
-            const char *key = join_key(m, o->join);
-            long t = lookup(&tmap, key);
-            if (!*key) {
-                st->unjoined++;
-                diag(report, ctx, src->path, m->line, "no %s in the source row: left out",
-                     join_name(o->join));
-            } else if (t == -1) {
-                st->unjoined++;
-                diag(report, ctx, src->path, m->line, "no target mailbox with %s '%s': left out",
-                     join_name(o->join), key);
-            } else if (t == -2) {
-                st->ambiguous++;
-                diag(report, ctx, src->path, m->line,
-                     "several target mailboxes have %s '%s': left out", join_name(o->join), key);
-            } else {
-                (*pairs)[(*npairs)++] = (struct pair){i, (size_t)t};
-            }
-        }
-        goto done;
+    if (rc >= 0) {
+        if (o->join != PM_PUF_JOIN_MAP)
+            join_by_key(o, src, &tmap, *pairs, npairs, st, report, ctx);
+        else
+            rc = join_by_map(o, map, &smap, &tmap, *pairs, npairs, cap, st, report, ctx, err);
     }
-    long cs = pm_csv_column(map, "Source"), ct = pm_csv_column(map, "Target");
-    if (cs < 0 || ct < 0) {
-        if (pm_csv_columns(map) < 2) {
-            rc = pm_error_set(err, PM_ERR_PARSE, o->map_path, 1,
-                              "the map needs 'Source' and 'Target' columns");
-            goto done;
-        }
-        cs = 0, ct = 1;
-    }
-    unsigned line;
-    while ((rc = pm_csv_next(map, NULL, NULL, &line, err)) > 0) {
-        const char *sk = pm_csv_field(map, cs), *tk = pm_csv_field(map, ct);
-        size_t kl;
-        char *skn = pm_strdup(pm_puf_dn_key(sk, strlen(sk), &kl)), *tkn;
-        if (skn)
-            skn[kl] = 0;
-        tkn = pm_strdup(pm_puf_dn_key(tk, strlen(tk), &kl));
-        if (tkn)
-            tkn[kl] = 0;
-        if (!skn || !tkn) {
-            free(skn), free(tkn);
-            rc = PM_ERR_NOMEM;
-            break;
-        }
-        long s = lookup(&smap, skn), t = lookup(&tmap, tkn);
-        if (s < 0 || t < 0) {
-            if (s == -2 || t == -2)
-                st->ambiguous++;
-            else
-                st->unjoined++;
-            diag(report, ctx, o->map_path, line, "%s mailbox '%s' %s: left out",
-                 s < 0 ? "source" : "target", s < 0 ? sk : tk,
-                 (s < 0 ? s : t) == -2 ? "is ambiguous (several match)" : "is not in the export");
-        } else if (*npairs < cap) {
-            (*pairs)[(*npairs)++] = (struct pair){(size_t)s, (size_t)t};
-        }
-        free(skn), free(tkn);
-    }
-    if (rc == PM_ERR_NOMEM)
-        pm_error_set(err, rc, o->map_path, 0, "out of memory");
-done:
     pm_csv_close(map);
     strmap_release(&tmap, NULL);
     strmap_release(&smap, NULL);
     return rc < 0 ? rc : 0;
+}
+
+/* A new file gets a header; an append to an existing, non-empty PUF does not. */
+static void put_header(struct pm_buf *out, const struct pm_pufbuild_opts *o, const struct side *src,
+                       const struct side *tgt, const struct pair *pairs, size_t npairs)
+{
+    if (o->append && pm_os_file_size(o->out_path) > 0)
+        return;
+    pm_buf_printf(out, "# mbm.puf from '%s' (source) and '%s' (target), join %s", o->source_path,
+                  o->target_path, join_name(o->join));
+    if (o->now) {
+        char ts[32];
+        pm_log_timestamp(o->now, ts);
+        pm_buf_printf(out, ", %s", ts);
+    }
+    /* Name the v2 columns only when lines will carry them (see put_line). */
+    int wide = 0;
+    for (size_t p = 0; p < npairs && !wide; p++) {
+        const struct mbx *s = &src->rows[pairs[p].src], *t = &tgt->rows[pairs[p].tgt];
+        wide = *s->smtp || *t->upn || guid_ok(t->archive);
+    }
+    pm_buf_puts(out, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
+                     "target_server|target_server_dn");
+    pm_buf_puts(out, wide ? "|source_smtp|target_upn|target_archive_guid\n" : "\n");
+}
+
+/* What writing the lines of one pair needs: the PUF and script being built, the keys already
+ * in the PUF or written, and where problems are counted and reported. */
+struct emit {
+    struct pm_buf *out, *script;
+    struct strmap *have;
+    struct pm_pufbuild_stats *st;
+    pm_diag_fn report;
+    void *ctx;
+    const char *path; /* the source export, for messages */
+};
+
+/* One more line for each of the source's old X500 proxies not in the PUF yet, so profiles that
+ * still point at a DN the mailbox had before an earlier migration are re-pointed too. Each proxy
+ * written is added to x500 for the script. */
+static int emit_proxies(struct emit *e, const struct mbx *s, const struct mbx *t,
+                        struct pm_strlist *x500)
+{
+    int rc = 0;
+    for (size_t k = 0; k < s->proxies.n && rc >= 0; k++) {
+        const char *px = s->proxies.items[k];
+        char why[256];
+        char *key;
+        void **v;
+        if (!has_prefix(px, "x500:"))
+            continue;
+        if ((rc = key_of(px, &key)) < 0)
+            break;
+        if (rc == 0 || !has_prefix(key, "/o=") || strmap_get(e->have, key, strlen(key))) {
+            free(key);
+            rc = 0;
+            continue;
+        }
+        size_t before = e->out->len;
+        rc = put_line(e->out, key, s, t, why, sizeof(why));
+        if (rc == 1) {
+            e->st->invalid++;
+            diag(e->report, e->ctx, e->path, s->line, "cannot write a line for proxy '%s': %s", px,
+                 why);
+            e->out->len = before;
+            rc = 0;
+        } else if (rc == 0 && (rc = strmap_put(e->have, key, strlen(key), &v)) >= 0) {
+            *v = WRITTEN;
+            e->st->lines++;
+            pm_strlist_add(x500, key);
+            rc = 0;
+        }
+        free(key);
+    }
+    return rc;
+}
+
+/* The Exchange command that adds every DN written for this mailbox as an X500 proxy of the
+ * target, so old autocomplete entries and replies keep reaching it. */
+static void emit_script_line(struct emit *e, const struct mbx *t, const struct pm_strlist *x500)
+{
+    pm_buf_puts(e->script, "Set-Mailbox -Identity ");
+    put_ps_quoted(e->script, t->smtp);
+    pm_buf_puts(e->script, " -EmailAddresses @{add=");
+    for (size_t k = 0; k < x500->n; k++) {
+        struct pm_buf a = PM_BUF_INIT;
+        pm_buf_printf(&a, "X500:%s", x500->items[k]);
+        if (k)
+            pm_buf_putc(e->script, ',');
+        put_ps_quoted(e->script, a.data ? a.data : "");
+        pm_buf_release(&a);
+    }
+    pm_buf_puts(e->script, "}\n");
+    e->st->script_lines++;
+}
+
+/* The lines of one source/target pair: the source DN, then its X500 proxies, then the script
+ * line. A row that cannot be written is counted, reported and left out; only running out of
+ * memory stops the build (negative return). */
+static int emit_pair(struct emit *e, const struct mbx *s, const struct mbx *t)
+{
+    char why[256];
+    char *key;
+    int rc;
+    if ((rc = key_of(s->dn, &key)) < 0)
+        return rc;
+    if (rc == 0 || !has_prefix(key, "/o=")) {
+        e->st->invalid++;
+        if (rc == 0)
+            diag(e->report, e->ctx, e->path, s->line, "no LegacyExchangeDN in the row: left out");
+        else
+            diag(e->report, e->ctx, e->path, s->line,
+                 "source LegacyExchangeDN '%s' is not an X500 DN: left out", s->dn);
+        free(key);
+        return 0;
+    }
+    void **seen = strmap_get(e->have, key, strlen(key));
+    if (seen && *seen == IN_PUF) {
+        e->st->already_present++;
+        free(key);
+        return 0;
+    }
+    if (seen) {
+        e->st->invalid++;
+        diag(e->report, e->ctx, e->path, s->line,
+             "source DN '%s' was already written for an earlier row: left out", s->dn);
+        free(key);
+        return 0;
+    }
+    size_t before = e->out->len;
+    rc = put_line(e->out, s->dn, s, t, why, sizeof(why));
+    if (rc == 1) {
+        e->st->invalid++;
+        diag(e->report, e->ctx, e->path, s->line, "cannot write a line for '%s': %s", s->dn, why);
+        e->out->len = before;
+        free(key);
+        return 0;
+    }
+    void **v;
+    if (rc < 0 || (rc = strmap_put(e->have, key, strlen(key), &v)) < 0) {
+        free(key);
+        return rc;
+    }
+    *v = WRITTEN;
+    free(key);
+    e->st->mailboxes++;
+    e->st->lines++;
+    struct pm_strlist x500 = PM_STRLIST_INIT;
+    pm_strlist_add(&x500, s->dn);
+    rc = emit_proxies(e, s, t, &x500);
+    if (rc >= 0)
+        emit_script_line(e, t, &x500);
+    pm_strlist_release(&x500);
+    return rc;
 }
 
 int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
@@ -565,25 +738,7 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     if (rc < 0)
         goto done;
 
-    /* A new file gets a header; an append to an existing, non-empty PUF does not. */
-    if (!o->append || pm_os_file_size(o->out_path) <= 0) {
-        pm_buf_printf(&out, "# mbm.puf from '%s' (source) and '%s' (target), join %s",
-                      o->source_path, o->target_path, join_name(o->join));
-        if (o->now) {
-            char ts[32];
-            pm_log_timestamp(o->now, ts);
-            pm_buf_printf(&out, ", %s", ts);
-        }
-        /* Name the v2 columns only when lines will carry them (see put_line). */
-        int wide = 0;
-        for (size_t p = 0; p < npairs && !wide; p++) {
-            const struct mbx *s = &src.rows[pairs[p].src], *t = &tgt.rows[pairs[p].tgt];
-            wide = *s->smtp || *t->upn || guid_ok(t->archive);
-        }
-        pm_buf_puts(&out, "\n#fields: source_dn|target_dn|target_smtp|target_display|"
-                          "target_server|target_server_dn");
-        pm_buf_puts(&out, wide ? "|source_smtp|target_upn|target_archive_guid\n" : "\n");
-    }
+    put_header(&out, o, &src, &tgt, pairs, npairs);
     pm_buf_puts(&script, "# Adds each source legacyExchangeDN (and the source's old X500 "
                          "proxies) as an X500 proxy\n# address of its target mailbox, so "
                          "cached autocomplete entries and replies to old\n# messages still "
@@ -591,103 +746,9 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
                          "# Management Shell. Each command stands alone: one failure does not "
                          "stop the rest.\n");
 
-    for (size_t p = 0; p < npairs && rc >= 0; p++) {
-        const struct mbx *s = &src.rows[pairs[p].src], *t = &tgt.rows[pairs[p].tgt];
-        char why[256];
-        char *key;
-        if ((rc = key_of(s->dn, &key)) < 0)
-            break;
-        if (rc == 0 || !has_prefix(key, "/o=")) {
-            st->invalid++;
-            if (rc == 0)
-                diag(report, ctx, src.path, s->line, "no LegacyExchangeDN in the row: left out");
-            else
-                diag(report, ctx, src.path, s->line,
-                     "source LegacyExchangeDN '%s' is not an X500 DN: left out", s->dn);
-            free(key);
-            rc = 0;
-            continue;
-        }
-        void **seen = strmap_get(&have, key, strlen(key));
-        if (seen && *seen == IN_PUF) {
-            st->already_present++;
-            free(key);
-            rc = 0;
-            continue;
-        }
-        if (seen) {
-            st->invalid++;
-            diag(report, ctx, src.path, s->line,
-                 "source DN '%s' was already written for an earlier row: left out", s->dn);
-            free(key);
-            rc = 0;
-            continue;
-        }
-        size_t before = out.len;
-        rc = put_line(&out, s->dn, s, t, why, sizeof(why));
-        if (rc == 1) {
-            st->invalid++;
-            diag(report, ctx, src.path, s->line, "cannot write a line for '%s': %s", s->dn, why);
-            out.len = before;
-            free(key);
-            rc = 0;
-            continue;
-        }
-        void **v;
-        if (rc < 0 || (rc = strmap_put(&have, key, strlen(key), &v)) < 0) {
-            free(key);
-            break;
-        }
-        *v = WRITTEN;
-        free(key);
-        st->mailboxes++;
-        st->lines++;
-        struct pm_strlist x500 = PM_STRLIST_INIT;
-        pm_strlist_add(&x500, s->dn);
-        for (size_t k = 0; k < s->proxies.n && rc >= 0; k++) {
-            const char *px = s->proxies.items[k];
-            if (!has_prefix(px, "x500:"))
-                continue;
-            if ((rc = key_of(px, &key)) < 0)
-                break;
-            if (rc == 0 || !has_prefix(key, "/o=") || strmap_get(&have, key, strlen(key))) {
-                free(key);
-                rc = 0;
-                continue;
-            }
-            before = out.len;
-            rc = put_line(&out, key, s, t, why, sizeof(why));
-            if (rc == 1) {
-                st->invalid++;
-                diag(report, ctx, src.path, s->line, "cannot write a line for proxy '%s': %s", px,
-                     why);
-                out.len = before;
-                rc = 0;
-            } else if (rc == 0 && (rc = strmap_put(&have, key, strlen(key), &v)) >= 0) {
-                *v = WRITTEN;
-                st->lines++;
-                pm_strlist_add(&x500, key);
-                rc = 0;
-            }
-            free(key);
-        }
-        if (rc >= 0) {
-            pm_buf_puts(&script, "Set-Mailbox -Identity ");
-            put_ps_quoted(&script, t->smtp);
-            pm_buf_puts(&script, " -EmailAddresses @{add=");
-            for (size_t k = 0; k < x500.n; k++) {
-                struct pm_buf a = PM_BUF_INIT;
-                pm_buf_printf(&a, "X500:%s", x500.items[k]);
-                if (k)
-                    pm_buf_putc(&script, ',');
-                put_ps_quoted(&script, a.data ? a.data : "");
-                pm_buf_release(&a);
-            }
-            pm_buf_puts(&script, "}\n");
-            st->script_lines++;
-        }
-        pm_strlist_release(&x500);
-    }
+    struct emit e = {&out, &script, &have, st, report, ctx, src.path};
+    for (size_t p = 0; p < npairs && rc >= 0; p++)
+        rc = emit_pair(&e, &src.rows[pairs[p].src], &tgt.rows[pairs[p].tgt]);
     if (rc < 0) {
         pm_error_set(err, rc, o->out_path, 0, "cannot build the PUF (%s)", pm_err_name(rc));
         goto done;

@@ -248,6 +248,95 @@ static int collect_loop(void *ctx, const char *key, void *val)
     return 0;
 }
 
+/* Reads one line by hand: fgets() cannot tell a NUL byte from the end of the line. At most
+ * PM_PUF_MAX_LINE bytes are kept (and *overlong set); *nul is set when the line holds a NUL byte.
+ * 0 at the end of the file, else 1. */
+static int read_line(FILE *f, char *buf, size_t *len, int *nul, int *overlong)
+{
+    size_t n = 0;
+    int ch, any = 0;
+    *nul = *overlong = 0;
+    while ((ch = getc(f)) != EOF) {
+        any = 1;
+        if (ch == '\n')
+            break;
+        if (ch == 0)
+            *nul = 1;
+        if (n < PM_PUF_MAX_LINE)
+            buf[n++] = (char)ch;
+        else
+            *overlong = 1;
+    }
+    if (!any)
+        return 0;
+    buf[n] = 0;
+    *len = n;
+    return 1;
+}
+
+/* Checks one line read with read_line: a malformed line is counted and reported and the check
+ * goes on; a well-formed entry is checked against the lines before it. Negative only when the
+ * check cannot go on (out of memory, too many entries). */
+static int check_line(struct checker *c, const char *buf, size_t n, int nul, int overlong,
+                      unsigned lineno)
+{
+    struct pm_pufcheck_stats *st = c->st;
+    if (overlong || nul) {
+        st->malformed++;
+        if (overlong)
+            problem(c, lineno, "line is longer than %d bytes", PM_PUF_MAX_LINE);
+        else
+            problem(c, lineno, "line contains a NUL byte");
+        return 0;
+    }
+    const char *line = buf;
+    if (lineno == 1 && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
+        line += 3, n -= 3;
+    if (!pm_utf8_valid(line, n)) {
+        st->malformed++;
+        problem(c, lineno, "line is not valid UTF-8");
+        return 0;
+    }
+    struct pm_puf_entry e;
+    char why[256] = "";
+    int prc = pm_puf_parse_line(line, n, lineno, &e, why, sizeof(why));
+    if (prc == 1)
+        return 0;
+    if (prc < 0) {
+        st->malformed++;
+        problem(c, lineno, "%s", why[0] ? why : "malformed line");
+        return 0;
+    }
+    st->entries++;
+    int rc = check_entry(c, &e, lineno);
+    pm_puf_entry_release(&e);
+    return rc;
+}
+
+/* After the last line: every target DN that is also a source DN on another line, in line
+ * order. Such a PUF would re-point an updated profile a second time. */
+static int report_loops(struct checker *c)
+{
+    struct loop_collect lc = {&c->sources, NULL, 0, 0, 0};
+    strmap_each(&c->targets, collect_loop, &lc);
+    int rc = lc.rc;
+    if (rc == 0) {
+        if (lc.n)
+            qsort(lc.hits, lc.n, sizeof(*lc.hits), cmp_hits);
+        for (size_t i = 0; i < lc.n; i++) {
+            if (lc.hits[i].tline == lc.hits[i].sline)
+                continue; /* same line: reported as "the same" already */
+            c->st->loops++;
+            problem(c, lc.hits[i].tline,
+                    "target DN is the source DN of line %u: an updated profile would "
+                    "match again (loop)",
+                    lc.hits[i].sline);
+        }
+    }
+    free(lc.hits);
+    return rc;
+}
+
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err)
 {
@@ -259,84 +348,19 @@ int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn repo
     char *buf = malloc(PM_PUF_MAX_LINE + 2);
     unsigned lineno = 0;
     int rc = buf ? 0 : PM_ERR_NOMEM;
-    if (rc < 0)
-        goto read_done;
-    for (;;) {
-        /* Read one line by hand: fgets() cannot tell a NUL byte from the end of the line. */
-        size_t n = 0;
-        int ch, nul = 0, overlong = 0, any = 0;
-        while ((ch = getc(f)) != EOF) {
-            any = 1;
-            if (ch == '\n')
-                break;
-            if (ch == 0)
-                nul = 1;
-            if (n < PM_PUF_MAX_LINE)
-                buf[n++] = (char)ch;
-            else
-                overlong = 1;
-        }
-        if (!any)
-            break;
-        buf[n] = 0;
+    size_t n;
+    int nul, overlong;
+    while (rc == 0 && read_line(f, buf, &n, &nul, &overlong)) {
         lineno++;
         st->lines++;
-        if (overlong || nul) {
-            st->malformed++;
-            if (overlong)
-                problem(&c, lineno, "line is longer than %d bytes", PM_PUF_MAX_LINE);
-            else
-                problem(&c, lineno, "line contains a NUL byte");
-            continue;
-        }
-        const char *line = buf;
-        if (lineno == 1 && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
-            line += 3, n -= 3;
-        if (!pm_utf8_valid(line, n)) {
-            st->malformed++;
-            problem(&c, lineno, "line is not valid UTF-8");
-            continue;
-        }
-        struct pm_puf_entry e;
-        char why[256] = "";
-        int prc = pm_puf_parse_line(line, n, lineno, &e, why, sizeof(why));
-        if (prc == 1)
-            continue;
-        if (prc < 0) {
-            st->malformed++;
-            problem(&c, lineno, "%s", why[0] ? why : "malformed line");
-            continue;
-        }
-        st->entries++;
-        rc = check_entry(&c, &e, lineno);
-        pm_puf_entry_release(&e);
-        if (rc < 0)
-            break;
+        rc = check_line(&c, buf, n, nul, overlong, lineno);
     }
-read_done:
     if (rc == 0 && ferror(f))
         rc = pm_error_set(err, PM_ERR_IO, path, lineno, "cannot read the PUF");
     fclose(f);
     free(buf);
-    if (rc == 0) {
-        struct loop_collect lc = {&c.sources, NULL, 0, 0, 0};
-        strmap_each(&c.targets, collect_loop, &lc);
-        rc = lc.rc;
-        if (rc == 0) {
-            if (lc.n)
-                qsort(lc.hits, lc.n, sizeof(*lc.hits), cmp_hits);
-            for (size_t i = 0; i < lc.n; i++) {
-                if (lc.hits[i].tline == lc.hits[i].sline)
-                    continue; /* same line: reported as "the same" already */
-                st->loops++;
-                problem(&c, lc.hits[i].tline,
-                        "target DN is the source DN of line %u: an updated profile would "
-                        "match again (loop)",
-                        lc.hits[i].sline);
-            }
-        }
-        free(lc.hits);
-    }
+    if (rc == 0)
+        rc = report_loops(&c);
     strmap_release(&c.sources, free);
     strmap_release(&c.targets, NULL);
     strmap_release(&c.smtps, free);

@@ -991,22 +991,11 @@ int pm_report_text(const struct pm_report *r, struct pm_buf *out)
     return pm_report_text_to(r, &sink);
 }
 
-int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink)
+/* The totals block: the one-line headline, the latest status of every machine and the
+ * mailbox counts, which is all a reader needs to know whether the migration is finished. */
+static void text_totals(struct pm_buf *out, const struct pm_report *r, const struct view *v)
 {
-    struct view v;
-    struct out o;
-    int rc = view_build(r, &v);
-    if (rc == 0)
-        rc = out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        view_release(&v);
-        pm_buf_release(&o.b);
-        return rc;
-    }
-    struct pm_buf *out = &o.b;
-    const struct pm_report_totals *t = &v.t;
+    const struct pm_report_totals *t = &v->t;
     pm_buf_printf(out, "Migration report: %u users/computers from %u log files", t->machines,
                   t->files);
     if (t->bad_files)
@@ -1032,90 +1021,143 @@ int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *si
     if (r->nclaims)
         pm_buf_printf(out, "Logs that claim another user: %zu (left out, listed below)\n",
                       r->nclaims);
-    if (v.ngroups) {
-        pm_buf_puts(out, "\nProblems by reason:\n");
-        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++) {
-            pm_buf_printf(out, "  %6u  %s: ", v.groups[i].count, v.groups[i].kind);
-            txt(out, v.groups[i].example, 0);
-            pm_buf_putc(out, '\n');
-            drain(&o, 0);
-        }
+}
+
+/* Problems grouped by reason, most frequent first, so one broken rule shows as one line and
+ * not as a thousand machines. */
+static void text_groups(struct out *o, const struct view *v)
+{
+    struct pm_buf *out = &o->b;
+    if (!v->ngroups)
+        return;
+    pm_buf_puts(out, "\nProblems by reason:\n");
+    for (size_t i = 0; i < v->ngroups && i < LIST_MAX; i++) {
+        pm_buf_printf(out, "  %6u  %s: ", v->groups[i].count, v->groups[i].kind);
+        txt(out, v->groups[i].example, 0);
+        pm_buf_putc(out, '\n');
+        drain(o, 0);
     }
-    static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED, PM_RS_INCOMPLETE};
-    for (size_t li = 0; li < PM_ARRAY_SIZE(lists); li++) {
-        enum pm_report_status s = lists[li];
-        if (!t->status[s])
+}
+
+/* The machines whose latest run ended in status s, the ones someone has to go and look at. */
+static void text_status_list(struct out *o, const struct view *v, enum pm_report_status s)
+{
+    struct pm_buf *out = &o->b;
+    const struct pm_report_totals *t = &v->t;
+    if (!t->status[s])
+        return;
+    pm_buf_printf(out, "\n%s (%u):\n", status_labels[s], t->status[s]);
+    unsigned shown = 0;
+    for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
+        const struct machine *m = v->m[i];
+        if (m->status != s)
             continue;
-        pm_buf_printf(out, "\n%s (%u):\n", status_labels[s], t->status[s]);
-        unsigned shown = 0;
-        for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
-            const struct machine *m = v.m[i];
-            if (m->status != s)
-                continue;
-            shown++;
-            pm_buf_puts(out, "  ");
-            txt(out, m->user, 20);
-            pm_buf_putc(out, ' ');
-            txt(out, m->computer, 16);
-            pm_buf_putc(out, ' ');
-            txt(out, m->end, 0);
-            pm_buf_puts(out, "  ");
-            txt(out, m->reason, 0);
-            pm_buf_putc(out, '\n');
-            drain(&o, 0);
-        }
-        if (shown < t->status[s])
-            pm_buf_printf(out, "  ... %u more (see --csv)\n", t->status[s] - shown);
+        shown++;
+        pm_buf_puts(out, "  ");
+        txt(out, m->user, 20);
+        pm_buf_putc(out, ' ');
+        txt(out, m->computer, 16);
+        pm_buf_putc(out, ' ');
+        txt(out, m->end, 0);
+        pm_buf_puts(out, "  ");
+        txt(out, m->reason, 0);
+        pm_buf_putc(out, '\n');
+        drain(o, 0);
     }
-    if (v.nnever) {
-        pm_buf_printf(out, "\nNever ran (%zu of %u in the roster):\n", v.nnever, t->roster);
-        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++) {
-            pm_buf_puts(out, "  ");
-            txt(out, v.never[i]->user, 20);
-            pm_buf_putc(out, ' ');
-            txt(out, v.never[i]->computer, 0);
-            pm_buf_putc(out, '\n');
-            drain(&o, 0);
-        }
-        if (v.nnever > LIST_MAX)
-            pm_buf_printf(out, "  ... %zu more (see --csv)\n", v.nnever - LIST_MAX);
+    if (shown < t->status[s])
+        pm_buf_printf(out, "  ... %u more (see --csv)\n", t->status[s] - shown);
+}
+
+/* Roster entries with no log at all: the tool never ran there. */
+static void text_never(struct out *o, const struct view *v)
+{
+    struct pm_buf *out = &o->b;
+    if (!v->nnever)
+        return;
+    pm_buf_printf(out, "\nNever ran (%zu of %u in the roster):\n", v->nnever, v->t.roster);
+    for (size_t i = 0; i < v->nnever && i < LIST_MAX; i++) {
+        pm_buf_puts(out, "  ");
+        txt(out, v->never[i]->user, 20);
+        pm_buf_putc(out, ' ');
+        txt(out, v->never[i]->computer, 0);
+        pm_buf_putc(out, '\n');
+        drain(o, 0);
     }
-    if (r->nbad) {
-        pm_buf_printf(out, "\nCorrupt or truncated logs (%zu):\n", r->nbad);
-        for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
-            const struct badfile *b = &r->bad[i];
-            pm_buf_puts(out, "  ");
-            txt(out, b->file, 0);
-            pm_buf_printf(out, ": %s", b->why);
-            if (b->bad_lines)
-                pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines, b->first_bad);
-            pm_buf_putc(out, '\n');
-            drain(&o, 0);
-        }
-        if (r->nbad > LIST_MAX)
-            pm_buf_printf(out, "  ... %zu more\n", r->nbad - LIST_MAX);
+    if (v->nnever > LIST_MAX)
+        pm_buf_printf(out, "  ... %zu more (see --csv)\n", v->nnever - LIST_MAX);
+}
+
+/* Log files that could not be read whole, so the counts above may miss runs. */
+static void text_bad_files(struct out *o, const struct pm_report *r)
+{
+    struct pm_buf *out = &o->b;
+    if (!r->nbad)
+        return;
+    pm_buf_printf(out, "\nCorrupt or truncated logs (%zu):\n", r->nbad);
+    for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
+        const struct badfile *b = &r->bad[i];
+        pm_buf_puts(out, "  ");
+        txt(out, b->file, 0);
+        pm_buf_printf(out, ": %s", b->why);
+        if (b->bad_lines)
+            pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines, b->first_bad);
+        pm_buf_putc(out, '\n');
+        drain(o, 0);
     }
-    if (r->nclaims) {
-        pm_buf_printf(out, "\nLogs that claim another user (%zu):\n", r->nclaims);
-        for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
-            const struct claim *c = &r->claims[i];
-            pm_buf_puts(out, "  ");
-            txt(out, c->file, 0);
-            if (c->owner) {
-                pm_buf_puts(out, ": the file is owned by ");
-                txt(out, c->owner, 0);
-            } else {
-                pm_buf_puts(out, ": a run names user ");
-                txt(out, c->user ? c->user : "(none)", 0);
-                pm_buf_puts(out, " on computer ");
-                txt(out, c->computer ? c->computer : "(none)", 0);
-            }
-            pm_buf_putc(out, '\n');
-            drain(&o, 0);
+    if (r->nbad > LIST_MAX)
+        pm_buf_printf(out, "  ... %zu more\n", r->nbad - LIST_MAX);
+}
+
+/* Logs left out because they speak for another user; listed so a forged log is seen, not
+ * silently dropped. */
+static void text_claims(struct out *o, const struct pm_report *r)
+{
+    struct pm_buf *out = &o->b;
+    if (!r->nclaims)
+        return;
+    pm_buf_printf(out, "\nLogs that claim another user (%zu):\n", r->nclaims);
+    for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
+        const struct claim *c = &r->claims[i];
+        pm_buf_puts(out, "  ");
+        txt(out, c->file, 0);
+        if (c->owner) {
+            pm_buf_puts(out, ": the file is owned by ");
+            txt(out, c->owner, 0);
+        } else {
+            pm_buf_puts(out, ": a run names user ");
+            txt(out, c->user ? c->user : "(none)", 0);
+            pm_buf_puts(out, " on computer ");
+            txt(out, c->computer ? c->computer : "(none)", 0);
         }
-        if (r->nclaims > LIST_MAX)
-            pm_buf_printf(out, "  ... %zu more\n", r->nclaims - LIST_MAX);
+        pm_buf_putc(out, '\n');
+        drain(o, 0);
     }
+    if (r->nclaims > LIST_MAX)
+        pm_buf_printf(out, "  ... %zu more\n", r->nclaims - LIST_MAX);
+}
+
+int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink)
+{
+    struct view v;
+    struct out o;
+    int rc = view_build(r, &v);
+    if (rc == 0)
+        rc = out_begin(&o, sink);
+    else
+        o.b = (struct pm_buf)PM_BUF_INIT;
+    if (rc < 0) {
+        view_release(&v);
+        pm_buf_release(&o.b);
+        return rc;
+    }
+    text_totals(&o.b, r, &v);
+    text_groups(&o, &v);
+    static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED, PM_RS_INCOMPLETE};
+    for (size_t li = 0; li < PM_ARRAY_SIZE(lists); li++)
+        text_status_list(&o, &v, lists[li]);
+    text_never(&o, &v);
+    text_bad_files(&o, r);
+    text_claims(&o, r);
     view_release(&v);
     return out_end(&o);
 }
@@ -1373,26 +1415,10 @@ int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
     return pm_report_html_to(r, now, &sink);
 }
 
-int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink)
+/* The page head: the style sheet is inline so the report is one file that can be mailed or
+ * opened from a share with no network. */
+static void html_head(struct pm_buf *out)
 {
-    struct view v;
-    struct out o;
-    int rc = view_build(r, &v);
-    if (rc == 0)
-        rc = out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        view_release(&v);
-        pm_buf_release(&o.b);
-        return rc;
-    }
-    struct pm_buf *out = &o.b;
-    const struct pm_report_totals *t = &v.t;
-    char ts[32];
-    pm_log_timestamp(now, ts);
-    unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
-    unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
     pm_buf_puts(out, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
                      "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
                      "<title>Outlook profile migration report</title>\n<style>\n"
@@ -1415,6 +1441,17 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
                      "th,td{text-align:left;padding:5px 12px;border-bottom:1px solid #eee;"
                      "vertical-align:top}\nth{background:#f0f0f0}td.n{text-align:right}\n"
                      "</style></head><body>\n<h1>Outlook profile migration</h1>\n<p class=muted>");
+}
+
+/* The summary: tiles, the state chart, the mailbox counts and the per-day chart, what a manager
+ * reads before scrolling to the lists. */
+static void html_summary(struct pm_buf *out, const struct view *v, long long now)
+{
+    const struct pm_report_totals *t = &v->t;
+    char ts[32];
+    pm_log_timestamp(now, ts);
+    unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
+    unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
     pm_buf_printf(out,
                   "Report of %s &middot; %u log files &middot; latest run of each user "
                   "on each computer</p>\n<div class=tiles>\n",
@@ -1444,112 +1481,167 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
         pm_buf_printf(out, ", <b>%u</b> would be updated (dry runs)", t->mbx_would_update);
     pm_buf_printf(out, ". Policy warnings on <b>%u</b> users/computers.</p>\n", t->policy_machines);
     pm_buf_puts(out, "<h2>Mailboxes updated per day</h2>\n");
-    chart_days(out, &v);
-    if (v.ngroups) {
-        pm_buf_puts(out, "<h2>Problems by reason</h2>\n<table><tr><th>Count</th><th>Kind</th>"
-                         "<th>Reason (example)</th></tr>\n");
-        for (size_t i = 0; i < v.ngroups && i < LIST_MAX; i++) {
-            pm_buf_printf(out, "<tr><td class=n>%u</td><td>", v.groups[i].count);
-            h(out, v.groups[i].kind);
-            pm_buf_puts(out, "</td><td>");
-            h(out, v.groups[i].example[0] ? v.groups[i].example : "(no reason logged)");
-            pm_buf_puts(out, "</td></tr>\n");
-            drain(&o, 0);
-        }
-        pm_buf_puts(out, "</table>\n");
+    chart_days(out, v);
+}
+
+/* Problems grouped by reason, so one broken rule is one row and not a thousand machines. */
+static void html_groups(struct out *o, const struct view *v)
+{
+    struct pm_buf *out = &o->b;
+    if (!v->ngroups)
+        return;
+    pm_buf_puts(out, "<h2>Problems by reason</h2>\n<table><tr><th>Count</th><th>Kind</th>"
+                     "<th>Reason (example)</th></tr>\n");
+    for (size_t i = 0; i < v->ngroups && i < LIST_MAX; i++) {
+        pm_buf_printf(out, "<tr><td class=n>%u</td><td>", v->groups[i].count);
+        h(out, v->groups[i].kind);
+        pm_buf_puts(out, "</td><td>");
+        h(out, v->groups[i].example[0] ? v->groups[i].example : "(no reason logged)");
+        pm_buf_puts(out, "</td></tr>\n");
+        drain(o, 0);
     }
+    pm_buf_puts(out, "</table>\n");
+}
+
+/* Roster entries with no log at all: the tool never ran there. */
+static void html_never(struct out *o, const struct view *v)
+{
+    struct pm_buf *out = &o->b;
+    if (!v->nnever)
+        return;
+    pm_buf_printf(out,
+                  "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
+                  "<th>User</th><th>Computer</th></tr>\n",
+                  v->nnever);
+    for (size_t i = 0; i < v->nnever && i < LIST_MAX; i++) {
+        pm_buf_puts(out, "<tr><td>");
+        h(out, v->never[i]->user);
+        pm_buf_puts(out, "</td><td>");
+        h(out, v->never[i]->computer);
+        pm_buf_puts(out, "</td></tr>\n");
+        drain(o, 0);
+    }
+    pm_buf_puts(out, "</table>\n");
+    if (v->nnever > LIST_MAX)
+        pm_buf_printf(out, "<p class=muted>%zu more in the CSV report.</p>\n",
+                      v->nnever - LIST_MAX);
+}
+
+/* Machines whose latest run raised a policy warning, with the first warning as the example. */
+static void html_policy(struct out *o, const struct view *v)
+{
+    struct pm_buf *out = &o->b;
+    const struct pm_report_totals *t = &v->t;
+    if (!t->policy_machines)
+        return;
+    pm_buf_printf(out,
+                  "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
+                  "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
+                  t->policy_machines);
+    unsigned shown = 0;
+    for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
+        const struct machine *m = v->m[i];
+        if (!m->policy.n)
+            continue;
+        shown++;
+        pm_buf_puts(out, "<tr><td>");
+        h(out, m->user);
+        pm_buf_puts(out, "</td><td>");
+        h(out, m->computer);
+        pm_buf_puts(out, "</td><td>");
+        h(out, m->policy.items[0]);
+        if (m->policy.n > 1)
+            pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
+        pm_buf_puts(out, "</td></tr>\n");
+        drain(o, 0);
+    }
+    pm_buf_puts(out, "</table>\n");
+}
+
+/* Log files that could not be read whole, so the counts above may miss runs. */
+static void html_bad_files(struct out *o, const struct pm_report *r)
+{
+    struct pm_buf *out = &o->b;
+    if (!r->nbad)
+        return;
+    pm_buf_printf(out,
+                  "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
+                  "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
+                  "<th>First at line</th></tr>\n",
+                  r->nbad);
+    for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
+        pm_buf_puts(out, "<tr><td>");
+        h(out, r->bad[i].file);
+        pm_buf_puts(out, "</td><td>");
+        h(out, r->bad[i].why);
+        pm_buf_printf(out, "</td><td class=n>%u</td><td class=n>%u</td></tr>\n",
+                      r->bad[i].bad_lines, r->bad[i].first_bad);
+        drain(o, 0);
+    }
+    pm_buf_puts(out, "</table>\n");
+}
+
+/* Logs left out because they speak for another user; listed so a forged log is seen, not
+ * silently dropped. */
+static void html_claims(struct out *o, const struct pm_report *r)
+{
+    struct pm_buf *out = &o->b;
+    if (!r->nclaims)
+        return;
+    pm_buf_printf(out,
+                  "<h2>Logs that claim another user <span class=count>%zu</span></h2>\n"
+                  "<p class=muted>Left out of every count: a log counts only for the user "
+                  "and computer of its file name.</p>\n"
+                  "<table><tr><th>File</th><th>Claims</th></tr>\n",
+                  r->nclaims);
+    for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
+        const struct claim *c = &r->claims[i];
+        pm_buf_puts(out, "<tr><td>");
+        h(out, c->file);
+        pm_buf_puts(out, "</td><td>");
+        if (c->owner) {
+            pm_buf_puts(out, "file owned by ");
+            h(out, c->owner);
+        } else {
+            pm_buf_puts(out, "user ");
+            h(out, c->user ? c->user : "(none)");
+            pm_buf_puts(out, " on computer ");
+            h(out, c->computer ? c->computer : "(none)");
+        }
+        pm_buf_puts(out, "</td></tr>\n");
+        drain(o, 0);
+    }
+    pm_buf_puts(out, "</table>\n");
+    if (r->nclaims > LIST_MAX)
+        pm_buf_printf(out, "<p class=muted>%zu more.</p>\n", r->nclaims - LIST_MAX);
+}
+
+int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink)
+{
+    struct view v;
+    struct out o;
+    int rc = view_build(r, &v);
+    if (rc == 0)
+        rc = out_begin(&o, sink);
+    else
+        o.b = (struct pm_buf)PM_BUF_INIT;
+    if (rc < 0) {
+        view_release(&v);
+        pm_buf_release(&o.b);
+        return rc;
+    }
+    html_head(&o.b);
+    html_summary(&o.b, &v, now);
+    html_groups(&o, &v);
     drain(&o, 0);
     machine_table(&o, &v, PM_RS_FAILED, "Failed");
     machine_table(&o, &v, PM_RS_DEFERRED, "Deferred (in use)");
     machine_table(&o, &v, PM_RS_INCOMPLETE, "Incomplete runs");
-    if (v.nnever) {
-        pm_buf_printf(out,
-                      "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
-                      "<th>User</th><th>Computer</th></tr>\n",
-                      v.nnever);
-        for (size_t i = 0; i < v.nnever && i < LIST_MAX; i++) {
-            pm_buf_puts(out, "<tr><td>");
-            h(out, v.never[i]->user);
-            pm_buf_puts(out, "</td><td>");
-            h(out, v.never[i]->computer);
-            pm_buf_puts(out, "</td></tr>\n");
-            drain(&o, 0);
-        }
-        pm_buf_puts(out, "</table>\n");
-        if (v.nnever > LIST_MAX)
-            pm_buf_printf(out, "<p class=muted>%zu more in the CSV report.</p>\n",
-                          v.nnever - LIST_MAX);
-    }
-    if (t->policy_machines) {
-        pm_buf_printf(out,
-                      "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
-                      "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
-                      t->policy_machines);
-        unsigned shown = 0;
-        for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
-            const struct machine *m = v.m[i];
-            if (!m->policy.n)
-                continue;
-            shown++;
-            pm_buf_puts(out, "<tr><td>");
-            h(out, m->user);
-            pm_buf_puts(out, "</td><td>");
-            h(out, m->computer);
-            pm_buf_puts(out, "</td><td>");
-            h(out, m->policy.items[0]);
-            if (m->policy.n > 1)
-                pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
-            pm_buf_puts(out, "</td></tr>\n");
-            drain(&o, 0);
-        }
-        pm_buf_puts(out, "</table>\n");
-    }
-    if (r->nbad) {
-        pm_buf_printf(out,
-                      "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
-                      "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
-                      "<th>First at line</th></tr>\n",
-                      r->nbad);
-        for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
-            pm_buf_puts(out, "<tr><td>");
-            h(out, r->bad[i].file);
-            pm_buf_puts(out, "</td><td>");
-            h(out, r->bad[i].why);
-            pm_buf_printf(out, "</td><td class=n>%u</td><td class=n>%u</td></tr>\n",
-                          r->bad[i].bad_lines, r->bad[i].first_bad);
-            drain(&o, 0);
-        }
-        pm_buf_puts(out, "</table>\n");
-    }
-    if (r->nclaims) {
-        pm_buf_printf(out,
-                      "<h2>Logs that claim another user <span class=count>%zu</span></h2>\n"
-                      "<p class=muted>Left out of every count: a log counts only for the user "
-                      "and computer of its file name.</p>\n"
-                      "<table><tr><th>File</th><th>Claims</th></tr>\n",
-                      r->nclaims);
-        for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
-            const struct claim *c = &r->claims[i];
-            pm_buf_puts(out, "<tr><td>");
-            h(out, c->file);
-            pm_buf_puts(out, "</td><td>");
-            if (c->owner) {
-                pm_buf_puts(out, "file owned by ");
-                h(out, c->owner);
-            } else {
-                pm_buf_puts(out, "user ");
-                h(out, c->user ? c->user : "(none)");
-                pm_buf_puts(out, " on computer ");
-                h(out, c->computer ? c->computer : "(none)");
-            }
-            pm_buf_puts(out, "</td></tr>\n");
-            drain(&o, 0);
-        }
-        pm_buf_puts(out, "</table>\n");
-        if (r->nclaims > LIST_MAX)
-            pm_buf_printf(out, "<p class=muted>%zu more.</p>\n", r->nclaims - LIST_MAX);
-    }
-    pm_buf_puts(out, "</body></html>\n");
+    html_never(&o, &v);
+    html_policy(&o, &v);
+    html_bad_files(&o, r);
+    html_claims(&o, r);
+    pm_buf_puts(&o.b, "</body></html>\n");
     view_release(&v);
     return out_end(&o);
 }

@@ -515,6 +515,81 @@ static void free_set_values(hive_set_value *vs, size_t n)
     free(vs);
 }
 
+/* Reads every value of the key into list (name, type and bytes), leaving out the first value
+ * named 'name' when 'remove' is set. *found is that value's index, or -1 when the key has none.
+ * What was read is in list[0..*nlist) also on error, for the caller to free. */
+static int hive_read_list(struct hive_store *hs, hive_value_h *vals, const char *path,
+                          const char *name, int remove, hive_set_value *list, size_t *nlist,
+                          long *found, struct pm_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; vals[i]; i++) {
+        hive_set_value *v = &list[*nlist];
+        if ((rc = hive_value_name(hs, vals[i], path, &v->key, err)) < 0)
+            break;
+        (*nlist)++;
+        if (*found < 0 && pm_name_casecmp(v->key, name) == 0) {
+            *found = (long)i;
+            if (remove) {
+                free(v->key);
+                (*nlist)--;
+                continue;
+            }
+        }
+        hive_type t;
+        if ((rc = hive_read_value(hs, vals[i], path, v->key, &t, &v->value, &v->len, err)) < 0)
+            break;
+        v->t = t;
+    }
+    return rc;
+}
+
+/* Sets 'name' in list to type/data/len: in place when the key has it (keeping the spelling of
+ * its name, as Windows does), else appended (list has room for one more). A big value pending
+ * under that name is dropped: the new data replaces it. */
+static int hive_list_set(struct hive_store *hs, hive_set_value *list, size_t *nlist,
+                         const char *path, const char *name, uint32_t type, const void *data,
+                         size_t len, struct pm_error *err)
+{
+    hive_set_value *v = NULL;
+    for (size_t i = 0; i < *nlist && !v; i++)
+        if (pm_name_casecmp(list[i].key, name) == 0)
+            v = &list[i];
+    if (!v) {
+        v = &list[(*nlist)++];
+        if (!(v->key = pm_strdup(name)))
+            return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+    }
+    free(v->value);
+    v->t = (hive_type)type;
+    v->len = len;
+    v->value = malloc(len ? len : 1);
+    if (!v->value)
+        return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+    if (len)
+        memcpy(v->value, data, len);
+    struct hive_big *b = big_find(hs, path, name);
+    if (b)
+        big_drop(hs, b); /* the new data replaces what was pending */
+    return 0;
+}
+
+/* Big values: keep aside, hand hivex an empty placeholder. Values already pending read back
+ * from hivex as their placeholder and stay as they are. */
+static int hive_set_aside_big(struct hive_store *hs, hive_set_value *list, size_t nlist,
+                              const char *path, struct pm_error *err)
+{
+    for (size_t i = 0; hs->big_data && i < nlist; i++) {
+        hive_set_value *v = &list[i];
+        if (v->len <= HIVE_SEGMENT)
+            continue;
+        if (big_put(hs, path, v->key, (uint32_t)v->t, v->value, v->len) < 0)
+            return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
+        v->len = 0;
+    }
+    return 0;
+}
+
 /* Rewrites the key's value list with the value 'name' set to type/data/len, or removed when
  * 'remove' is set; the other values keep their bytes and order, and an existing value keeps the
  * spelling of its name, as Windows does. hivex's own single-value setter is not used: it matches
@@ -539,24 +614,7 @@ static int hive_rewrite_values(struct hive_store *hs, hive_node_h node, const ch
     }
     size_t nlist = 0;
     long found = -1;
-    for (size_t i = 0; i < n; i++) {
-        hive_set_value *v = &list[nlist];
-        if ((rc = hive_value_name(hs, vals[i], path, &v->key, err)) < 0)
-            break;
-        nlist++;
-        if (found < 0 && pm_name_casecmp(v->key, name) == 0) {
-            found = (long)i;
-            if (remove) {
-                free(v->key);
-                nlist--;
-                continue;
-            }
-        }
-        hive_type t;
-        if ((rc = hive_read_value(hs, vals[i], path, v->key, &t, &v->value, &v->len, err)) < 0)
-            break;
-        v->t = t;
-    }
+    rc = hive_read_list(hs, vals, path, name, remove, list, &nlist, &found, err);
     free(vals);
     if (rc < 0)
         goto out;
@@ -566,44 +624,11 @@ static int hive_rewrite_values(struct hive_store *hs, hive_node_h node, const ch
             big_drop(hs, b);
         if (found < 0)
             goto out; /* nothing to rewrite */
-    } else {
-        hive_set_value *v = NULL;
-        for (size_t i = 0; i < nlist && !v; i++)
-            if (pm_name_casecmp(list[i].key, name) == 0)
-                v = &list[i];
-        if (!v) {
-            v = &list[nlist++];
-            if (!(v->key = pm_strdup(name))) {
-                rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
-                goto out;
-            }
-        }
-        free(v->value);
-        v->t = (hive_type)type;
-        v->len = len;
-        v->value = malloc(len ? len : 1);
-        if (!v->value) {
-            rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
-            goto out;
-        }
-        if (len)
-            memcpy(v->value, data, len);
-        struct hive_big *b = big_find(hs, path, name);
-        if (b)
-            big_drop(hs, b); /* the new data replaces what was pending */
+    } else if ((rc = hive_list_set(hs, list, &nlist, path, name, type, data, len, err)) < 0) {
+        goto out;
     }
-    /* Big values: keep aside, hand hivex an empty placeholder. Values already pending read back
-     * from hivex as their placeholder and stay as they are. */
-    for (size_t i = 0; hs->big_data && i < nlist; i++) {
-        hive_set_value *v = &list[i];
-        if (v->len <= HIVE_SEGMENT)
-            continue;
-        if (big_put(hs, path, v->key, (uint32_t)v->t, v->value, v->len) < 0) {
-            rc = pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
-            goto out;
-        }
-        v->len = 0;
-    }
+    if ((rc = hive_set_aside_big(hs, list, nlist, path, err)) < 0)
+        goto out;
     hs->dirty = 1; /* even a failed rewrite may have touched the copy */
     errno = 0;
     if (hivex_node_set_values(hs->h, node, nlist, list, 0) < 0) {
@@ -712,18 +737,84 @@ static size_t big_cells_size(size_t len)
            hive_round8(len - (nseg - 1) * HIVE_SEGMENT + 8);
 }
 
-/* Appends one hive bin holding the pending big values to the file hivex just wrote ('tmp'), and
- * points each placeholder's vk cell at its db cell. hivex value handles are file offsets, and
- * hivex writes its in-memory image unchanged, so the handles locate the vk cells in 'tmp'. */
-static int hive_append_big(struct hive_store *hs, const char *tmp, struct pm_error *err)
+/* The size of the bin for all pending big values: its header and their cells, rounded up to
+ * whole 4 KiB pages as bins are. -1 when over 1 GiB, far beyond any Outlook profile. */
+static int big_bin_size(const struct hive_store *hs, size_t *binsize)
 {
     size_t used = 0x20;
     for (size_t i = 0; i < hs->nbig; i++) {
         used += big_cells_size(hs->big[i].len);
         if (used > 0x40000000u)
-            return pm_error_set(err, PM_ERR_LIMIT, hs->file, 0, "too much big value data");
+            return -1;
     }
-    size_t binsize = (used + 0xFFF) & ~(size_t)0xFFF;
+    *binsize = (used + 0xFFF) & ~(size_t)0xFFF;
+    return 0;
+}
+
+/* Lays out one big value at *pos in the new bin (a db cell, its segment list, the segments) and
+ * points its vk cell in 'tmp' at it. bins is the offset the new bin will have in the hive. */
+static int big_write_one(struct hive_store *hs, const struct hive_big *b, int fd, const char *tmp,
+                         uint8_t *bin, uint32_t bins, size_t *pos, struct pm_error *err)
+{
+    hive_node_h node;
+    hive_value_h vk;
+    int rc;
+    if ((rc = hive_find(hs, b->path, &node, err)) == 1)
+        rc = hive_find_value(hs, node, b->path, b->name, &vk, err);
+    if (rc == 0)
+        rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
+                          "value '%s' of key '%s' vanished before the commit", b->name, b->path);
+    if (rc < 0)
+        return rc;
+    uint8_t cell[0x18];
+    if (pread(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell) ||
+        memcmp(cell + 4, "vk", 2) != 0)
+        return pm_error_set(err, PM_ERR_IO, hs->file, 0,
+                            "cannot find value '%s' of key '%s' in '%s'", b->name, b->path, tmp);
+    size_t nseg = (b->len + HIVE_SEGMENT - 1) / HIVE_SEGMENT;
+    size_t db = *pos, list = db + 16, seg = list + hive_round8(4 + 4 * nseg);
+    hive_put32(bin + db, (uint32_t)-16);
+    memcpy(bin + db + 4, "db", 2);
+    bin[db + 6] = (uint8_t)nseg;
+    bin[db + 7] = (uint8_t)(nseg >> 8);
+    hive_put32(bin + db + 8, (uint32_t)(bins + list));
+    hive_put32(bin + list, (uint32_t)-(int32_t)hive_round8(4 + 4 * nseg));
+    for (size_t k = 0; k < nseg; k++) {
+        size_t n = k + 1 < nseg ? HIVE_SEGMENT : b->len - k * HIVE_SEGMENT;
+        size_t csize = hive_round8(n + 8); /* readers take cell size - 8 bytes of data */
+        hive_put32(bin + list + 4 + 4 * k, (uint32_t)(bins + seg));
+        hive_put32(bin + seg, (uint32_t)-(int32_t)csize);
+        memcpy(bin + seg + 4, b->data + k * HIVE_SEGMENT, n);
+        seg += csize;
+    }
+    *pos = seg;
+    hive_put32(cell + 8, (uint32_t)b->len);
+    hive_put32(cell + 12, (uint32_t)(bins + db));
+    hive_put32(cell + 16, b->type);
+    if (pwrite(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell))
+        return pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot write '%s': %s", tmp,
+                            strerror(errno));
+    return 0;
+}
+
+/* The base block's checksum: the XOR of its first 127 dwords, with 0 and 0xFFFFFFFF avoided as
+ * Windows does, so Windows loads the hive without calling it damaged. */
+static void base_checksum(uint8_t *base)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < 0x1FC; i += 4)
+        sum ^= hive_get32(base + i);
+    hive_put32(base + 0x1FC, sum == 0xFFFFFFFFu ? 0xFFFFFFFEu : sum == 0 ? 1 : sum);
+}
+
+/* Appends one hive bin holding the pending big values to the file hivex just wrote ('tmp'), and
+ * points each placeholder's vk cell at its db cell. hivex value handles are file offsets, and
+ * hivex writes its in-memory image unchanged, so the handles locate the vk cells in 'tmp'. */
+static int hive_append_big(struct hive_store *hs, const char *tmp, struct pm_error *err)
+{
+    size_t binsize;
+    if (big_bin_size(hs, &binsize) < 0)
+        return pm_error_set(err, PM_ERR_LIMIT, hs->file, 0, "too much big value data");
     uint8_t *bin = calloc(1, binsize);
     uint8_t base[0x1000];
     int fd = open(tmp, O_RDWR | O_CLOEXEC);
@@ -747,60 +838,14 @@ static int hive_append_big(struct hive_store *hs, const char *tmp, struct pm_err
     hive_put32(bin + 4, bins);
     hive_put32(bin + 8, (uint32_t)binsize);
     size_t pos = 0x20;
-    for (size_t i = 0; i < hs->nbig && rc == 0; i++) {
-        const struct hive_big *b = &hs->big[i];
-        hive_node_h node;
-        hive_value_h vk;
-        if ((rc = hive_find(hs, b->path, &node, err)) == 1)
-            rc = hive_find_value(hs, node, b->path, b->name, &vk, err);
-        if (rc == 0)
-            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
-                              "value '%s' of key '%s' vanished before the commit", b->name,
-                              b->path);
-        if (rc < 0)
-            break;
-        rc = 0;
-        uint8_t cell[0x18];
-        if (pread(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell) ||
-            memcmp(cell + 4, "vk", 2) != 0) {
-            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0,
-                              "cannot find value '%s' of key '%s' in '%s'", b->name, b->path,
-                              tmp);
-            break;
-        }
-        size_t nseg = (b->len + HIVE_SEGMENT - 1) / HIVE_SEGMENT;
-        size_t db = pos, list = db + 16, seg = list + hive_round8(4 + 4 * nseg);
-        hive_put32(bin + db, (uint32_t)-16);
-        memcpy(bin + db + 4, "db", 2);
-        bin[db + 6] = (uint8_t)nseg;
-        bin[db + 7] = (uint8_t)(nseg >> 8);
-        hive_put32(bin + db + 8, (uint32_t)(bins + list));
-        hive_put32(bin + list, (uint32_t)-(int32_t)hive_round8(4 + 4 * nseg));
-        for (size_t k = 0; k < nseg; k++) {
-            size_t n = k + 1 < nseg ? HIVE_SEGMENT : b->len - k * HIVE_SEGMENT;
-            size_t csize = hive_round8(n + 8); /* readers take cell size - 8 bytes of data */
-            hive_put32(bin + list + 4 + 4 * k, (uint32_t)(bins + seg));
-            hive_put32(bin + seg, (uint32_t)-(int32_t)csize);
-            memcpy(bin + seg + 4, b->data + k * HIVE_SEGMENT, n);
-            seg += csize;
-        }
-        pos = seg;
-        hive_put32(cell + 8, (uint32_t)b->len);
-        hive_put32(cell + 12, (uint32_t)(bins + db));
-        hive_put32(cell + 16, b->type);
-        if (pwrite(fd, cell, sizeof(cell), (off_t)vk) != (ssize_t)sizeof(cell))
-            rc = pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot write '%s': %s", tmp,
-                              strerror(errno));
-    }
+    for (size_t i = 0; i < hs->nbig && rc == 0; i++)
+        rc = big_write_one(hs, &hs->big[i], fd, tmp, bin, bins, &pos, err);
     if (rc < 0)
         goto out;
     if (pos < binsize)
         hive_put32(bin + pos, (uint32_t)(binsize - pos)); /* the rest of the bin is free */
     hive_put32(base + 0x28, (uint32_t)(bins + binsize));
-    uint32_t sum = 0;
-    for (size_t i = 0; i < 0x1FC; i += 4)
-        sum ^= hive_get32(base + i);
-    hive_put32(base + 0x1FC, sum == 0xFFFFFFFFu ? 0xFFFFFFFEu : sum == 0 ? 1 : sum);
+    base_checksum(base);
     if (pwrite(fd, bin, binsize, (off_t)(0x1000u + bins)) != (ssize_t)binsize ||
         pwrite(fd, base, sizeof(base), 0) != (ssize_t)sizeof(base))
         rc = pm_error_set(err, PM_ERR_IO, hs->file, 0, "cannot write '%s': %s", tmp,

@@ -49,6 +49,8 @@ char *pm_strndup(const char *s, size_t n);
  * Latin Extended-A, Greek and Cyrillic folded; anything else compared exactly). */
 int pm_name_casecmp(const char *a, const char *b);
 int pm_name_ncasecmp(const char *a, size_t alen, const char *b, size_t blen);
+/* A hash of a name under the same folding: names pm_name_ncasecmp calls equal hash alike. */
+uint64_t pm_name_hash(const char *s, size_t len);
 /* ASCII-only case-insensitive comparison of n bytes (for DNs, SMTP addresses). */
 int pm_ascii_ncasecmp(const char *a, const char *b, size_t n);
 /* Case-insensitive (ASCII) substring search; NULL when absent. */

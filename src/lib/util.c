@@ -340,6 +340,25 @@ int pm_name_ncasecmp(const char *a, size_t alen, const char *b, size_t blen)
     return 0;
 }
 
+uint64_t pm_name_hash(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint64_t h = 1469598103934665603u;
+    size_t i = 0;
+    while (i < len) {
+        uint32_t c;
+        if (p[i] < 0x80) {
+            c = p[i] >= 'a' && p[i] <= 'z' ? p[i] - 32u : p[i];
+            i++;
+        } else {
+            i += utf8_next(p + i, len - i, &c);
+            c = fold(c);
+        }
+        h = (h ^ c) * 1099511628211u;
+    }
+    return h;
+}
+
 int pm_name_casecmp(const char *a, const char *b)
 {
     return pm_name_ncasecmp(a, strlen(a), b, strlen(b));

@@ -32,6 +32,7 @@ void pm_mtkey_free(struct pm_mtkey *k)
         free(k->vals[i].data);
     }
     free(k->subs);
+    free(k->index);
     free(k->vals);
     free(k->name);
     free(k);
@@ -88,8 +89,62 @@ fail:
     return NULL;
 }
 
+#define MT_INDEX_MIN 16 /* below this many children a scan is as fast */
+
+static void index_put(size_t *index, size_t cap, const char *name, size_t sub)
+{
+    size_t i = (size_t)pm_name_hash(name, strlen(name)) & (cap - 1);
+    while (index[i])
+        i = (i + 1) & (cap - 1);
+    index[i] = sub + 1;
+}
+
+/* (Re)builds k's index for at least 'need' children (load factor at most 1/2). Returns 0, or
+ * <0 when memory is short (lookups then scan). */
+static int index_build(struct pm_mtkey *k, size_t need)
+{
+    size_t cap = 64;
+    while (cap < 2 * need)
+        cap *= 2;
+    size_t *index = calloc(cap, sizeof(*index));
+    if (!index)
+        return PM_ERR_NOMEM;
+    for (size_t i = 0; i < k->nsubs; i++)
+        index_put(index, cap, k->subs[i]->name, i);
+    free(k->index);
+    k->index = index;
+    k->index_cap = cap;
+    return 0;
+}
+
+/* Records child number 'sub' just appended. */
+static void index_add(struct pm_mtkey *k, size_t sub)
+{
+    if (k->nsubs < MT_INDEX_MIN)
+        return;
+    if (!k->index || 2 * k->nsubs > k->index_cap) {
+        index_build(k, k->nsubs); /* includes 'sub'; on failure lookups scan */
+        return;
+    }
+    index_put(k->index, k->index_cap, k->subs[sub]->name, sub);
+}
+
 struct pm_mtkey *pm_mtkey_child(const struct pm_mtkey *k, const char *name, size_t len)
 {
+    if (k->nsubs >= MT_INDEX_MIN) {
+        /* The index is a cache of the children: building it changes nothing a caller sees. */
+        struct pm_mtkey *mk = (struct pm_mtkey *)k;
+        if (k->index || index_build(mk, k->nsubs) == 0) {
+            size_t cap = k->index_cap;
+            for (size_t i = (size_t)pm_name_hash(name, len) & (cap - 1); k->index[i];
+                 i = (i + 1) & (cap - 1)) {
+                const char *n = k->subs[k->index[i] - 1]->name;
+                if (pm_name_ncasecmp(n, strlen(n), name, len) == 0)
+                    return k->subs[k->index[i] - 1];
+            }
+            return NULL;
+        }
+    }
     for (size_t i = 0; i < k->nsubs; i++) {
         const char *n = k->subs[i]->name;
         if (pm_name_ncasecmp(n, strlen(n), name, len) == 0)
@@ -141,6 +196,7 @@ struct pm_mtkey *pm_mtkey_create(struct pm_mtkey *root, const char *path, int *c
             if (!c)
                 return NULL;
             k->subs[k->nsubs++] = c;
+            index_add(k, k->nsubs - 1);
             *created = 1;
         }
         k = c;
@@ -174,6 +230,9 @@ int pm_mtkey_delete(struct pm_mtkey *root, const char *path)
             memmove(&parent->subs[i], &parent->subs[i + 1],
                     (parent->nsubs - i - 1) * sizeof(*parent->subs));
             parent->nsubs--;
+            free(parent->index); /* positions moved: rebuilt at the next lookup */
+            parent->index = NULL;
+            parent->index_cap = 0;
             return 1;
         }
     }

@@ -17,6 +17,11 @@ struct pm_mtkey {
     char *name;
     struct pm_mtkey **subs;
     size_t nsubs, capsubs;
+    /* Children by name hash (open addressing of subs index + 1), kept from MT_INDEX_MIN
+     * children on, so a key with 10^5 subkeys is filled and searched in linear time. Dropped
+     * when a child is deleted (indexes shift) and rebuilt at the next lookup. */
+    size_t *index;
+    size_t index_cap;
     struct pm_mtvalue *vals;
     size_t nvals, capvals;
 };

@@ -80,6 +80,9 @@ static int clear_tree(struct pm_mtkey *k)
         pm_mtkey_free(k->subs[k->nsubs - 1]);
         k->nsubs--;
     }
+    free(k->index);
+    k->index = NULL;
+    k->index_cap = 0;
     while (k->nvals)
         pm_mtkey_delete_value(k, k->vals[k->nvals - 1].name);
     return 0;

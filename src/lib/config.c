@@ -30,6 +30,7 @@ enum cfg_kind {
     CFG_BOOL,   /* yes/no/true/false/1/0 into an int */
     CFG_FLAG,   /* the same into an int that starts at -1 (unset) */
     CFG_OST,    /* rename|reset|keep */
+    CFG_ACTION, /* report|clean (IdentityAction: report|remove) into an int 0/1 */
     CFG_AUTH,   /* basic|ntlm|negotiate */
     CFG_SECONDS /* 0..PM_CONFIG_MAX_SECONDS */
 };
@@ -60,6 +61,8 @@ static const struct cfg_key cfg_keys[] = {
     {"ProxyHttpOnFast", CFG_FLAG, CFG_FIELD(proxy_http_fast)},
     {"ProxyHttpOnSlow", CFG_FLAG, CFG_FIELD(proxy_http_slow)},
     {"OstAction", CFG_OST, CFG_FIELD(ost_action)},
+    {"AutodiscoverAction", CFG_ACTION, CFG_FIELD(autodiscover_clean)},
+    {"IdentityAction", CFG_ACTION, CFG_FIELD(identity_remove)},
     {"RunAfter", CFG_PATH, CFG_FIELD(run_after)},
     {"RunAfterArgs", CFG_STRING, CFG_FIELD(run_after_args)},
     {"WaitForOutlook", CFG_SECONDS, CFG_FIELD(wait_for_outlook)},
@@ -342,6 +345,15 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
             return pm_error_set(err, PM_ERR_PARSE, path, line,
                                 "%s: '%s' is not one of rename, reset, keep", k->name, v);
         *(enum pm_ost_action *)(void *)base = a;
+        return 0;
+    }
+    case CFG_ACTION: {
+        /* report (0), or the key's own word for acting (1). */
+        const char *act = strcmp(k->name, "IdentityAction") ? "clean" : "remove";
+        if (!cfg_word_is(v, "report") && !cfg_word_is(v, act))
+            return pm_error_set(err, PM_ERR_PARSE, path, line, "%s: '%s' is not one of report, %s",
+                                k->name, v, act);
+        *(int *)(void *)base = cfg_word_is(v, act);
         return 0;
     }
     case CFG_AUTH: {

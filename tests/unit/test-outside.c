@@ -6,11 +6,11 @@
  * force, and refuses a backup naming any other place; the config keys parse. */
 #include "compat.h"
 
-#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <cmocka.h>
 
 #include <stdio.h>
 #include <stdlib.h>

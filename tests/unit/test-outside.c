@@ -18,7 +18,9 @@
 
 #include "pm/config.h"
 #include "pm/os.h"
+#include "pm/log.h"
 #include "pm/outside.h"
+#include "pm/report.h"
 #include "pm/store.h"
 #include "testutil.h"
 
@@ -387,6 +389,76 @@ static void test_backup_path_and_config_keys(void **state)
     pm_config_release(&c);
 }
 
+/* One run's log with its outside events (action given per setting name, NULL ends). */
+static void run_log(struct pm_buf *b, const char *run, const char *user, const char *pc, ...)
+{
+    static const char *const ts = "2026-11-02T08:00:0";
+    char t[32];
+    int k = 0;
+    snprintf(t, sizeof(t), "%s%dZ", ts, k++);
+    pm_buf_puts(b, t);
+    pm_log_field(b, "run", run);
+    pm_log_field(b, "event", "run.start");
+    pm_log_field(b, "user", user);
+    pm_log_field(b, "computer", pc);
+    pm_log_field(b, "mode", "update");
+    pm_buf_putc(b, '\n');
+    va_list ap;
+    va_start(ap, pc);
+    const char *what;
+    while ((what = va_arg(ap, const char *)) != NULL) {
+        snprintf(t, sizeof(t), "%s%dZ", ts, k++);
+        pm_buf_puts(b, t);
+        pm_log_field(b, "run", run);
+        pm_log_field(b, "event", "outside");
+        pm_log_field(b, "setting", what);
+        pm_log_field(b, "action", va_arg(ap, const char *));
+        pm_buf_putc(b, '\n');
+    }
+    va_end(ap);
+    snprintf(t, sizeof(t), "%s%dZ", ts, k);
+    pm_buf_puts(b, t);
+    pm_log_field(b, "run", run);
+    pm_log_field(b, "event", "run.end");
+    pm_log_field(b, "result", "ok");
+    pm_buf_putc(b, '\n');
+}
+
+/* The fleet view counts computers with a setting left in place, and names the settings. */
+static void test_report_counts_settings_left(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT, out = PM_BUF_INIT;
+    run_log(&b, "r1", "anna", "PC1", "PreferLocalXML", "report", "identity", "report",
+            "PreferLocalXML", "report", NULL);
+    assert_int_equal(pm_report_add_log(r, "PC1_anna.log", b.data, b.len), 0);
+    pm_buf_reset(&b);
+    run_log(&b, "r2", "bert", "PC2", "MapiHttpDisabled", "removed", NULL); /* cleaned */
+    assert_int_equal(pm_report_add_log(r, "PC2_bert.log", b.data, b.len), 0);
+    pm_buf_reset(&b);
+    run_log(&b, "r3", "carl", "PC3", NULL);
+    assert_int_equal(pm_report_add_log(r, "PC3_carl.log", b.data, b.len), 0);
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.outside_machines, 1);
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "Settings that send Outlook to the source: 1 computers"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    assert_non_null(strstr(out.data, ",log_file,outside_settings\r\n"));
+    assert_non_null(strstr(out.data, ",PreferLocalXML identity\r\n"));
+    assert_null(strstr(out.data, "MapiHttpDisabled"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_html(r, 0, &out), 0);
+    assert_non_null(strstr(out.data, "Settings that send Outlook to the source: 1 computers"));
+    assert_non_null(strstr(out.data, "PreferLocalXML, identity"));
+    pm_buf_release(&out);
+    pm_buf_release(&b);
+    pm_report_free(r);
+}
+
 #define ON_ALL(fn)                                                                                 \
     cmocka_unit_test_setup_teardown(fn, setup_mem, teardown),                                      \
         cmocka_unit_test_setup_teardown(fn, setup_reg, teardown),                                  \
@@ -400,6 +472,7 @@ int main(void)
         ON_ALL(test_nothing_removed_without_migration_or_backup),
         cmocka_unit_test_setup_teardown(test_restore_refuses_other_places, setup_mem, teardown),
         cmocka_unit_test(test_backup_path_and_config_keys),
+        cmocka_unit_test(test_report_counts_settings_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

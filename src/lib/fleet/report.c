@@ -31,6 +31,7 @@ struct machine {
     struct rmbx *mbx;
     size_t nmbx, capmbx;
     struct pm_strlist policy;
+    struct pm_strlist outside; /* names of settings outside the profile still in place */
 };
 
 struct badfile {
@@ -98,6 +99,7 @@ static void machine_free(void *p)
         mbx_release(&m->mbx[i]);
     free(m->mbx);
     pm_strlist_release(&m->policy);
+    pm_strlist_release(&m->outside);
     free(m);
 }
 
@@ -228,6 +230,13 @@ static int feed(struct machine *m, const struct pm_log_line *l)
         free(cut);
         pm_buf_release(&b);
         return rc;
+    } else if (!strcmp(ev, PM_EV_OUTSIDE)) {
+        /* What is still in place sends Outlook to the source; a removed one no longer does. */
+        const char *what = GET(PM_F_SETTING), *act = GET(PM_F_ACTION);
+        if (what && !(act && !strcmp(act, "removed")) && m->outside.n < 64 &&
+            pm_strlist_find(&m->outside, what) < 0)
+            return pm_strlist_add(&m->outside, what);
+        return 0;
     } else if (!strcmp(ev, PM_EV_IN_USE)) {
         return set_val(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
     } else if (!strcmp(ev, PM_EV_ERROR)) {
@@ -843,6 +852,8 @@ static int view_build(const struct pm_report *r, struct view *v)
         t->status[m->status]++;
         if (m->policy.n)
             t->policy_machines++;
+        if (m->outside.n)
+            t->outside_machines++;
         if (m->status == PM_RS_FAILED)
             rc = add_group(v, &gidx, "failed", m->reason);
         else if (m->status == PM_RS_INCOMPLETE)
@@ -1029,6 +1040,9 @@ int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *si
     if (t->mbx_would_update)
         pm_buf_printf(out, ", %u would update (dry run)", t->mbx_would_update);
     pm_buf_printf(out, "\nPolicy warnings: %u users/computers\n", t->policy_machines);
+    if (t->outside_machines)
+        pm_buf_printf(out, "Settings that send Outlook to the source: %u computers\n",
+                      t->outside_machines);
     if (r->nclaims)
         pm_buf_printf(out, "Logs that claim another user: %zu (left out, listed below)\n",
                       r->nclaims);
@@ -1167,7 +1181,7 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
     struct pm_buf *out = &o.b;
     pm_buf_puts(out, "user,computer,status,reason,last_run,result,version,profile,account,role,"
                      "mailbox_dn,mailbox_state,mailbox_reason,target_dn,policy_warnings,"
-                     "log_file\r\n");
+                     "log_file,outside_settings\r\n");
     for (size_t i = 0; i < v.n; i++) {
         const struct machine *m = v.m[i];
         char pw[16];
@@ -1190,7 +1204,12 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
             csv_field(out, b ? b->reason : NULL, 0);
             csv_field(out, b ? b->target : NULL, 0);
             csv_field(out, pw, 0);
-            csv_field(out, m->file, 1);
+            csv_field(out, m->file, 0);
+            struct pm_buf names = PM_BUF_INIT;
+            for (size_t j = 0; j < m->outside.n; j++)
+                pm_buf_printf(&names, "%s%s", j ? " " : "", m->outside.items[j]);
+            csv_field(out, names.data ? names.data : "", 1);
+            pm_buf_release(&names);
             drain(&o, 0);
         }
     }
@@ -1198,7 +1217,7 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
         csv_field(out, v.never[i]->user, 0);
         csv_field(out, v.never[i]->computer, 0);
         csv_field(out, "never_ran", 0);
-        pm_buf_puts(out, ",,,,,,,,,,,,");
+        pm_buf_puts(out, ",,,,,,,,,,,,,");
         csv_field(out, "", 1);
         drain(&o, 0);
     }
@@ -1499,6 +1518,31 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
             h(out, m->policy.items[0]);
             if (m->policy.n > 1)
                 pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
+            pm_buf_puts(out, "</td></tr>\n");
+            drain(&o, 0);
+        }
+        pm_buf_puts(out, "</table>\n");
+    }
+    if (t->outside_machines) {
+        pm_buf_printf(out,
+                      "<h2>Settings that send Outlook to the source: %u computers</h2>\n<table>"
+                      "<tr><th>User</th><th>Computer</th><th>Settings</th></tr>\n",
+                      t->outside_machines);
+        unsigned shown = 0;
+        for (size_t i = 0; i < v.n && shown < LIST_MAX; i++) {
+            const struct machine *m = v.m[i];
+            if (!m->outside.n)
+                continue;
+            shown++;
+            pm_buf_puts(out, "<tr><td>");
+            h(out, m->user);
+            pm_buf_puts(out, "</td><td>");
+            h(out, m->computer);
+            pm_buf_puts(out, "</td><td>");
+            for (size_t j = 0; j < m->outside.n; j++) {
+                pm_buf_puts(out, j ? ", " : "");
+                h(out, m->outside.items[j]);
+            }
             pm_buf_puts(out, "</td></tr>\n");
             drain(&o, 0);
         }

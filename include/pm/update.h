@@ -94,8 +94,8 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
  * counts move from updated to failed and u->res says whether the rollback held. */
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
 /* Settings outside the profile (src/lib/update-outside.c). Scan: fills u->outside after the
- * plan (a failure is logged as a warning). Act: logs one "outside" event per item; unless a dry
- * run, removes the removable ones first backing them up beside 'backup_path' (NULL: nothing
+ * plan (a failure is logged as a warning) and logs an "outside" event per item only reported.
+ * Act: logs an "outside" event per removable item; unless a dry run, removes the removable ones first backing them up beside 'backup_path' (NULL: nothing
  * removed). A failure is a warning: the profile update stands. */
 void pm_update_outside_scan(struct pm_update *u);
 void pm_update_outside_act(struct pm_update *u, const char *backup_path);

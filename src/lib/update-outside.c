@@ -17,6 +17,30 @@ static void warn(struct pm_update *u, const struct pm_error *err)
     pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, pm_error_format(err, buf, sizeof(buf)), NULL);
 }
 
+/* One "outside" event per item: the reported ones right after the scan (so a run with nothing
+ * else to do still logs them), the removable ones when the run acts on them. */
+static void log_items(struct pm_update *u, int removable)
+{
+    const struct pm_outside *o = &u->outside;
+    int dry = (u->o.flags & PM_UPDATE_DRY_RUN) != 0;
+    struct pm_buf full = PM_BUF_INIT;
+    for (size_t i = 0; i < o->n; i++) {
+        const struct pm_outside_item *it = &o->items[i];
+        if (!it->removable != !removable)
+            continue;
+        const char *action = it->removed            ? "removed"
+                             : dry && it->removable ? "would_remove"
+                                                    : "report";
+        pm_buf_reset(&full);
+        pm_buf_printf(&full, "HKCU\\%s", it->key);
+        pm_log_event(u->o.log, PM_EV_OUTSIDE, PM_F_KIND,
+                     it->kind == PM_OUTSIDE_IDENTITY ? "identity" : "setting", PM_F_SETTING,
+                     it->what, PM_F_KEY, full.data, PM_F_VALUE, it->value, PM_F_DATA, it->data,
+                     PM_F_ACTION, action, PM_F_MSG, it->msg, NULL);
+    }
+    pm_buf_release(&full);
+}
+
 void pm_update_outside_scan(struct pm_update *u)
 {
     struct pm_outside_targets t;
@@ -30,6 +54,7 @@ void pm_update_outside_scan(struct pm_update *u)
         warn(u, &err);
     pm_outside_targets_release(&t);
     u->n.outside = u->outside.n;
+    log_items(u, 0);
 }
 
 void pm_update_outside_act(struct pm_update *u, const char *backup_path)
@@ -52,18 +77,5 @@ void pm_update_outside_act(struct pm_update *u, const char *backup_path)
             pm_log_event(u->o.log, PM_EV_BACKUP, PM_F_FILE, path.data, NULL);
         pm_buf_release(&path);
     }
-    struct pm_buf full = PM_BUF_INIT;
-    for (size_t i = 0; i < o->n; i++) {
-        const struct pm_outside_item *it = &o->items[i];
-        const char *action = it->removed            ? "removed"
-                             : dry && it->removable ? "would_remove"
-                                                    : "report";
-        pm_buf_reset(&full);
-        pm_buf_printf(&full, "HKCU\\%s", it->key);
-        pm_log_event(u->o.log, PM_EV_OUTSIDE, PM_F_KIND,
-                     it->kind == PM_OUTSIDE_IDENTITY ? "identity" : "setting", PM_F_SETTING,
-                     it->what, PM_F_KEY, full.data, PM_F_VALUE, it->value, PM_F_DATA, it->data,
-                     PM_F_ACTION, action, PM_F_MSG, it->msg, NULL);
-    }
-    pm_buf_release(&full);
+    log_items(u, 1);
 }

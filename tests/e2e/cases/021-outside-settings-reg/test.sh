@@ -43,6 +43,13 @@ grep -q 'other.example\|9f9f_ADAL\|Policies' "$LOGDIR"/*.log && grep 'event=outs
 [ "$(cat "$LOGDIR"/*.log | grep -c 'event=outside')" = 20 ] || fail "expected 2 x 10 outside events"
 ls "$LOGDIR"/Backups/*.outside.reg >/dev/null 2>&1 && fail "report mode wrote an outside backup"
 iconv -f utf-16 -t utf-8 work.reg | grep -q '"PreferLocalXML"=dword:00000001' || fail "report mode removed a value"
+# A run with nothing else to do still logs them (the fleet view counts them): the 7 that do not
+# depend on the source names; once the profile is current those names come only from PUF field
+# 7, which this PUF does not have, so the per-domain, RedirectServers and identity items are not
+# matched.
+run update --config prof.config --store reg:work.reg
+expect_out 'nothing to do'
+n=$(cat "$LOGDIR"/*.log | grep -c "event=outside"); [ "$n" = 27 ] || fail "a nothing-to-do run did not log 7 settings ($n events)"
 
 # clean/remove: a fresh copy, one run.
 rm -rf "$LOGDIR"

@@ -34,6 +34,8 @@ struct pm_config {
     int proxy_http_fast;    /* ProxyHttpOnFast   ROHFLAGS_HTTP_FIRST_ON_FAST 0x08 */
     int proxy_http_slow;    /* ProxyHttpOnSlow   ROHFLAGS_HTTP_FIRST_ON_SLOW 0x20 */
     enum pm_ost_action ost_action; /* OstAction */
+    int autodiscover_clean; /* AutodiscoverAction: 0 report (default), 1 clean */
+    int identity_remove;    /* IdentityAction: 0 report (default), 1 remove */
     /* Windows run-time settings. */
     char *run_after;       /* RunAfter: program started after the run, or NULL */
     char *run_after_args;  /* RunAfterArgs */

@@ -27,6 +27,7 @@
 #define PM_EV_POLICY_WARNING "policy.warning" /* a Group Policy setting against the config */
 #define PM_EV_SECURITY "security"             /* a file others can change controls the run */
 #define PM_EV_LOCK "lock"                     /* the single-run lock covers this session only */
+#define PM_EV_OUTSIDE "outside" /* a setting outside the profile that sends Outlook to the source */
 
 /* ---- fields ---- */
 #define PM_F_VERSION "version"
@@ -94,6 +95,8 @@
 #define PM_F_FALLBACK "fallback"
 #define PM_F_WHY "why"
 #define PM_F_SCOPE "scope"
+#define PM_F_SETTING "setting"
+#define PM_F_KIND "kind"
 
 /* ---- values with a meaning for the reader ---- */
 #define PM_MODE_UPDATE "update"

@@ -1,6 +1,7 @@
 /* Group Policy checks: reads HKCU\Software\Policies\Microsoft\Office\<ver>\Outlook (Cached Mode,
- * RPC, AutoDiscover) and the non-policy AutoDiscover switches for every Office version present,
- * and reports each setting that contradicts the config or will undo an update. Read-only. */
+ * RPC, AutoDiscover) for every Office version present (the user's own AutoDiscover key is
+ * pm/outside.h's), and reports each setting that contradicts the config or will undo an
+ * update. Read-only. */
 #ifndef PM_POLICY_H
 #define PM_POLICY_H
 

@@ -50,6 +50,8 @@ struct pm_report_totals {
     unsigned mbx_deferred;
     unsigned mbx_would_update; /* in dry runs */
     unsigned policy_machines;  /* latest runs with at least one policy warning */
+    unsigned outside_machines; /* latest runs with a setting outside the profile left in place */
+    unsigned security_machines; /* latest runs that logged a security warning */
     unsigned roster;           /* roster entries */
 };
 

@@ -13,6 +13,7 @@
 #include "pm/config.h"
 #include "pm/error.h"
 #include "pm/log.h"
+#include "pm/outside.h"
 #include "pm/plan.h"
 #include "pm/policy.h"
 #include "pm/profile.h"
@@ -41,6 +42,7 @@ struct pm_update_opts {
 /* Mailboxes by decision, as run.end records them. */
 struct pm_update_counts {
     unsigned long updated, current, not_migrated, skipped, failed, policy_warnings;
+    unsigned long outside; /* settings outside the profile found (pm/outside.h) */
 };
 
 struct pm_update {
@@ -60,6 +62,7 @@ struct pm_update {
     /* plan */
     struct pm_plan plan;
     struct pm_policy_report policy;
+    struct pm_outside outside; /* settings outside the profile (pm/outside.h) */
     /* apply */
     struct pm_apply_result res;
     int applied; /* the plan was committed (not a dry run, not empty) */
@@ -90,6 +93,12 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
  * the files on a live run, and logs "backup", "change" and "ost". On failure (err set) the
  * counts move from updated to failed and u->res says whether the rollback held. */
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
+/* Settings outside the profile (src/lib/update-outside.c). Scan: fills u->outside after the
+ * plan (a failure is logged as a warning) and logs an "outside" event per item only reported.
+ * Act: logs an "outside" event per removable item; unless a dry run, removes the removable ones first backing them up beside 'backup_path' (NULL: nothing
+ * removed). A failure is a warning: the profile update stands. */
+void pm_update_outside_scan(struct pm_update *u);
+void pm_update_outside_act(struct pm_update *u, const char *backup_path);
 /* Ends the run: after a live run that is no dry run, writes the status key (exit_code, counts,
  * 'log_path'), opening the store for it when the run never got that far; a failure is logged as
  * a warning. Releases everything and closes the store the run opened. Safe after any step. */

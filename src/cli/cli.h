@@ -7,6 +7,9 @@
 /* Each command gets argv with argv[0] = the command name and returns an exit code (pm_exit). */
 int cmd_update(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+/* cmd-restore-outside.c: a backup of settings outside the profile ("*.outside.reg"). */
+int cli_is_outside_backup(const char *path);
+int cmd_restore_outside(const char *backup, const char *store_spec, int dry_run, int force);
 int cmd_report(int argc, char **argv);
 int cmd_puf(int argc, char **argv);
 int cmd_shortcut(int argc, char **argv);

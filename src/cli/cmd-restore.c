@@ -19,18 +19,20 @@ struct rs_opts {
     const char *config;
     const char *store;
     int dry_run;
+    int force; /* --force: overwrite settings set again since an .outside.reg backup */
 };
 
 static void rs_usage(FILE *out)
 {
     fprintf(out,
             "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
-            "                      [--dry-run] [--config FILE]\n\n"
+            "                      [--dry-run] [--config FILE] [--force]\n\n"
             "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
             "  --store SPEC    registry to restore into (the default on Windows: live)\n"
             "  --dry-run       list the profiles that would change and write nothing\n"
             "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
-            "                  prof.config beside the executable, when present)\n");
+            "                  prof.config beside the executable, when present)\n"
+            "  --force         X.outside.reg only: overwrite settings set again since\n");
 }
 
 static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
@@ -42,6 +44,8 @@ static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
             return 1;
         } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
             continue;
+        } else if (!strcmp(a, "--force")) {
+            o->force = 1;
         } else if (a[0] != '-' && !o->backup) {
             o->backup = a;
         } else {
@@ -288,6 +292,8 @@ int cmd_restore(int argc, char **argv)
         return PM_EXIT_USAGE;
     }
     const char *store_spec = r.o.store ? r.o.store : "live";
+    if (cli_is_outside_backup(r.o.backup))
+        return cmd_restore_outside(r.o.backup, store_spec, r.o.dry_run, r.o.force);
     r.t0 = pm_os_monotonic_ms();
 
     struct pm_error err;

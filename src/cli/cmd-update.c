@@ -192,6 +192,16 @@ static void print_policy_warnings(const struct pm_update *u)
     for (size_t i = 0; i < u->policy.n; i++)
         fprintf(stderr, "profilemanager: warning: policy %s\\%s: %s\n", u->policy.items[i].key,
                 u->policy.items[i].value, u->policy.items[i].msg);
+    for (size_t i = 0; i < u->outside.n; i++) {
+        const struct pm_outside_item *it = &u->outside.items[i];
+        printf("  outside: HKCU\\%s%s%s = %s: %s (%s)\n", it->key, it->value ? "\\" : "",
+               it->value ? it->value : "", it->data, it->msg,
+               it->removable ? ((u->o.flags & PM_UPDATE_DRY_RUN) ? "would be removed" : "removed after backup") : "reported");
+    }
+    if (u->o.flags & PM_UPDATE_DRY_RUN)
+        printf("  outside: cached Autodiscover XML files (%%LOCALAPPDATA%%\\Microsoft\\Outlook) "
+               "are not looked at%s\n",
+               u->live ? "" : "; they exist only on the user's PC, not in this store");
 }
 
 static int finish(struct run *r, int code, const char *why, int refuse_run_after)
@@ -405,7 +415,7 @@ static int run_steps(struct run *r, const char **why)
         return code;
     if (r->o.dry_run)
         return show_dry_run(r, why);
-    if (u->plan.nedits == 0) {
+    if (u->plan.nedits == 0 && !pm_outside_removable(&u->outside)) {
         printf("nothing to do: %lu mailbox(es) already current, %lu not migrated yet\n",
                u->n.current, u->n.not_migrated);
         *why = "nothing_to_do";

@@ -30,6 +30,8 @@ enum cfg_kind {
     CFG_BOOL,   /* yes/no/true/false/1/0 into an int */
     CFG_FLAG,   /* the same into an int that starts at -1 (unset) */
     CFG_OST,    /* rename|reset|keep */
+    CFG_CLEAN,  /* report|clean into an int 0/1 */
+    CFG_REMOVE, /* report|remove into an int 0/1 */
     CFG_AUTH,   /* basic|ntlm|negotiate */
     CFG_SECONDS /* 0..PM_CONFIG_MAX_SECONDS */
 };
@@ -60,6 +62,8 @@ static const struct cfg_key cfg_keys[] = {
     {"ProxyHttpOnFast", CFG_FLAG, CFG_FIELD(proxy_http_fast)},
     {"ProxyHttpOnSlow", CFG_FLAG, CFG_FIELD(proxy_http_slow)},
     {"OstAction", CFG_OST, CFG_FIELD(ost_action)},
+    {"AutodiscoverAction", CFG_CLEAN, CFG_FIELD(autodiscover_clean)},
+    {"IdentityAction", CFG_REMOVE, CFG_FIELD(identity_remove)},
     {"RunAfter", CFG_PATH, CFG_FIELD(run_after)},
     {"RunAfterArgs", CFG_STRING, CFG_FIELD(run_after_args)},
     {"WaitForOutlook", CFG_SECONDS, CFG_FIELD(wait_for_outlook)},
@@ -320,6 +324,10 @@ static const struct cfg_word cfg_words[] = {
     {CFG_AUTH, "basic", PM_PROXY_AUTH_BASIC},
     {CFG_AUTH, "ntlm", PM_PROXY_AUTH_NTLM},
     {CFG_AUTH, "negotiate", PM_PROXY_AUTH_NEGOTIATE},
+    {CFG_CLEAN, "report", 0},
+    {CFG_CLEAN, "clean", 1},
+    {CFG_REMOVE, "report", 0},
+    {CFG_REMOVE, "remove", 1},
 };
 
 _Static_assert(sizeof(enum pm_switch) == sizeof(int) && sizeof(enum pm_ost_action) == sizeof(int) &&
@@ -388,6 +396,8 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
     case CFG_SWITCH:
     case CFG_OST:
     case CFG_AUTH:
+    case CFG_CLEAN:
+    case CFG_REMOVE:
         return cfg_apply_word(cfg, k, v, line, err);
     case CFG_SECONDS:
         return cfg_apply_seconds(cfg, k, v, line, err);

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #define POLICY_ROOT "Software\\Policies\\Microsoft\\Office"
-#define OFFICE_ROOT "Software\\Microsoft\\Office"
 /* Outlook 2007 (12.0) and later keep their settings under "<major>.0". */
 #define POLICY_MIN_MAJOR 12
 
@@ -338,11 +337,9 @@ int pm_policy_check(struct pm_store *st, const struct pm_config *cfg,
 {
     memset(out, 0, sizeof(*out));
     struct policy_ctx c = {st, cfg, out, err};
-    struct pm_strlist pol = PM_STRLIST_INIT, own = PM_STRLIST_INIT;
+    struct pm_strlist pol = PM_STRLIST_INIT;
     struct pm_buf key = PM_BUF_INIT;
     int rc = office_versions(&c, POLICY_ROOT, &pol);
-    if (rc == 0)
-        rc = office_versions(&c, OFFICE_ROOT, &own);
     for (size_t i = 0; rc == 0 && i < pol.n; i++) {
         pm_buf_reset(&key);
         if ((rc = pm_buf_printf(&key, POLICY_ROOT "\\%s\\Outlook", pol.items[i])) < 0)
@@ -355,13 +352,8 @@ int pm_policy_check(struct pm_store *st, const struct pm_config *cfg,
         if (rc == 0 && (rc = pm_buf_puts(&key, "\\AutoDiscover")) == 0)
             rc = check_autodiscover(&c, key.data, 1);
     }
-    for (size_t i = 0; rc == 0 && i < own.n; i++) {
-        pm_buf_reset(&key);
-        if ((rc = pm_buf_printf(&key, OFFICE_ROOT "\\%s\\Outlook\\AutoDiscover",
-                                own.items[i])) < 0)
-            break;
-        rc = check_autodiscover(&c, key.data, 0);
-    }
+    /* The user's own AutoDiscover key is read by the outside-the-profile scan (pm/outside.h),
+     * which can also clean it; only the policy key is checked here. */
     /* "DS Server" pins the address book to one global catalog (KB 319206); after a move to
      * another forest that GC cannot resolve the new mailbox. */
     struct policy_val v;
@@ -377,7 +369,6 @@ int pm_policy_check(struct pm_store *st, const struct pm_config *cfg,
         pm_error_set(err, rc, NULL, 0, "%s", pm_err_name(rc));
     pm_buf_release(&key);
     pm_strlist_release(&pol);
-    pm_strlist_release(&own);
     if (rc < 0)
         pm_policy_report_release(out);
     return rc;

@@ -166,6 +166,7 @@ int pm_update_plan(struct pm_update *u, struct pm_error *err)
     for (size_t i = 0; i < u->plan.warnings.n; i++)
         pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, u->plan.warnings.items[i], NULL);
     check_policy(u);
+    pm_update_outside_scan(u);
     /* After a move, cached recipients and replies to old mail still carry the source DNs. */
     if (u->n.updated)
         pm_log_event(u->o.log, PM_EV_HINT, PM_F_MSG,
@@ -237,10 +238,13 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
     memset(&u->res, 0, sizeof(u->res));
     if (u->o.flags & PM_UPDATE_DRY_RUN) {
         log_changes(u);
+        pm_update_outside_act(u, NULL);
         return 0;
     }
-    if (u->plan.nedits == 0)
+    if (u->plan.nedits == 0) {
+        pm_update_outside_act(u, backup_path);
         return 0;
+    }
     struct pm_apply_opts aopts = {backup_path, u->live};
     int rc = pm_apply(u->st, &u->model, &u->plan, &aopts, &u->res, err);
     if (rc < 0) {
@@ -259,6 +263,7 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
                      PM_F_FROM, mv->from, PM_F_TO, mv->to, PM_F_ACTION,
                      pm_ost_action_name(u->cfg->ost_action), PM_F_DONE, done ? "1" : "0", NULL);
     }
+    pm_update_outside_act(u, backup_path);
     return 0;
 }
 
@@ -280,6 +285,7 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
     }
     pm_plan_release(&u->plan);
     pm_policy_report_release(&u->policy);
+    pm_outside_release(&u->outside);
     if (u->q)
         pm_puf_queries_release(u->q, u->nq);
     free(u->q);

@@ -55,10 +55,10 @@ rows=$(( $(python3 -c "import csv,sys; print(sum(1 for _ in csv.reader(open(sys.
 nr=$(grep -c ',never_ran,' "$work/r.csv")
 [ "$nr" = "$(want never_ran)" ] || fail "never_ran rows $nr"
 [ "$rows" -gt 2000 ] || fail "CSV has only $rows rows"
-python3 - "$work/r.csv" <<'PY' || fail "CSV does not parse as 16 columns"
+python3 - "$work/r.csv" <<'PY' || fail "CSV does not parse as 17 columns"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')))
-assert rows[0][0] == 'user' and all(len(r) == 16 for r in rows), 'column count'
+assert rows[0][0] == 'user' and all(len(r) == 17 for r in rows), 'column count'
 PY
 
 # Hostile logs in a folder of their own: a forged "updated" run of the victim (2099) under an

@@ -382,6 +382,36 @@ static void test_oversized_log(void **state)
     pm_report_free(r);
 }
 
+static void test_security_warnings_counted(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT, out = PM_BUF_INIT;
+    /* Anna's run used a config others can change; Ben's did not. */
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "anna", "computer", "PC1", "mode",
+         "update", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "security", "file", "S:\\prof.config", "msg",
+         "file 'S:\\prof.config' is writable by Everyone", NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "ok", NULL);
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-01", "r2", "ben", "PC2", "updated", "ok", "update");
+    add(r, "PC2_ben.log", &b);
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.security_machines, 1);
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "Files others can change (security warnings): 1 users/computers"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_html(r, 0, &out), 0);
+    assert_non_null(strstr(out.data, "Files others can change (security warnings)"));
+    assert_non_null(strstr(out.data, "is writable by Everyone"));
+    pm_buf_release(&b);
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
 static void test_scan_dir(void **state)
 {
     (void)state;
@@ -435,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_roster),
         cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_scan_dir),
+        cmocka_unit_test(test_security_warnings_counted),
         cmocka_unit_test(test_forged_logs),
         cmocka_unit_test(test_text_control_chars),
         cmocka_unit_test(test_oversized_log),

@@ -31,6 +31,8 @@ struct machine {
     struct rmbx *mbx;
     size_t nmbx, capmbx;
     struct pm_strlist policy;
+    struct pm_strlist outside; /* names of settings outside the profile still in place */
+    struct pm_strlist security; /* files others can change that decide the run (security) */
 };
 
 struct badfile {
@@ -98,6 +100,8 @@ static void machine_free(void *p)
         mbx_release(&m->mbx[i]);
     free(m->mbx);
     pm_strlist_release(&m->policy);
+    pm_strlist_release(&m->outside);
+    pm_strlist_release(&m->security);
     free(m);
 }
 
@@ -228,6 +232,20 @@ static int feed(struct machine *m, const struct pm_log_line *l)
         free(cut);
         pm_buf_release(&b);
         return rc;
+    } else if (!strcmp(ev, PM_EV_SECURITY)) {
+        char *cut = NULL;
+        rc = GET(PM_F_MSG) && m->security.n < 64 ? set_val(&cut, GET(PM_F_MSG)) : 0;
+        if (rc == 0 && cut)
+            rc = pm_strlist_add(&m->security, cut);
+        free(cut);
+        return rc;
+    } else if (!strcmp(ev, PM_EV_OUTSIDE)) {
+        /* What is still in place sends Outlook to the source; a removed one no longer does. */
+        const char *what = GET(PM_F_SETTING), *act = GET(PM_F_ACTION);
+        if (what && !(act && !strcmp(act, "removed")) && m->outside.n < 64 &&
+            pm_strlist_find(&m->outside, what) < 0)
+            return pm_strlist_add(&m->outside, what);
+        return 0;
     } else if (!strcmp(ev, PM_EV_IN_USE)) {
         return set_val(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
     } else if (!strcmp(ev, PM_EV_ERROR)) {
@@ -843,6 +861,10 @@ static int view_build(const struct pm_report *r, struct view *v)
         t->status[m->status]++;
         if (m->policy.n)
             t->policy_machines++;
+        if (m->outside.n)
+            t->outside_machines++;
+        if (m->security.n)
+            t->security_machines++;
         if (m->status == PM_RS_FAILED)
             rc = add_group(v, &gidx, "failed", m->reason);
         else if (m->status == PM_RS_INCOMPLETE)
@@ -1018,6 +1040,12 @@ static void text_totals(struct pm_buf *out, const struct pm_report *r, const str
     if (t->mbx_would_update)
         pm_buf_printf(out, ", %u would update (dry run)", t->mbx_would_update);
     pm_buf_printf(out, "\nPolicy warnings: %u users/computers\n", t->policy_machines);
+    if (t->outside_machines)
+        pm_buf_printf(out, "Settings that send Outlook to the source: %u computers\n",
+                      t->outside_machines);
+    if (t->security_machines)
+        pm_buf_printf(out, "Files others can change (security warnings): %u users/computers\n",
+                      t->security_machines);
     if (r->nclaims)
         pm_buf_printf(out, "Logs that claim another user: %zu (left out, listed below)\n",
                       r->nclaims);
@@ -1209,7 +1237,7 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
     struct pm_buf *out = &o.b;
     pm_buf_puts(out, "user,computer,status,reason,last_run,result,version,profile,account,role,"
                      "mailbox_dn,mailbox_state,mailbox_reason,target_dn,policy_warnings,"
-                     "log_file\r\n");
+                     "log_file,outside_settings\r\n");
     for (size_t i = 0; i < v.n; i++) {
         const struct machine *m = v.m[i];
         char pw[16];
@@ -1232,7 +1260,12 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
             csv_field(out, b ? b->reason : NULL, 0);
             csv_field(out, b ? b->target : NULL, 0);
             csv_field(out, pw, 0);
-            csv_field(out, m->file, 1);
+            csv_field(out, m->file, 0);
+            struct pm_buf names = PM_BUF_INIT;
+            for (size_t j = 0; j < m->outside.n; j++)
+                pm_buf_printf(&names, "%s%s", j ? " " : "", m->outside.items[j]);
+            csv_field(out, names.data ? names.data : "", 1);
+            pm_buf_release(&names);
             drain(&o, 0);
         }
     }
@@ -1240,7 +1273,7 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
         csv_field(out, v.never[i]->user, 0);
         csv_field(out, v.never[i]->computer, 0);
         csv_field(out, "never_ran", 0);
-        pm_buf_puts(out, ",,,,,,,,,,,,");
+        pm_buf_puts(out, ",,,,,,,,,,,,,");
         csv_field(out, "", 1);
         drain(&o, 0);
     }
@@ -1528,20 +1561,22 @@ static void html_never(struct out *o, const struct view *v)
 }
 
 /* Machines whose latest run raised a policy warning, with the first warning as the example. */
-static void html_policy(struct out *o, const struct view *v)
+/* One row per user and computer whose latest run left items of a list (a pm_strlist of struct
+ * machine at 'list_off'): its first item, or all of them. The heading names the count. */
+static void html_machine_list(struct out *o, const struct view *v, const char *heading,
+                              unsigned count, const char *column, size_t list_off, int all)
 {
     struct pm_buf *out = &o->b;
-    const struct pm_report_totals *t = &v->t;
-    if (!t->policy_machines)
+    if (!count)
         return;
-    pm_buf_printf(out,
-                  "<h2>Policy warnings <span class=count>%u</span></h2>\n<table><tr>"
-                  "<th>User</th><th>Computer</th><th>Warning</th></tr>\n",
-                  t->policy_machines);
+    pm_buf_printf(out, "<h2>%s <span class=count>%u</span></h2>\n", heading, count);
+    pm_buf_printf(out, "<table><tr><th>User</th><th>Computer</th><th>%s</th></tr>\n", column);
     unsigned shown = 0;
     for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
         const struct machine *m = v->m[i];
-        if (!m->policy.n)
+        const struct pm_strlist *l = (const struct pm_strlist *)(const void *)((const char *)m +
+                                                                               list_off);
+        if (!l->n)
             continue;
         shown++;
         pm_buf_puts(out, "<tr><td>");
@@ -1549,13 +1584,34 @@ static void html_policy(struct out *o, const struct view *v)
         pm_buf_puts(out, "</td><td>");
         h(out, m->computer);
         pm_buf_puts(out, "</td><td>");
-        h(out, m->policy.items[0]);
-        if (m->policy.n > 1)
-            pm_buf_printf(out, " (+%zu more)", m->policy.n - 1);
+        for (size_t j = 0; j < (all ? l->n : 1); j++) {
+            pm_buf_puts(out, j ? ", " : "");
+            h(out, l->items[j]);
+        }
+        if (!all && l->n > 1)
+            pm_buf_printf(out, " (+%zu more)", l->n - 1);
         pm_buf_puts(out, "</td></tr>\n");
         drain(o, 0);
     }
     pm_buf_puts(out, "</table>\n");
+}
+
+static void html_policy(struct out *o, const struct view *v)
+{
+    html_machine_list(o, v, "Policy warnings", v->t.policy_machines, "Warning",
+                      offsetof(struct machine, policy), 0);
+}
+
+static void html_outside(struct out *o, const struct view *v)
+{
+    html_machine_list(o, v, "Settings that send Outlook to the source", v->t.outside_machines,
+                      "Settings", offsetof(struct machine, outside), 1);
+}
+
+static void html_security(struct out *o, const struct view *v)
+{
+    html_machine_list(o, v, "Files others can change (security warnings)", v->t.security_machines,
+                      "Warning", offsetof(struct machine, security), 0);
 }
 
 /* Log files that could not be read whole, so the counts above may miss runs. */
@@ -1639,6 +1695,8 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
     machine_table(&o, &v, PM_RS_INCOMPLETE, "Incomplete runs");
     html_never(&o, &v);
     html_policy(&o, &v);
+    html_outside(&o, &v);
+    html_security(&o, &v);
     html_bad_files(&o, r);
     html_claims(&o, r);
     pm_buf_puts(&o.b, "</body></html>\n");

@@ -388,7 +388,7 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
         return PM_ERR_NOMEM;
     }
     const char *idxname = name.data;
-    struct idx_header h;
+    struct idx_header h = {0};
     FILE *fi = NULL, *fp = NULL;
     char *linebuf = NULL;
     int rc = 0;

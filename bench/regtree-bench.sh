@@ -1,0 +1,40 @@
+#!/bin/bash
+# Registry tree benchmark: a .reg store with 10^3, 10^4 and 10^5 sibling keys (one value each,
+# beside a real profile) read and checked by `profilemanager update --dry-run --store reg:...`.
+# Before the hash index of children the time grew with the square of the siblings (every key
+# created looked its siblings up one by one); it should now grow in proportion to them.
+#
+#   bash bench/regtree-bench.sh
+#   BENCH_SIZES="1000 10000" bash bench/regtree-bench.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BENCH_BUILD:-$ROOT/build-bench}
+DATA=$BUILD/regtree-bench-data
+SIZES=${BENCH_SIZES:-"1000 10000 100000"}
+
+echo "== building (Release) in $BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" --target profilemanager mkprofiles -j 2 >/dev/null
+rm -rf "$DATA" && mkdir -p "$DATA"
+"$BUILD/mkprofiles" --scenario office16 "$DATA/profile" >/dev/null
+
+printf '%-10s %12s %14s\n' siblings seconds "us per key"
+for n in $SIZES; do
+    reg=$DATA/siblings-$n.reg
+    # The fixture's export (REGEDIT5, UTF-16LE, CRLF), then n sibling keys under one parent.
+    python3 - "$DATA/profile/before.reg" "$reg" "$n" <<'PY'
+import sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+text = open(src, "rb").read().decode("utf-16").rstrip("\r\n") + "\r\n\r\n"
+keys = "".join(f"[HKEY_CURRENT_USER\\Software\\Bench\\Key{i:06d}]\r\n\"Value\"=dword:{i:08x}\r\n\r\n"
+               for i in range(n))
+open(dst, "wb").write(b"\xff\xfe" + (text + keys).encode("utf-16-le"))
+PY
+    start=$(date +%s.%N)
+    "$BUILD/profilemanager" update --config "$DATA/profile/prof.config" --store "reg:$reg" \
+        --dry-run >"$DATA/out-$n.txt" 2>&1 || { cat "$DATA/out-$n.txt"; exit 1; }
+    end=$(date +%s.%N)
+    awk -v n="$n" -v s="$start" -v e="$end" \
+        'BEGIN { t = e - s; printf "%-10d %12.3f %14.2f\n", n, t, t * 1e6 / n }'
+done

@@ -1562,14 +1562,16 @@ static void html_never(struct out *o, const struct view *v)
 
 /* Machines whose latest run raised a policy warning, with the first warning as the example. */
 /* One row per user and computer whose latest run left items of a list (a pm_strlist of struct
- * machine at 'list_off'): its first item, or all of them. The heading names the count. */
+ * machine at 'list_off'): its first item, or all of them. The heading (one %u) gives the count. */
 static void html_machine_list(struct out *o, const struct view *v, const char *heading,
                               unsigned count, const char *column, size_t list_off, int all)
 {
     struct pm_buf *out = &o->b;
     if (!count)
         return;
-    pm_buf_printf(out, "<h2>%s <span class=count>%u</span></h2>\n", heading, count);
+    pm_buf_puts(out, "<h2>");
+    pm_buf_printf(out, heading, count);
+    pm_buf_puts(out, "</h2>\n");
     pm_buf_printf(out, "<table><tr><th>User</th><th>Computer</th><th>%s</th></tr>\n", column);
     unsigned shown = 0;
     for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
@@ -1598,20 +1600,20 @@ static void html_machine_list(struct out *o, const struct view *v, const char *h
 
 static void html_policy(struct out *o, const struct view *v)
 {
-    html_machine_list(o, v, "Policy warnings", v->t.policy_machines, "Warning",
-                      offsetof(struct machine, policy), 0);
+    html_machine_list(o, v, "Policy warnings <span class=count>%u</span>", v->t.policy_machines,
+                      "Warning", offsetof(struct machine, policy), 0);
 }
 
 static void html_outside(struct out *o, const struct view *v)
 {
-    html_machine_list(o, v, "Settings that send Outlook to the source", v->t.outside_machines,
-                      "Settings", offsetof(struct machine, outside), 1);
+    html_machine_list(o, v, "Settings that send Outlook to the source: %u computers",
+                      v->t.outside_machines, "Settings", offsetof(struct machine, outside), 1);
 }
 
 static void html_security(struct out *o, const struct view *v)
 {
-    html_machine_list(o, v, "Files others can change (security warnings)", v->t.security_machines,
-                      "Warning", offsetof(struct machine, security), 0);
+    html_machine_list(o, v, "Files others can change (security warnings) <span class=count>%u</span>",
+                      v->t.security_machines, "Warning", offsetof(struct machine, security), 0);
 }
 
 /* Log files that could not be read whole, so the counts above may miss runs. */

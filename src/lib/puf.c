@@ -32,17 +32,19 @@ static int puf_is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
-const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen)
+/* Trims blanks around a key and drops a leading type prefix ("x500:", "smtp:"; any case). */
+static const char *puf_key_strip(const char *s, size_t len, const char *prefix, size_t *keylen)
 {
+    size_t pl = strlen(prefix);
     while (len && puf_is_blank(*s)) {
         s++;
         len--;
     }
     while (len && puf_is_blank(s[len - 1]))
         len--;
-    if (len >= 5 && pm_ascii_ncasecmp(s, "x500:", 5) == 0) {
-        s += 5;
-        len -= 5;
+    if (len >= pl && pm_ascii_ncasecmp(s, prefix, pl) == 0) {
+        s += pl;
+        len -= pl;
         while (len && puf_is_blank(*s)) {
             s++;
             len--;
@@ -52,24 +54,14 @@ const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen)
     return s;
 }
 
+const char *pm_puf_dn_key(const char *s, size_t len, size_t *keylen)
+{
+    return puf_key_strip(s, len, "x500:", keylen);
+}
+
 const char *pm_puf_smtp_key(const char *s, size_t len, size_t *keylen)
 {
-    while (len && puf_is_blank(*s)) {
-        s++;
-        len--;
-    }
-    while (len && puf_is_blank(s[len - 1]))
-        len--;
-    if (len >= 5 && pm_ascii_ncasecmp(s, "smtp:", 5) == 0) {
-        s += 5;
-        len -= 5;
-        while (len && puf_is_blank(*s)) {
-            s++;
-            len--;
-        }
-    }
-    *keylen = len;
-    return s;
+    return puf_key_strip(s, len, "smtp:", keylen);
 }
 
 int puf_key_equal(const char *a, size_t alen, const char *b, size_t blen)

@@ -17,63 +17,17 @@
 #include "pm/report.h"
 #include "strmap.h"
 
-struct rmbx {
-    char *profile, *account, *role, *dn, *state, *reason, *target;
-};
-
-struct machine {
-    char *user, *computer, *file;
-    char *start, *end; /* timestamps of run.start and of the last line of the run */
-    char *run_id, *version, *mode, *result, *error, *warning, *in_use, *end_reason;
-    int has_end, dry;
-    enum pm_report_status status;
-    char *reason;
-    struct rmbx *mbx;
-    size_t nmbx, capmbx;
-    struct pm_strlist policy;
-    struct pm_strlist outside; /* names of settings outside the profile still in place */
-    struct pm_strlist security; /* files others can change that decide the run (security) */
-};
-
-struct badfile {
-    char *file;
-    unsigned bad_lines, first_bad;
-    const char *why;
-};
-
-/* A log left out because what it says does not fit its file name or owner. */
-struct claim {
-    char *file, *user, *computer, *owner;
-};
-
-struct roster_entry {
-    char *user, *computer;
-};
-
-struct pm_report {
-    struct strmap machines;         /* "user\x01computer" -> struct machine */
-    struct strmap users, computers; /* seen, for roster entries with one column */
-    struct strmap days;             /* "YYYY-MM-DD" -> count (as pointer-sized integer) */
-    struct badfile *bad;
-    size_t nbad, capbad;
-    struct claim *claims;
-    size_t nclaims, capclaims;
-    struct roster_entry *roster;
-    size_t nroster, caproster;
-    unsigned files, bad_lines;
-    char *buf; /* reused file buffer */
-    size_t bufcap;
-};
+#include "report-internal.h"
 
 static const char *const status_names[PM_RS_COUNT] = {
     "updated", "current",    "not_migrated", "deferred",
     "failed",  "incomplete", "dry_run",      "never_ran",
 };
-static const char *const status_labels[PM_RS_COUNT] = {
+const char *const report_status_labels[PM_RS_COUNT] = {
     "Updated", "Already current", "Not migrated yet", "In use - deferred",
     "Failed",  "Incomplete run",  "Dry run only",     "Never ran",
 };
-static const char *const status_colors[PM_RS_COUNT] = {
+const char *const report_status_colors[PM_RS_COUNT] = {
     "#2e7d32", "#1565c0", "#8d8d8d", "#ef8f00", "#c62828", "#6a1b9a", "#4fc3f7", "#424242",
 };
 
@@ -722,25 +676,6 @@ static int roster_ran(const struct pm_report *r, const struct roster_entry *e)
 
 /* ---- collecting and ordering for output ---- */
 
-struct view {
-    struct machine **m;
-    size_t n;
-    struct pm_report_totals t;
-    struct roster_entry **never;
-    size_t nnever;
-    struct group {
-        const char *kind;
-        char *key;
-        const char *example;
-        unsigned count;
-    } * groups;
-    size_t ngroups;
-    struct dayc {
-        const char *day;
-        unsigned long n;
-    } * days;
-    size_t ndays;
-};
 
 static int collect(void *ctx, const char *key, void *val)
 {
@@ -823,7 +758,7 @@ static int day_collect(void *ctx, const char *key, void *val)
     return 0;
 }
 
-static void view_release(struct view *v)
+void report_view_release(struct view *v)
 {
     free(v->m);
     free(v->never);
@@ -833,7 +768,7 @@ static void view_release(struct view *v)
     free(v->days);
 }
 
-static int view_build(const struct pm_report *r, struct view *v)
+int report_view_build(const struct pm_report *r, struct view *v)
 {
     memset(v, 0, sizeof(*v));
     v->m = malloc((r->machines.n + 1) * sizeof(*v->m));
@@ -906,28 +841,14 @@ void pm_report_get_totals(const struct pm_report *r, struct pm_report_totals *t)
 {
     struct view v;
     memset(t, 0, sizeof(*t));
-    if (view_build(r, &v) == 0)
+    if (report_view_build(r, &v) == 0)
         *t = v.t;
-    view_release(&v);
+    report_view_release(&v);
 }
 
 /* ---- output ---- */
 
-/* Outputs are built in a small buffer that is handed to the sink every OUT_DRAIN bytes, so a
- * report of any size is written whole (no ceiling of its own) and a sink that fails is an error,
- * not a shorter file. Between two drains the text is bounded (one row of capped fields, or one
- * fixed part of the page), far below OUT_RESERVE, which is reserved up front: appends to the
- * buffer then never need memory and cannot fail unnoticed. */
-#define OUT_DRAIN ((size_t)64 << 10)
-#define OUT_RESERVE ((size_t)4 << 20)
-
-struct out {
-    struct pm_buf b;
-    const struct pm_report_sink *sink;
-    int rc;
-};
-
-static int out_begin(struct out *o, const struct pm_report_sink *sink)
+int report_out_begin(struct out *o, const struct pm_report_sink *sink)
 {
     static const char zeros[64 << 10];
     memset(o, 0, sizeof(*o));
@@ -939,7 +860,7 @@ static int out_begin(struct out *o, const struct pm_report_sink *sink)
     return o->rc;
 }
 
-static void drain(struct out *o, int all)
+void report_drain(struct out *o, int all)
 {
     if (o->rc == 0 && o->b.len && (all || o->b.len >= OUT_DRAIN))
         o->rc = o->sink->write(o->sink->ctx, o->b.data, o->b.len);
@@ -947,14 +868,14 @@ static void drain(struct out *o, int all)
         pm_buf_reset(&o->b);
 }
 
-static int out_end(struct out *o)
+int report_out_end(struct out *o)
 {
-    drain(o, 1);
+    report_drain(o, 1);
     pm_buf_release(&o->b);
     return o->rc;
 }
 
-static int buf_write(void *ctx, const void *data, size_t len)
+int report_buf_write(void *ctx, const void *data, size_t len)
 {
     return pm_buf_append(ctx, data, len);
 }
@@ -1005,11 +926,10 @@ static void txt(struct pm_buf *b, const char *s, size_t width)
         pm_buf_putc(b, ' ');
 }
 
-#define LIST_MAX 200 /* rows per list in the text and HTML; the CSV has everything */
 
 int pm_report_text(const struct pm_report *r, struct pm_buf *out)
 {
-    struct pm_report_sink sink = {buf_write, out};
+    struct pm_report_sink sink = {report_buf_write, out};
     return pm_report_text_to(r, &sink);
 }
 
@@ -1026,7 +946,7 @@ static void text_totals(struct pm_buf *out, const struct pm_report *r, const str
     for (int s = 0; s < PM_RS_COUNT; s++) {
         if (s == PM_RS_NEVER_RAN && !t->roster)
             continue;
-        pm_buf_printf(out, "  %-20s %8u\n", status_labels[s], t->status[s]);
+        pm_buf_printf(out, "  %-20s %8u\n", report_status_labels[s], t->status[s]);
     }
     unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
     unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
@@ -1063,7 +983,7 @@ static void text_groups(struct out *o, const struct view *v)
         pm_buf_printf(out, "  %6u  %s: ", v->groups[i].count, v->groups[i].kind);
         txt(out, v->groups[i].example, 0);
         pm_buf_putc(out, '\n');
-        drain(o, 0);
+        report_drain(o, 0);
     }
 }
 
@@ -1074,7 +994,7 @@ static void text_status_list(struct out *o, const struct view *v, enum pm_report
     const struct pm_report_totals *t = &v->t;
     if (!t->status[s])
         return;
-    pm_buf_printf(out, "\n%s (%u):\n", status_labels[s], t->status[s]);
+    pm_buf_printf(out, "\n%s (%u):\n", report_status_labels[s], t->status[s]);
     unsigned shown = 0;
     for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
         const struct machine *m = v->m[i];
@@ -1090,7 +1010,7 @@ static void text_status_list(struct out *o, const struct view *v, enum pm_report
         pm_buf_puts(out, "  ");
         txt(out, m->reason, 0);
         pm_buf_putc(out, '\n');
-        drain(o, 0);
+        report_drain(o, 0);
     }
     if (shown < t->status[s])
         pm_buf_printf(out, "  ... %u more (see --csv)\n", t->status[s] - shown);
@@ -1109,7 +1029,7 @@ static void text_never(struct out *o, const struct view *v)
         pm_buf_putc(out, ' ');
         txt(out, v->never[i]->computer, 0);
         pm_buf_putc(out, '\n');
-        drain(o, 0);
+        report_drain(o, 0);
     }
     if (v->nnever > LIST_MAX)
         pm_buf_printf(out, "  ... %zu more (see --csv)\n", v->nnever - LIST_MAX);
@@ -1130,7 +1050,7 @@ static void text_bad_files(struct out *o, const struct pm_report *r)
         if (b->bad_lines)
             pm_buf_printf(out, " (%u bad lines, first at line %u)", b->bad_lines, b->first_bad);
         pm_buf_putc(out, '\n');
-        drain(o, 0);
+        report_drain(o, 0);
     }
     if (r->nbad > LIST_MAX)
         pm_buf_printf(out, "  ... %zu more\n", r->nbad - LIST_MAX);
@@ -1158,7 +1078,7 @@ static void text_claims(struct out *o, const struct pm_report *r)
             txt(out, c->computer ? c->computer : "(none)", 0);
         }
         pm_buf_putc(out, '\n');
-        drain(o, 0);
+        report_drain(o, 0);
     }
     if (r->nclaims > LIST_MAX)
         pm_buf_printf(out, "  ... %zu more\n", r->nclaims - LIST_MAX);
@@ -1168,13 +1088,13 @@ int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *si
 {
     struct view v;
     struct out o;
-    int rc = view_build(r, &v);
+    int rc = report_view_build(r, &v);
     if (rc == 0)
-        rc = out_begin(&o, sink);
+        rc = report_out_begin(&o, sink);
     else
         o.b = (struct pm_buf)PM_BUF_INIT;
     if (rc < 0) {
-        view_release(&v);
+        report_view_release(&v);
         pm_buf_release(&o.b);
         return rc;
     }
@@ -1186,8 +1106,8 @@ int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *si
     text_never(&o, &v);
     text_bad_files(&o, r);
     text_claims(&o, r);
-    view_release(&v);
-    return out_end(&o);
+    report_view_release(&v);
+    return report_out_end(&o);
 }
 
 /* ---- CSV ---- */
@@ -1216,7 +1136,7 @@ static void csv_field(struct pm_buf *b, const char *s, int last)
 
 int pm_report_csv(const struct pm_report *r, struct pm_buf *out)
 {
-    struct pm_report_sink sink = {buf_write, out};
+    struct pm_report_sink sink = {report_buf_write, out};
     return pm_report_csv_to(r, &sink);
 }
 
@@ -1224,13 +1144,13 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
 {
     struct view v;
     struct out o;
-    int rc = view_build(r, &v);
+    int rc = report_view_build(r, &v);
     if (rc == 0)
-        rc = out_begin(&o, sink);
+        rc = report_out_begin(&o, sink);
     else
         o.b = (struct pm_buf)PM_BUF_INIT;
     if (rc < 0) {
-        view_release(&v);
+        report_view_release(&v);
         pm_buf_release(&o.b);
         return rc;
     }
@@ -1266,7 +1186,7 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
                 pm_buf_printf(&names, "%s%s", j ? " " : "", m->outside.items[j]);
             csv_field(out, names.data ? names.data : "", 1);
             pm_buf_release(&names);
-            drain(&o, 0);
+            report_drain(&o, 0);
         }
     }
     for (size_t i = 0; i < v.nnever; i++) {
@@ -1275,433 +1195,8 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
         csv_field(out, "never_ran", 0);
         pm_buf_puts(out, ",,,,,,,,,,,,,");
         csv_field(out, "", 1);
-        drain(&o, 0);
+        report_drain(&o, 0);
     }
-    view_release(&v);
-    return out_end(&o);
-}
-
-/* ---- HTML ---- */
-
-static void h(struct pm_buf *b, const char *s)
-{
-    for (s = nz(s); *s; s++) {
-        switch (*s) {
-        case '<':
-            pm_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            pm_buf_puts(b, "&gt;");
-            break;
-        case '&':
-            pm_buf_puts(b, "&amp;");
-            break;
-        case '"':
-            pm_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            pm_buf_puts(b, "&#39;");
-            break;
-        default:
-            pm_buf_putc(b, *s);
-        }
-    }
-}
-
-static void tile(struct pm_buf *b, const char *label, unsigned n, const char *sub,
-                 const char *color)
-{
-    pm_buf_printf(b,
-                  "<div class=tile style=\"border-top:6px solid %s\"><div class=num>%u</div>"
-                  "<div class=lab>",
-                  color, n);
-    h(b, label);
-    pm_buf_puts(b, "</div><div class=sub>");
-    h(b, sub);
-    pm_buf_puts(b, "</div></div>\n");
-}
-
-static void chart_states(struct pm_buf *b, const struct pm_report_totals *t)
-{
-    unsigned max = 1;
-    int rows = 0;
-    for (int s = 0; s < PM_RS_COUNT; s++) {
-        if (s == PM_RS_NEVER_RAN && !t->roster)
-            continue;
-        rows++;
-        if (t->status[s] > max)
-            max = t->status[s];
-    }
-    int rowh = 34, w = 1040, lw = 190, bw = w - lw - 110;
-    pm_buf_printf(
-        b,
-        "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-        "aria-label=\"State totals\">\n",
-        w, rows * rowh + 10, w, rows * rowh + 10);
-    int y = 5;
-    for (int s = 0; s < PM_RS_COUNT; s++) {
-        if (s == PM_RS_NEVER_RAN && !t->roster)
-            continue;
-        int len = (int)((double)t->status[s] / max * bw);
-        if (t->status[s] && len < 2)
-            len = 2;
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"lbl\">%s</text>",
-                      lw - 10, y + 21, status_labels[s]);
-        pm_buf_printf(b,
-                      "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" fill=\"%s\"/>",
-                      lw, y + 4, len, rowh - 8, status_colors[s]);
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" class=\"val\">%u</text>\n", lw + len + 8, y + 21,
-                      t->status[s]);
-        y += rowh;
-    }
-    pm_buf_puts(b, "</svg>\n");
-}
-
-static void chart_days(struct pm_buf *b, const struct view *v)
-{
-    if (!v->ndays) {
-        pm_buf_puts(b, "<p class=\"muted\">No mailbox was updated in the logs read.</p>\n");
-        return;
-    }
-    /* The last 60 days that have updates, oldest first. */
-    size_t first = v->ndays > 60 ? v->ndays - 60 : 0, n = v->ndays - first;
-    unsigned long max = 1;
-    for (size_t i = first; i < v->ndays; i++)
-        if (v->days[i].n > max)
-            max = v->days[i].n;
-    int w = 1040, hgt = 300, left = 60, bottom = 60, top = 20;
-    int pw = w - left - 20, ph = hgt - bottom - top;
-    double slot = (double)pw / (double)n;
-    double barw = slot * 0.75 > 40 ? 40 : slot * 0.75;
-    pm_buf_printf(
-        b,
-        "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
-        "aria-label=\"Mailboxes updated per day\">\n",
-        w, hgt, w, hgt);
-    for (int g = 0; g <= 4; g++) {
-        int gy = top + ph - ph * g / 4;
-        pm_buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", left,
-                      left + pw, gy, gy);
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%lu</text>\n",
-                      left - 6, gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
-    }
-    size_t every = n > 15 ? (n + 14) / 15 : 1;
-    for (size_t i = 0; i < n; i++) {
-        const struct dayc *d = &v->days[first + i];
-        int bh = (int)((double)d->n / (double)max * ph);
-        double x = left + slot * (double)i + (slot - barw) / 2;
-        pm_buf_printf(
-            b,
-            "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%.10s: %lu"
-            "</title></rect>",
-            x, top + ph - bh, barw, bh, status_colors[PM_RS_UPDATED], d->day, d->n);
-        if (n <= 31)
-            pm_buf_printf(
-                b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%lu</text>",
-                x + barw / 2, top + ph - bh - 4, d->n);
-        if (i % every == 0)
-            pm_buf_printf(b,
-                          "<text transform=\"translate(%.1f %d) rotate(-40)\" "
-                          "text-anchor=\"end\" class=\"axis\">%.10s</text>",
-                          x + barw / 2, top + ph + 14, d->day);
-        pm_buf_putc(b, '\n');
-    }
-    pm_buf_puts(b, "</svg>\n");
-}
-
-static void machine_table(struct out *o, const struct view *v, enum pm_report_status s,
-                          const char *title)
-{
-    struct pm_buf *b = &o->b;
-    unsigned total = v->t.status[s];
-    if (!total)
-        return;
-    pm_buf_printf(b,
-                  "<h2>%s <span class=count>%u</span></h2>\n<table><tr><th>User</th>"
-                  "<th>Computer</th><th>Last run</th><th>Why</th></tr>\n",
-                  title, total);
-    unsigned shown = 0;
-    for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
-        const struct machine *m = v->m[i];
-        if (m->status != s)
-            continue;
-        shown++;
-        pm_buf_puts(b, "<tr><td>");
-        h(b, m->user);
-        pm_buf_puts(b, "</td><td>");
-        h(b, m->computer);
-        pm_buf_puts(b, "</td><td>");
-        h(b, m->end);
-        pm_buf_puts(b, "</td><td>");
-        h(b, m->reason);
-        pm_buf_puts(b, "</td></tr>\n");
-        drain(o, 0);
-    }
-    pm_buf_puts(b, "</table>\n");
-    if (shown < total)
-        pm_buf_printf(b, "<p class=muted>%u more in the CSV report.</p>\n", total - shown);
-}
-
-int pm_report_html(const struct pm_report *r, long long now, struct pm_buf *out)
-{
-    struct pm_report_sink sink = {buf_write, out};
-    return pm_report_html_to(r, now, &sink);
-}
-
-/* The page head: the style sheet is inline so the report is one file that can be mailed or
- * opened from a share with no network. */
-static void html_head(struct pm_buf *out)
-{
-    pm_buf_puts(out, "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>\n"
-                     "<meta name=viewport content=\"width=device-width, initial-scale=1\">\n"
-                     "<title>Outlook profile migration report</title>\n<style>\n"
-                     "body{font-family:'Segoe UI',Arial,Helvetica,sans-serif;margin:24px 40px;"
-                     "color:#222;background:#fafafa}\n"
-                     "h1{font-size:28px;margin:0 0 4px}h2{font-size:20px;margin:28px 0 8px}\n"
-                     ".muted{color:#666}.count{color:#666;font-weight:normal}\n"
-                     ".tiles{display:flex;flex-wrap:wrap;gap:14px;margin:18px 0;max-width:1040px}\n"
-                     ".tile{background:#fff;box-shadow:0 1px 3px #0002;padding:12px 18px;"
-                     "flex:1 1 150px;border-radius:4px}\n"
-                     ".num{font-size:34px;font-weight:600}.lab{font-size:15px}"
-                     ".sub{font-size:13px;color:#666}\n"
-                     ".chart{background:#fff;box-shadow:0 1px 3px #0002;border-radius:4px;"
-                     "max-width:100%;height:auto}\n"
-                     ".lbl{font-size:15px;fill:#222}.val{font-size:15px;font-weight:600;fill:#222}"
-                     ".val2{font-size:11px;fill:#333}.axis{font-size:12px;fill:#555}"
-                     ".grid{stroke:#e3e3e3}\n"
-                     "table{border-collapse:collapse;background:#fff;box-shadow:0 1px 3px #0002;"
-                     "font-size:14px}\n"
-                     "th,td{text-align:left;padding:5px 12px;border-bottom:1px solid #eee;"
-                     "vertical-align:top}\nth{background:#f0f0f0}td.n{text-align:right}\n"
-                     "</style></head><body>\n<h1>Outlook profile migration</h1>\n<p class=muted>");
-}
-
-/* The summary: tiles, the state chart, the mailbox counts and the per-day chart, what a manager
- * reads before scrolling to the lists. */
-static void html_summary(struct pm_buf *out, const struct view *v, long long now)
-{
-    const struct pm_report_totals *t = &v->t;
-    char ts[32];
-    pm_log_timestamp(now, ts);
-    unsigned all = t->machines + t->status[PM_RS_NEVER_RAN];
-    unsigned done = t->status[PM_RS_UPDATED] + t->status[PM_RS_CURRENT];
-    pm_buf_printf(out,
-                  "Report of %s &middot; %u log files &middot; latest run of each user "
-                  "on each computer</p>\n<div class=tiles>\n",
-                  ts, t->files);
-    char sub[128];
-    snprintf(sub, sizeof(sub), "%.1f%% of %u (updated or already current)",
-             all ? 100.0 * done / all : 0.0, all);
-    tile(out, "Done", done, sub, status_colors[PM_RS_UPDATED]);
-    tile(out, "Not migrated yet", t->status[PM_RS_NOT_MIGRATED], "mailbox not in the PUF yet",
-         status_colors[PM_RS_NOT_MIGRATED]);
-    tile(out, "Deferred", t->status[PM_RS_DEFERRED], "Outlook was running: retried at next logon",
-         status_colors[PM_RS_DEFERRED]);
-    tile(out, "Failed", t->status[PM_RS_FAILED], "see the reasons below",
-         status_colors[PM_RS_FAILED]);
-    if (t->roster)
-        tile(out, "Never ran", t->status[PM_RS_NEVER_RAN], "in the roster, no log",
-             status_colors[PM_RS_NEVER_RAN]);
-    pm_buf_puts(out, "</div>\n<h2>Users and computers by state</h2>\n");
-    chart_states(out, t);
-    pm_buf_printf(out,
-                  "<p>Mailboxes in the latest runs: <b>%u</b> updated, <b>%u</b> already "
-                  "current, <b>%u</b> not migrated yet, <b>%u</b> deferred, <b>%u</b> skipped, "
-                  "<b>%u</b> failed",
-                  t->mbx_updated, t->mbx_current, t->mbx_not_migrated, t->mbx_deferred,
-                  t->mbx_skipped, t->mbx_failed);
-    if (t->mbx_would_update)
-        pm_buf_printf(out, ", <b>%u</b> would be updated (dry runs)", t->mbx_would_update);
-    pm_buf_printf(out, ". Policy warnings on <b>%u</b> users/computers.</p>\n", t->policy_machines);
-    pm_buf_puts(out, "<h2>Mailboxes updated per day</h2>\n");
-    chart_days(out, v);
-}
-
-/* Problems grouped by reason, so one broken rule is one row and not a thousand machines. */
-static void html_groups(struct out *o, const struct view *v)
-{
-    struct pm_buf *out = &o->b;
-    if (!v->ngroups)
-        return;
-    pm_buf_puts(out, "<h2>Problems by reason</h2>\n<table><tr><th>Count</th><th>Kind</th>"
-                     "<th>Reason (example)</th></tr>\n");
-    for (size_t i = 0; i < v->ngroups && i < LIST_MAX; i++) {
-        pm_buf_printf(out, "<tr><td class=n>%u</td><td>", v->groups[i].count);
-        h(out, v->groups[i].kind);
-        pm_buf_puts(out, "</td><td>");
-        h(out, v->groups[i].example[0] ? v->groups[i].example : "(no reason logged)");
-        pm_buf_puts(out, "</td></tr>\n");
-        drain(o, 0);
-    }
-    pm_buf_puts(out, "</table>\n");
-}
-
-/* Roster entries with no log at all: the tool never ran there. */
-static void html_never(struct out *o, const struct view *v)
-{
-    struct pm_buf *out = &o->b;
-    if (!v->nnever)
-        return;
-    pm_buf_printf(out,
-                  "<h2>Never ran <span class=count>%zu</span></h2>\n<table><tr>"
-                  "<th>User</th><th>Computer</th></tr>\n",
-                  v->nnever);
-    for (size_t i = 0; i < v->nnever && i < LIST_MAX; i++) {
-        pm_buf_puts(out, "<tr><td>");
-        h(out, v->never[i]->user);
-        pm_buf_puts(out, "</td><td>");
-        h(out, v->never[i]->computer);
-        pm_buf_puts(out, "</td></tr>\n");
-        drain(o, 0);
-    }
-    pm_buf_puts(out, "</table>\n");
-    if (v->nnever > LIST_MAX)
-        pm_buf_printf(out, "<p class=muted>%zu more in the CSV report.</p>\n",
-                      v->nnever - LIST_MAX);
-}
-
-/* Machines whose latest run raised a policy warning, with the first warning as the example. */
-/* One row per user and computer whose latest run left items of a list (a pm_strlist of struct
- * machine at 'list_off'): its first item, or all of them. The heading (one %u) gives the count. */
-static void html_machine_list(struct out *o, const struct view *v, const char *heading,
-                              unsigned count, const char *column, size_t list_off, int all)
-{
-    struct pm_buf *out = &o->b;
-    if (!count)
-        return;
-    pm_buf_puts(out, "<h2>");
-    pm_buf_printf(out, heading, count);
-    pm_buf_puts(out, "</h2>\n");
-    pm_buf_printf(out, "<table><tr><th>User</th><th>Computer</th><th>%s</th></tr>\n", column);
-    unsigned shown = 0;
-    for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
-        const struct machine *m = v->m[i];
-        const struct pm_strlist *l = (const struct pm_strlist *)(const void *)((const char *)m +
-                                                                               list_off);
-        if (!l->n)
-            continue;
-        shown++;
-        pm_buf_puts(out, "<tr><td>");
-        h(out, m->user);
-        pm_buf_puts(out, "</td><td>");
-        h(out, m->computer);
-        pm_buf_puts(out, "</td><td>");
-        for (size_t j = 0; j < (all ? l->n : 1); j++) {
-            pm_buf_puts(out, j ? ", " : "");
-            h(out, l->items[j]);
-        }
-        if (!all && l->n > 1)
-            pm_buf_printf(out, " (+%zu more)", l->n - 1);
-        pm_buf_puts(out, "</td></tr>\n");
-        drain(o, 0);
-    }
-    pm_buf_puts(out, "</table>\n");
-}
-
-static void html_policy(struct out *o, const struct view *v)
-{
-    html_machine_list(o, v, "Policy warnings <span class=count>%u</span>", v->t.policy_machines,
-                      "Warning", offsetof(struct machine, policy), 0);
-}
-
-static void html_outside(struct out *o, const struct view *v)
-{
-    html_machine_list(o, v, "Settings that send Outlook to the source: %u computers",
-                      v->t.outside_machines, "Settings", offsetof(struct machine, outside), 1);
-}
-
-static void html_security(struct out *o, const struct view *v)
-{
-    html_machine_list(o, v, "Files others can change (security warnings) <span class=count>%u</span>",
-                      v->t.security_machines, "Warning", offsetof(struct machine, security), 0);
-}
-
-/* Log files that could not be read whole, so the counts above may miss runs. */
-static void html_bad_files(struct out *o, const struct pm_report *r)
-{
-    struct pm_buf *out = &o->b;
-    if (!r->nbad)
-        return;
-    pm_buf_printf(out,
-                  "<h2>Corrupt or truncated logs <span class=count>%zu</span></h2>\n"
-                  "<table><tr><th>File</th><th>Problem</th><th>Bad lines</th>"
-                  "<th>First at line</th></tr>\n",
-                  r->nbad);
-    for (size_t i = 0; i < r->nbad && i < LIST_MAX; i++) {
-        pm_buf_puts(out, "<tr><td>");
-        h(out, r->bad[i].file);
-        pm_buf_puts(out, "</td><td>");
-        h(out, r->bad[i].why);
-        pm_buf_printf(out, "</td><td class=n>%u</td><td class=n>%u</td></tr>\n",
-                      r->bad[i].bad_lines, r->bad[i].first_bad);
-        drain(o, 0);
-    }
-    pm_buf_puts(out, "</table>\n");
-}
-
-/* Logs left out because they speak for another user; listed so a forged log is seen, not
- * silently dropped. */
-static void html_claims(struct out *o, const struct pm_report *r)
-{
-    struct pm_buf *out = &o->b;
-    if (!r->nclaims)
-        return;
-    pm_buf_printf(out,
-                  "<h2>Logs that claim another user <span class=count>%zu</span></h2>\n"
-                  "<p class=muted>Left out of every count: a log counts only for the user "
-                  "and computer of its file name.</p>\n"
-                  "<table><tr><th>File</th><th>Claims</th></tr>\n",
-                  r->nclaims);
-    for (size_t i = 0; i < r->nclaims && i < LIST_MAX; i++) {
-        const struct claim *c = &r->claims[i];
-        pm_buf_puts(out, "<tr><td>");
-        h(out, c->file);
-        pm_buf_puts(out, "</td><td>");
-        if (c->owner) {
-            pm_buf_puts(out, "file owned by ");
-            h(out, c->owner);
-        } else {
-            pm_buf_puts(out, "user ");
-            h(out, c->user ? c->user : "(none)");
-            pm_buf_puts(out, " on computer ");
-            h(out, c->computer ? c->computer : "(none)");
-        }
-        pm_buf_puts(out, "</td></tr>\n");
-        drain(o, 0);
-    }
-    pm_buf_puts(out, "</table>\n");
-    if (r->nclaims > LIST_MAX)
-        pm_buf_printf(out, "<p class=muted>%zu more.</p>\n", r->nclaims - LIST_MAX);
-}
-
-int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_report_sink *sink)
-{
-    struct view v;
-    struct out o;
-    int rc = view_build(r, &v);
-    if (rc == 0)
-        rc = out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        view_release(&v);
-        pm_buf_release(&o.b);
-        return rc;
-    }
-    html_head(&o.b);
-    html_summary(&o.b, &v, now);
-    html_groups(&o, &v);
-    drain(&o, 0);
-    machine_table(&o, &v, PM_RS_FAILED, "Failed");
-    machine_table(&o, &v, PM_RS_DEFERRED, "Deferred (in use)");
-    machine_table(&o, &v, PM_RS_INCOMPLETE, "Incomplete runs");
-    html_never(&o, &v);
-    html_policy(&o, &v);
-    html_outside(&o, &v);
-    html_security(&o, &v);
-    html_bad_files(&o, r);
-    html_claims(&o, r);
-    pm_buf_puts(&o.b, "</body></html>\n");
-    view_release(&v);
-    return out_end(&o);
+    report_view_release(&v);
+    return report_out_end(&o);
 }

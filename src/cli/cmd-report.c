@@ -2,7 +2,8 @@
  * in the folder (the Logs share) and prints where the migration stands; --csv writes one row per
  * mailbox (and per user who never ran), --html one self-contained page with charts for the
  * helpdesk. Corrupt logs are listed, not fatal. Exit 0; 2 for bad usage or a folder or roster
- * that cannot be read; 1 when an output cannot be written whole. */
+ * that cannot be read, or a folder with no run log in it (a wrong path must not read as "0
+ * users"); 1 when an output cannot be written whole. */
 #include "cli.h"
 
 #include "pm/report.h"
@@ -88,6 +89,13 @@ int cmd_report(int argc, char **argv)
         rc = pm_report_roster(r, roster, &err);
     if (rc < 0) {
         cli_print_error(&err);
+        pm_report_free(r);
+        return PM_EXIT_USAGE;
+    }
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    if (t.files == 0) {
+        cli_error("%s: no run logs (*.log) in the folder", dir);
         pm_report_free(r);
         return PM_EXIT_USAGE;
     }

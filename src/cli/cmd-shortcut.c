@@ -102,11 +102,22 @@ static int shortcut_roots(const struct pm_shortcut_ops *ops, const struct pm_str
         cli_print_error(err);
         return PM_EXIT_PROBLEMS;
     }
-    for (size_t i = 0; i < dirs->n; i++)
+    for (size_t i = 0; i < dirs->n; i++) {
+        /* A mistyped --dir must not read as "0 shortcuts". */
+        struct pm_strlist probe = PM_STRLIST_INIT;
+        int lrc = pm_os_list_dir(dirs->items[i], 1, &probe);
+        pm_strlist_release(&probe);
+        if (lrc == PM_ERR_IO) {
+            cli_error("shortcut: %s: cannot list the folder (missing, not a folder, or not "
+                      "readable)",
+                      dirs->items[i]);
+            return PM_EXIT_USAGE;
+        }
         if (pm_strlist_add(roots, dirs->items[i]) < 0) {
             cli_error("out of memory");
             return PM_EXIT_USAGE;
         }
+    }
     if (roots->n == 0) {
         cli_error("shortcut: no folder to search on this system: give --dir");
         return PM_EXIT_USAGE;
@@ -116,8 +127,8 @@ static int shortcut_roots(const struct pm_shortcut_ops *ops, const struct pm_str
 
 /* apply or restore the shortcuts found, then print the ones changed and the counts. Any
  * shortcut that could not be changed makes the exit code PM_EXIT_PROBLEMS. */
-static int shortcut_change(const struct pm_shortcut_ops *ops, const char *action,
-                           const char *tool, struct pm_shortcut_list *found, struct pm_error *err)
+static int shortcut_change(const struct pm_shortcut_ops *ops, const char *action, const char *tool,
+                           struct pm_shortcut_list *found, struct pm_error *err)
 {
     struct pm_shortcut_counts counts;
     int r = !strcmp(action, "apply")

@@ -80,19 +80,15 @@ static int write_index(const char *puf)
     return rc < 0 ? PM_EXIT_PUF : PM_EXIT_OK;
 }
 
-static int need_value(int argc, char **argv, int i)
-{
-    if (i + 1 >= argc) {
-        cli_error("option '%s' needs a value", argv[i]);
-        return 0;
-    }
-    return 1;
-}
+/* The ones with a value first, in the order puf_build's slots list them. */
+static const char *const build_options[] = {"--source",   "--target", "--out",    "--x500-script",
+                                            "--left-out", "--join",   "--append", "--allow-empty",
+                                            "--help",     NULL};
 
 static int puf_build(int argc, char **argv)
 {
     struct pm_pufbuild_opts o;
-    const char *left_out = NULL;
+    const char *left_out = NULL, *join = NULL;
     memset(&o, 0, sizeof(o));
     o.join = PM_PUF_JOIN_SMTP;
     for (int i = 1; i < argc; i++) {
@@ -104,30 +100,24 @@ static int puf_build(int argc, char **argv)
             o.append = 1;
         } else if (!strcmp(a, "--allow-empty")) {
             o.allow_empty = 1;
-        } else if (!strcmp(a, "--source") || !strcmp(a, "--target") || !strcmp(a, "--out") ||
-                   !strcmp(a, "--join") || !strcmp(a, "--x500-script") ||
-                   !strcmp(a, "--left-out")) {
-            if (!need_value(argc, argv, i))
+        } else {
+            const char **slots[] = {&o.source_path,      &o.target_path, &o.out_path,
+                                    &o.x500_script_path, &left_out,      &join};
+            int vr = 0;
+            for (int k = 0; k < 6 && vr == 0; k++)
+                vr = cli_opt_value("puf build", argc, argv, &i, build_options[k], slots[k]);
+            if (vr < 0)
                 return PM_EXIT_USAGE;
-            const char *v = argv[++i];
-            if (!strcmp(a, "--source"))
-                o.source_path = v;
-            else if (!strcmp(a, "--target"))
-                o.target_path = v;
-            else if (!strcmp(a, "--out"))
-                o.out_path = v;
-            else if (!strcmp(a, "--x500-script"))
-                o.x500_script_path = v;
-            else if (!strcmp(a, "--left-out"))
-                left_out = v;
-            else if (pm_puf_join_parse(v, &o.join, &o.map_path) < 0) {
-                cli_error("unknown join '%s' (smtp, alias, upn or map:FILE)", v);
+            if (vr == 0) {
+                cli_unknown_arg("puf build", a, build_options);
+                usage(stderr);
                 return PM_EXIT_USAGE;
             }
-        } else {
-            cli_error("puf build: unknown argument '%s'", a);
-            usage(stderr);
-            return PM_EXIT_USAGE;
+            if (join && pm_puf_join_parse(join, &o.join, &o.map_path) < 0) {
+                cli_error("puf build: unknown join '%s' (smtp, alias, upn or map:FILE)", join);
+                return PM_EXIT_USAGE;
+            }
+            join = NULL;
         }
     }
     if (!o.source_path || !o.target_path || !o.out_path) {
@@ -188,16 +178,28 @@ static int puf_build(int argc, char **argv)
     return PM_EXIT_OK;
 }
 
+/* puf check|index FILE: one file and nothing else. 1 when that is what was given. */
+static int one_file(const char *cmd, int argc, char **argv)
+{
+    static const char *const options[] = {"--help", NULL};
+    if (argc == 2 && argv[1][0] != '-')
+        return 1;
+    if (argc < 2)
+        cli_error("%s: no file given", cmd);
+    else
+        cli_unknown_arg(cmd, argv[argv[1][0] == '-' ? 1 : 2], options);
+    usage(stderr);
+    return 0;
+}
+
 static int puf_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            usage(stdout);
-            return PM_EXIT_OK;
-        }
-        usage(stderr);
-        return PM_EXIT_USAGE;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return PM_EXIT_OK;
     }
+    if (!one_file("puf check", argc, argv))
+        return PM_EXIT_USAGE;
     struct pm_pufcheck_stats st;
     struct pm_error err;
     pm_error_clear(&err);
@@ -218,22 +220,31 @@ static int puf_check(int argc, char **argv)
 
 int cmd_puf(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? PM_EXIT_USAGE : PM_EXIT_OK;
+    if (argc < 2) {
+        static const char *const subcommands[] = {"build", "check", "index", NULL};
+        cli_unknown_subcommand("puf", NULL, subcommands);
+        usage(stderr);
+        return PM_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return PM_EXIT_OK;
     }
     if (!strcmp(argv[1], "build"))
         return puf_build(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))
         return puf_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "index")) {
-        if (argc != 3 || argv[2][0] == '-') {
-            usage(stderr);
-            return PM_EXIT_USAGE;
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            usage(stdout);
+            return PM_EXIT_OK;
         }
+        if (!one_file("puf index", argc - 1, argv + 1))
+            return PM_EXIT_USAGE;
         return write_index(argv[2]);
     }
-    cli_error("puf: unknown subcommand '%s'", argv[1]);
+    static const char *const subcommands[] = {"build", "check", "index", NULL};
+    cli_unknown_subcommand("puf", argv[1], subcommands);
     usage(stderr);
     return PM_EXIT_USAGE;
 }

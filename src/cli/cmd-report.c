@@ -58,15 +58,19 @@ int cmd_report(int argc, char **argv)
             usage(stdout);
             return PM_EXIT_OK;
         }
-        if (!strcmp(a, "--csv") || !strcmp(a, "--html") || !strcmp(a, "--roster")) {
-            if (i + 1 >= argc) {
-                cli_error("option '%s' needs a value", a);
-                return PM_EXIT_USAGE;
-            }
-            const char **dst = !strcmp(a, "--csv") ? &csv : !strcmp(a, "--html") ? &html : &roster;
-            *dst = argv[++i];
-        } else if (a[0] == '-' || dir) {
-            cli_error("report: unexpected argument '%s'", a);
+        static const char *const options[] = {"--csv", "--html", "--roster", "--help", NULL};
+        int vr = 0;
+        for (int k = 0; k < 3 && vr == 0; k++)
+            vr = cli_opt_value("report", argc, argv, &i, options[k],
+                               k == 0   ? &csv
+                               : k == 1 ? &html
+                                        : &roster);
+        if (vr < 0)
+            return PM_EXIT_USAGE;
+        if (vr > 0)
+            continue;
+        if (a[0] == '-' || dir) {
+            cli_unknown_arg("report", a, options);
             usage(stderr);
             return PM_EXIT_USAGE;
         } else {

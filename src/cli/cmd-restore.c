@@ -23,33 +23,40 @@ struct rs_opts {
 
 static void rs_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
-            "                      [--dry-run] [--config FILE]\n\n"
-            "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
-            "  --store SPEC    registry to restore into (the default on Windows: live)\n"
-            "  --dry-run       list the profiles that would change and write nothing\n"
-            "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
-            "                  prof.config beside the executable, when present)\n");
+    fprintf(out, "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
+                 "                      [--dry-run] [--config FILE]\n\n"
+                 "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+                 "  --store SPEC    registry to restore into (the default on Windows: live)\n"
+                 "  --dry-run       list the profiles that would change and write nothing\n"
+                 "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
+                 "                  prof.config beside the executable, when present)\n");
 }
+
+static const char *const restore_options[] = {"--store", "--dry-run", "--config", "--help", NULL};
 
 static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int so;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             rs_usage(stdout);
             return 1;
-        } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
+        } else if ((so = cli_store_option("restore", argc, argv, &i, &o->config, &o->store,
+                                          &o->dry_run)) != 0) {
+            if (so < 0)
+                return -1;
             continue;
         } else if (a[0] != '-' && !o->backup) {
             o->backup = a;
         } else {
-            cli_error("restore: unknown or extra argument '%s'", a);
+            cli_unknown_arg("restore", a, restore_options);
             rs_usage(stderr);
             return -1;
         }
     }
+    if (cli_check_store("restore", o->store) < 0)
+        return -1;
     if (!o->backup) {
         cli_error("restore: no backup file given");
         rs_usage(stderr);
@@ -245,7 +252,7 @@ static int rs_restore(struct rs_run *r, struct pm_restore *rest, struct pm_store
         for (size_t i = 0; i < rest->nprofiles; i++)
             pm_log_event(r->log, PM_EV_RESTORE, PM_F_PROFILE, rest->profiles[i].path, PM_F_STATE,
                          pm_restore_profile_differs(&rest->profiles[i]) ? "would_restore"
-                                                                       : "unchanged",
+                                                                        : "unchanged",
                          NULL);
         printf("dry run: %zu of %zu profile(s) would be restored; nothing written\n", ndiff,
                rest->nprofiles);

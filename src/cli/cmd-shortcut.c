@@ -40,29 +40,40 @@ static void shortcut_warn(void *ctx, const char *where, unsigned line, const cha
 static int shortcut_parse_args(int argc, char **argv, const char **action, const char **target,
                                struct pm_strlist *dirs)
 {
+    static const char *const options[] = {"--dir", "--target", "--help", NULL};
+    static const char *const actions[] = {"apply", "restore", "list", NULL};
     for (int i = 1; i < argc; i++) {
+        const char *dir = NULL;
+        int vr;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             shortcut_usage(stdout);
             return 1;
-        } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
-            if (pm_strlist_add(dirs, argv[++i]) < 0) {
+        } else if ((vr = cli_opt_value("shortcut", argc, argv, &i, "--dir", &dir)) != 0) {
+            if (vr < 0)
+                return -1;
+            if (pm_strlist_add(dirs, dir) < 0) {
                 cli_error("out of memory");
                 return -1;
             }
-        } else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
-            *target = argv[++i];
+        } else if ((vr = cli_opt_value("shortcut", argc, argv, &i, "--target", target)) != 0) {
+            if (vr < 0)
+                return -1;
         } else if (!*action && argv[i][0] != '-' &&
                    (!strcmp(argv[i], "apply") || !strcmp(argv[i], "restore") ||
                     !strcmp(argv[i], "list"))) {
             *action = argv[i];
+        } else if (!*action && argv[i][0] != '-') {
+            cli_unknown_subcommand("shortcut", argv[i], actions);
+            shortcut_usage(stderr);
+            return -1;
         } else {
-            cli_error("shortcut: unexpected argument '%s'", argv[i]);
+            cli_unknown_arg("shortcut", argv[i], options);
             shortcut_usage(stderr);
             return -1;
         }
     }
     if (!*action) {
-        cli_error("shortcut: say apply, restore or list");
+        cli_unknown_subcommand("shortcut", NULL, actions);
         shortcut_usage(stderr);
         return -1;
     }

@@ -11,6 +11,7 @@ int cmd_report(int argc, char **argv);
 int cmd_puf(int argc, char **argv);
 int cmd_shortcut(int argc, char **argv);
 int cmd_package(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 
 /* Runs the tool on UTF-8 arguments (main() on POSIX, wmain() on Windows call it). */
 int pm_cli_main(int argc, char **argv);
@@ -33,6 +34,11 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
  * printed) when its value is missing. 'cmd' names the command in messages. */
 int cli_store_option(const char *cmd, int argc, char **argv, int *i, const char **config,
                      const char **store, int *dry_run);
+
+/* The folders a run of this user may have written its backup to: pm_update_backup_dir for the
+ * configured (or default) log folder, then the user's own Profile.Logs\Backups. Appended to dirs;
+ * 0 or <0. cleanup and restore --latest look there. */
+int cli_backup_dirs(const struct pm_config *cfg, struct pm_strlist *dirs);
 
 /* Usage errors, worded the same by every command (cli-args.c). */
 /* 1 when argv[*i] is option 'name' ("name VALUE" or "name=VALUE"): *value set, *i past it; 0 when

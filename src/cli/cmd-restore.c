@@ -8,6 +8,7 @@
 
 #include "pm/logschema.h"
 
+#include "pm/cleanup.h"
 #include "pm/restore.h"
 
 #include <stdio.h>
@@ -19,20 +20,24 @@ struct rs_opts {
     const char *config;
     const char *store;
     int dry_run;
+    int latest; /* --latest: this user's newest backup in the backup folders */
 };
 
 static void rs_usage(FILE *out)
 {
-    fprintf(out, "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
+    fprintf(out, "usage: profilemanager restore BACKUP.reg | --latest\n"
+                 "                      [--store reg:FILE | hive:FILE | live]\n"
                  "                      [--dry-run] [--config FILE]\n\n"
                  "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+                 "  --latest        this user's newest backup in the backup folders\n"
                  "  --store SPEC    registry to restore into (the default on Windows: live)\n"
                  "  --dry-run       list the profiles that would change and write nothing\n"
                  "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
                  "                  prof.config beside the executable, when present)\n");
 }
 
-static const char *const restore_options[] = {"--store", "--dry-run", "--config", "--help", NULL};
+static const char *const restore_options[] = {"--store",  "--dry-run", "--config",
+                                              "--latest", "--help",    NULL};
 
 static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
 {
@@ -47,6 +52,8 @@ static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
             if (so < 0)
                 return -1;
             continue;
+        } else if (!strcmp(a, "--latest")) {
+            o->latest = 1;
         } else if (a[0] != '-' && !o->backup) {
             o->backup = a;
         } else {
@@ -57,8 +64,13 @@ static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
     }
     if (cli_check_store("restore", o->store) < 0)
         return -1;
-    if (!o->backup) {
-        cli_error("restore: no backup file given");
+    if (o->latest && o->backup) {
+        cli_error("restore: give a backup file or --latest, not both");
+        rs_usage(stderr);
+        return -1;
+    }
+    if (!o->backup && !o->latest) {
+        cli_error("restore: no backup file given (or --latest)");
         rs_usage(stderr);
         return -1;
     }
@@ -301,6 +313,33 @@ int cmd_restore(int argc, char **argv)
     pm_error_clear(&err);
     if (rs_load_config(&r, &err) < 0)
         return PM_EXIT_CONFIG;
+    struct pm_strlist latest = PM_STRLIST_INIT;
+    if (r.o.latest) {
+        struct pm_strlist dirs = PM_STRLIST_INIT;
+        struct pm_buf user = PM_BUF_INIT, computer = PM_BUF_INIT;
+        pm_os_user_name(&user);
+        pm_os_computer_name(&computer);
+        int lrc = cli_backup_dirs(&r.cfg, &dirs);
+        if (lrc == 0)
+            lrc = pm_cleanup_list_backups(&dirs, computer.data ? computer.data : "",
+                                          user.data ? user.data : "", &latest);
+        if (lrc == 0 && latest.n == 0) {
+            cli_error("restore: no backup of %s on %s in %s%s%s", user.data ? user.data : "",
+                      computer.data ? computer.data : "", dirs.n ? dirs.items[0] : "",
+                      dirs.n > 1 ? " or " : "", dirs.n > 1 ? dirs.items[1] : "");
+            lrc = -1;
+        }
+        pm_strlist_release(&dirs);
+        pm_buf_release(&user);
+        pm_buf_release(&computer);
+        if (lrc < 0) {
+            /* As for a backup file that cannot be opened. */
+            pm_config_release(&r.cfg);
+            return PM_EXIT_USAGE;
+        }
+        r.o.backup = latest.items[0];
+        printf("latest backup: %s\n", r.o.backup);
+    }
 
     rs_log_start(&r, store_spec);
 
@@ -325,5 +364,6 @@ int cmd_restore(int argc, char **argv)
         fprintf(stderr, "log: %s\n", pm_log_path(r.log));
     pm_log_close(r.log);
     pm_config_release(&r.cfg);
+    pm_strlist_release(&latest);
     return code;
 }

@@ -32,6 +32,7 @@ static const struct {
     {"puf", cmd_puf, "build, check and index mbm.puf files"},
     {"shortcut", cmd_shortcut, "point Outlook shortcuts at profilemanager, or restore them"},
     {"package", cmd_package, "build the zip for travelling users"},
+    {"cleanup", cmd_cleanup, "remove old OST files and the user's old backups"},
 };
 
 static void usage(FILE *out)

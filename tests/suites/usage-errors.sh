@@ -39,6 +39,8 @@ expect 2 "shortcut: option '--dir' needs a value" shortcut list --dir
 expect 2 "shortcut: option '--target' needs a value" shortcut apply --target
 expect 2 "package: option '--out' needs a value" package --out
 expect 2 "package: option '--puf' needs a value" package --out x.zip --puf
+expect 2 "cleanup: option '--older-than' needs a value" cleanup --older-than
+expect 2 "cleanup: option '--store' needs a value" cleanup --dry-run --store
 
 # Unknown options, near misses suggested, far ones not.
 expect 2 "update: unknown option '--stor' (did you mean --store?)" --stor reg:x
@@ -52,6 +54,8 @@ expect 2 "puf build: unknown option '--allow-emtpy' (did you mean --allow-empty?
 expect 2 "puf check: unknown option '--strict'" puf check --strict
 expect 2 "shortcut: unknown option '--dri' (did you mean --dir?)" shortcut list --dri x
 expect 2 "package: unknown option '--exes' (did you mean --exe?)" package --exes x
+expect 2 "cleanup: unknown option '--older-tahn' (did you mean --older-than?)" cleanup --older-tahn 3
+expect 2 "restore: unknown option '--lastest' (did you mean --latest?)" restore --lastest
 if ! grep -q "did you mean" <("$bin" --frobnicate 2>&1); then echo "ok: no suggestion for a far miss"; else fail "a far miss got a suggestion"; fi
 
 # Unknown or missing subcommands and commands.
@@ -67,6 +71,7 @@ expect 2 "unknown command 'reprot' (did you mean report?)" reprot logs
 expect 2 "update: --store 'bogus:x': unknown store 'bogus:x'" --store bogus:x --config "$work/none.config"
 expect 2 "update: --store 'reg:': the reg store needs a file" --store reg: --config "$work/none.config"
 expect 2 "restore: --store 'hive:': the hive store needs a file name" restore b.reg --store hive: --config "$work/none.config"
+expect 2 "cleanup: --store 'bogus:x': unknown store" cleanup --store bogus:x --config "$work/none.config"
 mkdir logs
 printf '[Settings]\nPufFile=%s/mbm.puf\nLogFolder=%s/logs\n' "$work" "$work" >prof.config
 expect 2 "unknown store" --store=nope --config prof.config

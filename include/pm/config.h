@@ -21,6 +21,7 @@ struct pm_config {
     char *log_folder;    /* LogFolder resolved, or NULL (= "Logs" beside the executable) */
     char *backup_folder; /* BackupFolder resolved, or NULL (= "Backups" inside the log folder) */
     int backup;          /* Backup: 1 (default) or 0 */
+    int backup_keep;     /* BackupKeep: the user's newest backups cleanup keeps (5; 0-1000) */
     enum pm_switch cached_mode;      /* CachedMode */
     enum pm_switch download_shared;  /* DownloadSharedFolders */
     enum pm_switch download_pf_fav;  /* DownloadPublicFolderFavorites */

@@ -28,6 +28,7 @@
 #define PM_EV_SECURITY "security"             /* a file others can change controls the run */
 #define PM_EV_LOCK "lock"                     /* the single-run lock covers this session only */
 #define PM_EV_OUTSIDE "outside" /* a setting outside the profile that sends Outlook to the source */
+#define PM_EV_CLEANUP "cleanup" /* a file cleanup removed (or would remove, or could not) */
 
 /* ---- fields ---- */
 #define PM_F_VERSION "version"
@@ -96,7 +97,9 @@
 #define PM_F_WHY "why"
 #define PM_F_SCOPE "scope"
 #define PM_F_SETTING "setting"
-#define PM_F_KIND "kind"
+#define PM_F_KIND "kind" /* outside: the kind of setting; cleanup: "ost" or "backup" */
+#define PM_F_AGE_DAYS "age_days" /* cleanup: days since the file was last written */
+#define PM_F_BYTES "bytes"       /* cleanup: the file's size */
 
 /* ---- values with a meaning for the reader ---- */
 #define PM_MODE_UPDATE "update"

@@ -45,6 +45,10 @@ int pm_os_dir_writable(const char *dir);
 int pm_os_file_exists(const char *path);
 /* Size in bytes, or -1. */
 long long pm_os_file_size(const char *path);
+/* A file's last write time (seconds since 1970, UTC); -1 when it is missing or a folder. */
+long long pm_os_file_mtime(const char *path);
+/* Deletes a file (not a folder). 0, or PM_ERR_IO. */
+int pm_os_remove_file(const char *path);
 /* A file opened for appending only, so that each pm_os_append_write() lands whole at the end even
  * when other processes append at the same time (O_APPEND; on Windows FILE_APPEND_DATA access
  * without FILE_WRITE_DATA). Created when missing. 0 and *handle, or PM_ERR_IO. */

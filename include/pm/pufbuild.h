@@ -35,6 +35,8 @@ struct pm_pufbuild_opts {
     int append;           /* add to out_path only mailboxes whose source DN is not in it yet */
     const char *x500_script_path; /* NULL, or where to write the X500 proxy PowerShell script */
     long long now;                /* for the header comment (seconds since 1970); 0 leaves it out */
+    /* Write the PUF even when nothing joined or every mailbox maps to itself (see pm_puf_build). */
+    int allow_empty;
 };
 
 struct pm_pufbuild_stats {
@@ -47,12 +49,18 @@ struct pm_pufbuild_stats {
     unsigned ambiguous;       /* several targets found */
     unsigned invalid;         /* rows with a missing or malformed DN/SMTP, or a duplicate */
     unsigned script_lines;    /* Set-Mailbox commands written */
+    unsigned self_mapped;     /* mailboxes whose target legacyExchangeDN is their source DN */
 };
 
 /* Builds (or with append, extends) the PUF. Every row left out is reported through 'report'
  * (where = the CSV path, line = its line; may be NULL). Returns 0 even when rows were left out
  * (see stats); PM_ERR_IO/PM_ERR_PARSE/PM_ERR_NOMEM/PM_ERR_LIMIT when an input cannot be read or
- * lacks a needed column, or the output cannot be written (then the PUF is left as it was). */
+ * lacks a needed column, or the output cannot be written (then the PUF is left as it was).
+ * A result that would re-point nobody is refused with PM_ERR_INVALID and nothing is written
+ * (stats are filled): no source row joined a target (with append: none new and none already in
+ * the PUF), or every mailbox written maps to itself (swapped or identical exports);
+ * opts.allow_empty writes it anyway. An existing PUF that is overwritten (not appended to) is
+ * first copied to "<out_path>.bak", replacing an older copy. */
 int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
                  void *ctx, struct pm_error *err);
 

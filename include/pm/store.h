@@ -32,6 +32,10 @@ struct pm_store;
  * Errors: PM_ERR_INVALID (bad spec), PM_ERR_UNSUPPORTED (backend not built), PM_ERR_IO,
  * PM_ERR_PARSE (file:line in err). */
 int pm_store_open(struct pm_store **out, const char *spec, unsigned flags, struct pm_error *err);
+/* Checks a spec without opening anything: a backend this binary has, and a file name where the
+ * backend needs one (reg:, hive:). 0, or PM_ERR_INVALID / PM_ERR_UNSUPPORTED with the same
+ * message pm_store_open would give. */
+int pm_store_spec_check(const char *spec, struct pm_error *err);
 /* Closes and frees the store, always; an open transaction is rolled back. NULL is a no-op. */
 void pm_store_close(struct pm_store *st);
 

@@ -89,21 +89,15 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
     return n > 0 ? n : 0;
 }
 
-int cli_store_option(int argc, char **argv, int *i, const char **config, const char **store,
-                     int *dry_run)
+int cli_store_option(const char *cmd, int argc, char **argv, int *i, const char **config,
+                     const char **store, int *dry_run)
 {
-    const char *a = argv[*i];
-    if (!strcmp(a, "--config") && *i + 1 < argc)
-        *config = argv[++*i];
-    else if (!strncmp(a, "--config=", 9))
-        *config = a + 9;
-    else if (!strcmp(a, "--store") && *i + 1 < argc)
-        *store = argv[++*i];
-    else if (!strncmp(a, "--store=", 8))
-        *store = a + 8;
-    else if (!strcmp(a, "--dry-run") || !strcmp(a, "-n"))
+    int rc = cli_opt_value(cmd, argc, argv, i, "--config", config);
+    if (rc == 0)
+        rc = cli_opt_value(cmd, argc, argv, i, "--store", store);
+    if (rc == 0 && (!strcmp(argv[*i], "--dry-run") || !strcmp(argv[*i], "-n"))) {
         *dry_run = 1;
-    else
-        return 0;
-    return 1;
+        rc = 1;
+    }
+    return rc;
 }

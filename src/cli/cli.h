@@ -14,6 +14,7 @@ int cmd_report(int argc, char **argv);
 int cmd_puf(int argc, char **argv);
 int cmd_shortcut(int argc, char **argv);
 int cmd_package(int argc, char **argv);
+int cmd_cleanup(int argc, char **argv);
 
 /* Runs the tool on UTF-8 arguments (main() on POSIX, wmain() on Windows call it). */
 int pm_cli_main(int argc, char **argv);
@@ -31,10 +32,33 @@ struct pm_log *cli_open_log(const char *configured, const char *computer, const 
 int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
                      struct pm_strlist *found);
 
-/* The options update and restore share: --config FILE, --store SPEC (also with '='), --dry-run.
- * 1 when argv[*i] was one of them (*i then past its value), 0 when not. */
-int cli_store_option(int argc, char **argv, int *i, const char **config, const char **store,
-                     int *dry_run);
+/* The options update, restore and cleanup share: --config FILE, --store SPEC (also with '='),
+ * --dry-run. 1 when argv[*i] was one of them (*i then past its value), 0 when not, -1 (message
+ * printed) when its value is missing. 'cmd' names the command in messages. */
+int cli_store_option(const char *cmd, int argc, char **argv, int *i, const char **config,
+                     const char **store, int *dry_run);
+
+/* The folders a run of this user may have written its backup to: pm_update_backup_dir for the
+ * configured (or default) log folder, then the user's own Profile.Logs\Backups. Appended to dirs;
+ * 0 or <0. cleanup and restore --latest look there. */
+int cli_backup_dirs(const struct pm_config *cfg, struct pm_strlist *dirs);
+
+/* Usage errors, worded the same by every command (cli-args.c). */
+/* 1 when argv[*i] is option 'name' ("name VALUE" or "name=VALUE"): *value set, *i past it; 0 when
+ * it is another word; -1 after printing "CMD: option 'NAME' needs a value" (no value, an empty
+ * one, or the next word is a long option). */
+int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                  const char **value);
+/* The entry of 'valid' (NULL-terminated) within edit distance 2 of 'word' (the part before any
+ * '='), the closest first; NULL when none. */
+const char *cli_suggest(const char *word, const char *const *valid);
+/* "CMD: unknown option 'X' (did you mean --Y?)", or "unexpected argument" for a non-option. */
+void cli_unknown_arg(const char *cmd, const char *arg, const char *const *valid);
+/* "CMD: unknown subcommand 'X' (did you mean Y?); one of: A, B" ('word' NULL: none given). */
+void cli_unknown_subcommand(const char *cmd, const char *word, const char *const *valid);
+/* 0 when spec is NULL or a store this binary can open; else -1 after printing why. Commands
+ * call it before reading any config, so a bad --store never gets further. */
+int cli_check_store(const char *cmd, const char *spec);
 
 /* The deployment scripts of packaging/scripts, built in (generated pm-scripts.c): name, bytes,
  * size; the list ends with a NULL name. `package` puts them in the zip under scripts/. */

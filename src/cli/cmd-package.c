@@ -149,22 +149,23 @@ static int package_write(const struct package *p)
 int cmd_package(int argc, char **argv)
 {
     struct package p = {NULL, NULL, NULL, NULL, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT, PM_BUF_INIT};
+    static const char *const options[] = {"--out", "--config", "--puf", "--exe", "--help", NULL};
     for (int i = 1; i < argc; i++) {
-        const char **slot = !strcmp(argv[i], "--out")      ? &p.out
-                            : !strcmp(argv[i], "--config") ? &p.config
-                            : !strcmp(argv[i], "--puf")    ? &p.puf
-                            : !strcmp(argv[i], "--exe")    ? &p.exe
-                                                           : NULL;
+        const char **slots[] = {&p.out, &p.config, &p.puf, &p.exe};
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             package_usage(stdout);
             return PM_EXIT_OK;
         }
-        if (!slot || i + 1 >= argc) {
-            cli_error("package: unexpected argument '%s'", argv[i]);
+        int vr = 0;
+        for (int k = 0; k < 4 && vr == 0; k++)
+            vr = cli_opt_value("package", argc, argv, &i, options[k], slots[k]);
+        if (vr < 0)
+            return PM_EXIT_USAGE;
+        if (vr == 0) {
+            cli_unknown_arg("package", argv[i], options);
             package_usage(stderr);
             return PM_EXIT_USAGE;
         }
-        *slot = argv[++i];
     }
     if (!p.out) {
         cli_error("package: --out FILE.zip is required");

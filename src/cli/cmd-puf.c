@@ -1,6 +1,6 @@
 /* profilemanager puf: build mbm.puf from Exchange exports, check one, and write its sidecar index.
  *   puf build --source SRC.csv --target TGT.csv [--join smtp|alias|upn|map:FILE] --out mbm.puf
- *             [--append] [--x500-script FILE]
+ *             [--append] [--x500-script FILE] [--allow-empty] [--left-out FILE]
  *   puf check FILE
  *   puf index FILE
  * Problems are printed "FILE:LINE: message" on stderr, the summary on stdout. */
@@ -17,28 +17,44 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: profilemanager puf build --source SRC.csv --target TGT.csv --out mbm.puf\n"
             "                                [--join smtp|alias|upn|map:FILE] [--append]\n"
-            "                                [--x500-script FILE]\n"
+            "                                [--x500-script FILE] [--allow-empty]\n"
+            "                                [--left-out FILE]\n"
             "       profilemanager puf check FILE\n"
             "       profilemanager puf index FILE\n\n"
             "build   join Get-Mailbox/Get-Recipient exports (Export-Csv) of the source and the\n"
             "        target organisation into mbm.puf; rows that join to no target or to several\n"
             "        are listed, not guessed. --append adds only mailboxes not in the PUF yet.\n"
             "        --x500-script writes a PowerShell script adding each source DN as an X500\n"
-            "        proxy address of its target mailbox, for review.\n"
+            "        proxy address of its target mailbox, for review. A build that joins\n"
+            "        nothing, or where every mailbox maps to itself, writes nothing and exits 1\n"
+            "        unless --allow-empty is given. An overwritten PUF is kept as FILE.bak.\n"
+            "        --left-out writes the rows left out to FILE (one a line, with why)\n"
+            "        instead of standard error.\n"
             "check   validate a PUF; exit 0 only when it is clean (1 = problems found)\n"
             "index   write the sidecar index FILE.idx that speeds up lookups at logon\n");
 }
 
+/* Where problems go: standard error, or for puf build --left-out a file of its own. */
+struct diag_out {
+    unsigned count;
+    FILE *f; /* NULL: stderr */
+    int failed;
+};
+
 static void print_diag(void *ctx, const char *where, unsigned line, const char *msg)
 {
-    unsigned *count = ctx;
-    (*count)++;
+    struct diag_out *d = ctx;
+    FILE *f = d->f ? d->f : stderr;
+    d->count++;
+    int n;
     if (where && line)
-        fprintf(stderr, "%s:%u: %s\n", where, line, msg);
+        n = fprintf(f, "%s:%u: %s\n", where, line, msg);
     else if (where)
-        fprintf(stderr, "%s: %s\n", where, msg);
+        n = fprintf(f, "%s: %s\n", where, msg);
     else
-        fprintf(stderr, "%s\n", msg);
+        n = fprintf(f, "%s\n", msg);
+    if (n < 0)
+        d->failed = 1;
 }
 
 static int index_path(struct pm_buf *b, const char *puf)
@@ -64,18 +80,15 @@ static int write_index(const char *puf)
     return rc < 0 ? PM_EXIT_PUF : PM_EXIT_OK;
 }
 
-static int need_value(int argc, char **argv, int i)
-{
-    if (i + 1 >= argc) {
-        cli_error("option '%s' needs a value", argv[i]);
-        return 0;
-    }
-    return 1;
-}
+/* The ones with a value first, in the order puf_build's slots list them. */
+static const char *const build_options[] = {"--source",   "--target", "--out",    "--x500-script",
+                                            "--left-out", "--join",   "--append", "--allow-empty",
+                                            "--help",     NULL};
 
 static int puf_build(int argc, char **argv)
 {
     struct pm_pufbuild_opts o;
+    const char *left_out = NULL, *join = NULL;
     memset(&o, 0, sizeof(o));
     o.join = PM_PUF_JOIN_SMTP;
     for (int i = 1; i < argc; i++) {
@@ -85,27 +98,26 @@ static int puf_build(int argc, char **argv)
             return PM_EXIT_OK;
         } else if (!strcmp(a, "--append")) {
             o.append = 1;
-        } else if (!strcmp(a, "--source") || !strcmp(a, "--target") || !strcmp(a, "--out") ||
-                   !strcmp(a, "--join") || !strcmp(a, "--x500-script")) {
-            if (!need_value(argc, argv, i))
+        } else if (!strcmp(a, "--allow-empty")) {
+            o.allow_empty = 1;
+        } else {
+            const char **slots[] = {&o.source_path,      &o.target_path, &o.out_path,
+                                    &o.x500_script_path, &left_out,      &join};
+            int vr = 0;
+            for (int k = 0; k < 6 && vr == 0; k++)
+                vr = cli_opt_value("puf build", argc, argv, &i, build_options[k], slots[k]);
+            if (vr < 0)
                 return PM_EXIT_USAGE;
-            const char *v = argv[++i];
-            if (!strcmp(a, "--source"))
-                o.source_path = v;
-            else if (!strcmp(a, "--target"))
-                o.target_path = v;
-            else if (!strcmp(a, "--out"))
-                o.out_path = v;
-            else if (!strcmp(a, "--x500-script"))
-                o.x500_script_path = v;
-            else if (pm_puf_join_parse(v, &o.join, &o.map_path) < 0) {
-                cli_error("unknown join '%s' (smtp, alias, upn or map:FILE)", v);
+            if (vr == 0) {
+                cli_unknown_arg("puf build", a, build_options);
+                usage(stderr);
                 return PM_EXIT_USAGE;
             }
-        } else {
-            cli_error("puf build: unknown argument '%s'", a);
-            usage(stderr);
-            return PM_EXIT_USAGE;
+            if (join && pm_puf_join_parse(join, &o.join, &o.map_path) < 0) {
+                cli_error("puf build: unknown join '%s' (smtp, alias, upn or map:FILE)", join);
+                return PM_EXIT_USAGE;
+            }
+            join = NULL;
         }
     }
     if (!o.source_path || !o.target_path || !o.out_path) {
@@ -122,11 +134,33 @@ static int puf_build(int argc, char **argv)
     struct pm_pufbuild_stats st;
     struct pm_error err;
     pm_error_clear(&err);
-    unsigned reported = 0;
-    int rc = pm_puf_build(&o, &st, print_diag, &reported, &err);
-    if (rc < 0) {
+    struct diag_out d = {0, NULL, 0};
+    if (left_out && !(d.f = pm_os_fopen_write(left_out, "wb"))) {
+        cli_error("cannot write '%s'", left_out);
+        return PM_EXIT_PROBLEMS;
+    }
+    int rc = pm_puf_build(&o, &st, print_diag, &d, &err);
+    if (d.f && fclose(d.f) != 0)
+        d.failed = 1;
+    if (d.failed) {
+        cli_error("cannot write '%s'", left_out);
+        rc = rc < 0 ? rc : PM_ERR_IO;
+    }
+    if (left_out && d.count)
+        fprintf(stderr, "%u rows left out: listed in %s\n", d.count, left_out);
+    if (rc == PM_ERR_INVALID) {
+        /* Refused (nothing joined, or only self-mappings): say why, change nothing. */
         cli_print_error(&err);
-        return PM_EXIT_PUF;
+        printf("%s: not written (source rows %u, target rows %u; %u without a target, %u "
+               "ambiguous, %u invalid, %u mapped to themselves)\n",
+               o.out_path, st.source_rows, st.target_rows, st.unjoined, st.ambiguous, st.invalid,
+               st.self_mapped);
+        return PM_EXIT_PROBLEMS;
+    }
+    if (rc < 0) {
+        if (!d.failed)
+            cli_print_error(&err);
+        return d.failed ? PM_EXIT_PROBLEMS : PM_EXIT_PUF;
     }
     printf("%s: %u mailboxes, %u lines %s (source rows %u, target rows %u)\n", o.out_path,
            st.mailboxes, st.lines, o.append ? "appended" : "written", st.source_rows,
@@ -134,8 +168,8 @@ static int puf_build(int argc, char **argv)
     if (o.append)
         printf("already in the PUF: %u\n", st.already_present);
     if (st.unjoined || st.ambiguous || st.invalid)
-        printf("left out: %u without a target, %u ambiguous, %u invalid (listed above)\n",
-               st.unjoined, st.ambiguous, st.invalid);
+        printf("left out: %u without a target, %u ambiguous, %u invalid (listed %s)\n", st.unjoined,
+               st.ambiguous, st.invalid, left_out ? left_out : "above");
     if (o.x500_script_path)
         printf("%s: %u Set-Mailbox commands\n", o.x500_script_path, st.script_lines);
     /* A stale index is never used (runs fall back to scanning), but keep it useful. */
@@ -144,21 +178,33 @@ static int puf_build(int argc, char **argv)
     return PM_EXIT_OK;
 }
 
+/* puf check|index FILE: one file and nothing else. 1 when that is what was given. */
+static int one_file(const char *cmd, int argc, char **argv)
+{
+    static const char *const options[] = {"--help", NULL};
+    if (argc == 2 && argv[1][0] != '-')
+        return 1;
+    if (argc < 2)
+        cli_error("%s: no file given", cmd);
+    else
+        cli_unknown_arg(cmd, argv[argv[1][0] == '-' ? 1 : 2], options);
+    usage(stderr);
+    return 0;
+}
+
 static int puf_check(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-            usage(stdout);
-            return PM_EXIT_OK;
-        }
-        usage(stderr);
-        return PM_EXIT_USAGE;
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(stdout);
+        return PM_EXIT_OK;
     }
+    if (!one_file("puf check", argc, argv))
+        return PM_EXIT_USAGE;
     struct pm_pufcheck_stats st;
     struct pm_error err;
     pm_error_clear(&err);
-    unsigned reported = 0;
-    int rc = pm_puf_check(argv[1], &st, print_diag, &reported, &err);
+    struct diag_out d = {0, NULL, 0};
+    int rc = pm_puf_check(argv[1], &st, print_diag, &d, &err);
     if (rc < 0) {
         cli_print_error(&err);
         return PM_EXIT_PUF;
@@ -174,22 +220,31 @@ static int puf_check(int argc, char **argv)
 
 int cmd_puf(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? PM_EXIT_USAGE : PM_EXIT_OK;
+    if (argc < 2) {
+        static const char *const subcommands[] = {"build", "check", "index", NULL};
+        cli_unknown_subcommand("puf", NULL, subcommands);
+        usage(stderr);
+        return PM_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(stdout);
+        return PM_EXIT_OK;
     }
     if (!strcmp(argv[1], "build"))
         return puf_build(argc - 1, argv + 1);
     if (!strcmp(argv[1], "check"))
         return puf_check(argc - 1, argv + 1);
     if (!strcmp(argv[1], "index")) {
-        if (argc != 3 || argv[2][0] == '-') {
-            usage(stderr);
-            return PM_EXIT_USAGE;
+        if (argc == 3 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+            usage(stdout);
+            return PM_EXIT_OK;
         }
+        if (!one_file("puf index", argc - 1, argv + 1))
+            return PM_EXIT_USAGE;
         return write_index(argv[2]);
     }
-    cli_error("puf: unknown subcommand '%s'", argv[1]);
+    static const char *const subcommands[] = {"build", "check", "index", NULL};
+    cli_unknown_subcommand("puf", argv[1], subcommands);
     usage(stderr);
     return PM_EXIT_USAGE;
 }

@@ -2,7 +2,8 @@
  * in the folder (the Logs share) and prints where the migration stands; --csv writes one row per
  * mailbox (and per user who never ran), --html one self-contained page with charts for the
  * helpdesk. Corrupt logs are listed, not fatal. Exit 0; 2 for bad usage or a folder or roster
- * that cannot be read; 1 when an output cannot be written whole. */
+ * that cannot be read, or a folder with no run log in it (a wrong path must not read as "0
+ * users"); 1 when an output cannot be written whole. */
 #include "cli.h"
 
 #include "pm/report.h"
@@ -57,15 +58,19 @@ int cmd_report(int argc, char **argv)
             usage(stdout);
             return PM_EXIT_OK;
         }
-        if (!strcmp(a, "--csv") || !strcmp(a, "--html") || !strcmp(a, "--roster")) {
-            if (i + 1 >= argc) {
-                cli_error("option '%s' needs a value", a);
-                return PM_EXIT_USAGE;
-            }
-            const char **dst = !strcmp(a, "--csv") ? &csv : !strcmp(a, "--html") ? &html : &roster;
-            *dst = argv[++i];
-        } else if (a[0] == '-' || dir) {
-            cli_error("report: unexpected argument '%s'", a);
+        static const char *const options[] = {"--csv", "--html", "--roster", "--help", NULL};
+        int vr = 0;
+        for (int k = 0; k < 3 && vr == 0; k++)
+            vr = cli_opt_value("report", argc, argv, &i, options[k],
+                               k == 0   ? &csv
+                               : k == 1 ? &html
+                                        : &roster);
+        if (vr < 0)
+            return PM_EXIT_USAGE;
+        if (vr > 0)
+            continue;
+        if (a[0] == '-' || dir) {
+            cli_unknown_arg("report", a, options);
             usage(stderr);
             return PM_EXIT_USAGE;
         } else {
@@ -88,6 +93,13 @@ int cmd_report(int argc, char **argv)
         rc = pm_report_roster(r, roster, &err);
     if (rc < 0) {
         cli_print_error(&err);
+        pm_report_free(r);
+        return PM_EXIT_USAGE;
+    }
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    if (t.files == 0) {
+        cli_error("%s: no run logs (*.log) in the folder", dir);
         pm_report_free(r);
         return PM_EXIT_USAGE;
     }

@@ -8,6 +8,7 @@
 
 #include "pm/logschema.h"
 
+#include "pm/cleanup.h"
 #include "pm/restore.h"
 
 #include <stdio.h>
@@ -20,42 +21,60 @@ struct rs_opts {
     const char *store;
     int dry_run;
     int force; /* --force: overwrite settings set again since an .outside.reg backup */
+    int latest; /* --latest: this user's newest backup in the backup folders */
 };
 
 static void rs_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: profilemanager restore BACKUP.reg [--store reg:FILE | hive:FILE | live]\n"
-            "                      [--dry-run] [--config FILE] [--force]\n\n"
-            "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
-            "  --store SPEC    registry to restore into (the default on Windows: live)\n"
-            "  --dry-run       list the profiles that would change and write nothing\n"
-            "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
-            "                  prof.config beside the executable, when present)\n"
-            "  --force         X.outside.reg only: overwrite settings set again since\n");
+    fprintf(out, "usage: profilemanager restore BACKUP.reg | --latest\n"
+                 "                      [--store reg:FILE | hive:FILE | live]\n"
+                 "                      [--dry-run] [--config FILE] [--force]\n\n"
+                 "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+                 "  --latest        this user's newest backup in the backup folders\n"
+                 "  --store SPEC    registry to restore into (the default on Windows: live)\n"
+                 "  --dry-run       list the profiles that would change and write nothing\n"
+                 "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
+                 "                  prof.config beside the executable, when present)\n"
+                 "  --force         X.outside.reg only: overwrite settings set again since\n");
 }
+
+static const char *const restore_options[] = {"--store",  "--dry-run", "--config",
+                                              "--latest", "--force",   "--help", NULL};
 
 static int rs_parse_args(int argc, char **argv, struct rs_opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int so;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             rs_usage(stdout);
             return 1;
-        } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
+        } else if ((so = cli_store_option("restore", argc, argv, &i, &o->config, &o->store,
+                                          &o->dry_run)) != 0) {
+            if (so < 0)
+                return -1;
             continue;
         } else if (!strcmp(a, "--force")) {
             o->force = 1;
+        } else if (!strcmp(a, "--latest")) {
+            o->latest = 1;
         } else if (a[0] != '-' && !o->backup) {
             o->backup = a;
         } else {
-            cli_error("restore: unknown or extra argument '%s'", a);
+            cli_unknown_arg("restore", a, restore_options);
             rs_usage(stderr);
             return -1;
         }
     }
-    if (!o->backup) {
-        cli_error("restore: no backup file given");
+    if (cli_check_store("restore", o->store) < 0)
+        return -1;
+    if (o->latest && o->backup) {
+        cli_error("restore: give a backup file or --latest, not both");
+        rs_usage(stderr);
+        return -1;
+    }
+    if (!o->backup && !o->latest) {
+        cli_error("restore: no backup file given (or --latest)");
         rs_usage(stderr);
         return -1;
     }
@@ -249,7 +268,7 @@ static int rs_restore(struct rs_run *r, struct pm_restore *rest, struct pm_store
         for (size_t i = 0; i < rest->nprofiles; i++)
             pm_log_event(r->log, PM_EV_RESTORE, PM_F_PROFILE, rest->profiles[i].path, PM_F_STATE,
                          pm_restore_profile_differs(&rest->profiles[i]) ? "would_restore"
-                                                                       : "unchanged",
+                                                                        : "unchanged",
                          NULL);
         printf("dry run: %zu of %zu profile(s) would be restored; nothing written\n", ndiff,
                rest->nprofiles);
@@ -300,6 +319,33 @@ int cmd_restore(int argc, char **argv)
     pm_error_clear(&err);
     if (rs_load_config(&r, &err) < 0)
         return PM_EXIT_CONFIG;
+    struct pm_strlist latest = PM_STRLIST_INIT;
+    if (r.o.latest) {
+        struct pm_strlist dirs = PM_STRLIST_INIT;
+        struct pm_buf user = PM_BUF_INIT, computer = PM_BUF_INIT;
+        pm_os_user_name(&user);
+        pm_os_computer_name(&computer);
+        int lrc = cli_backup_dirs(&r.cfg, &dirs);
+        if (lrc == 0)
+            lrc = pm_cleanup_list_backups(&dirs, computer.data ? computer.data : "",
+                                          user.data ? user.data : "", &latest);
+        if (lrc == 0 && latest.n == 0) {
+            cli_error("restore: no backup of %s on %s in %s%s%s", user.data ? user.data : "",
+                      computer.data ? computer.data : "", dirs.n ? dirs.items[0] : "",
+                      dirs.n > 1 ? " or " : "", dirs.n > 1 ? dirs.items[1] : "");
+            lrc = -1;
+        }
+        pm_strlist_release(&dirs);
+        pm_buf_release(&user);
+        pm_buf_release(&computer);
+        if (lrc < 0) {
+            /* As for a backup file that cannot be opened. */
+            pm_config_release(&r.cfg);
+            return PM_EXIT_USAGE;
+        }
+        r.o.backup = latest.items[0];
+        printf("latest backup: %s\n", r.o.backup);
+    }
 
     rs_log_start(&r, store_spec);
 
@@ -324,5 +370,6 @@ int cmd_restore(int argc, char **argv)
         fprintf(stderr, "log: %s\n", pm_log_path(r.log));
     pm_log_close(r.log);
     pm_config_release(&r.cfg);
+    pm_strlist_release(&latest);
     return code;
 }

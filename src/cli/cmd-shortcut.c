@@ -40,29 +40,40 @@ static void shortcut_warn(void *ctx, const char *where, unsigned line, const cha
 static int shortcut_parse_args(int argc, char **argv, const char **action, const char **target,
                                struct pm_strlist *dirs)
 {
+    static const char *const options[] = {"--dir", "--target", "--help", NULL};
+    static const char *const actions[] = {"apply", "restore", "list", NULL};
     for (int i = 1; i < argc; i++) {
+        const char *dir = NULL;
+        int vr;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             shortcut_usage(stdout);
             return 1;
-        } else if (!strcmp(argv[i], "--dir") && i + 1 < argc) {
-            if (pm_strlist_add(dirs, argv[++i]) < 0) {
+        } else if ((vr = cli_opt_value("shortcut", argc, argv, &i, "--dir", &dir)) != 0) {
+            if (vr < 0)
+                return -1;
+            if (pm_strlist_add(dirs, dir) < 0) {
                 cli_error("out of memory");
                 return -1;
             }
-        } else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
-            *target = argv[++i];
+        } else if ((vr = cli_opt_value("shortcut", argc, argv, &i, "--target", target)) != 0) {
+            if (vr < 0)
+                return -1;
         } else if (!*action && argv[i][0] != '-' &&
                    (!strcmp(argv[i], "apply") || !strcmp(argv[i], "restore") ||
                     !strcmp(argv[i], "list"))) {
             *action = argv[i];
+        } else if (!*action && argv[i][0] != '-') {
+            cli_unknown_subcommand("shortcut", argv[i], actions);
+            shortcut_usage(stderr);
+            return -1;
         } else {
-            cli_error("shortcut: unexpected argument '%s'", argv[i]);
+            cli_unknown_arg("shortcut", argv[i], options);
             shortcut_usage(stderr);
             return -1;
         }
     }
     if (!*action) {
-        cli_error("shortcut: say apply, restore or list");
+        cli_unknown_subcommand("shortcut", NULL, actions);
         shortcut_usage(stderr);
         return -1;
     }
@@ -102,11 +113,22 @@ static int shortcut_roots(const struct pm_shortcut_ops *ops, const struct pm_str
         cli_print_error(err);
         return PM_EXIT_PROBLEMS;
     }
-    for (size_t i = 0; i < dirs->n; i++)
+    for (size_t i = 0; i < dirs->n; i++) {
+        /* A mistyped --dir must not read as "0 shortcuts". */
+        struct pm_strlist probe = PM_STRLIST_INIT;
+        int lrc = pm_os_list_dir(dirs->items[i], 1, &probe);
+        pm_strlist_release(&probe);
+        if (lrc == PM_ERR_IO) {
+            cli_error("shortcut: %s: cannot list the folder (missing, not a folder, or not "
+                      "readable)",
+                      dirs->items[i]);
+            return PM_EXIT_USAGE;
+        }
         if (pm_strlist_add(roots, dirs->items[i]) < 0) {
             cli_error("out of memory");
             return PM_EXIT_USAGE;
         }
+    }
     if (roots->n == 0) {
         cli_error("shortcut: no folder to search on this system: give --dir");
         return PM_EXIT_USAGE;
@@ -116,8 +138,8 @@ static int shortcut_roots(const struct pm_shortcut_ops *ops, const struct pm_str
 
 /* apply or restore the shortcuts found, then print the ones changed and the counts. Any
  * shortcut that could not be changed makes the exit code PM_EXIT_PROBLEMS. */
-static int shortcut_change(const struct pm_shortcut_ops *ops, const char *action,
-                           const char *tool, struct pm_shortcut_list *found, struct pm_error *err)
+static int shortcut_change(const struct pm_shortcut_ops *ops, const char *action, const char *tool,
+                           struct pm_shortcut_list *found, struct pm_error *err)
 {
     struct pm_shortcut_counts counts;
     int r = !strcmp(action, "apply")

@@ -80,14 +80,21 @@ static void open_log(struct run *r, const char *configured)
         pm_path_dirname(&r->log_dir, pm_log_path(r->log));
 }
 
+static const char *const update_options[] = {"--config",   "--store",     "--dry-run", "--verbose",
+                                             "--no-index", "--run-after", "--help",    NULL};
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int so;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 1;
-        } else if (cli_store_option(argc, argv, &i, &o->config, &o->store, &o->dry_run)) {
+        } else if ((so = cli_store_option("update", argc, argv, &i, &o->config, &o->store,
+                                          &o->dry_run)) != 0) {
+            if (so < 0)
+                return -1;
             continue;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = 1;
@@ -106,12 +113,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
                 }
             break;
         } else {
-            cli_error("update: unknown or incomplete option '%s'", a);
+            cli_unknown_arg("update", a, update_options);
             usage(stderr);
             return -1;
         }
     }
-    return 0;
+    return cli_check_store("update", o->store) < 0 ? -1 : 0;
 }
 
 /* Prints the decisions (verbose or dry run); the library logged and counted them. */

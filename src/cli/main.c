@@ -32,6 +32,7 @@ static const struct {
     {"puf", cmd_puf, "build, check and index mbm.puf files"},
     {"shortcut", cmd_shortcut, "point Outlook shortcuts at profilemanager, or restore them"},
     {"package", cmd_package, "build the zip for travelling users"},
+    {"cleanup", cmd_cleanup, "remove old OST files and the user's old backups"},
 };
 
 static void usage(FILE *out)
@@ -101,7 +102,15 @@ int pm_cli_main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
             if (!strcmp(argv[1], commands[i].name))
                 return commands[i].run(argc - 1, argv + 1);
-        cli_error("unknown command '%s'", argv[1]);
+        const char *names[sizeof(commands) / sizeof(commands[0]) + 1];
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+            names[i] = commands[i].name;
+        names[sizeof(commands) / sizeof(commands[0])] = NULL;
+        const char *s = cli_suggest(argv[1], names);
+        if (s)
+            cli_error("unknown command '%s' (did you mean %s?)", argv[1], s);
+        else
+            cli_error("unknown command '%s'", argv[1]);
         usage(stderr);
         return PM_EXIT_USAGE;
     }

@@ -21,6 +21,7 @@
 #define PM_CONFIG_DEFAULT_PUF "mbm.puf"
 #define PM_CONFIG_DEFAULT_MAPI_CLIENTS "OUTLOOK.EXE,UCMAPI.EXE,LYNC.EXE,COMMUNICATOR.EXE"
 #define PM_CONFIG_MAX_SECONDS 3600
+#define PM_CONFIG_MAX_BACKUP_KEEP 1000
 
 enum cfg_kind {
     CFG_PATH,   /* %VAR% expanded, resolved against the config's folder */
@@ -33,7 +34,8 @@ enum cfg_kind {
     CFG_CLEAN,  /* report|clean into an int 0/1 */
     CFG_REMOVE, /* report|remove into an int 0/1 */
     CFG_AUTH,   /* basic|ntlm|negotiate */
-    CFG_SECONDS /* 0..PM_CONFIG_MAX_SECONDS */
+    CFG_SECONDS, /* 0..PM_CONFIG_MAX_SECONDS */
+    CFG_COUNT    /* 0..PM_CONFIG_MAX_BACKUP_KEEP (BackupKeep) */
 };
 
 struct cfg_key {
@@ -50,6 +52,7 @@ static const struct cfg_key cfg_keys[] = {
     {"LogFolder", CFG_PATH, CFG_FIELD(log_folder)},
     {"BackupFolder", CFG_PATH, CFG_FIELD(backup_folder)},
     {"Backup", CFG_BOOL, CFG_FIELD(backup)},
+    {"BackupKeep", CFG_COUNT, CFG_FIELD(backup_keep)},
     {"CachedMode", CFG_SWITCH, CFG_FIELD(cached_mode)},
     {"DownloadSharedFolders", CFG_SWITCH, CFG_FIELD(download_shared)},
     {"DownloadPublicFolderFavorites", CFG_SWITCH, CFG_FIELD(download_pf_fav)},
@@ -77,6 +80,7 @@ void pm_config_defaults(struct pm_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->puf_file = pm_strdup(PM_CONFIG_DEFAULT_PUF);
     cfg->backup = 1;
+    cfg->backup_keep = 5;
     cfg->cached_mode = PM_KEEP;
     cfg->download_shared = PM_KEEP;
     cfg->download_pf_fav = PM_KEEP;
@@ -361,17 +365,19 @@ static int cfg_apply_seconds(struct pm_config *cfg, const struct cfg_key *k, con
 {
     long n = 0;
     const char *p = v;
+    int count = k->kind == CFG_COUNT;
+    long max = count ? PM_CONFIG_MAX_BACKUP_KEEP : PM_CONFIG_MAX_SECONDS;
     for (; *p; p++) {
         if (*p < '0' || *p > '9')
             break;
         n = n * 10 + (*p - '0');
-        if (n > PM_CONFIG_MAX_SECONDS)
+        if (n > max)
             break;
     }
     if (!*v || *p)
         return pm_error_set(err, PM_ERR_PARSE, cfg->path, line,
-                            "%s: '%s' is not a number of seconds from 0 to %d", k->name, v,
-                            PM_CONFIG_MAX_SECONDS);
+                            "%s: '%s' is not a number %sfrom 0 to %ld", k->name, v,
+                            count ? "" : "of seconds ", max);
     *(int *)(void *)((char *)cfg + k->offset) = (int)n;
     return 0;
 }
@@ -400,6 +406,7 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
     case CFG_REMOVE:
         return cfg_apply_word(cfg, k, v, line, err);
     case CFG_SECONDS:
+    case CFG_COUNT:
         return cfg_apply_seconds(cfg, k, v, line, err);
     }
     return pm_error_set(err, PM_ERR_INVALID, cfg->path, line, "%s: unknown key kind", k->name);

@@ -41,6 +41,29 @@ static int known_backend_name(const char *name, size_t len)
     return 0;
 }
 
+int pm_store_spec_check(const char *spec, struct pm_error *err)
+{
+    if (!spec || !*spec)
+        return pm_error_set(err, PM_ERR_INVALID, NULL, 0, "empty store spec");
+    const char *colon = strchr(spec, ':');
+    size_t nlen = colon ? (size_t)(colon - spec) : strlen(spec);
+    if (!find_backend(spec, nlen)) {
+        if (known_backend_name(spec, nlen))
+            return pm_error_set(err, PM_ERR_UNSUPPORTED, NULL, 0,
+                                "the '%.*s' store is not available in this build", (int)nlen,
+                                spec);
+        return pm_error_set(err, PM_ERR_INVALID, NULL, 0,
+                            "unknown store '%s' (use reg:FILE, hive:FILE, live or mem:)", spec);
+    }
+    /* The file stores' own open says the same; checked here so a caller can refuse the spec
+     * before doing anything else. */
+    if (nlen == 3 && !strncmp(spec, "reg", 3) && (!colon || !colon[1]))
+        return pm_error_set(err, PM_ERR_INVALID, NULL, 0, "the reg store needs a file (reg:FILE)");
+    if (nlen == 4 && !strncmp(spec, "hive", 4) && (!colon || !colon[1]))
+        return pm_error_set(err, PM_ERR_INVALID, NULL, 0, "the hive store needs a file name");
+    return 0;
+}
+
 int pm_store_open(struct pm_store **out, const char *spec, unsigned flags, struct pm_error *err)
 {
     *out = NULL;

@@ -92,11 +92,21 @@ big=$(grep '^big,' "$h/r.csv" | head -1)
 [ "${#big}" -lt 4000 ] || fail "oversized log dominates the CSV (${#big} bytes)"
 echo "$big" | grep -q "x\.\.\.," || fail "oversized value not cut with a marker"
 
-# Errors: a missing folder is a usage error, an empty folder is an empty report.
+# Errors: a missing folder and a folder without run logs are usage errors naming the folder,
+# never a report of "0 users" (nor a stray number after the message).
 set +e
-"$bin" report "$work/nope" >/dev/null 2>&1; rc=$?
+"$bin" report "$work/nope" >"$work/nope.out" 2>"$work/nope.err"; rc=$?
 set -e
 [ $rc = 2 ] || fail "missing folder exit $rc"
+[ ! -s "$work/nope.out" ] || fail "missing folder printed a report"
+[ "$(cat "$work/nope.err")" = "profilemanager: $work/nope: cannot list the folder (missing, not a folder, or not readable)" ] ||
+  fail "missing folder message: $(cat "$work/nope.err")"
 mkdir "$work/empty"
-"$bin" report "$work/empty" | grep -q "0 users/computers from 0 log files" || fail "empty folder"
+touch "$work/empty/notes.txt"
+set +e
+"$bin" report "$work/empty" >"$work/empty.out" 2>"$work/empty.err"; rc=$?
+set -e
+[ $rc = 2 ] || fail "empty folder exit $rc"
+[ ! -s "$work/empty.out" ] || fail "empty folder printed a report"
+grep -qF "$work/empty: no run logs (*.log) in the folder" "$work/empty.err" || fail "empty folder message"
 echo ok

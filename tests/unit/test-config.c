@@ -84,6 +84,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.mapi_clients, "OUTLOOK.EXE,UCMAPI.EXE,LYNC.EXE,COMMUNICATOR.EXE");
     assert_int_equal(c.require_readonly_config, 0);
     assert_int_equal(c.lock_wait, 30);
+    assert_int_equal(c.backup_keep, 5);
     pm_config_release(&c);
 
     pm_config_defaults(&c);
@@ -120,7 +121,8 @@ static const char *full_config = "; profilemanager settings\r\n"
                                  "WaitForOutlook=120\r\n"
                                  "MapiClients=OUTLOOK.EXE,LYNC.EXE\r\n"
                                  "RequireReadOnlyConfig=true\r\n"
-                                 "LockWait=5\r\n";
+                                 "LockWait=5\r\n"
+                                 "BackupKeep=12\r\n";
 
 static void check_full(const struct pm_config *c)
 {
@@ -146,6 +148,7 @@ static void check_full(const struct pm_config *c)
     assert_string_equal(c->mapi_clients, "OUTLOOK.EXE,LYNC.EXE");
     assert_int_equal(c->require_readonly_config, 1);
     assert_int_equal(c->lock_wait, 5);
+    assert_int_equal(c->backup_keep, 12);
 }
 
 static void test_every_key(void **state)
@@ -232,6 +235,10 @@ static void test_bad_values_name_file_and_line(void **state)
         "/etc/pm/prof.config:2: WaitForOutlook: '3601' is not a number of seconds from 0 to 3600");
     expect_error("LockWait=-1\n",
                  "/etc/pm/prof.config:1: LockWait: '-1' is not a number of seconds from 0 to 3600");
+    expect_error("BackupKeep=1001\n",
+                 "/etc/pm/prof.config:1: BackupKeep: '1001' is not a number from 0 to 1000");
+    expect_error("BackupKeep=five\n",
+                 "/etc/pm/prof.config:1: BackupKeep: 'five' is not a number from 0 to 1000");
     expect_error("LockWait=\n",
                  "/etc/pm/prof.config:1: LockWait: '' is not a number of seconds from 0 to 3600");
     expect_error("Backup yes\n", "/etc/pm/prof.config:1: expected key=value, found 'Backup yes'");

@@ -143,10 +143,15 @@ static void test_build_smtp(void **state)
     (void)state;
     setup_dir();
     write_exports();
-    struct pm_pufbuild_opts o = {path("src.csv"),  path("tgt.csv"),
-                                 PM_PUF_JOIN_SMTP, NULL,
-                                 path("mbm.puf"),  0,
-                                 path("x500.ps1"), 0};
+    struct pm_pufbuild_opts o = {path("src.csv"),
+                                 path("tgt.csv"),
+                                 PM_PUF_JOIN_SMTP,
+                                 NULL,
+                                 path("mbm.puf"),
+                                 0,
+                                 path("x500.ps1"),
+                                 0,
+                                 0};
     struct pm_pufbuild_stats st;
     struct reports rep = {0};
     struct pm_error err;
@@ -242,7 +247,7 @@ static void test_build_alias_and_map(void **state)
     setup_dir();
     write_exports();
     struct pm_pufbuild_opts o = {
-        path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_ALIAS, NULL, path("a.puf"), 0, NULL, 0};
+        path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_ALIAS, NULL, path("a.puf"), 0, NULL, 0, 0};
     struct pm_pufbuild_stats st;
     struct reports rep = {0};
     assert_int_equal(pm_puf_build(&o, &st, collect, &rep, NULL), 0);
@@ -289,7 +294,7 @@ static void test_build_v2_fields(void **state)
                  "\"sam\",\"sam is not a upn\",\"sam@fabrikam.com\","
                  "\"/o=F/cn=Recipients/cn=sam\",\"\"\r\n");
     struct pm_pufbuild_opts o = {
-        path("s.csv"), path("t.csv"), PM_PUF_JOIN_ALIAS, NULL, path("v2.puf"), 0, NULL, 0};
+        path("s.csv"), path("t.csv"), PM_PUF_JOIN_ALIAS, NULL, path("v2.puf"), 0, NULL, 0, 0};
     struct pm_pufbuild_stats st;
     struct reports rep = {0};
     assert_int_equal(pm_puf_build(&o, &st, collect, &rep, NULL), 0);
@@ -337,7 +342,7 @@ static void test_build_errors(void **state)
     put("bad.csv", "\"Name\",\"Alias\"\r\n\"a\",\"b\"\r\n");
     write_exports();
     struct pm_pufbuild_opts o = {
-        path("bad.csv"), path("tgt.csv"), PM_PUF_JOIN_SMTP, NULL, path("x.puf"), 0, NULL, 0};
+        path("bad.csv"), path("tgt.csv"), PM_PUF_JOIN_SMTP, NULL, path("x.puf"), 0, NULL, 0, 0};
     struct pm_pufbuild_stats st;
     struct pm_error err;
     assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), PM_ERR_PARSE);
@@ -349,12 +354,73 @@ static void test_build_errors(void **state)
     assert_null(pmt_read_file(path("x.puf"), &len));
 }
 
+/* A build that would re-point nobody (nothing joined, swapped or identical exports) is refused
+ * and leaves an existing PUF as it was; allow_empty writes it; an overwrite keeps a .bak. */
+static void test_build_refuses_empty(void **state)
+{
+    (void)state;
+    setup_dir();
+    write_exports();
+    put("keep.puf",
+        "/o=A/cn=x|/o=B/cn=y|y@b.com|Y|s@b.com|/o=B/cn=Configuration/cn=Servers/cn=s\n");
+    struct pm_pufbuild_opts o = {
+        path("src.csv"), path("tgt.csv"), PM_PUF_JOIN_UPN, NULL, path("keep.puf"), 0, NULL, 0, 0};
+    struct pm_pufbuild_stats st;
+    struct pm_error err;
+    /* no UserPrincipalName in the exports: nothing joins */
+    assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), PM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "no source mailbox joined"));
+    assert_int_equal(st.mailboxes, 0);
+    char *puf = body("keep.puf");
+    assert_string_equal(puf, "/o=A/cn=x|/o=B/cn=y|y@b.com|Y|s@b.com|"
+                             "/o=B/cn=Configuration/cn=Servers/cn=s\n");
+    free(puf);
+    size_t len;
+    assert_null(pmt_read_file(path("keep.puf.bak"), &len));
+
+    /* the source export given as both sides: every mailbox maps to itself */
+    o.join = PM_PUF_JOIN_ALIAS;
+    o.target_path = path("src.csv");
+    assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), PM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "maps to itself"));
+    assert_true(st.mailboxes > 0);
+    assert_int_equal(st.self_mapped, st.mailboxes);
+    assert_null(pmt_read_file(path("keep.puf.bak"), &len));
+
+    /* allow_empty writes it, and the PUF it replaces is kept as .bak */
+    o.allow_empty = 1;
+    assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), 0);
+    puf = body("keep.puf.bak");
+    assert_string_equal(puf, "/o=A/cn=x|/o=B/cn=y|y@b.com|Y|s@b.com|"
+                             "/o=B/cn=Configuration/cn=Servers/cn=s\n");
+    free(puf);
+    puf = body("keep.puf");
+    assert_non_null(strstr(puf, "/cn=jdoe|/o=Contoso/ou=Site/cn=Recipients/cn=jdoe|"));
+    free(puf);
+
+    /* a real build over it: .bak now holds the previous (self-mapped) PUF */
+    o.allow_empty = 0;
+    o.target_path = path("tgt.csv");
+    assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.self_mapped, 0);
+    puf = body("keep.puf.bak");
+    assert_non_null(strstr(puf, "/cn=jdoe|/o=Contoso/ou=Site/cn=Recipients/cn=jdoe|"));
+    free(puf);
+
+    /* append with nothing new but everything already present is not refused */
+    o.append = 1;
+    assert_int_equal(pm_puf_build(&o, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.mailboxes, 0);
+    assert_true(st.already_present > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_split_proxies),   cmocka_unit_test(test_join_parse),
-        cmocka_unit_test(test_build_smtp),      cmocka_unit_test(test_build_alias_and_map),
-        cmocka_unit_test(test_build_v2_fields), cmocka_unit_test(test_build_errors),
+        cmocka_unit_test(test_split_proxies),       cmocka_unit_test(test_join_parse),
+        cmocka_unit_test(test_build_smtp),          cmocka_unit_test(test_build_alias_and_map),
+        cmocka_unit_test(test_build_v2_fields),     cmocka_unit_test(test_build_errors),
+        cmocka_unit_test(test_build_refuses_empty),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -437,6 +437,24 @@ static int write_file(const char *path, const struct pm_buf *b, int append, int 
     return ok ? 0 : pm_error_set(err, PM_ERR_IO, path, 0, "cannot write the file");
 }
 
+/* The PUF about to be overwritten is copied (not moved) to "<path>.bak", so clients reading the
+ * share never find mbm.puf missing and a wrong build can be undone by renaming it back. */
+static int keep_backup(const char *path, struct pm_error *err)
+{
+    struct pm_buf bak = PM_BUF_INIT, old = PM_BUF_INIT;
+    int rc = pm_buf_printf(&bak, "%s.bak", path) < 0 ? PM_ERR_NOMEM : 0;
+    if (rc == 0)
+        rc = pm_file_read(path, 0, &old, err);
+    if (rc == 0)
+        rc = pm_file_write_atomic(bak.data, old.data ? old.data : "", old.len, err);
+    if (rc < 0)
+        pm_error_set(err, rc, path, 0, "cannot keep the PUF to be overwritten as '%s'",
+                     bak.data ? bak.data : ".bak");
+    pm_buf_release(&bak);
+    pm_buf_release(&old);
+    return rc;
+}
+
 struct pair {
     size_t src, tgt;
 };
@@ -705,6 +723,9 @@ static int emit_pair(struct emit *e, const struct mbx *s, const struct mbx *t)
     *v = WRITTEN;
     free(key);
     e->st->mailboxes++;
+    if (t->dn && strlen(s->dn) == strlen(t->dn) &&
+        pm_ascii_ncasecmp(s->dn, t->dn, strlen(s->dn)) == 0)
+        e->st->self_mapped++;
     e->st->lines++;
     struct pm_strlist x500 = PM_STRLIST_INIT;
     pm_strlist_add(&x500, s->dn);
@@ -753,9 +774,24 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
         pm_error_set(err, rc, o->out_path, 0, "cannot build the PUF (%s)", pm_err_name(rc));
         goto done;
     }
+    if (!o->allow_empty && st->mailboxes + st->already_present == 0) {
+        rc = pm_error_set(err, PM_ERR_INVALID, o->out_path, 0,
+                          "no source mailbox joined a target: nothing written "
+                          "(--allow-empty writes it anyway)");
+        goto done;
+    }
+    if (!o->allow_empty && st->mailboxes && st->self_mapped == st->mailboxes) {
+        rc = pm_error_set(err, PM_ERR_INVALID, o->out_path, 0,
+                          "every mailbox maps to itself (are the source and target exports the "
+                          "same or swapped?): nothing written (--allow-empty writes it anyway)");
+        goto done;
+    }
     if (!out.data)
         pm_buf_puts(&out, "");
-    rc = write_file(o->out_path, &out, o->append, 0, err);
+    if (!o->append && pm_os_file_exists(o->out_path))
+        rc = keep_backup(o->out_path, err);
+    if (rc == 0)
+        rc = write_file(o->out_path, &out, o->append, 0, err);
     if (rc == 0 && o->x500_script_path)
         rc = script.data ? write_file(o->x500_script_path, &script, 0, 1, err) : PM_ERR_NOMEM;
 done:

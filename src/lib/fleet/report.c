@@ -561,10 +561,11 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
     int rc = pm_os_list_dir(dir, PM_REPORT_MAX_FILES, &names);
     if (rc < 0) {
         pm_strlist_release(&names);
-        return pm_error_set(err, rc, dir, 0,
-                            rc == PM_ERR_LIMIT ? "more than %u files in the folder"
-                                               : "cannot list the folder%.0u",
-                            PM_REPORT_MAX_FILES);
+        if (rc == PM_ERR_LIMIT)
+            return pm_error_set(err, rc, dir, 0, "more than %u files in the folder",
+                                PM_REPORT_MAX_FILES);
+        return pm_error_set(err, rc, dir, 0, "cannot list the folder (missing, not a folder, "
+                                             "or not readable)");
     }
     /* File order decides nothing, but sorted input makes listings stable. */
     if (names.n)

@@ -159,6 +159,17 @@ long long pm_os_file_size(const char *path)
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+long long pm_os_file_mtime(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode) ? (long long)sb.st_mtime : -1;
+}
+
+int pm_os_remove_file(const char *path)
+{
+    return unlink(path) == 0 ? 0 : PM_ERR_IO;
+}
+
 /* Opens what the tool writes without following a link someone planted in its place: O_NOFOLLOW
  * refuses a symbolic link, O_NONBLOCK keeps a FIFO from holding the open, and fstat must then
  * show a regular file with one name (a hard link to another file would have us write there). No

@@ -264,6 +264,32 @@ long long pm_os_file_size(const char *path)
     return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
 }
 
+long long pm_os_file_mtime(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return -1;
+    WIN32_FILE_ATTRIBUTE_DATA d;
+    BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &d);
+    free(w);
+    if (!ok || (d.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
+        return -1;
+    /* FILETIME counts 100 ns from 1601-01-01. */
+    unsigned long long t = ((unsigned long long)d.ftLastWriteTime.dwHighDateTime << 32) |
+                           d.ftLastWriteTime.dwLowDateTime;
+    return (long long)(t / 10000000ULL) - 11644473600LL;
+}
+
+int pm_os_remove_file(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    BOOL ok = DeleteFileW(w);
+    free(w);
+    return ok ? 0 : PM_ERR_IO;
+}
+
 /* A handle opened with FILE_FLAG_OPEN_REPARSE_POINT is the link itself, not its target: what
  * the tool writes or reads must be a plain disk file, never a reparse point (symbolic link,
  * junction, mount point) someone left in the log or backup folder, a folder, a pipe or a device,

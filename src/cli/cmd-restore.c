@@ -311,7 +311,8 @@ int cmd_restore(int argc, char **argv)
         return PM_EXIT_USAGE;
     }
     const char *store_spec = r.o.store ? r.o.store : "live";
-    if (cli_is_outside_backup(r.o.backup))
+    /* --latest picks a profile backup below; a named .outside.reg goes its own way. */
+    if (r.o.backup && cli_is_outside_backup(r.o.backup))
         return cmd_restore_outside(r.o.backup, store_spec, r.o.dry_run, r.o.force);
     r.t0 = pm_os_monotonic_ms();
 

@@ -406,16 +406,9 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
 {
     struct view v;
     struct out o;
-    int rc = report_view_build(r, &v);
-    if (rc == 0)
-        rc = report_out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        report_view_release(&v);
-        pm_buf_release(&o.b);
+    int rc = report_open(r, sink, &v, &o);
+    if (rc < 0)
         return rc;
-    }
     html_head(&o.b);
     html_summary(&o.b, &v, now);
     html_groups(&o, &v);

@@ -105,6 +105,9 @@ int report_out_begin(struct out *o, const struct pm_report_sink *sink);
 /* Hands the buffer to the sink once it holds OUT_DRAIN bytes, or now when 'all'. */
 void report_drain(struct out *o, int all);
 int report_out_end(struct out *o);
+/* The view of 'r' and an output to 'sink', as every writer starts; on error both are released. */
+int report_open(const struct pm_report *r, const struct pm_report_sink *sink, struct view *v,
+                struct out *o);
 /* A sink that appends to a struct pm_buf. */
 int report_buf_write(void *ctx, const void *data, size_t len);
 

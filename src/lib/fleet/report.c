@@ -1085,20 +1085,28 @@ static void text_claims(struct out *o, const struct pm_report *r)
         pm_buf_printf(out, "  ... %zu more\n", r->nclaims - LIST_MAX);
 }
 
+int report_open(const struct pm_report *r, const struct pm_report_sink *sink, struct view *v,
+                struct out *o)
+{
+    int rc = report_view_build(r, v);
+    if (rc == 0)
+        rc = report_out_begin(o, sink);
+    else
+        o->b = (struct pm_buf)PM_BUF_INIT;
+    if (rc < 0) {
+        report_view_release(v);
+        pm_buf_release(&o->b);
+    }
+    return rc;
+}
+
 int pm_report_text_to(const struct pm_report *r, const struct pm_report_sink *sink)
 {
     struct view v;
     struct out o;
-    int rc = report_view_build(r, &v);
-    if (rc == 0)
-        rc = report_out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        report_view_release(&v);
-        pm_buf_release(&o.b);
+    int rc = report_open(r, sink, &v, &o);
+    if (rc < 0)
         return rc;
-    }
     text_totals(&o.b, r, &v);
     text_groups(&o, &v);
     static const enum pm_report_status lists[] = {PM_RS_FAILED, PM_RS_DEFERRED, PM_RS_INCOMPLETE};
@@ -1145,16 +1153,9 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
 {
     struct view v;
     struct out o;
-    int rc = report_view_build(r, &v);
-    if (rc == 0)
-        rc = report_out_begin(&o, sink);
-    else
-        o.b = (struct pm_buf)PM_BUF_INIT;
-    if (rc < 0) {
-        report_view_release(&v);
-        pm_buf_release(&o.b);
+    int rc = report_open(r, sink, &v, &o);
+    if (rc < 0)
         return rc;
-    }
     struct pm_buf *out = &o.b;
     pm_buf_puts(out, "user,computer,status,reason,last_run,result,version,profile,account,role,"
                      "mailbox_dn,mailbox_state,mailbox_reason,target_dn,policy_warnings,"

@@ -22,9 +22,10 @@
 
 /* State of one user on one computer, from the latest run. */
 enum pm_report_status {
-    PM_RS_UPDATED = 0,  /* the latest run re-pointed at least one mailbox */
+    PM_RS_UPDATED = 0,  /* the latest run re-pointed a mailbox, and none is left waiting */
     PM_RS_CURRENT,      /* everything already points at the target (or nothing to do) */
-    PM_RS_NOT_MIGRATED, /* some mailbox is not in the PUF yet */
+    PM_RS_NOT_MIGRATED, /* some mailbox is not in the PUF yet (Pending>0): in progress, even
+                         * when the same run updated others */
     PM_RS_DEFERRED,     /* a MAPI client held the profile (or another run did): retried later */
     PM_RS_FAILED,       /* the run failed (config, PUF, store, rolled back, ...) */
     PM_RS_INCOMPLETE,   /* the latest run has no end: killed, or still running */

@@ -14,9 +14,13 @@ struct pm_status {
     unsigned long pending;   /* mailboxes not migrated yet (not in the PUF) */
     const char *version;
     const char *log_path;    /* may be NULL */
+    const char *action;      /* what ran: "update" or "restore"; NULL is "update" */
 };
 
-/* Writes the status values (its own transaction). 0 or <0. */
+/* Writes the status values (its own transaction). 0 or <0. 'pending' is what a detection rule
+ * reads as "not done yet" (docs/deployment.md): for an update, the mailbox entries not in the PUF
+ * (event=mailbox state=not_migrated); for a restore, the profiles the backup put back, which point
+ * at the source again until the next update. */
 int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_error *err);
 
 #endif

@@ -23,6 +23,9 @@
 
 #define PM_UPDATE_DRY_RUN 0x1u  /* read-only store; apply only logs what it would change */
 #define PM_UPDATE_NO_INDEX 0x2u /* scan the PUF even when its index is current */
+/* The status key goes into an offline store too (test builds check its values in a .reg file;
+ * the tool writes it only to the user's own registry). */
+#define PM_UPDATE_STATUS_ANY_STORE 0x4u
 
 /* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs
  * without a PUF file (tests, fuzzers). 0 or <0 with err set. */
@@ -101,7 +104,9 @@ void pm_update_outside_scan(struct pm_update *u);
 void pm_update_outside_act(struct pm_update *u, const char *backup_path);
 /* Ends the run: after a live run that is no dry run, writes the status key (exit_code, counts,
  * 'log_path'), opening the store for it when the run never got that far; a failure is logged as
- * a warning. Releases everything and closes the store the run opened. Safe after any step. */
+ * a warning. Releases everything and closes the store the run opened. Safe after any step, and
+ * right after begin with a NULL config (a run whose config could not be read: the status key
+ * still records its exit code). */
 void pm_update_end(struct pm_update *u, int exit_code, const char *log_path);
 
 /* Where the backup goes: BackupFolder when set, else "Backups" in the log's folder 'log_dir'

@@ -10,6 +10,7 @@
 
 #include "pm/cleanup.h"
 #include "pm/restore.h"
+#include "pm/status.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,6 +299,38 @@ static int rs_restore(struct rs_run *r, struct pm_restore *rest, struct pm_store
     return PM_EXIT_OK;
 }
 
+/* The status key after a restore that read its backup (a dry run writes nothing), in the
+ * registry restored into: Action=restore, and as Pending the profiles that now hold the backup's
+ * content, so a detection rule ("ResultCode=0 and Pending=0") does not count a user whose
+ * profiles point at the source again as done. Written only to the live registry, except in test
+ * builds asked to (PM_TEST_STATUS_ANY_STORE). */
+static void rs_status(struct rs_run *r, struct pm_store *st, const char *store_spec, int code,
+                      size_t nprofiles)
+{
+    int any = 0;
+#ifdef PM_TEST_HOOKS
+    any = getenv("PM_TEST_STATUS_ANY_STORE") != NULL;
+#endif
+    int live = !strncmp(store_spec, "live", 4) && (store_spec[4] == '\0' || store_spec[4] == ':');
+    if (r->o.dry_run || !(live || any))
+        return;
+    struct pm_error se;
+    pm_error_clear(&se);
+    struct pm_store *sst = st;
+    if (!sst && pm_store_open(&sst, store_spec, 0, &se) < 0)
+        sst = NULL;
+    struct pm_status s = {.time = pm_os_time_now(),
+                          .exit_code = code,
+                          .pending = code == PM_EXIT_OK ? nprofiles : 0,
+                          .version = PM_VERSION,
+                          .log_path = r->log ? pm_log_path(r->log) : NULL,
+                          .action = "restore"};
+    if (!sst || pm_status_write(sst, &s, &se) < 0)
+        pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG, "cannot write the status key", NULL);
+    if (sst != st)
+        pm_store_close(sst);
+}
+
 int cmd_restore(int argc, char **argv)
 {
     struct rs_run r;
@@ -360,6 +393,8 @@ int cmd_restore(int argc, char **argv)
     int code = rs_open(&r, store_spec, &text, &rest, &lock, &st, &err, &why);
     if (code == PM_EXIT_OK)
         code = rs_restore(&r, &rest, st, &err, &why);
+    if (!why || strcmp(why, "bad backup") != 0)
+        rs_status(&r, st, store_spec, code, rest.nprofiles);
     fflush(stdout);
     pm_store_close(st);
     pm_restore_release(&rest);

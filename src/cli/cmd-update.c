@@ -436,6 +436,32 @@ static int run_steps(struct run *r, const char **why)
     return write_update(r, why);
 }
 
+/* The flags of the run's library steps. */
+static unsigned update_flags(const struct run *r)
+{
+    unsigned f = (r->o.dry_run ? PM_UPDATE_DRY_RUN : 0) | (r->o.no_index ? PM_UPDATE_NO_INDEX : 0);
+#ifdef PM_TEST_HOOKS
+    /* Test builds only: the status key in a reg: or hive: store too, so its values can be
+     * checked without Windows. */
+    if (getenv("PM_TEST_STATUS_ANY_STORE"))
+        f |= PM_UPDATE_STATUS_ANY_STORE;
+#endif
+    return f;
+}
+
+/* A run that stops because its config cannot be read still names the user: the status key says
+ * so (ResultCode=3) in the registry the run would have updated, so a detection rule does not go on
+ * reading the last good run's "done". */
+static void status_without_config(struct run *r, const char *store_spec, int code)
+{
+    struct pm_update_opts uo = {0};
+    uo.store_spec = store_spec;
+    uo.flags = update_flags(r);
+    uo.log = r->log;
+    pm_update_begin(&r->u, NULL, &uo);
+    pm_update_end(&r->u, code, r->log ? pm_log_path(r->log) : NULL);
+}
+
 /* prof.config loaded and the log opened where it says, with the run's first line and the
  * config's warnings. Returns -1 to go on, or the exit code of a run that stops here. */
 static int load_config(struct run *r, const char *store_spec)
@@ -458,6 +484,7 @@ static int load_config(struct run *r, const char *store_spec)
         print_error_logged(r, &err);
         pm_buf_release(&cfgpath);
         pm_diag_list_release(&early);
+        status_without_config(r, store_spec, PM_EXIT_CONFIG);
         return finish(r, PM_EXIT_CONFIG, "config", 0);
     }
     r->have_cfg = 1;
@@ -537,7 +564,7 @@ int cmd_update(int argc, char **argv)
 
     struct pm_update_opts uo = {0};
     uo.store_spec = store_spec;
-    uo.flags = (r.o.dry_run ? PM_UPDATE_DRY_RUN : 0) | (r.o.no_index ? PM_UPDATE_NO_INDEX : 0);
+    uo.flags = update_flags(&r);
     uo.log = r.log;
     pm_update_begin(&r.u, &r.cfg, &uo);
 

@@ -65,6 +65,9 @@ int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_er
         rc = status_dword(st, "Pending", status_clamp(s->pending), err);
     if (rc == 0)
         rc = status_sz(st, "Version", s->version ? s->version : "", err);
+    /* Which command left the values: a restore's ResultCode=0 means "put back", not "done". */
+    if (rc == 0)
+        rc = status_sz(st, "Action", s->action ? s->action : "update", err);
     /* A run without a log must not leave the previous run's log path behind. */
     if (rc == 0)
         rc = s->log_path ? status_sz(st, "LogFile", s->log_path, err)

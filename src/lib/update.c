@@ -270,14 +270,20 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
 void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
 {
     /* The status key for desktop automation, after every run on the user's own registry. */
-    if (u->live && !(u->o.flags & PM_UPDATE_DRY_RUN)) {
+    if ((u->live || (u->o.flags & PM_UPDATE_STATUS_ANY_STORE)) &&
+        !(u->o.flags & PM_UPDATE_DRY_RUN)) {
         struct pm_store *sst = u->st;
         struct pm_error se;
         pm_error_clear(&se);
         if (!sst && pm_store_open(&sst, u->o.store_spec ? u->o.store_spec : "live", 0, &se) < 0)
             sst = NULL;
-        struct pm_status s = {pm_os_time_now(),  exit_code,  u->n.updated,
-                              u->n.not_migrated, PM_VERSION, log_path};
+        struct pm_status s = {.time = pm_os_time_now(),
+                              .exit_code = exit_code,
+                              .updated = u->n.updated,
+                              .pending = u->n.not_migrated,
+                              .version = PM_VERSION,
+                              .log_path = log_path,
+                              .action = "update"};
         if (!sst || pm_status_write(sst, &s, &se) < 0)
             pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG, "cannot write the status key", NULL);
         if (sst != u->st)

@@ -303,6 +303,24 @@ desc="PUF missing: exit 4"; check [ "$rc" = 4 ]
 desc="PUF missing: nothing changed"; check same "$d/before.reg" "$d/after.reg"
 desc="PUF missing: RunAfter started"; check wait_ran nopuf
 desc="PUF missing: logged"; check grep -q 'event=run.end result=puf_error' "$PM/Logs/"*.log
+desc="PUF missing: status key ResultCode=4"; check status_has '"ResultCode"=dword:00000004'
+
+# ---------------------------------------------------------------- config missing
+# The run names the user even without its config: the status key says ResultCode=3, so a
+# detection rule does not keep reading the last good run's "done".
+echo "== config missing"
+reset
+rm -f "$PM/prof.config"
+export_roots "$d/before.reg"
+run
+export_roots "$d/after.reg"
+status >"$d/status.txt"
+desc="config missing: exit 3"; check [ "$rc" = 3 ]
+desc="config missing: the profiles unchanged"; check same "$d/before.reg" "$d/after.reg"
+desc="config missing: status key ResultCode=3, Result=config_error, Action=update"
+check grep -q '"ResultCode"=dword:00000003' "$d/status.txt"
+check grep -q '"Result"="config_error"' "$d/status.txt"
+check grep -q '"Action"="update"' "$d/status.txt"
 
 # ---------------------------------------------------------------- backup fallback
 # The share as deployment.md sets it up lets users create files in Logs but not folders: Logs\Backups

@@ -125,6 +125,56 @@ static void test_latest_run_decides(void **state)
     pm_report_free(r);
 }
 
+/* Done means what the status key's detection rule means (ResultCode=0 and Pending=0): a
+ * mailbox still not in the PUF keeps the user "not migrated yet" even when the same ok run
+ * updated another, and once nothing is pending the user is done. */
+static void test_pending_is_not_done(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "anna", "computer", "PC1", "mode",
+         "update", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", "/o=A/cn=x", "state", "updated", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", "/o=A/cn=y", "state", "not_migrated",
+         NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "ok", "exit", "0", "updated", "1",
+         "not_migrated", "1", NULL);
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    /* the next day: the second mailbox migrated, the first already current */
+    line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", "bert", "computer", "PC2", "mode",
+         "update", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", "/o=A/cn=x", "state", "updated", NULL);
+    line(&b, "2026-11-01T08:00:01Z", "r1", "mailbox", "dn", "/o=A/cn=y", "state", "not_migrated",
+         NULL);
+    line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "ok", "updated", "1", NULL);
+    line(&b, "2026-11-02T08:00:00Z", "r2", "run.start", "user", "bert", "computer", "PC2", "mode",
+         "update", NULL);
+    line(&b, "2026-11-02T08:00:01Z", "r2", "mailbox", "dn", "/o=A/cn=x", "state", "current", NULL);
+    line(&b, "2026-11-02T08:00:01Z", "r2", "mailbox", "dn", "/o=A/cn=y", "state", "updated", NULL);
+    line(&b, "2026-11-02T08:00:02Z", "r2", "run.end", "result", "ok", "updated", "1", NULL);
+    add(r, "PC2_bert.log", &b);
+
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.status[PM_RS_NOT_MIGRATED], 1);
+    assert_int_equal(t.status[PM_RS_UPDATED], 1);
+    assert_int_equal(t.mbx_updated, 2);
+    assert_int_equal(t.mbx_not_migrated, 1);
+    struct pm_buf out = PM_BUF_INIT;
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "Done                        1 of 2 (50.0%)"));
+    pm_buf_reset(&out);
+    assert_int_equal(pm_report_csv(r, &out), 0);
+    assert_non_null(strstr(out.data, "anna,PC1,not_migrated,1 mailbox(es) not in the PUF yet; 1 "
+                                     "updated by this run,"));
+    pm_buf_release(&out);
+    pm_buf_release(&b);
+    pm_report_free(r);
+}
+
 static void test_corrupt_and_duplicates(void **state)
 {
     (void)state;
@@ -461,6 +511,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_latest_run_decides),
+        cmocka_unit_test(test_pending_is_not_done),
         cmocka_unit_test(test_corrupt_and_duplicates),
         cmocka_unit_test(test_roster),
         cmocka_unit_test(test_hostile_values),

@@ -63,8 +63,8 @@ static void test_writes_every_value(void **state)
 {
     (void)state;
     struct pm_store *st = open_mem();
-    struct pm_status s = {1764104584LL, PM_EXIT_IN_USE, 3, 7, "1.2.3",
-                          "\\\\srv\\logs\\PC1_j\xc3\xbcrgen.log"};
+    struct pm_status s = {
+        1764104584LL, PM_EXIT_IN_USE, 3, 7, "1.2.3", "\\\\srv\\logs\\PC1_j\xc3\xbcrgen.log", NULL};
     assert_int_equal(pm_status_write(st, &s, NULL), 0);
     assert_string_equal(get_sz(st, "LastRun"), "2025-11-25T21:03:04Z");
     assert_int_equal(get_num(st, "LastRunTime", PM_REG_QWORD), 1764104584ULL);
@@ -74,6 +74,8 @@ static void test_writes_every_value(void **state)
     assert_int_equal(get_num(st, "Pending", PM_REG_DWORD), 7);
     assert_string_equal(get_sz(st, "Version"), "1.2.3");
     assert_string_equal(get_sz(st, "LogFile"), "\\\\srv\\logs\\PC1_j\xc3\xbcrgen.log");
+    /* No action named: an update wrote it. */
+    assert_string_equal(get_sz(st, "Action"), "update");
     pm_store_close(st);
 }
 
@@ -81,9 +83,9 @@ static void test_rewrite_replaces_and_drops_stale_log(void **state)
 {
     (void)state;
     struct pm_store *st = open_mem();
-    struct pm_status s = {1000, PM_EXIT_OK, 2, 0, "1.0", "C:\\Logs\\a.log"};
+    struct pm_status s = {1000, PM_EXIT_OK, 2, 0, "1.0", "C:\\Logs\\a.log", NULL};
     assert_int_equal(pm_status_write(st, &s, NULL), 0);
-    struct pm_status t = {2000, PM_EXIT_ROLLED_BACK, 0, 1, "1.1", NULL};
+    struct pm_status t = {2000, PM_EXIT_ROLLED_BACK, 0, 1, "1.1", NULL, "restore"};
     assert_int_equal(pm_status_write(st, &t, NULL), 0);
     assert_int_equal(get_num(st, "LastRunTime", PM_REG_QWORD), 2000);
     assert_int_equal(get_num(st, "ResultCode", PM_REG_DWORD), 6);
@@ -91,6 +93,8 @@ static void test_rewrite_replaces_and_drops_stale_log(void **state)
     assert_int_equal(get_num(st, "Updated", PM_REG_DWORD), 0);
     assert_string_equal(get_sz(st, "Version"), "1.1");
     assert_null(get_sz(st, "LogFile"));
+    /* A restore says so: its ResultCode=0 is "put back", not "done". */
+    assert_string_equal(get_sz(st, "Action"), "restore");
     pm_store_close(st);
 }
 
@@ -100,7 +104,7 @@ static void test_counts_clamped(void **state)
     if (sizeof(unsigned long) <= 4)
         skip();
     struct pm_store *st = open_mem();
-    struct pm_status s = {0, PM_EXIT_OK, (unsigned long)0x100000000ull, 5, "x", NULL};
+    struct pm_status s = {0, PM_EXIT_OK, (unsigned long)0x100000000ull, 5, "x", NULL, NULL};
     assert_int_equal(pm_status_write(st, &s, NULL), 0);
     assert_int_equal(get_num(st, "Updated", PM_REG_DWORD), 0xFFFFFFFFu);
     pm_store_close(st);
@@ -110,11 +114,11 @@ static void test_failed_write_changes_nothing(void **state)
 {
     (void)state;
     struct pm_store *st = open_mem();
-    struct pm_status s = {1000, PM_EXIT_OK, 2, 0, "1.0", "a.log"};
+    struct pm_status s = {1000, PM_EXIT_OK, 2, 0, "1.0", "a.log", NULL};
     assert_int_equal(pm_status_write(st, &s, NULL), 0);
     /* learn how many writes a status takes, then fail each one in turn */
     pm_store_fault_at(st, 0);
-    struct pm_status t = {2000, PM_EXIT_LOCKED, 9, 9, "2.0", "b.log"};
+    struct pm_status t = {2000, PM_EXIT_LOCKED, 9, 9, "2.0", "b.log", NULL};
     assert_int_equal(pm_status_write(st, &t, NULL), 0);
     unsigned long n = pm_store_mutation_count(st);
     assert_true(n >= 9);

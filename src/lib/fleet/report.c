@@ -218,14 +218,31 @@ static int feed(struct machine *m, const struct pm_log_line *l)
     return 0;
 }
 
+/* The class of a run that ended ok. Done (updated or already current) means what the status
+ * key's detection rule means, ResultCode=0 and Pending=0 (docs/deployment.md): a mailbox still
+ * waiting for migration (state=not_migrated, which the run counts as Pending) keeps the user
+ * "not migrated yet" even when the same run updated others. */
+static enum pm_report_status ok_status(const struct machine *m, struct pm_buf *why)
+{
+    unsigned long updated = 0, pending = 0;
+    for (size_t i = 0; i < m->nmbx; i++) {
+        updated += !strcmp(m->mbx[i].state, "updated");
+        pending += !strcmp(m->mbx[i].state, "not_migrated");
+    }
+    if (m->dry)
+        return PM_RS_DRY_RUN;
+    if (pending) {
+        pm_buf_printf(why, "%lu mailbox(es) not in the PUF yet", pending);
+        if (updated)
+            pm_buf_printf(why, "; %lu updated by this run", updated);
+        return PM_RS_NOT_MIGRATED;
+    }
+    return updated ? PM_RS_UPDATED : PM_RS_CURRENT;
+}
+
 static int finish(struct machine *m)
 {
     struct pm_buf b = PM_BUF_INIT;
-    int any_updated = 0, any_not = 0;
-    for (size_t i = 0; i < m->nmbx; i++) {
-        any_updated |= !strcmp(m->mbx[i].state, "updated");
-        any_not |= !strcmp(m->mbx[i].state, "not_migrated");
-    }
     if (!m->has_end) {
         m->status = PM_RS_INCOMPLETE;
         pm_buf_puts(&b, "the run has no end (killed, log cut, or still running)");
@@ -237,10 +254,7 @@ static int finish(struct machine *m)
             pm_buf_printf(&b, "in use by %s",
                           m->in_use && *m->in_use ? m->in_use : "a MAPI client");
     } else if (!strcmp(m->result, "ok")) {
-        m->status = m->dry        ? PM_RS_DRY_RUN
-                    : any_updated ? PM_RS_UPDATED
-                    : any_not     ? PM_RS_NOT_MIGRATED
-                                  : PM_RS_CURRENT;
+        m->status = ok_status(m, &b);
     } else {
         m->status = PM_RS_FAILED;
         const char *why = m->error ? m->error : m->end_reason ? m->end_reason : m->warning;

@@ -69,4 +69,79 @@ for y in range(h):
     prev = line
 assert all(v > 200 for v in colours.values()), colours
 PY
+# The lists of users not migrated yet and of dry runs only are on the page too: the first 200
+# rows of each, and a line with the count of the rest.
+python3 - "$work/r.html" <<'PY' || fail "a state's list is missing or not cut at 200 rows"
+import re, sys
+s = open(sys.argv[1], encoding='utf-8').read()
+for title in ('Not migrated yet', 'Dry run only'):
+    m = re.search(r'<h2>' + title + r' <span class=count>(\d+)</span></h2>\n<table>(.*?)</table>\n(<p class=muted>(\d+) more)?', s, re.S)
+    assert m, title + ': no list'
+    total, rows = int(m.group(1)), m.group(2).count('<tr><td>')
+    assert total > 0 and rows == min(total, 200), (title, total, rows)
+    assert (total - rows == int(m.group(4))) if total > 200 else not m.group(3), (title, total, m.group(3))
+PY
+
+# 70 days of updates, up to 5-digit totals a day: the per-day chart's y axis steps by a round
+# number and no two of its value labels (or date labels) overlap, measured in Chromium.
+mkdir -p "$work/days"
+python3 - "$work/days" <<'PY'
+import datetime, random, sys
+random.seed(13)
+d0 = datetime.date(2026, 9, 1)
+for u in range(25):
+    user, pc = 'user%02d' % u, 'PC%02d' % u
+    with open('%s/%s_%s.log' % (sys.argv[1], pc, user), 'w') as f:
+        for day in range(70):
+            ts = (d0 + datetime.timedelta(days=day)).isoformat()
+            run = '%s-%d' % (ts, u)
+            n = random.randint(20, 600)
+            f.write('%sT08:00:00Z run=%s event=run.start user=%s computer=%s mode=update\n' % (ts, run, user, pc))
+            f.write('%sT08:00:01Z run=%s event=mailbox profile=Outlook state=updated\n' % (ts, run))
+            f.write('%sT08:00:02Z run=%s event=run.end result=ok exit=0 updated=%d\n' % (ts, run, n))
+PY
+"$bin" report "$work/days" --html "$work/days.html" >/dev/null
+{
+  cat "$work/days.html"
+  cat <<'JS'
+<script>
+const svg = document.querySelectorAll('svg.chart')[1];
+const box = t => t.getBoundingClientRect();
+const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+function overlaps(list) {
+  let n = 0;
+  for (let i = 0; i < list.length; i++)
+    for (let j = i + 1; j < list.length; j++)
+      if (hit(list[i], list[j])) n++;
+  return n;
+}
+const vals = [...svg.querySelectorAll('text.val2')].map(box);
+const dates = [...svg.querySelectorAll('text.axis[transform]')].map(box);
+const ticks = [...svg.querySelectorAll('text.axis:not([transform])')].map(t => t.textContent);
+const bars = svg.querySelectorAll('rect').length;
+document.body.insertAdjacentHTML('beforeend', '<pre id=result>' + JSON.stringify(
+  {bars, labels: vals.length, overlaps: overlaps(vals.concat(dates)), ticks}) + '</pre>');
+</script>
+JS
+} >"$work/days-probe.html"
+HOME="$work" timeout 120 chromium --headless --no-sandbox --disable-gpu --dump-dom \
+  "file://$work/days-probe.html" >"$work/days-dom.html" 2>/dev/null || fail "chromium failed (days)"
+python3 - "$work/days-dom.html" <<'PY' || fail "per-day chart: ticks not round or labels overlap"
+import json, re, sys
+m = re.search(r'<pre id="result">(.*?)</pre>', open(sys.argv[1], encoding='utf-8').read())
+assert m, 'no measurement'
+r = json.loads(m.group(1).replace('&quot;', '"'))
+print('per-day chart:', r)
+assert r['bars'] == 60, r
+assert r['overlaps'] == 0, r
+assert 10 <= r['labels'] < 60, r
+ticks = [int(t.replace(',', '')) for t in r['ticks']]
+step = ticks[1] - ticks[0]
+assert ticks[0] == 0 and all(b - a == step for a, b in zip(ticks, ticks[1:])), ticks
+m = step
+while m % 10 == 0:
+    m //= 10
+assert m in (1, 2, 25, 5), ticks
+assert 3 <= len(ticks) - 1 <= 5, ticks
+PY
 echo ok

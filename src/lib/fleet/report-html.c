@@ -8,8 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chart.h"
 #include "pm/log.h"
 #include "report-internal.h"
+
+/* The widest a character of a value label (class val2, 11px) draws in the fonts the page asks
+ * for: digits are 0.556 em in Arial and Segoe UI, so 6.6 px leaves room for a wider fallback. */
+#define VAL2_CHAR_W 6.6
+#define CHART_DAYS 60 /* bars in the per-day chart: the latest days that have updates */
 
 static void h(struct pm_buf *b, const char *s)
 {
@@ -91,13 +97,13 @@ static void chart_days(struct pm_buf *b, const struct view *v)
         pm_buf_puts(b, "<p class=\"muted\">No mailbox was updated in the logs read.</p>\n");
         return;
     }
-    /* The last 60 days that have updates, oldest first. */
-    size_t first = v->ndays > 60 ? v->ndays - 60 : 0, n = v->ndays - first;
+    /* The last CHART_DAYS days that have updates, oldest first. */
+    size_t first = v->ndays > CHART_DAYS ? v->ndays - CHART_DAYS : 0, n = v->ndays - first;
     unsigned long max = 1;
     for (size_t i = first; i < v->ndays; i++)
         if (v->days[i].n > max)
             max = v->days[i].n;
-    int w = 1040, hgt = 300, left = 60, bottom = 60, top = 20;
+    int w = 1040, hgt = 300, left = 70, bottom = 60, top = 20;
     int pw = w - left - 20, ph = hgt - bottom - top;
     double slot = (double)pw / (double)n;
     double barw = slot * 0.75 > 40 ? 40 : slot * 0.75;
@@ -106,13 +112,31 @@ static void chart_days(struct pm_buf *b, const struct view *v)
         "<svg class=\"chart\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
         "aria-label=\"Mailboxes updated per day\">\n",
         w, hgt, w, hgt);
-    for (int g = 0; g <= 4; g++) {
-        int gy = top + ph - ph * g / 4;
+    /* Round ticks (0, 2,500, 5,000, ...): the axis ends at the first tick at or above the peak. */
+    unsigned long step = pm_chart_step(max, 5);
+    unsigned long ticks = max / step + (max % step != 0);
+    max = ticks * step;
+    char num[32];
+    for (unsigned long g = 0; g <= ticks; g++) {
+        int gy = top + ph - (int)((double)ph * (double)g / (double)ticks + 0.5);
+        pm_chart_number(num, sizeof(num), g * step);
         pm_buf_printf(b, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" class=\"grid\"/>", left,
                       left + pw, gy, gy);
-        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%lu</text>\n",
-                      left - 6, gy + 4, (unsigned long)((double)max * g / 4 + 0.5));
+        pm_buf_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" class=\"axis\">%s</text>\n",
+                      left - 6, gy + 4, num);
     }
+    /* Value labels only where they fit beside the ones already placed, peaks first, so many
+     * days never print numbers over each other (a bar's exact count is in its tooltip). */
+    double lx[CHART_DAYS], lw[CHART_DAYS];
+    unsigned long lv[CHART_DAYS];
+    unsigned char show[CHART_DAYS];
+    for (size_t i = 0; i < n; i++) {
+        lv[i] = v->days[first + i].n;
+        pm_chart_number(num, sizeof(num), lv[i]);
+        lx[i] = left + slot * (double)i + slot / 2;
+        lw[i] = VAL2_CHAR_W * (double)strlen(num);
+    }
+    pm_chart_pick_labels(lx, lw, lv, n, 3.0, show);
     size_t every = n > 15 ? (n + 14) / 15 : 1;
     for (size_t i = 0; i < n; i++) {
         const struct dayc *d = &v->days[first + i];
@@ -123,10 +147,12 @@ static void chart_days(struct pm_buf *b, const struct view *v)
             "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>%.10s: %lu"
             "</title></rect>",
             x, top + ph - bh, barw, bh, report_status_colors[PM_RS_UPDATED], d->day, d->n);
-        if (n <= 31)
+        if (show[i]) {
+            pm_chart_number(num, sizeof(num), d->n);
             pm_buf_printf(
-                b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%lu</text>",
-                x + barw / 2, top + ph - bh - 4, d->n);
+                b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" class=\"val2\">%s</text>",
+                x + barw / 2, top + ph - bh - 4, num);
+        }
         if (i % every == 0)
             pm_buf_printf(b,
                           "<text transform=\"translate(%.1f %d) rotate(-40)\" "
@@ -416,6 +442,8 @@ int pm_report_html_to(const struct pm_report *r, long long now, const struct pm_
     machine_table(&o, &v, PM_RS_FAILED, "Failed");
     machine_table(&o, &v, PM_RS_DEFERRED, "Deferred (in use)");
     machine_table(&o, &v, PM_RS_INCOMPLETE, "Incomplete runs");
+    machine_table(&o, &v, PM_RS_NOT_MIGRATED, "Not migrated yet");
+    machine_table(&o, &v, PM_RS_DRY_RUN, "Dry run only");
     html_never(&o, &v);
     html_policy(&o, &v);
     html_outside(&o, &v);

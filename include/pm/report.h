@@ -20,7 +20,8 @@
  * "...": no single log can dominate the outputs. */
 #define PM_REPORT_MAX_FIELD ((size_t)1024)
 
-/* State of one user on one computer, from the latest run. */
+/* State of one user on one computer, from the latest run (the latest real run when a dry run
+ * followed it: a dry run changes no status key). */
 enum pm_report_status {
     PM_RS_UPDATED = 0,  /* the latest run re-pointed a mailbox, and none is left waiting */
     PM_RS_CURRENT,      /* everything already points at the target (or nothing to do) */
@@ -29,7 +30,7 @@ enum pm_report_status {
     PM_RS_DEFERRED,     /* a MAPI client held the profile (or another run did): retried later */
     PM_RS_FAILED,       /* the run failed (config, PUF, store, rolled back, ...) */
     PM_RS_INCOMPLETE,   /* the latest run has no end: killed, or still running */
-    PM_RS_DRY_RUN,      /* the latest run was a dry run */
+    PM_RS_DRY_RUN,      /* the latest run was a dry run, and no real run came before it */
     PM_RS_NEVER_RAN,    /* in the roster, no log */
     PM_RS_COUNT
 };

@@ -175,6 +175,39 @@ static void test_pending_is_not_done(void **state)
     pm_report_free(r);
 }
 
+/* A dry run writes no status key, so it does not hide the real run before it: a user whose
+ * real run was done stays done, one whose real run left a mailbox waiting stays not migrated
+ * yet; only a user with nothing but dry runs is "dry run only". */
+static void test_dry_run_after_real_run(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT;
+    one_run(&b, "2026-11-01", "r1", "anna", "PC1", "current", "ok", "update");
+    one_run(&b, "2026-11-02", "r2", "anna", "PC1", "updated", "ok", "dry-run");
+    add(r, "PC1_anna.log", &b);
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-01", "r1", "bert", "PC2", "not_migrated", "ok", "update");
+    one_run(&b, "2026-11-02", "r2", "bert", "PC2", "updated", "ok", "dry-run");
+    one_run(&b, "2026-11-03", "r3", "bert", "PC2", "updated", "ok", "dry-run");
+    add(r, "PC2_bert.log", &b);
+    pm_buf_reset(&b);
+    one_run(&b, "2026-11-01", "r1", "carl", "PC3", "updated", "ok", "dry-run");
+    one_run(&b, "2026-11-02", "r2", "carl", "PC3", "updated", "ok", "dry-run");
+    add(r, "PC3_carl.log", &b);
+
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.machines, 3);
+    assert_int_equal(t.status[PM_RS_CURRENT], 1);
+    assert_int_equal(t.status[PM_RS_NOT_MIGRATED], 1);
+    assert_int_equal(t.status[PM_RS_DRY_RUN], 1);
+    assert_int_equal(t.mbx_would_update, 1);
+    pm_buf_release(&b);
+    pm_report_free(r);
+}
+
 static void test_corrupt_and_duplicates(void **state)
 {
     (void)state;
@@ -512,6 +545,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_latest_run_decides),
         cmocka_unit_test(test_pending_is_not_done),
+        cmocka_unit_test(test_dry_run_after_real_run),
         cmocka_unit_test(test_corrupt_and_duplicates),
         cmocka_unit_test(test_roster),
         cmocka_unit_test(test_hostile_values),

@@ -432,6 +432,31 @@ static int foreign_log(struct pm_report *r, const char *name, const char *data, 
     return 0;
 }
 
+/* A new run starts in the file: the run read so far is kept aside when it was a real one (no
+ * dry run), dropped otherwise. A dry run writes no status key, so it must not hide the real run
+ * whose result the key still holds: the report and the detection rule agree on "done". */
+static void set_aside_run(struct machine **real, struct machine *cur)
+{
+    if (cur && !cur->dry) {
+        machine_free(*real);
+        *real = cur;
+    } else {
+        machine_free(cur);
+    }
+}
+
+/* The run that stands for the file: the latest one, unless that is a dry run after a real one
+ * ("dry run only" is for users with nothing else). */
+static struct machine *standing_run(struct machine *cur, struct machine **real)
+{
+    if (cur && cur->dry && *real) {
+        machine_free(cur);
+        cur = *real;
+        *real = NULL;
+    }
+    return cur;
+}
+
 static int add_log(struct pm_report *r, const char *name, const char *data, size_t len,
                    const char *owner)
 {
@@ -439,7 +464,7 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
     int frc = foreign_log(r, name, data, len, owner);
     if (frc)
         return frc < 0 ? frc : 0;
-    struct machine *cur = NULL;
+    struct machine *cur = NULL, *real = NULL;
     unsigned bad = 0, first_bad = 0, good = 0, lineno = 0;
     int rc = 0;
     size_t pos = 0;
@@ -465,7 +490,7 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
         good++;
         int is_start = !strcmp(l.event, PM_EV_RUN_START);
         if (is_start || !cur) {
-            machine_free(cur);
+            set_aside_run(&real, cur);
             cur = calloc(1, sizeof(*cur));
             if (!cur || set_str(&cur->run_id, l.run) < 0 || set_str(&cur->file, name) < 0)
                 rc = PM_ERR_NOMEM;
@@ -483,6 +508,7 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
         }
         pm_log_line_release(&l);
     }
+    cur = standing_run(cur, &real);
     if (rc == 0 && cur) {
         rc = names_from_file(cur, name);
         if (rc == 0)
@@ -493,6 +519,7 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
         }
     }
     machine_free(cur);
+    machine_free(real);
     if (rc == 0 && (bad || !good)) {
         r->bad_lines += bad;
         rc =

@@ -61,5 +61,23 @@ desc="restore --latest: exit 0"; check [ "$rc" = 0 ]
 desc="restore --latest: picks the update's backup"; check grep -q "latest backup: .*$real" "$d/out"
 desc="restore --latest: the profiles would be restored"; check grep -q 'would be restored' "$d/out"
 
+# The status key, live: a dry run leaves the update's values; the restore writes its own, so the
+# detection rule (ResultCode=0 and Pending=0) no longer counts the user as done.
+status() {
+    w reg export 'HKCU\Software\ProfileManager' "$d/status.reg" /y >/dev/null 2>&1 &&
+        iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
+}
+status >"$d/status.txt"
+desc="restore --latest --dry-run: the status key still says update"
+check grep -q '"Action"="update"' "$d/status.txt"
+run restore --latest
+status >"$d/status.txt"
+desc="restore --latest: exit 0"; check [ "$rc" = 0 ]
+desc="restore --latest: status key ResultCode=0, Action=restore, Pending=2 (profiles put back)"
+check grep -q '"ResultCode"=dword:00000000' "$d/status.txt"
+check grep -q '"Action"="restore"' "$d/status.txt"
+check grep -q '"Pending"=dword:00000002' "$d/status.txt"
+check grep -q '"Updated"=dword:00000000' "$d/status.txt"
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

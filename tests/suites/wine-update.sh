@@ -305,23 +305,6 @@ desc="PUF missing: RunAfter started"; check wait_ran nopuf
 desc="PUF missing: logged"; check grep -q 'event=run.end result=puf_error' "$PM/Logs/"*.log
 desc="PUF missing: status key ResultCode=4"; check status_has '"ResultCode"=dword:00000004'
 
-# ---------------------------------------------------------------- config missing
-# The run names the user even without its config: the status key says ResultCode=3, so a
-# detection rule does not keep reading the last good run's "done".
-echo "== config missing"
-reset
-rm -f "$PM/prof.config"
-export_roots "$d/before.reg"
-run
-export_roots "$d/after.reg"
-status >"$d/status.txt"
-desc="config missing: exit 3"; check [ "$rc" = 3 ]
-desc="config missing: the profiles unchanged"; check same "$d/before.reg" "$d/after.reg"
-desc="config missing: status key ResultCode=3, Result=config_error, Action=update"
-check grep -q '"ResultCode"=dword:00000003' "$d/status.txt"
-check grep -q '"Result"="config_error"' "$d/status.txt"
-check grep -q '"Action"="update"' "$d/status.txt"
-
 # ---------------------------------------------------------------- backup fallback
 # The share as deployment.md sets it up lets users create files in Logs but not folders: Logs\Backups
 # cannot be created. Wine does not enforce ACLs, so a file named Backups stands in for the folder
@@ -373,6 +356,13 @@ desc="config missing: nothing changed"; check same "$d/before.reg" "$d/after.reg
 desc="config missing: one clear line on stderr"; check grep -q 'prof.config' "$d/err"
 sleep 2
 desc="config missing: RunAfter not started"; check [ ! -e "$PM/ran-noconfig.txt" ]
+# The run names the user even without its config: the status key says ResultCode=3, so a
+# detection rule does not keep reading the last good run's "done".
+status >"$d/status.txt"
+desc="config missing: status key ResultCode=3, Result=config_error, Action=update"
+check grep -q '"ResultCode"=dword:00000003' "$d/status.txt"
+check grep -q '"Result"="config_error"' "$d/status.txt"
+check grep -q '"Action"="update"' "$d/status.txt"
 
 # ---------------------------------------------------------------- log fallback
 echo "== logs: fallback when Logs cannot be created"

@@ -2,7 +2,8 @@
  * <log folder>/Backups). Checks the file is a profile backup, takes the same per-user lock as
  * update, refuses while a MAPI client holds the live profile, and replaces each backed-up profile
  * with the backup's content in one transaction. With a config (--config, or prof.config beside
- * the executable when there is one) the run is logged beside update's runs. Exit codes:
+ * the executable when there is one) the run is logged beside update's runs. Like update, it
+ * leaves its result in the status key (live registry, Action=restore). Exit codes:
  * include/pm/log.h; docs/restore.md. */
 #include "cli.h"
 

@@ -40,7 +40,7 @@ static int files_dir(const char *store_spec, struct pm_buf *dir)
 {
     int live = store_spec && (!strcmp(store_spec, "live") || !strncmp(store_spec, "live:", 5));
 #ifdef PM_TEST_HOOKS
-    if (getenv("PM_TEST_LIVE_FILES"))
+    if (getenv("PM_TEST_LIVE_FILES") && *getenv("PM_TEST_LIVE_FILES"))
         live = 1;
 #endif
     return live ? pm_autod_default_dir(dir) : 1;

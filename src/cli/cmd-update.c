@@ -329,7 +329,7 @@ static int read_and_plan(struct run *r, const char **why)
         pm_store_fault_at(u->st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
     /* Test builds only: an offline store stands for the user's registry, and the cached
      * Autodiscover files of $LOCALAPPDATA are handled as on the user's PC. */
-    if (getenv("PM_TEST_LIVE_FILES"))
+    if (getenv("PM_TEST_LIVE_FILES") && *getenv("PM_TEST_LIVE_FILES"))
         u->o.files_any_store = 1;
 #endif
     struct diag_ctx puf_diag = {r, PM_EV_PUF_WARNING};

@@ -277,6 +277,8 @@ int pm_autod_scan(const char *dir, const struct pm_strlist *needles, struct pm_a
             /* A name a manifest could not record (a control character): never moved. */
             rc = push(out, path.data, PM_AUTOD_UNREADABLE);
             if (rc == 0)
+                out->files[out->n - 1].size = -1;
+            if (rc == 0)
                 rc = set_why(&out->files[out->n - 1], "%s", "its name holds a control character");
             continue;
         }
@@ -285,6 +287,8 @@ int pm_autod_scan(const char *dir, const struct pm_strlist *needles, struct pm_a
         int r = read_capped(path.data, &data, &size, &eno);
         if (r < 0) {
             rc = push(out, path.data, PM_AUTOD_UNREADABLE);
+            if (rc == 0)
+                out->files[out->n - 1].size = -1;
             if (rc == 0)
                 rc = set_why(&out->files[out->n - 1],
                              "cannot be read (locked, a link, or no access): %s",

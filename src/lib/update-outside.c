@@ -45,6 +45,8 @@ static void log_items(struct pm_update *u, int removable)
 
 static const char FILE_MSG[] = "a cached Autodiscover response naming a migrated mailbox: "
                                "Outlook may use it to reach the source";
+static const char LEFT_MSG[] = "a cached Autodiscover response that could not be checked: "
+                               "left in place";
 
 /* One "outside" event per cached Autodiscover file: those the run leaves right after the scan,
  * those it moves (or would) when it acts. */
@@ -70,7 +72,7 @@ static void log_files(struct pm_update *u, int act)
                      PM_F_FILE, f->path, PM_F_BYTES, f->size >= 0 ? bytes : NULL, PM_F_SHA256,
                      f->sha256[0] ? f->sha256 : NULL, PM_F_DATA, f->matched, PM_F_ACTION, action,
                      PM_F_TO, f->state == PM_AUTOD_MOVED ? f->copy : NULL, PM_F_WHY, f->why,
-                     PM_F_MSG, FILE_MSG, NULL);
+                     PM_F_MSG, f->matched ? FILE_MSG : LEFT_MSG, NULL);
     }
 }
 

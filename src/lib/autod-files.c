@@ -647,7 +647,7 @@ int pm_autod_manifest_parse(const char *data, size_t len, const char *name, cons
         }
         p = nl ? nl + 1 : NULL;
     }
-    if (rc == 0 && line == 0)
+    if (rc == 0 && line == 0 && ++line)
         rc = PERR("empty; not a manifest of cached Autodiscover files");
     free(text);
     if (rc < 0)

@@ -53,10 +53,10 @@ struct pm_autod_file {
     char *path; /* in the folder */
     enum pm_autod_state state;
     long long size;
-    char sha256[65];  /* FOUND, MOVED: of the content read */
-    char *matched;    /* FOUND, MOVED: the needle it names */
-    char *copy;       /* MOVED (and FAILED after the copy): the copy in the backup place */
-    char *why;        /* TOO_LARGE, UNREADABLE, FAILED: why it is left */
+    char sha256[65]; /* FOUND, MOVED: of the content read */
+    char *matched;   /* FOUND, MOVED: the needle it names */
+    char *copy;      /* MOVED (and FAILED after the copy): the copy in the backup place */
+    char *why;       /* TOO_LARGE, UNREADABLE, FAILED: why it is left */
 };
 
 struct pm_autod {

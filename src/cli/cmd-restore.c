@@ -26,17 +26,18 @@ struct rs_opts {
 
 static void rs_usage(FILE *out)
 {
-    fprintf(out, "usage: profilemanager restore BACKUP.reg | --latest\n"
-                 "                      [--store reg:FILE | hive:FILE | live]\n"
-                 "                      [--dry-run] [--config FILE] [--force]\n\n"
-                 "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
-                 "  --latest        this user's newest backup in the backup folders\n"
-                 "  --store SPEC    registry to restore into (the default on Windows: live)\n"
-                 "  --dry-run       list the profiles that would change and write nothing\n"
-                 "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
-                 "                  prof.config beside the executable, when present)\n"
-                 "  --force         overwrite settings set again since an X.outside.reg backup, and\n"
-                 "                  cached Autodiscover files written since an X.reg backup\n");
+    fprintf(out,
+            "usage: profilemanager restore BACKUP.reg | --latest\n"
+            "                      [--store reg:FILE | hive:FILE | live]\n"
+            "                      [--dry-run] [--config FILE] [--force]\n\n"
+            "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+            "  --latest        this user's newest backup in the backup folders\n"
+            "  --store SPEC    registry to restore into (the default on Windows: live)\n"
+            "  --dry-run       list the profiles that would change and write nothing\n"
+            "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
+            "                  prof.config beside the executable, when present)\n"
+            "  --force         overwrite settings set again since an X.outside.reg backup, and\n"
+            "                  cached Autodiscover files written since an X.reg backup\n");
 }
 
 static const char *const restore_options[] = {"--store",  "--dry-run", "--config",

@@ -103,9 +103,8 @@ int pm_autod_is_name(const char *name)
  * these is part of a longer name ("alice" in "alice2@", "ex1" in "ex10."). */
 static int word_char(unsigned char c, int dn)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '@' ||
-           (dn && c == ' ');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '%' || c == '+' || c == '-' || c == '@' || (dn && c == ' ');
 }
 
 const char *pm_autod_match(const struct pm_strlist *needles, const void *data, size_t len)
@@ -493,8 +492,8 @@ int pm_autod_manifest_format(const struct pm_autod_entry *e, size_t n, struct pm
 {
     pm_buf_reset(out);
     int rc = pm_buf_puts(out, PM_AUTOD_MANIFEST_MAGIC "\r\n");
-    rc = rc < 0 ? rc
-                : pm_buf_puts(out, "# size, SHA-256, copy beside this file, original path\r\n");
+    rc =
+        rc < 0 ? rc : pm_buf_puts(out, "# size, SHA-256, copy beside this file, original path\r\n");
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = pm_buf_printf(out, "file\t%lld\t%s\t%s\t%s\r\n", e[i].size, e[i].sha256, e[i].copy,
                            e[i].path);
@@ -550,8 +549,7 @@ static int parse_entry(char *fields[5], const char *name, unsigned line, const c
         return PERR("size '%.40s' is not a number of at most 8 digits", sz);
     e->size = atoll(sz);
     if (e->size > (long long)PM_AUTOD_MAX_BYTES)
-        return PERR("size %lld is over the %zu-byte ceiling", e->size,
-                    PM_AUTOD_MAX_BYTES);
+        return PERR("size %lld is over the %zu-byte ceiling", e->size, PM_AUTOD_MAX_BYTES);
     if (strlen(fields[2]) != 64 || strspn(fields[2], "0123456789abcdef") != 64)
         return PERR("the hash is not 64 lowercase hex digits");
     memcpy(e->sha256, fields[2], 65);
@@ -636,11 +634,10 @@ int pm_autod_manifest_parse(const char *data, size_t len, const char *name, cons
                     m->n++; /* released either way */
                     for (size_t k = 0; rc == 0 && k + 1 < m->n; k++) {
                         if (!pm_ascii_ncasecmp(m->e[k].name, e->name, strlen(e->name) + 1))
-                            rc = PERR("'%.80s' is listed twice (line %u)",
-                                      e->name, m->e[k].line);
+                            rc = PERR("'%.80s' is listed twice (line %u)", e->name, m->e[k].line);
                         else if (!pm_ascii_ncasecmp(m->e[k].copy, e->copy, strlen(e->copy) + 1))
-                            rc = PERR("copy '%.80s' is listed twice (line %u)",
-                                      e->copy, m->e[k].line);
+                            rc = PERR("copy '%.80s' is listed twice (line %u)", e->copy,
+                                      m->e[k].line);
                     }
                 }
             }
@@ -678,15 +675,13 @@ static int read_copy(const struct pm_autod_restore *r, const struct pm_autod_ent
     int eno = 0;
     int rr = read_capped(cpath->data, data, &size, &eno);
     if (rr != 0)
-        return pm_error_set(err, PM_ERR_PARSE, mname, e->line,
-                            "copy '%s' cannot be read%s", cpath->data,
-                            rr > 0 ? " (too large)" : "");
+        return pm_error_set(err, PM_ERR_PARSE, mname, e->line, "copy '%s' cannot be read%s",
+                            cpath->data, rr > 0 ? " (too large)" : "");
     char sha[65];
     pm_sha256_of(data->data, data->len, sha);
     if ((long long)data->len != e->size || strcmp(sha, e->sha256))
         return pm_error_set(err, PM_ERR_PARSE, mname, e->line,
-                            "copy '%s' does not match the size and hash recorded",
-                            cpath->data);
+                            "copy '%s' does not match the size and hash recorded", cpath->data);
     return 0;
 }
 
@@ -739,8 +734,7 @@ int pm_autod_restore_check(const char *manifest_path, const char *dir, int force
             r->action[i] = PM_AUTOD_NEWER;
             if (!force)
                 rc = pm_error_set(err, PM_ERR_BUSY, dest.data, 0,
-                                  "'%s' was written since the backup; not overwritten",
-                                  dest.data);
+                                  "'%s' was written since the backup; not overwritten", dest.data);
         } else
             r->action[i] = PM_AUTOD_WRITE;
         if (rc == 0 && r->action[i] != PM_AUTOD_SAME)
@@ -788,8 +782,8 @@ int pm_autod_restore_apply(struct pm_autod_restore *r, struct pm_error *err)
             pm_sha256_of(back.data, back.len, sha);
         pm_buf_release(&back);
         if (strcmp(sha, e->sha256))
-            rc = pm_error_set(err, PM_ERR_IO, dest.data, 0,
-                              "'%s' does not read back as written", dest.data);
+            rc = pm_error_set(err, PM_ERR_IO, dest.data, 0, "'%s' does not read back as written",
+                              dest.data);
     }
     pm_buf_release(&data);
     pm_buf_release(&cpath);

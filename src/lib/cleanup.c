@@ -221,8 +221,7 @@ int pm_cleanup_run(const struct pm_cleanup_opts *o, const struct pm_strlist *ost
         /* So do the cached Autodiscover files it moved: the manifest, then its copies, numbered
          * from 1 (pm/autodfiles.h). */
         pm_buf_reset(&path);
-        if (rc == 0 && (rc = pm_autod_manifest_path(b, &path)) == 0 &&
-            pm_os_file_exists(path.data))
+        if (rc == 0 && (rc = pm_autod_manifest_path(b, &path)) == 0 && pm_os_file_exists(path.data))
             remove_one(o, "backup", path.data, age, st, report, ctx);
         for (size_t n = 1; rc == 0; n++) {
             pm_buf_reset(&path);

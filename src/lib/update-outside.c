@@ -58,8 +58,8 @@ static void log_files(struct pm_update *u, int act)
         const struct pm_autod_file *f = &u->autod.files[i];
         int found = f->state == PM_AUTOD_FOUND;
         /* Found files of a clean run are the act's; everything else is logged at the scan. */
-        if (!act != !(clean && (found || f->state == PM_AUTOD_MOVED ||
-                                f->state == PM_AUTOD_FAILED)))
+        if (!act !=
+            !(clean && (found || f->state == PM_AUTOD_MOVED || f->state == PM_AUTOD_FAILED)))
             continue;
         char bytes[24];
         snprintf(bytes, sizeof(bytes), "%lld", f->size);
@@ -107,8 +107,7 @@ static void scan_files(struct pm_update *u)
 static void move_files(struct pm_update *u, const char *backup_path)
 {
     int dry = (u->o.flags & PM_UPDATE_DRY_RUN) != 0;
-    if (!dry && u->cfg && u->cfg->autodiscover_clean &&
-        pm_autod_count(&u->autod, PM_AUTOD_FOUND)) {
+    if (!dry && u->cfg && u->cfg->autodiscover_clean && pm_autod_count(&u->autod, PM_AUTOD_FOUND)) {
         struct pm_error err;
         pm_error_clear(&err);
         if (!backup_path)

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <stdio.h>
@@ -74,10 +75,10 @@ static void test_match(void **state)
     x = "<Url>https://ex1.source.example/EWS/Exchange.asmx</Url>";
     assert_string_equal(pm_autod_match(&n, x, strlen(x)), "ex1.source.example");
     /* Part of a longer name: no match. */
-    const char *longer[] = {"<A>malice@source.example</A>", "<A>alice@source.example.org</A>",
-                            "<L>/o=org/cn=recipients/cn=bobby</L>",
-                            "<L>/o=org/cn=recipients/cn=bob smith</L>",
-                            "<S>ex10.source.example</S>", "<S>aex1.source.example</S>"};
+    const char *longer[] = {
+        "<A>malice@source.example</A>",         "<A>alice@source.example.org</A>",
+        "<L>/o=org/cn=recipients/cn=bobby</L>", "<L>/o=org/cn=recipients/cn=bob smith</L>",
+        "<S>ex10.source.example</S>",           "<S>aex1.source.example</S>"};
     for (size_t i = 0; i < sizeof(longer) / sizeof(*longer); i++)
         assert_null(pm_autod_match(&n, longer[i], strlen(longer[i])));
     /* A longer name first, the name alone later: found. */
@@ -356,9 +357,9 @@ static void refused(const char *text, unsigned line, const char *msg)
     struct pm_autod_manifest m;
     struct pm_error err;
     pm_error_clear(&err);
-    assert_int_equal(pm_autod_manifest_parse(text, strlen(text), "x.autodiscover.txt", DIRW, &m,
-                                             &err),
-                     PM_ERR_PARSE);
+    assert_int_equal(
+        pm_autod_manifest_parse(text, strlen(text), "x.autodiscover.txt", DIRW, &m, &err),
+        PM_ERR_PARSE);
     assert_string_equal(err.where, "x.autodiscover.txt");
     assert_int_equal(err.line, line);
     if (!strstr(err.msg, msg))
@@ -403,8 +404,7 @@ static void test_manifest_parse(void **state)
     refused(HEAD "file\t3\t" HASH "\tb.txt\t" DIRW "\\a - Autodiscover.xml\r\n", 3, "copy");
     refused(HEAD "file\t3\t" HASH "\tb.xml\t" DIRW "\\..\\..\\a - Autodiscover.xml\r\n", 3, "..");
     refused(HEAD "file\t3\t" HASH "\tb.xml\t" DIRW "\\..\r\n", 3, "Autodiscover.xml");
-    refused(HEAD "file\t3\t" HASH "\tb.xml\tC:\\Windows\\a - Autodiscover.xml\r\n", 3,
-            "is not in");
+    refused(HEAD "file\t3\t" HASH "\tb.xml\tC:\\Windows\\a - Autodiscover.xml\r\n", 3, "is not in");
     refused(HEAD "file\t3\t" HASH "\tb.xml\t\\\\srv\\share\\a - Autodiscover.xml\r\n", 3,
             "is not in");
     refused(HEAD "file\t3\t" HASH "\tb.xml\t" DIRW "\\a - Autodiscover.xml:ads\r\n", 3,

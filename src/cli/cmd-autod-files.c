@@ -28,10 +28,9 @@ void cli_print_autod_files(const struct pm_update *u)
         else
             printf("  outside: file '%s' left in place: %s\n", f->path, f->why ? f->why : "");
     }
-    if (dry && !u->autod_dir)
+    if (dry && !u->live && !u->o.files_any_store)
         printf("  outside: cached Autodiscover XML files (%%LOCALAPPDATA%%\\Microsoft\\Outlook) "
-               "are not looked at%s\n",
-               u->live ? "" : "; they exist only on the user's PC, not in this store");
+               "are not looked at; they exist only on the user's PC, not in this store\n");
 }
 
 /* The folder files go back to: the user's own, on a live restore (test builds: any store with

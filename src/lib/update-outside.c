@@ -63,10 +63,11 @@ static void log_files(struct pm_update *u, int act)
             continue;
         char bytes[24];
         snprintf(bytes, sizeof(bytes), "%lld", f->size);
-        const char *action = f->state == PM_AUTOD_MOVED    ? "moved"
+        /* The settings' words, so that the fleet view counts what is left the same way. */
+        const char *action = f->state == PM_AUTOD_MOVED    ? "removed"
                              : f->state == PM_AUTOD_FAILED ? "failed"
                              : !found                      ? "left"
-                             : clean && dry                ? "would_move"
+                             : clean && dry                ? "would_remove"
                                                            : "report";
         pm_log_event(u->o.log, PM_EV_OUTSIDE, PM_F_KIND, "file", PM_F_SETTING, "Autodiscover.xml",
                      PM_F_FILE, f->path, PM_F_BYTES, f->size >= 0 ? bytes : NULL, PM_F_SHA256,
@@ -87,13 +88,14 @@ static void scan_files(struct pm_update *u)
         return;
     struct pm_buf dir = PM_BUF_INIT;
     struct pm_strlist needles = PM_STRLIST_INIT;
-    if (pm_autod_default_dir(&dir) < 0) {
-        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG,
-                     "LOCALAPPDATA is not set: cached Autodiscover files not looked at", NULL);
-    } else if (pm_autod_needles_collect(&u->model, &u->plan, u->q, u->nq, &needles) < 0) {
+    if (pm_autod_needles_collect(&u->model, &u->plan, u->q, u->nq, &needles) < 0) {
         pm_error_set(&err, PM_ERR_NOMEM, NULL, 0, "out of memory");
         warn(u, &err);
-    } else {
+    } else if (needles.n && pm_autod_default_dir(&dir) < 0) {
+        /* Only worth saying when the run updates a mailbox whose files it would look for. */
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG,
+                     "LOCALAPPDATA is not set: cached Autodiscover files not looked at", NULL);
+    } else if (needles.n) {
         u->autod_dir = pm_buf_detach(&dir, NULL);
         if (pm_autod_scan(u->autod_dir, &needles, &u->autod, &err) < 0)
             warn(u, &err);

@@ -93,8 +93,8 @@ desc="update: the manifest lists it"
 check grep -q "5d41402abc4b2a76b9719d911017c592 - Autodiscover.xml" "${B%.reg}.autodiscover.txt"
 desc="update: the settings backup written"; check [ -e "${B%.reg}.outside.reg" ]
 desc="update: each finding logged"
-check bash -c "[ \$(grep -c 'event=outside .*action=removed' '$LOG') = 8 ] &&
-    grep -q 'event=outside kind=file .*action=moved' '$LOG' &&
+check bash -c "[ \$(grep -c 'event=outside kind=[si].*action=removed' '$LOG') = 8 ] &&
+    grep -q 'event=outside kind=file .*action=removed to=' '$LOG' &&
     grep -q 'event=outside kind=setting .*ExcludeScpLookup.*action=report' '$LOG'"
 desc="update: dave's file not named in the log"; check bash -c "! grep -q 7d793037a0760186574b0282f2f435e7 '$LOG'"
 snapshot >"$d/after-first.txt"

@@ -50,6 +50,9 @@ expect_log 'event=outside kind=file .*5555 - Autodiscover.xml.*action=left'
 expect_log 'event=outside kind=file .*4444 - Autodiscover.xml.*action=left'
 snap now.txt; expect_same planted.txt now.txt
 ls "$LOGDIR"/Backups/*.autodiscover* >/dev/null 2>&1 && fail "report mode wrote copies"
+# The fleet view counts the file with the other findings.
+run report "$LOGDIR" --csv r.csv
+grep -q 'Autodiscover.xml' r.csv || fail "report CSV lacks the file finding: $(cat r.csv)"
 
 # clean: a fresh store, the dry run first.
 rm -rf "$LOGDIR"
@@ -74,7 +77,7 @@ expect_file "$man"
 expect_same "${pb%.reg}.autodiscover-1.xml" alice-original.xml
 [ "$(grep -c '^file' "$man")" = 1 ] || fail "the manifest should list one file"
 grep -q "^file	$(stat -c %s alice-original.xml)	$(sha256sum alice-original.xml | cut -c1-64)	$(basename "${pb%.reg}").autodiscover-1.xml	$ol/0f1e2d3c4b5a69788796a5b4c3d2e1f0 - Autodiscover.xml" "$man" || fail "manifest line: $(cat "$man")"
-expect_log 'event=outside kind=file .*0f1e2d3c4b5a69788796a5b4c3d2e1f0 - Autodiscover.xml.*action=moved to=.*autodiscover-1.xml'
+expect_log 'event=outside kind=file .*0f1e2d3c4b5a69788796a5b4c3d2e1f0 - Autodiscover.xml.*action=removed to=.*autodiscover-1.xml'
 expect_log 'event=backup file=.*\.autodiscover\.txt'
 [ "$(grep -c 'event=outside kind=file' "$LOGDIR"/*.log)" = 8 ] || fail "expected 4 file events per run"
 snap after-first.txt

@@ -78,10 +78,14 @@ int pm_autod_needles_collect(const struct pm_model *m, const struct pm_plan *pla
             if (rc == 0)
                 rc = add_server(a, &servers, &s);
         }
-        for (size_t k = 0; rc == 0 && d->dn && k < nq; k++)
-            if (q[k].match == PM_PUF_SOURCE && q[k].entry.source_dn &&
-                !pm_ascii_ncasecmp(q[k].entry.source_dn, d->dn, strlen(d->dn) + 1))
+        /* The answer to the question this decision asked (by the key asked, which a PUF line
+         * may write with a prefix): its field 7. */
+        for (size_t k = 0; rc == 0 && d->dn && k < nq; k++) {
+            const char *key = q[k].by == PM_PUF_BY_SMTP ? q[k].smtp : q[k].dn;
+            if (q[k].match == PM_PUF_SOURCE && key &&
+                !pm_ascii_ncasecmp(key, d->dn, strlen(d->dn) + 1))
                 rc = add_lower(out, q[k].entry.source_smtp);
+        }
     }
     for (size_t i = 0; rc == 0 && i < servers.n; i++)
         if (pm_strlist_find(&other, servers.items[i]) < 0)

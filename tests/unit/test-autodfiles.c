@@ -147,7 +147,8 @@ static void test_needles(void **state)
     struct pm_puf_query q;
     memset(&q, 0, sizeof(q));
     q.match = PM_PUF_SOURCE;
-    q.entry.source_dn = "/O=SRC/cn=alice";
+    q.dn = "/O=SRC/cn=alice"; /* the key asked; the PUF line may write it otherwise */
+    q.entry.source_dn = "X500:/o=Src/cn=alice";
     q.entry.source_smtp = "alice.old@source.example";
     struct pm_strlist n = PM_STRLIST_INIT;
     assert_int_equal(pm_autod_needles_collect(&m, &plan, &q, 1, &n), 0);

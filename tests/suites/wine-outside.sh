@@ -5,7 +5,8 @@
 # source domain (and some for another organisation), MapiHttpDisabled=1, an identity cache entry
 # of the migrated mailbox, and two cached Autodiscover files in %LOCALAPPDATA%\Microsoft\Outlook,
 # one for the migrated mailbox (alice), one for a mailbox that is not migrated (dave). With
-# AutodiscoverAction=clean and IdentityAction=remove, the run moves exactly the removable values
+# AutodiscoverAction=clean and IdentityAction=remove, a dry run lists alice's file and changes
+# nothing; the run moves exactly the removable values
 # and alice's file into the backup (dave's stays); a second run changes nothing; restoring the
 # .outside.reg and the .reg backups brings every value back and the file byte for byte. Skips
 # (77) without Wine or mingw-w64.
@@ -74,6 +75,14 @@ snapshot() {
     haskey "$IDS\\9f9f_ADAL" && echo target-identity
     (cd "$OL" && ls && md5sum ./*)
 }
+
+snapshot >"$d/planted.txt"
+run --dry-run
+desc="dry run: alice's file listed, dave's not"
+check bash -c "grep -q \"5d41402abc4b2a76b9719d911017c592 - Autodiscover.xml' names .*would be moved\" '$d/out' &&
+    ! grep -q 7d793037a0760186574b0282f2f435e7 '$d/out'"
+snapshot >"$d/after-dry.txt"
+desc="dry run: nothing changed"; check cmp -s "$d/planted.txt" "$d/after-dry.txt"
 
 run
 desc="update: exit 0"; check [ "$rc" = 0 ]

@@ -100,6 +100,7 @@
 #define PM_F_KIND "kind" /* outside: the kind of setting; cleanup: "ost" or "backup" */
 #define PM_F_AGE_DAYS "age_days" /* cleanup: days since the file was last written */
 #define PM_F_BYTES "bytes"       /* cleanup: the file's size */
+#define PM_F_SHA256 "sha256"     /* outside (kind=file): the file's SHA-256 */
 
 /* ---- values with a meaning for the reader ---- */
 #define PM_MODE_UPDATE "update"

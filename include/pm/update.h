@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "pm/apply.h"
+#include "pm/autodfiles.h"
 #include "pm/config.h"
 #include "pm/error.h"
 #include "pm/log.h"
@@ -40,6 +41,9 @@ struct pm_update_opts {
     struct pm_log *log;     /* events go here; NULL: none */
     pm_update_answer_fn answer; /* NULL: the PUF file answers */
     void *answer_ctx;
+    /* Handle the cached Autodiscover files of %LOCALAPPDATA% as a live run does, on any store
+     * (tests: an offline store stands for the user's registry). */
+    int files_any_store;
 };
 
 /* Mailboxes by decision, as run.end records them. */
@@ -66,6 +70,8 @@ struct pm_update {
     struct pm_plan plan;
     struct pm_policy_report policy;
     struct pm_outside outside; /* settings outside the profile (pm/outside.h) */
+    struct pm_autod autod;     /* cached Autodiscover files (pm/autodfiles.h) */
+    char *autod_dir;           /* the folder they were looked for in; NULL: not looked at */
     /* apply */
     struct pm_apply_result res;
     int applied; /* the plan was committed (not a dry run, not empty) */
@@ -97,9 +103,12 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
  * counts move from updated to failed and u->res says whether the rollback held. */
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
 /* Settings outside the profile (src/lib/update-outside.c). Scan: fills u->outside after the
- * plan (a failure is logged as a warning) and logs an "outside" event per item only reported.
- * Act: logs an "outside" event per removable item; unless a dry run, removes the removable ones first backing them up beside 'backup_path' (NULL: nothing
- * removed). A failure is a warning: the profile update stands. */
+ * plan (a failure is logged as a warning) and logs an "outside" event per item only reported;
+ * on a live run (or files_any_store) also finds the cached Autodiscover files naming a mailbox
+ * the plan updates (u->autod). Act: logs an "outside" event per removable item; unless a dry
+ * run, removes the removable ones first backing them up beside 'backup_path' (NULL: nothing
+ * removed), and with AutodiscoverAction=clean moves the files there. A failure is a warning: the
+ * profile update stands. */
 void pm_update_outside_scan(struct pm_update *u);
 void pm_update_outside_act(struct pm_update *u, const char *backup_path);
 /* Ends the run: after a live run that is no dry run, writes the status key (exit_code, counts,

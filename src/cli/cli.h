@@ -10,6 +10,18 @@ int cmd_restore(int argc, char **argv);
 /* cmd-restore-outside.c: a backup of settings outside the profile ("*.outside.reg"). */
 int cli_is_outside_backup(const char *path);
 int cmd_restore_outside(const char *backup, const char *store_spec, int dry_run, int force);
+/* cmd-autod-files.c: the cached Autodiscover files in update and restore. Print: the update's
+ * findings. Restore check: when a manifest lies beside 'backup' and the store is live, checks it
+ * and the copies (nothing written); -1 to go on, or the exit code (*why set). Apply: writes
+ * them (a dry run lists them), logs a "restore" event per file; the exit code. */
+struct pm_update;
+struct pm_autod_restore;
+struct pm_log;
+void cli_print_autod_files(const struct pm_update *u);
+int cli_autod_restore_check(const char *backup, const char *store_spec, int force,
+                            struct pm_autod_restore *r, const char **why);
+int cli_autod_restore_apply(struct pm_autod_restore *r, int dry_run, struct pm_log *log,
+                            const char **why);
 int cmd_report(int argc, char **argv);
 int cmd_puf(int argc, char **argv);
 int cmd_shortcut(int argc, char **argv);

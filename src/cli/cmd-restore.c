@@ -28,16 +28,18 @@ struct rs_opts {
 
 static void rs_usage(FILE *out)
 {
-    fprintf(out, "usage: profilemanager restore BACKUP.reg | --latest\n"
-                 "                      [--store reg:FILE | hive:FILE | live]\n"
-                 "                      [--dry-run] [--config FILE] [--force]\n\n"
-                 "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
-                 "  --latest        this user's newest backup in the backup folders\n"
-                 "  --store SPEC    registry to restore into (the default on Windows: live)\n"
-                 "  --dry-run       list the profiles that would change and write nothing\n"
-                 "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
-                 "                  prof.config beside the executable, when present)\n"
-                 "  --force         X.outside.reg only: overwrite settings set again since\n");
+    fprintf(out,
+            "usage: profilemanager restore BACKUP.reg | --latest\n"
+            "                      [--store reg:FILE | hive:FILE | live]\n"
+            "                      [--dry-run] [--config FILE] [--force]\n\n"
+            "  BACKUP.reg      a backup an update wrote (<log folder>\\Backups\\*.reg)\n"
+            "  --latest        this user's newest backup in the backup folders\n"
+            "  --store SPEC    registry to restore into (the default on Windows: live)\n"
+            "  --dry-run       list the profiles that would change and write nothing\n"
+            "  --config FILE   prof.config for the log folder and MapiClients (default:\n"
+            "                  prof.config beside the executable, when present)\n"
+            "  --force         overwrite settings set again since an X.outside.reg backup, and\n"
+            "                  cached Autodiscover files written since an X.reg backup\n");
 }
 
 static const char *const restore_options[] = {"--store",  "--dry-run", "--config",
@@ -391,9 +393,21 @@ int cmd_restore(int argc, char **argv)
     memset(&rest, 0, sizeof(rest));
     struct pm_buf text = PM_BUF_INIT;
 
+    struct pm_autod_restore files;
+    memset(&files, 0, sizeof(files));
     int code = rs_open(&r, store_spec, &text, &rest, &lock, &st, &err, &why);
+    /* The cached Autodiscover files are checked first: a bad manifest or a newer file stops
+     * the restore before anything is written. */
+    if (code == PM_EXIT_OK) {
+        int fc = cli_autod_restore_check(r.o.backup, store_spec, r.o.force, &files, &why);
+        if (fc >= 0)
+            code = fc;
+    }
     if (code == PM_EXIT_OK)
         code = rs_restore(&r, &rest, st, &err, &why);
+    if (code == PM_EXIT_OK)
+        code = cli_autod_restore_apply(&files, r.o.dry_run, r.log, &why);
+    pm_autod_restore_release(&files);
     if (!why || strcmp(why, "bad backup") != 0)
         rs_status(&r, st, store_spec, code, rest.nprofiles);
     fflush(stdout);

@@ -205,10 +205,7 @@ static void print_policy_warnings(const struct pm_update *u)
                it->value ? it->value : "", it->data, it->msg,
                it->removable ? ((u->o.flags & PM_UPDATE_DRY_RUN) ? "would be removed" : "removed after backup") : "reported");
     }
-    if (u->o.flags & PM_UPDATE_DRY_RUN)
-        printf("  outside: cached Autodiscover XML files (%%LOCALAPPDATA%%\\Microsoft\\Outlook) "
-               "are not looked at%s\n",
-               u->live ? "" : "; they exist only on the user's PC, not in this store");
+    cli_print_autod_files(u);
 }
 
 static int finish(struct run *r, int code, const char *why, int refuse_run_after)
@@ -330,6 +327,10 @@ static int read_and_plan(struct run *r, const char **why)
     /* Test builds only: fail the Nth store mutation, to prove all-or-nothing from outside. */
     if (getenv("PM_FAULT_AT"))
         pm_store_fault_at(u->st, strtoul(getenv("PM_FAULT_AT"), NULL, 10));
+    /* Test builds only: an offline store stands for the user's registry, and the cached
+     * Autodiscover files of $LOCALAPPDATA are handled as on the user's PC. */
+    if (getenv("PM_TEST_LIVE_FILES") && *getenv("PM_TEST_LIVE_FILES"))
+        u->o.files_any_store = 1;
 #endif
     struct diag_ctx puf_diag = {r, PM_EV_PUF_WARNING};
     if ((rc = pm_update_resolve(u, diag, &puf_diag, &err)) < 0) {

@@ -2,6 +2,7 @@
  * include/pm/cleanup.h). Which folders to look in is the caller's (from the profiles and the
  * config); which files in them are this user's is decided here by name alone. */
 #include "pm/cleanup.h"
+#include "pm/autodfiles.h"
 
 #include "pm/log.h"
 #include "pm/logschema.h"
@@ -217,6 +218,19 @@ int pm_cleanup_run(const struct pm_cleanup_opts *o, const struct pm_strlist *ost
         if ((rc = pm_buf_append(&path, b, strlen(b) - 4)) == 0 &&
             (rc = pm_buf_puts(&path, OUTSIDE_SUFFIX)) == 0 && pm_os_file_exists(path.data))
             remove_one(o, "backup", path.data, age, st, report, ctx);
+        /* So do the cached Autodiscover files it moved: the manifest, then its copies, numbered
+         * from 1 (pm/autodfiles.h). */
+        pm_buf_reset(&path);
+        if (rc == 0 && (rc = pm_autod_manifest_path(b, &path)) == 0 && pm_os_file_exists(path.data))
+            remove_one(o, "backup", path.data, age, st, report, ctx);
+        for (size_t n = 1; rc == 0; n++) {
+            pm_buf_reset(&path);
+            if ((rc = pm_buf_append(&path, b, strlen(b) - 4)) < 0 ||
+                (rc = pm_buf_printf(&path, ".autodiscover-%zu.xml", n)) < 0 ||
+                !pm_os_file_exists(path.data))
+                break;
+            remove_one(o, "backup", path.data, age, st, report, ctx);
+        }
     }
     pm_strlist_release(&backups);
     pm_buf_release(&path);

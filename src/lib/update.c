@@ -292,6 +292,9 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
     pm_plan_release(&u->plan);
     pm_policy_report_release(&u->policy);
     pm_outside_release(&u->outside);
+    pm_autod_release(&u->autod);
+    free(u->autod_dir);
+    u->autod_dir = NULL;
     if (u->q)
         pm_puf_queries_release(u->q, u->nq);
     free(u->q);

@@ -192,12 +192,43 @@ static void test_run(void **state)
     pm_strlist_release(&dirs);
 }
 
+/* The cached Autodiscover files an update moved beside its backup (X.autodiscover.txt and
+ * X.autodiscover-N.xml) go with that backup; a kept backup keeps its own. */
+static void test_autodiscover_copies_go_with_their_backup(void **state)
+{
+    (void)state;
+    setup_dir("cleanup-autod");
+    put("PC1_bob-20260104T080000Z-1.reg", 40);
+    put("PC1_bob-20260104T080000Z-1.autodiscover.txt", 40);
+    put("PC1_bob-20260104T080000Z-1.autodiscover-1.xml", 40);
+    put("PC1_bob-20260101T080000Z-1.reg", 40);
+    put("PC1_bob-20260101T080000Z-1.autodiscover.txt", 40);
+    put("PC1_bob-20260101T080000Z-1.autodiscover-1.xml", 40);
+    put("PC1_bob-20260101T080000Z-1.autodiscover-2.xml", 40);
+    struct pm_strlist dirs = PM_STRLIST_INIT;
+    pm_strlist_add(&dirs, dir);
+    struct pm_cleanup_opts o = {"PC1", "bob", pm_os_time_now(), 0, 1, 0, NULL};
+    struct pm_cleanup_stats st;
+    assert_int_equal(pm_cleanup_run(&o, &dirs, &dirs, &st, NULL, NULL), 0);
+    assert_int_equal(st.backups, 1);
+    assert_int_equal(st.failed, 0);
+    assert_false(exists("PC1_bob-20260101T080000Z-1.reg"));
+    assert_false(exists("PC1_bob-20260101T080000Z-1.autodiscover.txt"));
+    assert_false(exists("PC1_bob-20260101T080000Z-1.autodiscover-1.xml"));
+    assert_false(exists("PC1_bob-20260101T080000Z-1.autodiscover-2.xml"));
+    assert_true(exists("PC1_bob-20260104T080000Z-1.reg"));
+    assert_true(exists("PC1_bob-20260104T080000Z-1.autodiscover.txt"));
+    assert_true(exists("PC1_bob-20260104T080000Z-1.autodiscover-1.xml"));
+    pm_strlist_release(&dirs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ost_dirs),
         cmocka_unit_test(test_list_backups),
         cmocka_unit_test(test_run),
+        cmocka_unit_test(test_autodiscover_copies_go_with_their_backup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

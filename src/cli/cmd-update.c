@@ -283,8 +283,9 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
             /* A dry run checks; it starts nothing unless asked to (--run-after). */
             pm_log_event(r->log, PM_EV_RUN_AFTER, PM_F_PROGRAM, r->cfg.run_after, PM_F_STARTED, "0",
                          PM_F_REASON, "dry_run", NULL);
-        } else if (r->watch.waits && !r->cfg.watch_run_after) {
-            /* The user just closed Outlook: opening it again behind their back is not ours. */
+        } else if (r->watch_seconds && !r->cfg.watch_run_after) {
+            /* A watch runs from a task at logon and unlock, or after the user just closed
+             * Outlook: starting it then is not ours to do, unless asked (WatchRunAfter). */
             pm_log_event(r->log, PM_EV_RUN_AFTER, PM_F_PROGRAM, r->cfg.run_after, PM_F_STARTED, "0",
                          PM_F_REASON, "watch", NULL);
         } else if (refuse_run_after) {

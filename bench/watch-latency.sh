@@ -117,6 +117,17 @@ wine_part() {
             [ -n "$lat" ] && lats+=("$lat")
         done
         stats "wine log (wake to commit)" "${lats[@]}"
+        # For scale: the same update with no client about, as a whole run (process start to end).
+        local durs=()
+        for r in $(seq 1 3); do
+            w reg delete 'HKCU\Software\Microsoft\Office' /f >/dev/null 2>&1
+            w reg delete 'HKCU\Software\Microsoft\Windows NT\CurrentVersion\Windows Messaging Subsystem' /f >/dev/null 2>&1
+            w reg import "$d/fx/before.reg" >/dev/null 2>&1
+            rm -rf "$PM/Logs"
+            (cd "$d" && w 'C:\pm\ProfileManager.exe' update >/dev/null 2>&1)
+            durs+=("$(grep -ohE 'event=run.end result=ok .*duration_ms=[0-9]+' "$PM/Logs/"*.log | sed 's/.*=//')")
+        done
+        stats "wine plain update, whole run (run.end duration_ms)" "${durs[@]}"
         exit 0
     )
     [ $? = 77 ] && echo "wine: skipped (no wine64 or mingw-w64)"

@@ -115,9 +115,11 @@ int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *
  * the caller looks again. 0 when none of them runs any more (or none ran), 1 at the timeout,
  * <0 when they cannot be waited for (PM_ERR_UNSUPPORTED). */
 int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeout_ms);
-/* Makes this process a background one for a long wait: lower CPU (and on Windows I/O and
- * memory) priority, and on Windows no console window of its own. Failures are ignored. */
-void pm_os_background(void);
+/* on=1: makes this process a background one for a long wait: lower CPU (and on Windows I/O and
+ * memory) priority, and on Windows no console window of its own (let go for good). on=0: back to
+ * normal priority for the work after the wait (Windows; on POSIX an unprivileged process cannot
+ * raise its priority again, so it stays niced). Failures are ignored. */
+void pm_os_background(int on);
 /* 1 when the file is held open by another process so it cannot be opened exclusively, 0 when it
  * can (or does not exist), <0 on other errors. */
 int pm_os_file_in_use(const char *path);

@@ -46,12 +46,12 @@ struct cli_watch {
     unsigned restarts;       /* clients that started again before the commit */
     void *lock;              /* the per-user "watch" lock */
 };
-/* Takes the per-user watch lock without waiting (1), or another watch holds it (0), <0 error;
- * lowers the process's priority for the wait ahead. */
+/* Takes the per-user watch lock without waiting (1), or another watch holds it (0), <0 error. */
 int cli_watch_begin(struct cli_watch *w, const char *mapi_clients, int seconds,
                     struct pm_log *log);
 /* Waits for the clients named in 'held' (the ones running now) to exit, having logged a "wait"
- * event and, when 'status_store' is given, written the status key "Waiting". 0 when they all
+ * event and, when 'status_store' is given, written the status key "Waiting"; at low priority
+ * during the wait only (pm_os_background), so the update after it runs at full speed. 0 when they all
  * exited (w->exit_ms set), 1 when the watch's time is up, <0 when they cannot be waited for. */
 int cli_watch_wait(struct cli_watch *w, const char *held, const char *status_store,
                    unsigned long pending, const char *log_path);

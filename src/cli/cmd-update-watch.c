@@ -52,7 +52,6 @@ int cli_watch_begin(struct cli_watch *w, const char *mapi_clients, int seconds,
         w->lock = NULL;
         return rc;
     }
-    pm_os_background();
     return 1;
 }
 
@@ -84,10 +83,12 @@ int cli_watch_wait(struct cli_watch *w, const char *held, const char *status_sto
     if (status_store)
         watch_status(w, status_store, held, pending, log_path);
     w->waits++;
+    pm_os_background(1);
     int rc = pm_os_wait_processes((const char *const *)w->names.items, w->names.n,
                                   (unsigned long)(end - now));
     if (rc == 0)
         w->exit_ms = pm_os_monotonic_ms();
+    pm_os_background(0);
     return rc;
 }
 

@@ -517,10 +517,15 @@ int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeo
 }
 #endif
 
-void pm_os_background(void)
+void pm_os_background(int on)
 {
-    /* The watch runs beside the user's work: the CPU and the disk are theirs first. A failure
-     * leaves the priority as it was, which is only less polite. */
+    /* The watch runs beside the user's work: the CPU and the disk are theirs first. Once only:
+     * without privilege the nice value cannot come down again. A failure leaves the priority as
+     * it was, which is only less polite. */
+    static int niced;
+    if (!on || niced)
+        return;
+    niced = 1;
     errno = 0;
     if (nice(10) == -1 && errno)
         return;

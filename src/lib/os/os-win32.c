@@ -694,10 +694,16 @@ int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeo
                : PM_ERR_IO;
 }
 
-void pm_os_background(void)
+void pm_os_background(int on)
 {
     /* PROCESS_MODE_BACKGROUND_BEGIN lowers CPU, I/O and memory priority together (Vista and
-     * later); where it is refused, below-normal CPU priority is what is left. */
+     * later); where it is refused, below-normal CPU priority is what is left. After the wait
+     * the update races the user reopening Outlook: very low I/O priority would lose it. */
+    if (!on) {
+        SetPriorityClass(GetCurrentProcess(), PROCESS_MODE_BACKGROUND_END);
+        SetPriorityClass(GetCurrentProcess(), NORMAL_PRIORITY_CLASS);
+        return;
+    }
     if (!SetPriorityClass(GetCurrentProcess(), PROCESS_MODE_BACKGROUND_BEGIN))
         SetPriorityClass(GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS);
     /* A console made for this process alone (started by the task without a parent console) is

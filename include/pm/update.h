@@ -23,6 +23,7 @@
 
 #define PM_UPDATE_DRY_RUN 0x1u  /* read-only store; apply only logs what it would change */
 #define PM_UPDATE_NO_INDEX 0x2u /* scan the PUF even when its index is current */
+#define PM_UPDATE_NO_STATUS 0x4u /* pm_update_end writes no status key (a run that gave way) */
 
 /* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs
  * without a PUF file (tests, fuzzers). 0 or <0 with err set. */

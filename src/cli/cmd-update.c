@@ -578,6 +578,8 @@ static int run_locked(struct run *r, const char **why)
             cli_watch_end(&r->watch, NULL, 0);
             cli_error("another profilemanager watch of this user is running; nothing changed");
             pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another watch holds the lock", NULL);
+            /* The status key is the running watch's ("Waiting"): this run leaves it alone. */
+            r->u.o.flags |= PM_UPDATE_NO_STATUS;
             *why = "watching";
             return PM_EXIT_LOCKED;
         }
@@ -608,6 +610,7 @@ static int run_locked(struct run *r, const char **why)
         lock = NULL;
         int w = cli_watch_wait(&r->watch, r->held.data, r->u.live ? r->uo.store_spec : NULL,
                                r->u.n.not_migrated, r->log ? pm_log_path(r->log) : NULL);
+        struct pm_update_counts seen = r->u.n; /* what the status says if the time runs out */
         pm_update_begin(&r->u, &r->cfg, &r->uo);
         if (pm_os_lock_acquire("update", r->cfg.lock_wait, &lock) <= 0) {
             lock = NULL;
@@ -622,6 +625,8 @@ static int run_locked(struct run *r, const char **why)
                 pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
                              "the MAPI clients cannot be waited for", NULL);
             report_in_use(r, r->held.data, NULL);
+            r->u.n = seen;
+            r->u.n.updated = 0;
             *why = "in_use";
             break;
         }

@@ -271,7 +271,7 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
 void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
 {
     /* The status key for desktop automation, after every run on the user's own registry. */
-    if (u->live && !(u->o.flags & PM_UPDATE_DRY_RUN)) {
+    if (u->live && !(u->o.flags & (PM_UPDATE_DRY_RUN | PM_UPDATE_NO_STATUS))) {
         struct pm_store *sst = u->st;
         struct pm_error se;
         pm_error_clear(&se);

@@ -73,15 +73,15 @@ for _ in $(seq 200); do [ -f "$C/outlook-ready" ] && break; sleep 0.1; done
 WATCH=$!
 desc="watch: waits, the wait logged with OUTLOOK.EXE (mode=watch)"
 check wait_log 'event=wait processes=OUTLOOK.EXE seconds=[0-9]+ mode=watch'
-status >"$d/status-waiting.txt"
-desc="watch: status key Result=Waiting, WaitingFor=OUTLOOK.EXE, ResultCode 5"
-check bash -c "grep -q '\"Result\"=\"Waiting\"' '$d/status-waiting.txt' &&
-    grep -q '\"WaitingFor\"=\"OUTLOOK.EXE\"' '$d/status-waiting.txt' &&
-    grep -q '\"ResultCode\"=dword:00000005' '$d/status-waiting.txt'"
 (cd "$d" && w 'C:\pm\ProfileManager.exe' update --wait-exit=70 >/dev/null 2>&1)
 rc2=$?
 desc="watch: a second watcher of the user exits 7 (locked)"
 check [ "$rc2" = 7 ]
+status >"$d/status-waiting.txt"
+desc="watch: status key Result=Waiting, WaitingFor=OUTLOOK.EXE, ResultCode 5 (the second watcher left it)"
+check bash -c "grep -q '\"Result\"=\"Waiting\"' '$d/status-waiting.txt' &&
+    grep -q '\"WaitingFor\"=\"OUTLOOK.EXE\"' '$d/status-waiting.txt' &&
+    grep -q '\"ResultCode\"=dword:00000005' '$d/status-waiting.txt'"
 export_roots "$d/during.reg"
 desc="watch: the profile is byte-identical while OUTLOOK.EXE runs"
 check cmp -s "$d/before.reg" "$d/during.reg"

@@ -36,8 +36,7 @@ static void test_gate_pause(void)
 }
 #endif
 
-int cli_watch_begin(struct cli_watch *w, const char *mapi_clients, int seconds,
-                    struct pm_log *log)
+int cli_watch_begin(struct cli_watch *w, const char *mapi_clients, int seconds, struct pm_log *log)
 {
     memset(w, 0, sizeof(*w));
     w->log = log;

@@ -38,10 +38,10 @@ struct run {
     void *lock; /* the single-run lock, held until the run has logged its end */
     struct pm_update_opts uo;
     /* watch mode */
-    int watch_seconds;      /* 0: off */
+    int watch_seconds; /* 0: off */
     struct cli_watch watch;
-    struct pm_buf held;     /* the clients that held the profile at the last look */
-    uint64_t commit_ms;     /* when the update was committed (0: not) */
+    struct pm_buf held; /* the clients that held the profile at the last look */
+    uint64_t commit_ms; /* when the update was committed (0: not) */
 };
 
 static void usage(FILE *out)

@@ -26,4 +26,15 @@ int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan
              const struct pm_apply_opts *opts, struct pm_apply_result *res,
              struct pm_error *err);
 
+/* Asked after the backup is written and before the first edit: 0 lets the edits go ahead; 1
+ * stops the run with nothing written (the watch mode's last look for a MAPI client that started
+ * since the plan); <0 is an error. */
+typedef int (*pm_apply_gate_fn)(void *ctx, struct pm_error *err);
+
+/* pm_apply with a gate (may be NULL): when the gate says 1, the backup just written is removed,
+ * nothing is changed and PM_ERR_BUSY is returned with err set. */
+int pm_apply_gated(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
+                   const struct pm_apply_opts *opts, pm_apply_gate_fn gate, void *gate_ctx,
+                   struct pm_apply_result *res, struct pm_error *err);
+
 #endif

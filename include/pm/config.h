@@ -44,6 +44,8 @@ struct pm_config {
     char *mapi_clients;    /* MapiClients: comma-separated image names */
     int require_readonly_config; /* RequireReadOnlyConfig */
     int lock_wait;         /* LockWait: seconds a second run waits for the first (30) */
+    int watch_outlook;     /* WatchOutlook: seconds update watches for the clients to exit (0: off) */
+    int watch_run_after;   /* WatchRunAfter: RunAfter also starts after a watch (no) */
 };
 
 /* Fills cfg with defaults (no file read). */

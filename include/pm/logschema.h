@@ -17,6 +17,7 @@
 #define PM_EV_OST "ost"               /* an OST rename */
 #define PM_EV_IN_USE "in_use"         /* a MAPI client or an open OST stopped the run */
 #define PM_EV_WAIT "wait"             /* waiting for MAPI clients to exit */
+#define PM_EV_WATCH_END "watch.end"   /* the watch mode's wait is over: how long, how fast */
 #define PM_EV_RUN_AFTER "run_after"   /* the RunAfter program started (or not) */
 #define PM_EV_RESTORE "restore"       /* one profile restored from a backup */
 #define PM_EV_HINT "hint"             /* advice for the administrator */
@@ -80,6 +81,10 @@
 #define PM_F_FILES "files"
 #define PM_F_PROCESSES "processes"
 #define PM_F_SECONDS "seconds"
+#define PM_F_LATENCY_MS "latency_ms" /* watch.end: from the last client's exit to the commit */
+#define PM_F_WAITED_MS "waited_ms"
+#define PM_F_WAITS "waits"
+#define PM_F_RESTARTS "restarts"
 #define PM_F_FROM "from"
 #define PM_F_TO "to"
 #define PM_F_ACTION "action"

@@ -105,8 +105,21 @@ int pm_os_writable_by_others(const char *path, struct pm_buf *why);
 
 /* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
  * the current user in the current session; found ones are appended to 'found'. Returns the number
- * found, or <0 when processes cannot be listed (PM_ERR_UNSUPPORTED off Windows). */
+ * found, or <0 when processes cannot be listed (PM_ERR_UNSUPPORTED off Windows and Linux; on
+ * Linux the name is /proc/PID/comm, its first 15 bytes). */
 int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found);
+/* Waits until every process pm_os_find_processes matches now (at most 64 of them) has exited,
+ * or 'timeout_ms' passed, without polling: Windows waits on the process handles
+ * (OpenProcess(SYNCHRONIZE), WaitForMultipleObjects), Linux on pidfds (poll); where the kernel
+ * has no pidfd_open it checks every 100 ms. A process that starts meanwhile is not waited for:
+ * the caller looks again. 0 when none of them runs any more (or none ran), 1 at the timeout,
+ * <0 when they cannot be waited for (PM_ERR_UNSUPPORTED). */
+int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeout_ms);
+/* on=1: makes this process a background one for a long wait: lower CPU (and on Windows I/O and
+ * memory) priority, and on Windows no console window of its own (let go for good). on=0: back to
+ * normal priority for the work after the wait (Windows; on POSIX an unprivileged process cannot
+ * raise its priority again, so it stays niced). Failures are ignored. */
+void pm_os_background(int on);
 /* 1 when the file is held open by another process so it cannot be opened exclusively, 0 when it
  * can (or does not exist), <0 on other errors. */
 int pm_os_file_in_use(const char *path);

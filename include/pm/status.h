@@ -23,4 +23,11 @@ struct pm_status {
  * at the source again until the next update. */
 int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_error *err);
 
+/* While the watch mode waits for MAPI clients to exit: the same values, with ResultCode 5,
+ * Result "Waiting", Updated 0, and WaitingFor naming the clients ("OUTLOOK.EXE"); the run's end
+ * (pm_status_write) removes WaitingFor. s->exit_code and s->updated are not used. 0 or <0. */
+#define PM_STATUS_WAITING "Waiting"
+int pm_status_write_waiting(struct pm_store *st, const struct pm_status *s, const char *clients,
+                            struct pm_error *err);
+
 #endif

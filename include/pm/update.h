@@ -27,6 +27,7 @@
 /* The status key goes into an offline store too (test builds check its values in a .reg file;
  * the tool writes it only to the user's own registry). */
 #define PM_UPDATE_STATUS_ANY_STORE 0x4u
+#define PM_UPDATE_NO_STATUS 0x8u /* pm_update_end writes no status key (a run that gave way) */
 
 /* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs
  * without a PUF file (tests, fuzzers). 0 or <0 with err set. */
@@ -44,6 +45,8 @@ struct pm_update_opts {
     /* Handle the cached Autodiscover files of %LOCALAPPDATA% as a live run does, on any store
      * (tests: an offline store stands for the user's registry). */
     int files_any_store;
+    pm_apply_gate_fn gate; /* asked right before the first write (pm/apply.h); NULL: none */
+    void *gate_ctx;
 };
 
 /* Mailboxes by decision, as run.end records them. */
@@ -100,7 +103,8 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
 /* Dry run: logs every planned "change" and writes nothing. Otherwise, when the plan has edits:
  * writes the backup to 'backup_path' (NULL: none), applies the plan in one transaction, renames
  * the files on a live run, and logs "backup", "change" and "ost". On failure (err set) the
- * counts move from updated to failed and u->res says whether the rollback held. */
+ * counts move from updated to failed and u->res says whether the rollback held. When the gate
+ * (opts.gate) stops the run before the first write: PM_ERR_BUSY, nothing changed. */
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
 /* Settings outside the profile (src/lib/update-outside.c). Scan: fills u->outside after the
  * plan (a failure is logged as a warning) and logs an "outside" event per item only reported;
@@ -117,6 +121,10 @@ void pm_update_outside_act(struct pm_update *u, const char *backup_path);
  * right after begin with a NULL config (a run whose config could not be read: the status key
  * still records its exit code). */
 void pm_update_end(struct pm_update *u, int exit_code, const char *log_path);
+/* Releases what the steps built and closes the store the run opened, writing no status (the
+ * second half of pm_update_end). The counts stay. pm_update_begin then starts the run afresh
+ * (the watch mode, after the clients exit). Safe after any step. */
+void pm_update_release(struct pm_update *u);
 
 /* Where the backup goes: BackupFolder when set, else "Backups" in the log's folder 'log_dir'
  * (may be NULL), else <home>/Profile.Logs/Backups. */

@@ -52,10 +52,8 @@ struct pm_log *cli_open_log(const char *configured, const char *computer, const 
     return log;
 }
 
-int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
-                     struct pm_strlist *found)
+int cli_mapi_names(const char *mapi_clients, struct pm_strlist *names)
 {
-    struct pm_strlist names = PM_STRLIST_INIT;
     for (const char *s = mapi_clients; s && *s;) {
         while (*s == ' ' || *s == ',')
             s++;
@@ -65,10 +63,18 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
         const char *t = e;
         while (t > s && t[-1] == ' ')
             t--;
-        if (t > s)
-            pm_strlist_addn(&names, s, (size_t)(t - s));
+        if (t > s && pm_strlist_addn(names, s, (size_t)(t - s)) < 0)
+            return PM_ERR_NOMEM;
         s = e;
     }
+    return 0;
+}
+
+int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
+                     struct pm_strlist *found)
+{
+    struct pm_strlist names = PM_STRLIST_INIT;
+    cli_mapi_names(mapi_clients, &names);
     int n;
     for (int waited = 0;; waited++) {
         pm_strlist_release(found);

@@ -43,6 +43,35 @@ struct pm_log *cli_open_log(const char *configured, const char *computer, const 
  * wait_seconds for them to exit: their number, names in 'found'; 0 when none. */
 int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
                      struct pm_strlist *found);
+/* MapiClients split into image names (blanks around each trimmed, empty ones dropped). */
+int cli_mapi_names(const char *mapi_clients, struct pm_strlist *names);
+
+/* The watch mode of update (cmd-update-watch.c): one watcher per user, waiting on the MAPI
+ * clients' processes and saying so in the log and the status key. */
+struct cli_watch {
+    struct pm_strlist names; /* MapiClients */
+    struct pm_log *log;
+    int seconds;             /* how long the whole watch may last */
+    uint64_t start_ms;       /* pm_os_monotonic_ms when it began */
+    uint64_t exit_ms;        /* when the last client was seen gone; 0 before any wait */
+    unsigned waits;          /* waits done (0: the watch never had to wait) */
+    unsigned restarts;       /* clients that started again before the commit */
+    void *lock;              /* the per-user "watch" lock */
+};
+/* Takes the per-user watch lock without waiting (1), or another watch holds it (0), <0 error. */
+int cli_watch_begin(struct cli_watch *w, const char *mapi_clients, int seconds,
+                    struct pm_log *log);
+/* Waits for the clients named in 'held' (the ones running now) to exit, having logged a "wait"
+ * event and, when 'status_store' is given, written the status key "Waiting"; at low priority
+ * during the wait only (pm_os_background), so the update after it runs at full speed. 0 when they all
+ * exited (w->exit_ms set), 1 when the watch's time is up, <0 when they cannot be waited for. */
+int cli_watch_wait(struct cli_watch *w, const char *held, const char *status_store,
+                   unsigned long pending, const char *log_path);
+/* pm_apply_gate_fn for pm_update_opts.gate: 1 when a client of w (ctx) runs now. */
+int cli_watch_gate(void *ctx, struct pm_error *err);
+/* Logs "watch.end" (when the watch waited) with the latency from the last client's exit to
+ * 'commit_ms' (0: nothing committed), and releases the lock. */
+void cli_watch_end(struct cli_watch *w, const char *result, uint64_t commit_ms);
 
 /* The options update, restore and cleanup share: --config FILE, --store SPEC (also with '='),
  * --dry-run. 1 when argv[*i] was one of them (*i then past its value), 0 when not, -1 (message

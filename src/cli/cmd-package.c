@@ -26,7 +26,8 @@ static void package_usage(FILE *out)
 {
     fprintf(out, "usage: profilemanager package --out FILE.zip [--config F] [--puf F] [--exe F]\n\n"
                  "Builds the zip for remote users: the exe, prof.config, mbm.puf, a read-me and\n"
-                 "the deployment scripts (scripts/: logon, Intune, SCCM).\n"
+                 "the deployment scripts (scripts/: logon, Intune, SCCM, and the watch mode's\n"
+                 "scheduled task ProfileManager-watch.xml).\n"
                  "Defaults: this program, and prof.config and mbm.puf beside it.\n");
 }
 
@@ -39,8 +40,8 @@ static void package_warn(void *ctx, const char *where, unsigned line, const char
         fprintf(stderr, "profilemanager: warning: %s: %s\n", where, msg);
 }
 
-/* The deployment scripts (logon, Intune, SCCM: docs/deployment.md) under scripts/, so whoever
- * unpacks the zip has them beside the exe. */
+/* The deployment scripts (logon, Intune, SCCM, the watch task: docs/deployment.md) under
+ * scripts/, so whoever unpacks the zip has them beside the exe. */
 static int add_scripts(struct pm_zip *z, long long now, struct pm_error *err)
 {
     for (const struct cli_packaged_file *f = cli_packaged_scripts; f->name; f++) {

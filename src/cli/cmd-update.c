@@ -2,7 +2,9 @@
  * --config), opens the log, takes the per-user lock, reads every profile of the store, looks its
  * mailboxes up in mbm.puf, plans, checks that no MAPI client holds the profile, backs up and
  * applies, writes the status key (live registry), and starts RunAfter whatever happened once the
- * config was read. Exit codes: include/pm/log.h, docs/exit-codes.md. */
+ * config was read. With --wait-exit (WatchOutlook) a profile held by a MAPI client is not given
+ * up on: the run waits for the clients to exit and updates then (cmd-update-watch.c). Exit codes:
+ * include/pm/log.h, docs/exit-codes.md. */
 #include "cli.h"
 
 #include "pm/logschema.h"
@@ -21,6 +23,7 @@ struct opts {
     int verbose;
     int no_index;
     int run_after; /* --run-after: RunAfter after a dry run too */
+    int wait_exit; /* --wait-exit[=SECONDS]: -1 not given, else the watch's seconds */
 };
 
 struct run {
@@ -33,6 +36,12 @@ struct run {
     char run_id[64];
     uint64_t t0;
     void *lock; /* the single-run lock, held until the run has logged its end */
+    struct pm_update_opts uo;
+    /* watch mode */
+    int watch_seconds; /* 0: off */
+    struct cli_watch watch;
+    struct pm_buf held; /* the clients that held the profile at the last look */
+    uint64_t commit_ms; /* when the update was committed (0: not) */
 };
 
 static void usage(FILE *out)
@@ -40,7 +49,8 @@ static void usage(FILE *out)
     fprintf(
         out,
         "usage: profilemanager [update] [--config FILE] [--store reg:FILE | hive:FILE | live]\n"
-        "                      [--dry-run [--run-after]] [--verbose] [--no-index] [/switch ...]\n\n"
+        "                      [--dry-run [--run-after]] [--verbose] [--no-index]\n"
+        "                      [--wait-exit[=SECONDS]] [/switch ...]\n\n"
         "  --config FILE   prof.config to use (default: prof.config beside the executable)\n"
         "  --store SPEC    registry to update: a .reg export, an NTUSER.DAT hive, or the live\n"
         "                  registry of the current user (the default on Windows)\n"
@@ -48,6 +58,9 @@ static void usage(FILE *out)
         "  --verbose       print every decision and change\n"
         "  --no-index      scan mbm.puf even when its index is current\n"
         "  --run-after     start RunAfter after a dry run too (a dry run does not)\n"
+        "  --wait-exit[=SECONDS]\n"
+        "                  when Outlook holds the profile, wait (up to SECONDS, default\n"
+        "                  WatchOutlook or 86400) for it to exit and update at once\n"
         "  /switch ...     Outlook's switches (from a rewritten shortcut): this argument\n"
         "                  and every one after it are passed on to RunAfter, after\n"
         "                  RunAfterArgs, exactly as received\n");
@@ -80,8 +93,35 @@ static void open_log(struct run *r, const char *configured)
         pm_path_dirname(&r->log_dir, pm_log_path(r->log));
 }
 
-static const char *const update_options[] = {"--config",   "--store",     "--dry-run", "--verbose",
-                                             "--no-index", "--run-after", "--help",    NULL};
+static const char *const update_options[] = {"--config",    "--store",     "--dry-run",
+                                             "--verbose",   "--no-index",  "--run-after",
+                                             "--wait-exit", "--help",      NULL};
+
+/* --wait-exit or --wait-exit=SECONDS (0..86400, as WatchOutlook): 1 when it was, 0 when 'a' is
+ * another word, -1 (message printed) on a bad number. */
+static int wait_exit_option(const char *a, struct opts *o)
+{
+    static const char name[] = "--wait-exit";
+    if (strncmp(a, name, sizeof(name) - 1) != 0)
+        return 0;
+    const char *v = a + sizeof(name) - 1;
+    if (*v == 0) {
+        o->wait_exit = -2; /* the config's WatchOutlook, else the ceiling */
+        return 1;
+    }
+    if (*v != '=')
+        return 0;
+    long n = 0;
+    const char *p = ++v;
+    while (*p >= '0' && *p <= '9' && n <= 86400)
+        n = n * 10 + (*p++ - '0');
+    if (!*v || *p || n > 86400) {
+        cli_error("update: --wait-exit: '%s' is not a number of seconds from 0 to 86400", v);
+        return -1;
+    }
+    o->wait_exit = (int)n;
+    return 1;
+}
 
 static int parse_args(int argc, char **argv, struct opts *o)
 {
@@ -102,6 +142,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
             o->no_index = 1;
         } else if (!strcmp(a, "--run-after")) {
             o->run_after = 1;
+        } else if ((so = wait_exit_option(a, o)) != 0) {
+            if (so < 0)
+                return -1;
         } else if (a[0] == '/') {
             /* Outlook's switches from a rewritten shortcut ("/select outlook:Inbox", "/profile
              * Work"): from the first one on, every argument is RunAfter's, passed on exactly as
@@ -161,12 +204,24 @@ static void print_changes(const struct pm_update *u)
     pm_buf_release(&newv);
 }
 
+static void report_in_use(struct run *r, const char *procs, const char *files)
+{
+    pm_log_event(r->log, PM_EV_IN_USE, PM_F_PROCESSES, procs && *procs ? procs : NULL, PM_F_FILES,
+                 files && *files ? files : NULL, NULL);
+    cli_error("the profile is in use (%s%s%s); nothing changed, run again after closing Outlook",
+              procs ? procs : "", procs && *procs && files && *files ? "; " : "",
+              files ? files : "");
+}
+
 /* Outlook or another MAPI client of this user, or an OST of an updated account held open by
- * any process: 1 in use, 0 free. WaitForOutlook gives the clients time to exit first. */
+ * any process: 1 in use, 0 free. WaitForOutlook gives the clients time to exit first; a watch
+ * does not poll: it keeps the clients found in r->held and reports nothing yet. */
 static int profile_in_use(struct run *r, const struct pm_update *u)
 {
     struct pm_strlist found = PM_STRLIST_INIT;
-    int in_use = cli_mapi_clients(r->cfg.mapi_clients, r->cfg.wait_for_outlook, r->log, &found) > 0;
+    int watching = r->watch_seconds > 0;
+    int in_use = cli_mapi_clients(r->cfg.mapi_clients, watching ? 0 : r->cfg.wait_for_outlook,
+                                  r->log, &found) > 0;
     struct pm_buf procs = PM_BUF_INIT, files = PM_BUF_INIT;
     for (size_t i = 0; i < found.n; i++)
         pm_buf_printf(&procs, "%s%s", i ? "," : "", found.items[i]);
@@ -178,14 +233,12 @@ static int profile_in_use(struct run *r, const struct pm_update *u)
             in_use = 1;
         }
     pm_strlist_release(&osts);
-    if (in_use) {
-        pm_log_event(r->log, PM_EV_IN_USE, PM_F_PROCESSES, procs.len ? procs.data : NULL,
-                     PM_F_FILES, files.len ? files.data : NULL, NULL);
-        cli_error("the profile is in use (%s%s%s); nothing changed, run again after closing "
-                  "Outlook",
-                  procs.len ? procs.data : "", procs.len && files.len ? "; " : "",
-                  files.len ? files.data : "");
-    }
+    pm_buf_reset(&r->held);
+    /* Only processes can be waited for: an OST held with no client running is reported now. */
+    if (in_use && watching && procs.len && !files.len)
+        pm_buf_puts(&r->held, procs.data);
+    else if (in_use)
+        report_in_use(r, procs.data, files.data);
     pm_buf_release(&procs);
     pm_buf_release(&files);
     pm_strlist_release(&found);
@@ -227,6 +280,11 @@ static int finish(struct run *r, int code, const char *why, int refuse_run_after
             /* A dry run checks; it starts nothing unless asked to (--run-after). */
             pm_log_event(r->log, PM_EV_RUN_AFTER, PM_F_PROGRAM, r->cfg.run_after, PM_F_STARTED, "0",
                          PM_F_REASON, "dry_run", NULL);
+        } else if (r->watch_seconds && !r->cfg.watch_run_after) {
+            /* A watch runs from a task at logon and unlock, or after the user just closed
+             * Outlook: starting it then is not ours to do, unless asked (WatchRunAfter). */
+            pm_log_event(r->log, PM_EV_RUN_AFTER, PM_F_PROGRAM, r->cfg.run_after, PM_F_STARTED, "0",
+                         PM_F_REASON, "watch", NULL);
         } else if (refuse_run_after) {
             pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
                          "RunAfter not started: RequireReadOnlyConfig=yes and a file is writable",
@@ -266,6 +324,7 @@ static void run_release(struct run *r)
     pm_buf_release(&r->computer);
     pm_buf_release(&r->log_dir);
     pm_buf_release(&r->o.pass_on);
+    pm_buf_release(&r->held);
 }
 
 /* The backup folder this run uses: the configured one (Logs\Backups by default), else the
@@ -396,6 +455,22 @@ static int write_update(struct run *r, const char **why)
     pm_buf_release(&bdir);
     int rc = pm_update_apply(u, r->cfg.backup ? bpath.data : NULL, &err);
     pm_buf_release(&bpath);
+    if (rc == PM_ERR_BUSY && r->watch_seconds) {
+        /* The gate saw a client start after the plan: nothing written, the watch goes on. */
+        struct pm_strlist found = PM_STRLIST_INIT;
+        pm_buf_reset(&r->held);
+        if (cli_mapi_clients(r->cfg.mapi_clients, 0, NULL, &found) > 0)
+            for (size_t i = 0; i < found.n; i++)
+                pm_buf_printf(&r->held, "%s%s", i ? "," : "", found.items[i]);
+        else /* gone again already: the wait below returns at once */
+            pm_buf_puts(&r->held, r->cfg.mapi_clients ? r->cfg.mapi_clients : "");
+        pm_strlist_release(&found);
+        u->n.failed = 0;
+        *why = "in_use";
+        return PM_EXIT_IN_USE;
+    }
+    if (rc == 0)
+        r->commit_ms = pm_os_monotonic_ms();
     if (rc < 0) {
         print_error_logged(r, &err);
         *why = u->res.rolled_back ? "rolled back" : "backup failed, nothing changed";
@@ -415,6 +490,17 @@ static int write_update(struct run *r, const char **why)
     return PM_EXIT_OK;
 }
 
+/* MAPI clients hold only the user's own registry. Test builds: PM_TEST_CLIENTS_OFFLINE=1 lets
+ * a process named like a client hold an offline store too, so the watch is tested on POSIX. */
+static int clients_matter(const struct run *r)
+{
+#ifdef PM_TEST_HOOKS
+    if (getenv("PM_TEST_CLIENTS_OFFLINE"))
+        return 1;
+#endif
+    return r->u.live;
+}
+
 static int run_steps(struct run *r, const char **why)
 {
     struct pm_update *u = &r->u;
@@ -429,7 +515,7 @@ static int run_steps(struct run *r, const char **why)
         *why = "nothing_to_do";
         return PM_EXIT_OK;
     }
-    if (u->live && profile_in_use(r, u)) {
+    if (clients_matter(r) && profile_in_use(r, u)) {
         u->n.updated = 0;
         *why = "in_use";
         return PM_EXIT_IN_USE;
@@ -514,6 +600,22 @@ static int load_config(struct run *r, const char *store_spec)
 static int run_locked(struct run *r, const char **why)
 {
     void *lock = NULL;
+    if (r->watch_seconds) {
+        int wrc = cli_watch_begin(&r->watch, r->cfg.mapi_clients, r->watch_seconds, r->log);
+        if (wrc <= 0) {
+            cli_watch_end(&r->watch, NULL, 0);
+            cli_error("another profilemanager watch of this user is running; nothing changed");
+            pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another watch holds the lock", NULL);
+            /* The status key is the running watch's ("Waiting"): this run leaves it alone. */
+            r->u.o.flags |= PM_UPDATE_NO_STATUS;
+            *why = "watching";
+            return PM_EXIT_LOCKED;
+        }
+        r->uo.gate = cli_watch_gate;
+        r->uo.gate_ctx = &r->watch;
+        r->u.o.gate = cli_watch_gate;
+        r->u.o.gate_ctx = &r->watch;
+    }
     int rc = pm_os_lock_acquire("update", r->cfg.lock_wait, &lock);
     if (rc <= 0) {
         cli_error("another profilemanager run of this user is in progress; nothing changed");
@@ -527,6 +629,39 @@ static int run_locked(struct run *r, const char **why)
                      "of this user are not excluded",
                      NULL);
     int code = run_steps(r, why);
+    while (code == PM_EXIT_IN_USE && r->watch_seconds && r->held.len) {
+        /* Nothing stays open while waiting: the store, the model, the update lock (a logon
+         * script's run is not held up by the watch). Then the run starts again from the top:
+         * the clients may have changed the profile. */
+        pm_update_release(&r->u);
+        pm_os_lock_release(lock);
+        lock = NULL;
+        int w = cli_watch_wait(&r->watch, r->held.data, r->u.live ? r->uo.store_spec : NULL,
+                               r->u.n.not_migrated, r->log ? pm_log_path(r->log) : NULL);
+        struct pm_update_counts seen = r->u.n; /* what the status says if the time runs out */
+        pm_update_begin(&r->u, &r->cfg, &r->uo);
+        if (pm_os_lock_acquire("update", r->cfg.lock_wait, &lock) <= 0) {
+            lock = NULL;
+            cli_error("another profilemanager run of this user is in progress; nothing changed");
+            pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+            *why = "locked";
+            code = PM_EXIT_LOCKED;
+            break;
+        }
+        if (w != 0) {
+            if (w < 0)
+                pm_log_event(r->log, PM_EV_WARNING, PM_F_MSG,
+                             "the MAPI clients cannot be waited for", NULL);
+            report_in_use(r, r->held.data, NULL);
+            r->u.n = seen;
+            r->u.n.updated = 0;
+            *why = "in_use";
+            break;
+        }
+        code = run_steps(r, why);
+    }
+    if (r->watch_seconds)
+        cli_watch_end(&r->watch, pm_exit_name(code), code == PM_EXIT_OK ? r->commit_ms : 0);
     /* Released after the status key and the log's last line are written. */
     r->lock = lock;
     return code;
@@ -536,6 +671,7 @@ int cmd_update(int argc, char **argv)
 {
     struct run r;
     memset(&r, 0, sizeof(r));
+    r.o.wait_exit = -1;
     int prc = parse_args(argc, argv, &r.o);
     if (prc != 0) {
         pm_buf_release(&r.o.pass_on);
@@ -563,11 +699,17 @@ int cmd_update(int argc, char **argv)
         return code;
     }
 
-    struct pm_update_opts uo = {0};
-    uo.store_spec = store_spec;
-    uo.flags = update_flags(&r);
-    uo.log = r.log;
-    pm_update_begin(&r.u, &r.cfg, &uo);
+    struct pm_update_opts *uo = &r.uo;
+    uo->store_spec = store_spec;
+    uo->flags = update_flags(&r);
+    uo->log = r.log;
+    pm_update_begin(&r.u, &r.cfg, uo);
+    /* The watch: --wait-exit wins over WatchOutlook; a dry run writes nothing to wait for. */
+    r.watch_seconds = r.o.wait_exit >= 0    ? r.o.wait_exit
+                      : r.o.wait_exit == -2 ? (r.cfg.watch_outlook ? r.cfg.watch_outlook : 86400)
+                                            : r.cfg.watch_outlook;
+    if (r.o.dry_run)
+        r.watch_seconds = 0;
 
     struct pm_strlist untrusted = PM_STRLIST_INIT;
     int refuse_run_after = pm_update_check_trust(&r.u, &untrusted);

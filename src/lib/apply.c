@@ -59,6 +59,13 @@ int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan
              const struct pm_apply_opts *opts, struct pm_apply_result *res,
              struct pm_error *err)
 {
+    return pm_apply_gated(st, m, plan, opts, NULL, NULL, res, err);
+}
+
+int pm_apply_gated(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
+                   const struct pm_apply_opts *opts, pm_apply_gate_fn gate, void *gate_ctx,
+                   struct pm_apply_result *res, struct pm_error *err)
+{
     memset(res, 0, sizeof(*res));
     if (plan->nedits == 0)
         return 0;
@@ -66,6 +73,17 @@ int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan
     if (opts && opts->backup_path &&
         (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
         return rc;
+    /* The last moment before anything is written: the live store writes each edit through at
+     * once, so a later look would be too late. */
+    if (gate && (rc = gate(gate_ctx, err)) != 0) {
+        if (opts && opts->backup_path)
+            pm_os_remove_file(opts->backup_path); /* a backup of a run that changed nothing */
+        if (rc > 0)
+            rc = pm_error_set(err, PM_ERR_BUSY, NULL, 0,
+                              "a MAPI client started before the update was written; nothing "
+                              "changed");
+        return rc;
+    }
     if ((rc = pm_store_begin(st, err)) < 0)
         return rc;
     for (size_t i = 0; i < plan->nedits; i++) {

@@ -21,6 +21,8 @@
 #define PM_CONFIG_DEFAULT_PUF "mbm.puf"
 #define PM_CONFIG_DEFAULT_MAPI_CLIENTS "OUTLOOK.EXE,UCMAPI.EXE,LYNC.EXE,COMMUNICATOR.EXE"
 #define PM_CONFIG_MAX_SECONDS 3600
+/* WatchOutlook: a watch may span a working day and the night after it, never longer. */
+#define PM_CONFIG_MAX_WATCH_SECONDS 86400
 #define PM_CONFIG_MAX_BACKUP_KEEP 1000
 
 enum cfg_kind {
@@ -35,6 +37,7 @@ enum cfg_kind {
     CFG_REMOVE, /* report|remove into an int 0/1 */
     CFG_AUTH,   /* basic|ntlm|negotiate */
     CFG_SECONDS, /* 0..PM_CONFIG_MAX_SECONDS */
+    CFG_WATCH,   /* 0..PM_CONFIG_MAX_WATCH_SECONDS (WatchOutlook) */
     CFG_COUNT    /* 0..PM_CONFIG_MAX_BACKUP_KEEP (BackupKeep) */
 };
 
@@ -73,6 +76,8 @@ static const struct cfg_key cfg_keys[] = {
     {"MapiClients", CFG_TEXT, CFG_FIELD(mapi_clients)},
     {"RequireReadOnlyConfig", CFG_BOOL, CFG_FIELD(require_readonly_config)},
     {"LockWait", CFG_SECONDS, CFG_FIELD(lock_wait)},
+    {"WatchOutlook", CFG_WATCH, CFG_FIELD(watch_outlook)},
+    {"WatchRunAfter", CFG_BOOL, CFG_FIELD(watch_run_after)},
 };
 
 void pm_config_defaults(struct pm_config *cfg)
@@ -366,7 +371,9 @@ static int cfg_apply_seconds(struct pm_config *cfg, const struct cfg_key *k, con
     long n = 0;
     const char *p = v;
     int count = k->kind == CFG_COUNT;
-    long max = count ? PM_CONFIG_MAX_BACKUP_KEEP : PM_CONFIG_MAX_SECONDS;
+    long max = count                    ? PM_CONFIG_MAX_BACKUP_KEEP
+               : k->kind == CFG_WATCH ? PM_CONFIG_MAX_WATCH_SECONDS
+                                      : PM_CONFIG_MAX_SECONDS;
     for (; *p; p++) {
         if (*p < '0' || *p > '9')
             break;
@@ -406,6 +413,7 @@ static int cfg_apply(struct pm_config *cfg, const struct cfg_key *k, const char 
     case CFG_REMOVE:
         return cfg_apply_word(cfg, k, v, line, err);
     case CFG_SECONDS:
+    case CFG_WATCH:
     case CFG_COUNT:
         return cfg_apply_seconds(cfg, k, v, line, err);
     }

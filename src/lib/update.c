@@ -246,7 +246,8 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
         return 0;
     }
     struct pm_apply_opts aopts = {backup_path, u->live};
-    int rc = pm_apply(u->st, &u->model, &u->plan, &aopts, &u->res, err);
+    int rc = pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res,
+                            err);
     if (rc < 0) {
         u->n.failed = u->n.updated;
         u->n.updated = 0;
@@ -271,7 +272,7 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
 {
     /* The status key for desktop automation, after every run on the user's own registry. */
     if ((u->live || (u->o.flags & PM_UPDATE_STATUS_ANY_STORE)) &&
-        !(u->o.flags & PM_UPDATE_DRY_RUN)) {
+        !(u->o.flags & (PM_UPDATE_DRY_RUN | PM_UPDATE_NO_STATUS))) {
         struct pm_store *sst = u->st;
         struct pm_error se;
         pm_error_clear(&se);
@@ -289,6 +290,11 @@ void pm_update_end(struct pm_update *u, int exit_code, const char *log_path)
         if (sst != u->st)
             pm_store_close(sst);
     }
+    pm_update_release(u);
+}
+
+void pm_update_release(struct pm_update *u)
+{
     pm_plan_release(&u->plan);
     pm_policy_report_release(&u->policy);
     pm_outside_release(&u->outside);

@@ -32,22 +32,24 @@ check test $? = 0
 desc="unzip -t: no errors"
 check unzip -tq "$d/kit.zip"
 desc="unzip lists exactly the four members and the deployment scripts"
-check test "$(unzip -Z1 "$d/kit.zip" | LC_ALL=C sort | tr "\n" " ")" = "ProfileManager.exe README.txt mbm.puf prof.config scripts/intune-detect.ps1 scripts/intune-remediate.ps1 scripts/logon.cmd scripts/logon.ps1 scripts/sccm-detect.ps1 "
+check test "$(unzip -Z1 "$d/kit.zip" | LC_ALL=C sort | tr "\n" " ")" = "ProfileManager.exe README.txt mbm.puf prof.config scripts/ProfileManager-watch.xml scripts/intune-detect.ps1 scripts/intune-remediate.ps1 scripts/logon.cmd scripts/logon.ps1 scripts/sccm-detect.ps1 "
 # The scripts in the zip are the files of packaging/scripts, and each is the block
 # docs/deployment.md shows after its "<!-- file: packaging/scripts/NAME -->" marker.
 mkdir -p "$d/xs"
 (cd "$d/xs" && unzip -q "$d/kit.zip" 'scripts/*')
-for f in "$SRC"/packaging/scripts/*; do
+# The watch mode's scheduled task (packaging/ProfileManager-watch.xml) travels with them.
+for f in "$SRC"/packaging/scripts/* "$SRC"/packaging/ProfileManager-watch.xml; do
     n=$(basename "$f")
-    desc="zip: scripts/$n is packaging/scripts/$n byte for byte"
+    rel=${f#"$SRC"/}
+    desc="zip: scripts/$n is $rel byte for byte"
     check cmp -s "$d/xs/scripts/$n" "$f"
-    awk -v m="<!-- file: packaging/scripts/$n -->" '
+    awk -v m="<!-- file: $rel -->" '
         $0 == m { want = 1; next }
         want == 1 && /^```/ { want = 2; next }
         want == 2 && /^```/ { exit }
         want == 2 { print }' "$SRC/docs/deployment.md" >"$d/doc-$n"
-    desc="docs/deployment.md shows packaging/scripts/$n exactly"
-    check cmp -s "$d/doc-$n" "$f"
+    desc="docs/deployment.md shows $rel exactly"
+    check cmp -s "$d/doc-$n" <(tr -d '\r' <"$f")
 done
 desc="docs/deployment.md names no script file that does not exist"
 check bash -c "grep -o 'file: packaging/scripts/[^ ]*' '$SRC/docs/deployment.md' | sed 's/^file: //' | (cd '$SRC' && xargs ls) >/dev/null 2>&1"

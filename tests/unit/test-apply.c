@@ -417,6 +417,53 @@ static void test_ost_moved_after_commit(void **state)
     remove(moved);
 }
 
+/* The watch mode's gate: asked once, after the backup and before any write. Saying 1 leaves the
+ * store as it was and no backup behind, with PM_ERR_BUSY; saying 0 lets the update through. */
+struct gate_ctx {
+    const char *backup;
+    int answer, calls, backup_there;
+};
+
+static int gate(void *ctx, struct pm_error *err)
+{
+    struct gate_ctx *g = ctx;
+    (void)err;
+    g->calls++;
+    g->backup_there = pm_os_file_exists(g->backup);
+    return g->answer;
+}
+
+static void test_gate_refuses_before_any_write(void **state)
+{
+    struct fx *f = *state;
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/gated.reg", tempdir());
+    char *before = dump(f->st);
+    unsigned long writes = pm_store_mutation_count(f->st);
+    struct pm_apply_opts opts = {path, 0};
+    struct pm_apply_result res;
+    struct pm_error err;
+    pm_error_clear(&err);
+    struct gate_ctx g = {path, 1, 0, 0};
+    assert_int_equal(pm_apply_gated(f->st, &f->m, &f->plan, &opts, gate, &g, &res, &err),
+                     PM_ERR_BUSY);
+    assert_int_equal(g.calls, 1);
+    assert_int_equal(g.backup_there, 1); /* asked after the backup... */
+    assert_int_equal(pm_os_file_exists(path), 0); /* ...which is gone again */
+    assert_int_equal(res.edits_done, 0);
+    assert_int_equal(pm_store_mutation_count(f->st), writes);
+    char *after = dump(f->st);
+    assert_string_equal(after, before);
+    free(after);
+
+    g.answer = 0;
+    assert_int_equal(pm_apply_gated(f->st, &f->m, &f->plan, &opts, gate, &g, &res, &err), 0);
+    assert_int_equal(g.calls, 2);
+    assert_int_equal(res.edits_done, f->plan.nedits);
+    assert_value_text(f->st, P16 "\\" EMS, "001e6603", DN_A2);
+    free(before);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -430,6 +477,7 @@ int main(void)
         T(test_backup_failure_changes_nothing),
         T(test_empty_plan_writes_nothing),
         T(test_ost_moved_after_commit),
+        T(test_gate_refuses_before_any_write),
     };
     /* clang-format on */
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -85,6 +85,8 @@ static void test_defaults(void **state)
     assert_int_equal(c.require_readonly_config, 0);
     assert_int_equal(c.lock_wait, 30);
     assert_int_equal(c.backup_keep, 5);
+    assert_int_equal(c.watch_outlook, 0);
+    assert_int_equal(c.watch_run_after, 0);
     pm_config_release(&c);
 
     pm_config_defaults(&c);
@@ -122,7 +124,9 @@ static const char *full_config = "; profilemanager settings\r\n"
                                  "MapiClients=OUTLOOK.EXE,LYNC.EXE\r\n"
                                  "RequireReadOnlyConfig=true\r\n"
                                  "LockWait=5\r\n"
-                                 "BackupKeep=12\r\n";
+                                 "BackupKeep=12\r\n"
+                                 "WatchOutlook=86400\r\n"
+                                 "WatchRunAfter=yes\r\n";
 
 static void check_full(const struct pm_config *c)
 {
@@ -149,6 +153,8 @@ static void check_full(const struct pm_config *c)
     assert_int_equal(c->require_readonly_config, 1);
     assert_int_equal(c->lock_wait, 5);
     assert_int_equal(c->backup_keep, 12);
+    assert_int_equal(c->watch_outlook, 86400);
+    assert_int_equal(c->watch_run_after, 1);
 }
 
 static void test_every_key(void **state)
@@ -235,6 +241,11 @@ static void test_bad_values_name_file_and_line(void **state)
         "/etc/pm/prof.config:2: WaitForOutlook: '3601' is not a number of seconds from 0 to 3600");
     expect_error("LockWait=-1\n",
                  "/etc/pm/prof.config:1: LockWait: '-1' is not a number of seconds from 0 to 3600");
+    expect_error("WatchOutlook=86401\n", "/etc/pm/prof.config:1: WatchOutlook: '86401' is not a "
+                                          "number of seconds from 0 to 86400");
+    /* The watch's ceiling is its own: LockWait keeps its hour. */
+    expect_error("LockWait=86400\n",
+                 "/etc/pm/prof.config:1: LockWait: '86400' is not a number of seconds from 0 to 3600");
     expect_error("BackupKeep=1001\n",
                  "/etc/pm/prof.config:1: BackupKeep: '1001' is not a number from 0 to 1000");
     expect_error("BackupKeep=five\n",

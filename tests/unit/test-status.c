@@ -98,6 +98,27 @@ static void test_rewrite_replaces_and_drops_stale_log(void **state)
     pm_store_close(st);
 }
 
+/* A watch says Waiting with the client's name, and the run's end takes the name away again. */
+static void test_waiting_then_done(void **state)
+{
+    (void)state;
+    struct pm_store *st = open_mem();
+    struct pm_status w = {3000, PM_EXIT_OK, 4, 2, "1.2", "C:\\Logs\\w.log"};
+    assert_int_equal(pm_status_write_waiting(st, &w, "OUTLOOK.EXE", NULL), 0);
+    assert_string_equal(get_sz(st, "Result"), "Waiting");
+    assert_int_equal(get_num(st, "ResultCode", PM_REG_DWORD), 5);
+    assert_string_equal(get_sz(st, "WaitingFor"), "OUTLOOK.EXE");
+    assert_int_equal(get_num(st, "Updated", PM_REG_DWORD), 0);
+    assert_int_equal(get_num(st, "Pending", PM_REG_DWORD), 2);
+    assert_int_equal(get_num(st, "LastRunTime", PM_REG_QWORD), 3000);
+    struct pm_status d = {3100, PM_EXIT_OK, 1, 0, "1.2", "C:\\Logs\\w.log"};
+    assert_int_equal(pm_status_write(st, &d, NULL), 0);
+    assert_string_equal(get_sz(st, "Result"), "ok");
+    assert_int_equal(get_num(st, "ResultCode", PM_REG_DWORD), 0);
+    assert_null(get_sz(st, "WaitingFor"));
+    pm_store_close(st);
+}
+
 static void test_counts_clamped(void **state)
 {
     (void)state;
@@ -143,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_writes_every_value),
         cmocka_unit_test(test_rewrite_replaces_and_drops_stale_log),
+        cmocka_unit_test(test_waiting_then_done),
         cmocka_unit_test(test_counts_clamped),
         cmocka_unit_test(test_failed_write_changes_nothing),
     };

@@ -1,5 +1,6 @@
-/* The platform layer on POSIX systems (the offline tool and the test host). Process checks and
- * program starts exist only on Windows, where Outlook runs; here they say so. */
+/* The platform layer on POSIX systems (the offline tool and the test host). Outlook runs only on
+ * Windows; the process checks here (Linux /proc, pidfd) serve the tests, where a process named
+ * like a MAPI client stands in for Outlook, and the watch mode's wait. */
 #include "compat.h"
 
 #include "pm/os.h"
@@ -8,13 +9,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -342,12 +346,189 @@ int pm_os_user_can_write(const char *path)
     return access(path, W_OK) == 0;
 }
 
+/* ---- processes (Linux: /proc; the test double of a MAPI client is a process named so) ---- */
+
+#define POSIX_MAX_WAIT 64 /* as many as Windows waits on at once (MAXIMUM_WAIT_OBJECTS) */
+
+#ifdef __linux__
+/* The kernel keeps the first 15 bytes of an image name (TASK_COMM_LEN 16): a longer name
+ * matches when those agree. */
+static int posix_comm_matches(const char *comm, const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 15)
+        n = 15;
+    return strlen(comm) == n && pm_ascii_ncasecmp(comm, name, n) == 0;
+}
+
+/* Every process of this user whose name is one of 'names', not this one: each name found once
+ * into 'found' (may be NULL), up to 'max' pids into 'pids'. The count of names found, or <0. */
+static int posix_scan(const char *const *names, size_t n, struct pm_strlist *found, pid_t *pids,
+                      size_t max, size_t *npids)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return PM_ERR_UNSUPPORTED;
+    char *seen = calloc(n ? n : 1, 1);
+    if (!seen) {
+        closedir(d);
+        return PM_ERR_NOMEM;
+    }
+    int count = 0, rc = 0;
+    if (npids)
+        *npids = 0;
+    struct dirent *de;
+    while (rc == 0 && (de = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid())
+            continue;
+        char path[64], comm[32];
+        struct stat sb;
+        snprintf(path, sizeof(path), "/proc/%ld", pid);
+        /* Another user's client does not hold our profile. */
+        if (stat(path, &sb) != 0 || sb.st_uid != getuid())
+            continue;
+        snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(comm, 1, sizeof(comm) - 1, f);
+        fclose(f);
+        comm[len] = 0;
+        if (len && comm[len - 1] == '\n')
+            comm[len - 1] = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!posix_comm_matches(comm, names[i]))
+                continue;
+            if (pids && *npids < max)
+                pids[(*npids)++] = (pid_t)pid;
+            if (!seen[i]) {
+                seen[i] = 1;
+                count++;
+                if (found && pm_strlist_add(found, names[i]) < 0)
+                    rc = PM_ERR_NOMEM;
+            }
+            break;
+        }
+    }
+    closedir(d);
+    free(seen);
+    return rc < 0 ? rc : count;
+}
+
+int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
+{
+    if (n == 0)
+        return 0;
+    return posix_scan(names, n, found, NULL, 0, NULL);
+}
+
+/* A descriptor that becomes readable when the process exits (pidfd, Linux 5.3), or -1 when the
+ * kernel has none (then the caller falls back to polling). */
+static int posix_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    (void)pid;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeout_ms)
+{
+    pid_t pids[POSIX_MAX_WAIT];
+    size_t npids = 0;
+    int rc = n ? posix_scan(names, n, NULL, pids, POSIX_MAX_WAIT, &npids) : 0;
+    if (rc <= 0)
+        return rc;
+    struct pollfd fds[POSIX_MAX_WAIT];
+    size_t nfds = 0;
+    int polling = 0;
+    for (size_t i = 0; i < npids; i++) {
+        int fd = posix_pidfd(pids[i]);
+        if (fd >= 0) {
+            fds[nfds].fd = fd;
+            fds[nfds].events = POLLIN;
+            fds[nfds++].revents = 0;
+        } else if (errno != ESRCH) {
+            polling = 1; /* no pidfd: kill(pid, 0) every 100 ms below */
+        }
+    }
+    uint64_t deadline = pm_os_monotonic_ms() + timeout_ms;
+    for (;;) {
+        /* Done when every pidfd has fired and, for the polled ones, kill says they are gone. */
+        size_t alive = 0;
+        for (size_t i = 0; i < nfds; i++)
+            if (fds[i].fd >= 0)
+                alive++;
+        if (polling) {
+            polling = 0;
+            for (size_t i = 0; i < npids; i++)
+                if (kill(pids[i], 0) == 0 || errno == EPERM)
+                    polling = 1;
+        }
+        if (!alive && !polling) {
+            rc = 0;
+            break;
+        }
+        uint64_t now = pm_os_monotonic_ms();
+        if (now >= deadline) {
+            rc = 1;
+            break;
+        }
+        uint64_t left = deadline - now;
+        int wait = left > INT_MAX ? INT_MAX : (int)left;
+        if (polling && wait > 100)
+            wait = 100;
+        int pr = poll(fds, (nfds_t)nfds, wait);
+        if (pr < 0 && errno != EINTR) {
+            rc = PM_ERR_IO;
+            break;
+        }
+        for (size_t i = 0; pr > 0 && i < nfds; i++)
+            if (fds[i].fd >= 0 && fds[i].revents) {
+                close(fds[i].fd);
+                fds[i].fd = -1; /* poll ignores negative descriptors */
+            }
+    }
+    for (size_t i = 0; i < nfds; i++)
+        if (fds[i].fd >= 0)
+            close(fds[i].fd);
+    return rc;
+}
+#else
 int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
 {
     (void)names;
     (void)n;
     (void)found;
     return PM_ERR_UNSUPPORTED;
+}
+
+int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeout_ms)
+{
+    (void)names;
+    (void)n;
+    (void)timeout_ms;
+    return PM_ERR_UNSUPPORTED;
+}
+#endif
+
+void pm_os_background(int on)
+{
+    /* The watch runs beside the user's work: the CPU and the disk are theirs first. Once only:
+     * without privilege the nice value cannot come down again. A failure leaves the priority as
+     * it was, which is only less polite. */
+    static int niced;
+    if (!on || niced)
+        return;
+    niced = 1;
+    errno = 0;
+    if (nice(10) == -1 && errno)
+        return;
 }
 
 int pm_os_file_in_use(const char *path)

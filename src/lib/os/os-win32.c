@@ -594,8 +594,13 @@ static int os_process_is_ours(DWORD pid, DWORD our_session, const TOKEN_USER *me
     return same;
 }
 
-int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
+/* Every process of ours (os_process_is_ours) running one of 'names': each name found once into
+ * 'found' (may be NULL), up to 'max' process ids into 'pids'. The count of names found, or <0. */
+static int os_scan(const char *const *names, size_t n, struct pm_strlist *found, DWORD *pids,
+                   size_t max, size_t *npids)
 {
+    if (npids)
+        *npids = 0;
     if (n == 0)
         return 0;
     wchar_t **wnames = calloc(n, sizeof(*wnames));
@@ -629,14 +634,19 @@ int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *
                 continue;
             for (size_t i = 0; i < n; i++) {
                 /* Image names compare like the file system does: case-insensitively. */
-                if (seen[i] || _wcsicmp(pe.szExeFile, wnames[i]) != 0)
+                if ((seen[i] && !pids) || _wcsicmp(pe.szExeFile, wnames[i]) != 0)
                     continue;
                 if (!os_process_is_ours(pe.th32ProcessID, our_session, me))
                     continue;
-                seen[i] = 1;
-                if (pm_strlist_add(found, names[i]) < 0)
-                    rc = PM_ERR_NOMEM;
-                count++;
+                if (pids && *npids < max)
+                    pids[(*npids)++] = pe.th32ProcessID;
+                if (!seen[i]) {
+                    seen[i] = 1;
+                    if (found && pm_strlist_add(found, names[i]) < 0)
+                        rc = PM_ERR_NOMEM;
+                    count++;
+                }
+                break;
             }
         } while (rc == 0 && Process32NextW(snap, &pe));
     }
@@ -648,6 +658,60 @@ int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *
         free(wnames[i]);
     free(wnames);
     return rc < 0 ? rc : count;
+}
+
+int pm_os_find_processes(const char *const *names, size_t n, struct pm_strlist *found)
+{
+    return os_scan(names, n, found, NULL, 0, NULL);
+}
+
+int pm_os_wait_processes(const char *const *names, size_t n, unsigned long timeout_ms)
+{
+    DWORD pids[MAXIMUM_WAIT_OBJECTS];
+    HANDLE h[MAXIMUM_WAIT_OBJECTS];
+    size_t npids = 0, nh = 0;
+    int rc = os_scan(names, n, NULL, pids, MAXIMUM_WAIT_OBJECTS, &npids);
+    if (rc <= 0)
+        return rc;
+    /* SYNCHRONIZE is all a wait needs; a process that exited since the scan cannot be opened
+     * and is not waited for. */
+    for (size_t i = 0; i < npids; i++) {
+        HANDLE p = OpenProcess(SYNCHRONIZE, FALSE, pids[i]);
+        if (p)
+            h[nh++] = p;
+    }
+    if (nh == 0)
+        return 0;
+    /* One wait for all of them: the thread sleeps until the last handle is signalled. */
+    DWORD ms = timeout_ms >= INFINITE ? INFINITE - 1 : (DWORD)timeout_ms;
+    DWORD r = WaitForMultipleObjects((DWORD)nh, h, TRUE, ms);
+    for (size_t i = 0; i < nh; i++)
+        CloseHandle(h[i]);
+    if (r == WAIT_TIMEOUT)
+        return 1;
+    return r < WAIT_OBJECT_0 + nh || (r >= WAIT_ABANDONED_0 && r < WAIT_ABANDONED_0 + nh)
+               ? 0
+               : PM_ERR_IO;
+}
+
+void pm_os_background(int on)
+{
+    /* PROCESS_MODE_BACKGROUND_BEGIN lowers CPU, I/O and memory priority together (Vista and
+     * later); where it is refused, below-normal CPU priority is what is left. After the wait
+     * the update races the user reopening Outlook: very low I/O priority would lose it. */
+    if (!on) {
+        SetPriorityClass(GetCurrentProcess(), PROCESS_MODE_BACKGROUND_END);
+        SetPriorityClass(GetCurrentProcess(), NORMAL_PRIORITY_CLASS);
+        return;
+    }
+    if (!SetPriorityClass(GetCurrentProcess(), PROCESS_MODE_BACKGROUND_BEGIN))
+        SetPriorityClass(GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS);
+    /* A console made for this process alone (started by the task without a parent console) is
+     * a window on the user's desktop for hours: let it go. Output then goes nowhere; the log
+     * has every event. A console shared with a caller (cmd.exe, a script) stays. */
+    DWORD pids[2];
+    if (GetConsoleProcessList(pids, 2) == 1)
+        FreeConsole();
 }
 
 int pm_os_file_in_use(const char *path)

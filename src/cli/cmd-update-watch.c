@@ -61,7 +61,12 @@ static void watch_status(struct cli_watch *w, const char *store_spec, const char
     struct pm_store *st = NULL;
     struct pm_error err;
     pm_error_clear(&err);
-    struct pm_status s = {pm_os_time_now(), PM_EXIT_IN_USE, 0, pending, PM_VERSION, log_path};
+    struct pm_status s = {.time = pm_os_time_now(),
+                         .exit_code = PM_EXIT_IN_USE,
+                         .pending = pending,
+                         .version = PM_VERSION,
+                         .log_path = log_path,
+                         .action = "update"};
     if (pm_store_open(&st, store_spec, 0, &err) < 0 ||
         pm_status_write_waiting(st, &s, held, &err) < 0)
         pm_log_event(w->log, PM_EV_WARNING, PM_F_MSG, "cannot write the status key", NULL);

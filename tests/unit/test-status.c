@@ -103,7 +103,7 @@ static void test_waiting_then_done(void **state)
 {
     (void)state;
     struct pm_store *st = open_mem();
-    struct pm_status w = {3000, PM_EXIT_OK, 4, 2, "1.2", "C:\\Logs\\w.log"};
+    struct pm_status w = {3000, PM_EXIT_OK, 4, 2, "1.2", "C:\\Logs\\w.log", NULL};
     assert_int_equal(pm_status_write_waiting(st, &w, "OUTLOOK.EXE", NULL), 0);
     assert_string_equal(get_sz(st, "Result"), "Waiting");
     assert_int_equal(get_num(st, "ResultCode", PM_REG_DWORD), 5);
@@ -111,7 +111,7 @@ static void test_waiting_then_done(void **state)
     assert_int_equal(get_num(st, "Updated", PM_REG_DWORD), 0);
     assert_int_equal(get_num(st, "Pending", PM_REG_DWORD), 2);
     assert_int_equal(get_num(st, "LastRunTime", PM_REG_QWORD), 3000);
-    struct pm_status d = {3100, PM_EXIT_OK, 1, 0, "1.2", "C:\\Logs\\w.log"};
+    struct pm_status d = {3100, PM_EXIT_OK, 1, 0, "1.2", "C:\\Logs\\w.log", NULL};
     assert_int_equal(pm_status_write(st, &d, NULL), 0);
     assert_string_equal(get_sz(st, "Result"), "ok");
     assert_int_equal(get_num(st, "ResultCode", PM_REG_DWORD), 0);

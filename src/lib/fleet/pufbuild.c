@@ -414,44 +414,124 @@ static int load_existing(const char *path, struct strmap *have, struct pm_buf *t
     return rc;
 }
 
-static int write_file(const char *path, const struct pm_buf *b, int append, int bom,
-                      struct pm_error *err)
+/* An output file written as it is built: the text goes to a buffer that is drained into a
+ * temporary file beside the target ("<path>.tmp<pid>") between mailboxes, and the file takes its
+ * place only when the whole build succeeded (spool_commit), so a failed or refused build leaves
+ * the old file as it was, and memory does not grow with the PUF. */
+struct spool {
+    struct pm_buf b;
+    struct pm_buf tmp; /* the temporary file's name */
+    FILE *f;           /* NULL when it could not be created (the error comes at the commit) */
+};
+#define SPOOL_DRAIN ((size_t)64 << 10)
+
+/* Creates the temporary file of 'sp' (zeroed by the caller; its buffer may hold text already). */
+static void spool_open(struct spool *sp, const char *path, int bom)
 {
-    struct pm_buf tmp = PM_BUF_INIT;
-    if (!append && (pm_buf_puts(&tmp, path) < 0 || pm_buf_printf(&tmp, ".tmp%ld", pm_os_pid()) < 0))
-        return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    const char *target = append ? path : tmp.data;
-    FILE *f = pm_os_fopen_write(target, append ? "ab" : "wb");
-    int ok = f != NULL;
-    if (ok && bom)
-        ok = fwrite("\xef\xbb\xbf", 1, 3, f) == 3;
-    if (ok && b->len)
-        ok = fwrite(b->data, 1, b->len, f) == b->len;
-    if (f && fclose(f) != 0)
+    if (pm_buf_printf(&sp->tmp, "%s.tmp%ld", path, pm_os_pid()) < 0)
+        return;
+    sp->f = pm_os_fopen_write(sp->tmp.data, "wb");
+    if (sp->f && bom && fwrite("\xef\xbb\xbf", 1, 3, sp->f) != 3) {
+        fclose(sp->f);
+        sp->f = NULL;
+        remove(sp->tmp.data);
+    }
+}
+
+/* Hands what is buffered to the file (all of it, or once it holds SPOOL_DRAIN bytes). A write
+ * that fails closes the file: the commit then reports it. */
+static void spool_drain(struct spool *sp, int all)
+{
+    if (!all && sp->b.len < SPOOL_DRAIN)
+        return;
+    if (sp->f && sp->b.len && fwrite(sp->b.data, 1, sp->b.len, sp->f) != sp->b.len) {
+        fclose(sp->f);
+        sp->f = NULL;
+        remove(sp->tmp.data);
+    }
+    pm_buf_reset(&sp->b);
+}
+
+/* Gives up the file: nothing is written. */
+static void spool_abort(struct spool *sp)
+{
+    if (sp->f) {
+        fclose(sp->f);
+        remove(sp->tmp.data);
+    }
+    sp->f = NULL;
+    pm_buf_release(&sp->b);
+    pm_buf_release(&sp->tmp);
+}
+
+/* Appends the file at 'from' to the open file 'to'. 0 or -1. */
+static int copy_into(const char *from, FILE *to)
+{
+    FILE *f = fopen(from, "rb");
+    if (!f)
+        return -1;
+    char chunk[65536];
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ok = fwrite(chunk, 1, n, to) == n;
+    ok = ok && !ferror(f);
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* The spooled text takes the place of 'path' (with 'append', it is added to its end). */
+static int spool_commit(struct spool *sp, const char *path, int append, struct pm_error *err)
+{
+    spool_drain(sp, 1);
+    int ok = sp->f != NULL;
+    if (sp->f && fclose(sp->f) != 0)
         ok = 0;
-    if (ok && !append && pm_os_replace_file(tmp.data, path) < 0)
+    sp->f = NULL;
+    if (ok && append) {
+        FILE *f = pm_os_fopen_write(path, "ab");
+        ok = f && copy_into(sp->tmp.data, f) == 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        remove(sp->tmp.data);
+    } else if (ok && pm_os_replace_file(sp->tmp.data, path) < 0) {
         ok = 0;
-    if (!ok && !append)
-        remove(tmp.data);
-    pm_buf_release(&tmp);
+    }
+    if (!ok && sp->tmp.data)
+        remove(sp->tmp.data);
+    pm_buf_release(&sp->b);
+    pm_buf_release(&sp->tmp);
     return ok ? 0 : pm_error_set(err, PM_ERR_IO, path, 0, "cannot write the file");
 }
 
 /* The PUF about to be overwritten is copied (not moved) to "<path>.bak", so clients reading the
- * share never find mbm.puf missing and a wrong build can be undone by renaming it back. */
+ * share never find mbm.puf missing and a wrong build can be undone by renaming it back. The copy
+ * is streamed through a temporary file and flushed to the disk before it takes the name. */
 static int keep_backup(const char *path, struct pm_error *err)
 {
-    struct pm_buf bak = PM_BUF_INIT, old = PM_BUF_INIT;
-    int rc = pm_buf_printf(&bak, "%s.bak", path) < 0 ? PM_ERR_NOMEM : 0;
-    if (rc == 0)
-        rc = pm_file_read(path, 0, &old, err);
-    if (rc == 0)
-        rc = pm_file_write_atomic(bak.data, old.data ? old.data : "", old.len, err);
+    struct pm_buf bak = PM_BUF_INIT, tmp = PM_BUF_INIT;
+    int rc = pm_buf_printf(&bak, "%s.bak", path) < 0 ||
+                     pm_buf_printf(&tmp, "%s.bak.tmp%ld", path, pm_os_pid()) < 0
+                 ? PM_ERR_NOMEM
+                 : 0;
+    FILE *f = rc == 0 ? pm_os_fopen_write(tmp.data, "wb") : NULL;
+    if (rc == 0) {
+        int ok = f && copy_into(path, f) == 0 && fflush(f) == 0 && pm_os_fsync(f) == 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (ok && pm_os_replace_file(tmp.data, bak.data) < 0)
+            ok = 0;
+        if (!ok) {
+            if (f)
+                remove(tmp.data);
+            rc = PM_ERR_IO;
+        }
+    }
     if (rc < 0)
         pm_error_set(err, rc, path, 0, "cannot keep the PUF to be overwritten as '%s'",
                      bak.data ? bak.data : ".bak");
     pm_buf_release(&bak);
-    pm_buf_release(&old);
+    pm_buf_release(&tmp);
     return rc;
 }
 
@@ -742,7 +822,9 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     memset(st, 0, sizeof(*st));
     struct side src = {0}, tgt = {0};
     struct strmap have = STRMAP_INIT;
-    struct pm_buf out = PM_BUF_INIT, script = PM_BUF_INIT;
+    struct spool out, script;
+    memset(&out, 0, sizeof(out));
+    memset(&script, 0, sizeof(script));
     struct pair *pairs = NULL;
     size_t npairs = 0;
     int rc = load_side(&src, o->source_path, 0, err);
@@ -753,23 +835,32 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     st->source_rows = (unsigned)src.n;
     st->target_rows = (unsigned)tgt.n;
     if (o->append)
-        rc = load_existing(o->out_path, &have, &out, err);
+        rc = load_existing(o->out_path, &have, &out.b, err);
     if (rc == 0)
         rc = make_pairs(o, &src, &tgt, &pairs, &npairs, st, report, ctx, err);
     if (rc < 0)
         goto done;
 
-    put_header(&out, o, &src, &tgt, pairs, npairs);
-    pm_buf_puts(&script, "# Adds each source legacyExchangeDN (and the source's old X500 "
-                         "proxies) as an X500 proxy\n# address of its target mailbox, so "
-                         "cached autocomplete entries and replies to old\n# messages still "
-                         "reach it. Review, then run in the target organisation's Exchange\n"
-                         "# Management Shell. Each command stands alone: one failure does not "
-                         "stop the rest.\n");
+    spool_open(&out, o->out_path, 0);
+    if (o->x500_script_path)
+        spool_open(&script, o->x500_script_path, 1);
+    put_header(&out.b, o, &src, &tgt, pairs, npairs);
+    pm_buf_puts(&script.b, "# Adds each source legacyExchangeDN (and the source's old X500 "
+                           "proxies) as an X500 proxy\n# address of its target mailbox, so "
+                           "cached autocomplete entries and replies to old\n# messages still "
+                           "reach it. Review, then run in the target organisation's Exchange\n"
+                           "# Management Shell. Each command stands alone: one failure does not "
+                           "stop the rest.\n");
 
-    struct emit e = {&out, &script, &have, st, report, ctx, src.path};
-    for (size_t p = 0; p < npairs && rc >= 0; p++)
+    struct emit e = {&out.b, &script.b, &have, st, report, ctx, src.path};
+    for (size_t p = 0; p < npairs && rc >= 0; p++) {
         rc = emit_pair(&e, &src.rows[pairs[p].src], &tgt.rows[pairs[p].tgt]);
+        spool_drain(&out, 0);
+        if (o->x500_script_path)
+            spool_drain(&script, 0);
+        else
+            pm_buf_reset(&script.b);
+    }
     if (rc < 0) {
         pm_error_set(err, rc, o->out_path, 0, "cannot build the PUF (%s)", pm_err_name(rc));
         goto done;
@@ -786,20 +877,18 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
                           "same or swapped?): nothing written (--allow-empty writes it anyway)");
         goto done;
     }
-    if (!out.data)
-        pm_buf_puts(&out, "");
     if (!o->append && pm_os_file_exists(o->out_path))
         rc = keep_backup(o->out_path, err);
     if (rc == 0)
-        rc = write_file(o->out_path, &out, o->append, 0, err);
+        rc = spool_commit(&out, o->out_path, o->append, err);
     if (rc == 0 && o->x500_script_path)
-        rc = script.data ? write_file(o->x500_script_path, &script, 0, 1, err) : PM_ERR_NOMEM;
+        rc = spool_commit(&script, o->x500_script_path, 0, err);
 done:
+    spool_abort(&out);
+    spool_abort(&script);
     free(pairs);
     side_release(&src);
     side_release(&tgt);
     strmap_release(&have, NULL);
-    pm_buf_release(&out);
-    pm_buf_release(&script);
     return rc;
 }

@@ -24,10 +24,13 @@
 #define IN_PUF ((void *)(uintptr_t)1)
 #define WRITTEN ((void *)(uintptr_t)2)
 
+/* One row of an export as the build needs it: its strings in one allocation (starting at dn),
+ * trimmed, never NULL. Only the proxies a build writes are kept: the source's X500 ones
+ * (consecutive strings from 'proxies' on); the SMTP proxies a join looks up are indexed while the
+ * export is read and not kept. */
 struct mbx {
-    unsigned line;
-    char *dn, *smtp, *display, *alias, *upn, *guid, *archive;
-    struct pm_strlist proxies;
+    unsigned line, nproxies;
+    const char *dn, *smtp, *display, *alias, *upn, *guid, *archive, *proxies;
 };
 
 struct side {
@@ -38,12 +41,8 @@ struct side {
 
 static void side_release(struct side *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        struct mbx *m = &s->rows[i];
-        free(m->dn), free(m->smtp), free(m->display), free(m->alias), free(m->upn);
-        free(m->guid), free(m->archive);
-        pm_strlist_release(&m->proxies);
-    }
+    for (size_t i = 0; i < s->n; i++)
+        free((char *)s->rows[i].dn);
     free(s->rows);
     s->rows = NULL;
     s->n = 0;
@@ -121,17 +120,25 @@ int pm_puf_join_parse(const char *arg, enum pm_puf_join *join, const char **map_
     return 0;
 }
 
-static char *trimmed(const char *s)
+/* s without blanks around it (and line breaks at its end): *n bytes from the result. */
+static const char *trim_span(const char *s, size_t *n)
 {
     while (*s == ' ' || *s == '\t')
         s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
-    return pm_strndup(s, n);
+    size_t l = strlen(s);
+    while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r' || s[l - 1] == '\n'))
+        l--;
+    *n = l;
+    return s;
 }
 
-static int load_side(struct side *s, const char *path, int need_smtp, struct pm_error *err)
+static int index_row(struct strmap *map, const struct mbx *m, const struct pm_strlist *proxies,
+                     size_t i, enum pm_puf_join join);
+
+/* Reads an export. Each row is indexed into 'index' (when not NULL) by the identities 'join'
+ * uses, and kept with its X500 proxies when 'x500' is set. */
+static int load_side(struct side *s, const char *path, int need_smtp, struct strmap *index,
+                     enum pm_puf_join join, int x500, struct pm_error *err)
 {
     struct pm_csv *c;
     int rc = pm_csv_open(&c, path, err);
@@ -145,11 +152,17 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
         return pm_error_set(err, PM_ERR_PARSE, path, 1, "no '%s' column in the export",
                             cdn < 0 ? "LegacyExchangeDN" : "PrimarySmtpAddress");
     }
-    long cdisp = pm_csv_column(c, "DisplayName"), calias = pm_csv_column(c, "Alias");
-    long cupn = pm_csv_column(c, "UserPrincipalName"), cguid = pm_csv_column(c, "ExchangeGuid");
-    long cmail = pm_csv_column(c, "EmailAddresses"), carch = pm_csv_column(c, "ArchiveGuid");
+    long cols[7] = {cdn,
+                    csmtp,
+                    pm_csv_column(c, "DisplayName"),
+                    pm_csv_column(c, "Alias"),
+                    pm_csv_column(c, "UserPrincipalName"),
+                    pm_csv_column(c, "ExchangeGuid"),
+                    pm_csv_column(c, "ArchiveGuid")};
+    long cmail = pm_csv_column(c, "EmailAddresses");
     size_t cap = 0;
     unsigned line;
+    struct pm_strlist px = PM_STRLIST_INIT;
     while ((rc = pm_csv_next(c, NULL, NULL, &line, err)) > 0) {
         if (s->n == cap) {
             size_t ncap = cap ? cap * 2 : 256;
@@ -161,24 +174,58 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
             s->rows = nr;
             cap = ncap;
         }
-        struct mbx *m = &s->rows[s->n];
-        memset(m, 0, sizeof(*m));
-        s->n++;
-        m->line = line;
-        m->dn = trimmed(pm_csv_field(c, cdn));
-        m->smtp = trimmed(pm_csv_field(c, csmtp));
-        m->display = trimmed(pm_csv_field(c, cdisp));
-        m->alias = trimmed(pm_csv_field(c, calias));
-        m->upn = trimmed(pm_csv_field(c, cupn));
-        m->guid = trimmed(pm_csv_field(c, cguid));
-        m->archive = trimmed(pm_csv_field(c, carch));
-        if (!m->dn || !m->smtp || !m->display || !m->alias || !m->upn || !m->guid || !m->archive ||
-            pm_puf_split_proxies(pm_csv_field(c, cmail), &m->proxies) < 0) {
+        pm_strlist_release(&px);
+        if (pm_puf_split_proxies(pm_csv_field(c, cmail), &px) < 0) {
             rc = PM_ERR_NOMEM;
             break;
         }
+        const char *v[7];
+        size_t vl[7], size = 0;
+        for (size_t k = 0; k < 7; k++) {
+            v[k] = trim_span(pm_csv_field(c, cols[k]), &vl[k]);
+            size += vl[k] + 1;
+        }
+        unsigned nx = 0;
+        for (size_t k = 0; x500 && k < px.n; k++)
+            if (has_prefix(px.items[k], "x500:"))
+                size += strlen(px.items[k]) + 1, nx++;
+        char *block = malloc(size), *p = block;
+        if (!block) {
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+        const char **dst[7];
+        struct mbx *m = &s->rows[s->n];
+        memset(m, 0, sizeof(*m));
+        dst[0] = &m->dn, dst[1] = &m->smtp, dst[2] = &m->display, dst[3] = &m->alias;
+        dst[4] = &m->upn, dst[5] = &m->guid, dst[6] = &m->archive;
+        for (size_t k = 0; k < 7; k++) {
+            *dst[k] = p;
+            memcpy(p, v[k], vl[k]);
+            p[vl[k]] = 0;
+            p += vl[k] + 1;
+        }
+        m->proxies = p;
+        m->nproxies = nx;
+        for (size_t k = 0; x500 && k < px.n; k++)
+            if (has_prefix(px.items[k], "x500:")) {
+                size_t l = strlen(px.items[k]) + 1;
+                memcpy(p, px.items[k], l);
+                p += l;
+            }
+        m->line = line;
+        s->n++;
+        if (index && (rc = index_row(index, m, &px, s->n - 1, join)) < 0)
+            break;
     }
+    pm_strlist_release(&px);
     pm_csv_close(c);
+    /* give the doubling's slack back: the rows live until the end of the build */
+    if (s->n && s->n < cap) {
+        struct mbx *nr = realloc(s->rows, s->n * sizeof(*nr));
+        if (nr)
+            s->rows = nr;
+    }
     if (rc == PM_ERR_NOMEM)
         return pm_error_set(err, rc, path, 0, "out of memory reading the export");
     return rc;
@@ -215,30 +262,28 @@ static int index_key(struct strmap *map, const char *key, size_t i)
     return 0;
 }
 
-/* Indexes the identities of each row a join may use. */
-static int index_side(struct strmap *map, const struct side *s, enum pm_puf_join join)
+/* Indexes the identities of row i that a join may use ('proxies': all of the row's proxies). */
+static int index_row(struct strmap *map, const struct mbx *m, const struct pm_strlist *proxies,
+                     size_t i, enum pm_puf_join join)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->n; i++) {
-        const struct mbx *m = &s->rows[i];
-        if (join == PM_PUF_JOIN_SMTP || join == PM_PUF_JOIN_MAP) {
-            rc = index_key(map, m->smtp, i);
-            for (size_t k = 0; rc == 0 && k < m->proxies.n; k++)
-                if (has_prefix(m->proxies.items[k], "smtp:"))
-                    rc = index_key(map, m->proxies.items[k] + 5, i);
-        }
-        if (rc == 0 && (join == PM_PUF_JOIN_ALIAS || join == PM_PUF_JOIN_MAP))
-            rc = index_key(map, m->alias, i);
-        if (rc == 0 && (join == PM_PUF_JOIN_UPN || join == PM_PUF_JOIN_MAP))
-            rc = index_key(map, m->upn, i);
-        if (rc == 0 && join == PM_PUF_JOIN_MAP) {
-            size_t kl;
-            const char *k = pm_puf_dn_key(m->dn, strlen(m->dn), &kl);
-            if (kl) {
-                char *dk = pm_strndup(k, kl);
-                rc = dk ? index_key(map, dk, i) : PM_ERR_NOMEM;
-                free(dk);
-            }
+    if (join == PM_PUF_JOIN_SMTP || join == PM_PUF_JOIN_MAP) {
+        rc = index_key(map, m->smtp, i);
+        for (size_t k = 0; rc == 0 && k < proxies->n; k++)
+            if (has_prefix(proxies->items[k], "smtp:"))
+                rc = index_key(map, proxies->items[k] + 5, i);
+    }
+    if (rc == 0 && (join == PM_PUF_JOIN_ALIAS || join == PM_PUF_JOIN_MAP))
+        rc = index_key(map, m->alias, i);
+    if (rc == 0 && (join == PM_PUF_JOIN_UPN || join == PM_PUF_JOIN_MAP))
+        rc = index_key(map, m->upn, i);
+    if (rc == 0 && join == PM_PUF_JOIN_MAP) {
+        size_t kl;
+        const char *k = pm_puf_dn_key(m->dn, strlen(m->dn), &kl);
+        if (kl) {
+            char *dk = pm_strndup(k, kl);
+            rc = dk ? index_key(map, dk, i) : PM_ERR_NOMEM;
+            free(dk);
         }
     }
     return rc;
@@ -628,20 +673,17 @@ static int join_by_map(const struct pm_pufbuild_opts *o, struct pm_csv *map, str
     return rc;
 }
 
-/* Which source row goes with which target row, by the join the options ask for. */
+/* Which source row goes with which target row, by the join the options ask for ('tmap' and
+ * 'smap': the exports indexed as they were read). */
 static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
-                      const struct side *tgt, struct pair **pairs, size_t *npairs,
-                      struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
+                      struct strmap *tmap, struct strmap *smap, struct pair **pairs,
+                      size_t *npairs, struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
                       struct pm_error *err)
 {
-    struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
-    int rc = index_side(&tmap, tgt, o->join);
+    int rc = 0;
     struct pm_csv *map = NULL;
-    if (rc == 0 && o->join == PM_PUF_JOIN_MAP) {
-        rc = index_side(&smap, src, o->join);
-        if (rc == 0)
-            rc = pm_csv_open(&map, o->map_path ? o->map_path : "", err);
-    }
+    if (o->join == PM_PUF_JOIN_MAP)
+        rc = pm_csv_open(&map, o->map_path ? o->map_path : "", err);
     size_t cap = src->n ? src->n : 1;
     *pairs = malloc(cap * sizeof(**pairs));
     *npairs = 0;
@@ -649,13 +691,11 @@ static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
         rc = PM_ERR_NOMEM;
     if (rc >= 0) {
         if (o->join != PM_PUF_JOIN_MAP)
-            join_by_key(o, src, &tmap, *pairs, npairs, st, report, ctx);
+            join_by_key(o, src, tmap, *pairs, npairs, st, report, ctx);
         else
-            rc = join_by_map(o, map, &smap, &tmap, *pairs, npairs, cap, st, report, ctx, err);
+            rc = join_by_map(o, map, smap, tmap, *pairs, npairs, cap, st, report, ctx, err);
     }
     pm_csv_close(map);
-    strmap_release(&tmap, NULL);
-    strmap_release(&smap, NULL);
     return rc < 0 ? rc : 0;
 }
 
@@ -701,8 +741,8 @@ static int emit_proxies(struct emit *e, const struct mbx *s, const struct mbx *t
                         struct pm_strlist *x500)
 {
     int rc = 0;
-    for (size_t k = 0; k < s->proxies.n && rc >= 0; k++) {
-        const char *px = s->proxies.items[k];
+    const char *px = s->proxies;
+    for (size_t k = 0; k < s->nproxies && rc >= 0; k++, px += strlen(px) + 1) {
         char why[256];
         char *key;
         void **v;
@@ -827,9 +867,11 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     memset(&script, 0, sizeof(script));
     struct pair *pairs = NULL;
     size_t npairs = 0;
-    int rc = load_side(&src, o->source_path, 0, err);
+    struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
+    int rc = load_side(&src, o->source_path, 0, o->join == PM_PUF_JOIN_MAP ? &smap : NULL, o->join,
+                       1, err);
     if (rc == 0)
-        rc = load_side(&tgt, o->target_path, 1, err);
+        rc = load_side(&tgt, o->target_path, 1, &tmap, o->join, 0, err);
     if (rc < 0)
         goto done;
     st->source_rows = (unsigned)src.n;
@@ -837,7 +879,9 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     if (o->append)
         rc = load_existing(o->out_path, &have, &out.b, err);
     if (rc == 0)
-        rc = make_pairs(o, &src, &tgt, &pairs, &npairs, st, report, ctx, err);
+        rc = make_pairs(o, &src, &tmap, &smap, &pairs, &npairs, st, report, ctx, err);
+    strmap_release(&tmap, NULL);
+    strmap_release(&smap, NULL);
     if (rc < 0)
         goto done;
 
@@ -884,6 +928,8 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     if (rc == 0 && o->x500_script_path)
         rc = spool_commit(&script, o->x500_script_path, 0, err);
 done:
+    strmap_release(&tmap, NULL);
+    strmap_release(&smap, NULL);
     spool_abort(&out);
     spool_abort(&script);
     free(pairs);

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "pm/csv.h"
+#include "pm/os.h"
+#include "pm/progress.h"
 
 struct pm_csv {
     char *name;
@@ -244,7 +246,8 @@ int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const cha
 #define CSV_CHUNK ((size_t)64 << 10)
 enum csv_enc { ENC_SNIFF, ENC_UTF8_BOM, ENC_UTF16LE, ENC_UTF16BE, ENC_PLAIN };
 
-static int read_decoded(FILE *f, struct pm_buf *text, int *raw_limit)
+static int read_decoded(FILE *f, struct pm_buf *text, int *raw_limit,
+                        const struct pm_progress *progress, unsigned long long size)
 {
     unsigned char *raw = malloc(CSV_CHUNK + 8);
     if (!raw)
@@ -261,6 +264,8 @@ static int read_decoded(FILE *f, struct pm_buf *text, int *raw_limit)
             break;
         }
         total += n;
+        if (n)
+            pm_progress_update(progress, total, size);
         if (total > PM_CSV_MAX_BYTES) {
             *raw_limit = 1;
             rc = PM_ERR_LIMIT;
@@ -328,6 +333,12 @@ static int read_decoded(FILE *f, struct pm_buf *text, int *raw_limit)
 
 int pm_csv_open(struct pm_csv **out, const char *path, struct pm_error *err)
 {
+    return pm_csv_open_progress(out, path, NULL, err);
+}
+
+int pm_csv_open_progress(struct pm_csv **out, const char *path, const struct pm_progress *progress,
+                         struct pm_error *err)
+{
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -335,7 +346,8 @@ int pm_csv_open(struct pm_csv **out, const char *path, struct pm_error *err)
     struct pm_buf text;
     pm_buf_init(&text, PM_CSV_MAX_BYTES + 16);
     int raw_limit = 0;
-    int rc = read_decoded(f, &text, &raw_limit);
+    long long size = progress ? pm_os_file_size(path) : 0;
+    int rc = read_decoded(f, &text, &raw_limit, progress, size > 0 ? (unsigned long long)size : 0);
     fclose(f);
     if (rc < 0) {
         pm_buf_release(&text);

@@ -138,10 +138,11 @@ static int index_row(struct strmap *map, const struct mbx *m, const struct pm_st
 /* Reads an export. Each row is indexed into 'index' (when not NULL) by the identities 'join'
  * uses, and kept with its X500 proxies when 'x500' is set. */
 static int load_side(struct side *s, const char *path, int need_smtp, struct strmap *index,
-                     enum pm_puf_join join, int x500, struct pm_error *err)
+                     enum pm_puf_join join, int x500, const struct pm_progress *progress,
+                     struct pm_error *err)
 {
     struct pm_csv *c;
-    int rc = pm_csv_open(&c, path, err);
+    int rc = pm_csv_open_progress(&c, path, progress, err);
     if (rc < 0)
         return rc;
     s->path = path;
@@ -856,8 +857,37 @@ static int emit_pair(struct emit *e, const struct mbx *s, const struct mbx *t)
     return rc;
 }
 
+/* The progress of reading one export as part of both: 'base' bytes before it, 'total' in all;
+ * never 100% (that is for the end of the build). */
+struct read_progress {
+    struct pm_progress p;
+    const struct pm_progress *outer;
+    unsigned long long base, total;
+};
+
+static void read_progress_fn(void *ctx, unsigned long long done, unsigned long long total)
+{
+    struct read_progress *rp = ctx;
+    (void)total;
+    unsigned long long at = rp->base + done;
+    pm_progress_update(rp->outer, at < rp->total ? at : rp->total - 1, rp->total);
+}
+
+static unsigned long long file_bytes(const char *path)
+{
+    long long n = path ? pm_os_file_size(path) : 0;
+    return n > 0 ? (unsigned long long)n : 0;
+}
+
 int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
                  void *ctx, struct pm_error *err)
+{
+    return pm_puf_build_progress(o, st, report, ctx, NULL, err);
+}
+
+int pm_puf_build_progress(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
+                          pm_diag_fn report, void *ctx, const struct pm_progress *progress,
+                          struct pm_error *err)
 {
     memset(st, 0, sizeof(*st));
     struct side src = {0}, tgt = {0};
@@ -868,10 +898,16 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
     struct pair *pairs = NULL;
     size_t npairs = 0;
     struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
+    unsigned long long sbytes = file_bytes(o->source_path);
+    struct read_progress rp = {{read_progress_fn, NULL}, progress, 0,
+                               sbytes + file_bytes(o->target_path) + 1};
+    rp.p.ctx = &rp;
+    const struct pm_progress *pp = progress ? &rp.p : NULL;
     int rc = load_side(&src, o->source_path, 0, o->join == PM_PUF_JOIN_MAP ? &smap : NULL, o->join,
-                       1, err);
+                       1, pp, err);
+    rp.base = sbytes;
     if (rc == 0)
-        rc = load_side(&tgt, o->target_path, 1, &tmap, o->join, 0, err);
+        rc = load_side(&tgt, o->target_path, 1, &tmap, o->join, 0, pp, err);
     if (rc < 0)
         goto done;
     st->source_rows = (unsigned)src.n;
@@ -927,6 +963,8 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
         rc = spool_commit(&out, o->out_path, o->append, err);
     if (rc == 0 && o->x500_script_path)
         rc = spool_commit(&script, o->x500_script_path, 0, err);
+    if (rc == 0)
+        pm_progress_update(progress, rp.total, rp.total);
 done:
     strmap_release(&tmap, NULL);
     strmap_release(&smap, NULL);

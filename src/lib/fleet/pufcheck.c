@@ -42,6 +42,8 @@ struct checker {
     char *bbuf;  /* their text */
     struct pm_puf_entry be; /* and the entry parsed from it */
     int have_be;
+    const struct pm_progress *progress;
+    unsigned long long size; /* of the file: the progress total is two passes over it */
 };
 static void problem(struct checker *c, unsigned line, const char *fmt, ...) PM_PRINTF(3, 4);
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
@@ -449,10 +451,14 @@ static int check_pass(struct checker *c, FILE *f, char *buf, int second, unsigne
         return PM_ERR_NOMEM;
     int rc = 0, nul, overlong;
     size_t n;
-    uint64_t at;
+    uint64_t at, shown = 0;
     *lineno = 0;
     while (rc == 0 && read_line(&rd, buf, &n, &at, &nul, &overlong)) {
         ++*lineno;
+        if (rd.off != shown) { /* a buffer further */
+            shown = rd.off;
+            pm_progress_update(c->progress, (second ? c->size : 0) + shown, 2 * c->size);
+        }
         if (!second) {
             c->st->lines++;
             if (c->noff == c->capoff) {
@@ -484,13 +490,21 @@ static int check_pass(struct checker *c, FILE *f, char *buf, int second, unsigne
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err)
 {
+    return pm_puf_check_progress(path, st, report, ctx, NULL, err);
+}
+
+int pm_puf_check_progress(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report,
+                          void *ctx, const struct pm_progress *progress, struct pm_error *err)
+{
     memset(st, 0, sizeof(*st));
     FILE *f = fopen(path, "rb");
     if (!f)
         return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the PUF");
     struct checker c;
     memset(&c, 0, sizeof(c));
-    c.path = path, c.st = st, c.report = report, c.ctx = ctx;
+    c.path = path, c.st = st, c.report = report, c.ctx = ctx, c.progress = progress;
+    long long size = pm_os_file_size(path);
+    c.size = size > 0 ? (unsigned long long)size : 0;
     char *buf = malloc(PM_PUF_MAX_LINE + 2);
     unsigned lineno = 0;
     int rc = buf ? check_pass(&c, f, buf, 0, &lineno) : PM_ERR_NOMEM;
@@ -500,6 +514,8 @@ int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn repo
     }
     fclose(f);
     free(buf);
+    if (rc == 0)
+        pm_progress_update(progress, 2 * c.size, 2 * c.size);
     back_release(&c);
     if (c.back)
         fclose(c.back);

@@ -71,6 +71,7 @@ struct pm_report {
     unsigned files, bad_lines;
     char *buf; /* reused file buffer */
     size_t bufcap;
+    const struct pm_progress *progress; /* of pm_report_scan_dir, in files */
 };
 
 struct view {

@@ -639,6 +639,11 @@ static int read_log(struct pm_report *r, const char *path, size_t *len)
     return 0;
 }
 
+void pm_report_set_progress(struct pm_report *r, const struct pm_progress *p)
+{
+    r->progress = p;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -659,10 +664,14 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
     /* File order decides nothing, but sorted input makes listings stable. */
     if (names.n)
         qsort(names.items, names.n, sizeof(char *), cmp_names);
+    unsigned long long nlogs = 0, done = 0;
+    for (size_t i = 0; i < names.n; i++)
+        nlogs += ends_with_log(names.items[i]);
     struct pm_buf path = PM_BUF_INIT;
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         if (!ends_with_log(names.items[i]))
             continue;
+        pm_progress_update(r->progress, done++, nlogs);
         pm_buf_reset(&path);
         if ((rc = pm_path_join(&path, dir, names.items[i])) < 0)
             break;
@@ -688,6 +697,8 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
     }
     pm_buf_release(&path);
     pm_strlist_release(&names);
+    if (rc == 0)
+        pm_progress_update(r->progress, nlogs, nlogs);
     if (rc < 0)
         return pm_error_set(err, rc, dir, 0, "cannot build the report (%s)", pm_err_name(rc));
     return 0;

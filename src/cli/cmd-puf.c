@@ -95,8 +95,8 @@ static int write_index(const char *puf, int progress)
 
 /* The ones with a value first, in the order puf_build's slots list them. */
 static const char *const build_options[] = {
-    "--source",   "--target",      "--out",         "--x500-script", "--left-out", "--join",
-    "--append",   "--allow-empty", "--progress",    "--no-progress", "--help",     NULL};
+    "--source", "--target",      "--out",      "--x500-script", "--left-out", "--join",
+    "--append", "--allow-empty", "--progress", "--no-progress", "--help",     NULL};
 
 static int puf_build(int argc, char **argv)
 {

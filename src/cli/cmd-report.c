@@ -64,9 +64,8 @@ int cmd_report(int argc, char **argv)
         }
         if (cli_progress_option(a, &progress))
             continue;
-        static const char *const options[] = {"--csv",      "--html",        "--roster",
-                                              "--progress", "--no-progress", "--help",
-                                              NULL};
+        static const char *const options[] = {"--csv",         "--html", "--roster", "--progress",
+                                              "--no-progress", "--help", NULL};
         int vr = 0;
         for (int k = 0; k < 3 && vr == 0; k++)
             vr = cli_opt_value("report", argc, argv, &i, options[k],

@@ -177,18 +177,21 @@ static void test_file_decoded_in_chunks(void **state)
     for (size_t i = 0; i < n16; i++) {
         unsigned cp = text[i], units[2], nu = 1;
         if (cp >= 0x10000)
-            units[0] = 0xD800 + ((cp - 0x10000) >> 10), units[1] = 0xDC00 + ((cp - 0x10000) & 0x3ff),
-            nu = 2;
+            units[0] = 0xD800 + ((cp - 0x10000) >> 10),
+            units[1] = 0xDC00 + ((cp - 0x10000) & 0x3ff), nu = 2;
         else
             units[0] = cp;
         for (unsigned k = 0; k < nu; k++) {
-            le[nle++] = (unsigned char)(units[k] & 0xff), le[nle++] = (unsigned char)(units[k] >> 8);
-            be[nbe++] = (unsigned char)(units[k] >> 8), be[nbe++] = (unsigned char)(units[k] & 0xff);
+            le[nle++] = (unsigned char)(units[k] & 0xff),
+            le[nle++] = (unsigned char)(units[k] >> 8);
+            be[nbe++] = (unsigned char)(units[k] >> 8),
+            be[nbe++] = (unsigned char)(units[k] & 0xff);
         }
         if (cp < 0x80) {
             u8[nu8++] = (unsigned char)cp;
         } else if (cp < 0x800) {
-            u8[nu8++] = (unsigned char)(0xc0 | (cp >> 6)), u8[nu8++] = (unsigned char)(0x80 | (cp & 0x3f));
+            u8[nu8++] = (unsigned char)(0xc0 | (cp >> 6)),
+            u8[nu8++] = (unsigned char)(0x80 | (cp & 0x3f));
         } else {
             u8[nu8++] = (unsigned char)(0xf0 | (cp >> 18));
             u8[nu8++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));

@@ -676,9 +676,9 @@ static int join_by_map(const struct pm_pufbuild_opts *o, struct pm_csv *map, str
 
 /* Which source row goes with which target row, by the join the options ask for ('tmap' and
  * 'smap': the exports indexed as they were read). */
-static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
-                      struct strmap *tmap, struct strmap *smap, struct pair **pairs,
-                      size_t *npairs, struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
+static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src, struct strmap *tmap,
+                      struct strmap *smap, struct pair **pairs, size_t *npairs,
+                      struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
                       struct pm_error *err)
 {
     int rc = 0;
@@ -899,8 +899,8 @@ int pm_puf_build_progress(const struct pm_pufbuild_opts *o, struct pm_pufbuild_s
     size_t npairs = 0;
     struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
     unsigned long long sbytes = file_bytes(o->source_path);
-    struct read_progress rp = {{read_progress_fn, NULL}, progress, 0,
-                               sbytes + file_bytes(o->target_path) + 1};
+    struct read_progress rp = {
+        {read_progress_fn, NULL}, progress, 0, sbytes + file_bytes(o->target_path) + 1};
     rp.p.ctx = &rp;
     const struct pm_progress *pp = progress ? &rp.p : NULL;
     int rc = load_side(&src, o->source_path, 0, o->join == PM_PUF_JOIN_MAP ? &smap : NULL, o->join,

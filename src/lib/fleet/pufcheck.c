@@ -38,8 +38,8 @@ struct checker {
     struct ftab hits;    /* target DNs found among the sources (second pass) */
     uint64_t *off;       /* file offset of each line, [line - 1] */
     size_t noff, capoff;
-    FILE *back;  /* the file again, to read earlier lines back */
-    char *bbuf;  /* their text */
+    FILE *back;             /* the file again, to read earlier lines back */
+    char *bbuf;             /* their text */
     struct pm_puf_entry be; /* and the entry parsed from it */
     int have_be;
     const struct pm_progress *progress;

@@ -340,7 +340,8 @@ static void html_outside(struct out *o, const struct view *v)
 
 static void html_security(struct out *o, const struct view *v)
 {
-    html_machine_list(o, v, "Files others can change (security warnings) <span class=count>%u</span>",
+    html_machine_list(o, v,
+                      "Files others can change (security warnings) <span class=count>%u</span>",
                       v->t.security_machines, "Warning", MLIST_SECURITY, 0);
 }
 

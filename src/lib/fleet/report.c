@@ -35,7 +35,7 @@ struct run {
     struct rmbx *mbx;
     size_t nmbx, capmbx;
     struct pm_strlist policy;
-    struct pm_strlist outside; /* names of settings outside the profile still in place */
+    struct pm_strlist outside;  /* names of settings outside the profile still in place */
     struct pm_strlist security; /* files others can change that decide the run (security) */
 };
 
@@ -328,8 +328,8 @@ static const char *pack_str(char **p, const char *s)
 /* The summary of a finished run in one allocation: what the outputs print and count, no more. */
 static struct machine *machine_pack(const struct run *w)
 {
-    const char *const head[] = {w->user, w->computer, w->file, w->end, w->result, w->version,
-                                w->reason};
+    const char *const head[] = {w->user,   w->computer, w->file,  w->end,
+                                w->result, w->version,  w->reason};
     const struct pm_strlist *lists[MLIST_COUNT] = {&w->policy, &w->outside, &w->security};
     size_t size = sizeof(struct machine);
     for (size_t i = 0; i < PM_ARRAY_SIZE(head); i++)

@@ -366,8 +366,7 @@ static int hive_child(struct hive_store *hs, hive_node_h node, const char *name,
             return pm_error_set(err, PM_ERR_LIMIT, hs->file, 0,
                                 "key '%s' has too many subkeys (%zu)", *path ? path : "(root)",
                                 k->n);
-        for (size_t i = (size_t)hash & (k->cap - 1); k->slots[i].node;
-             i = (i + 1) & (k->cap - 1)) {
+        for (size_t i = (size_t)hash & (k->cap - 1); k->slots[i].node; i = (i + 1) & (k->cap - 1)) {
             if (k->slots[i].hash != hash)
                 continue;
             char *cname;

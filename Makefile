@@ -63,8 +63,8 @@ demo: build
 
 # Benchmarks (not tests; nothing asserts a timing): every bench/*.sh in turn, on a Release build
 # in $(BENCH_BUILD), each printing its figures beside the goal they answer. About 10 minutes on
-# 2 cores; QUICK=1 runs the smaller sizes only (about 2 minutes). Results, charts and how to read
-# them: docs/performance.md.
+# 2 cores; QUICK=1 runs the smaller sizes only (under a minute after the build). Results, charts
+# and how to read them: docs/performance.md.
 BENCH_BUILD ?= build-bench
 bench:
 	@bash scripts/deps.sh bench

@@ -21,6 +21,9 @@
 
 #define CLI_PROGRESS_EVERY_MS 250
 
+/* The progress line being drawn on a terminal, for cli_progress_interrupt. */
+static struct cli_progress *active;
+
 int cli_progress_option(const char *arg, int *mode)
 {
     if (!strcmp(arg, "--progress"))
@@ -48,8 +51,11 @@ static void show(void *ctx, unsigned long long done, unsigned long long total)
         /* blanks over what a longer previous line left */
         fprintf(stderr, "\r%s%*s", line, cp->width > n ? (int)(cp->width - n) : 0, "");
         cp->width = n;
-        if (last)
+        active = cp;
+        if (last) {
             fputc('\n', stderr);
+            active = NULL;
+        }
     } else {
         fprintf(stderr, "%s\n", line);
     }
@@ -78,4 +84,15 @@ void cli_progress_end(struct cli_progress *cp)
     if (cp->p.fn && cp->tty && cp->shown && !cp->finished)
         fputc('\n', stderr);
     cp->finished = 1;
+    if (active == cp)
+        active = NULL;
+}
+
+void cli_progress_interrupt(void)
+{
+    if (!active || active->finished || !active->width)
+        return;
+    fprintf(stderr, "\r%*s\r", (int)active->width, "");
+    active->width = 0;
+    active->shown = 0; /* drawn again at the next update */
 }

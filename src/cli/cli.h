@@ -86,6 +86,9 @@ const struct pm_progress *cli_progress_start(struct cli_progress *cp, const char
                                              const char *unit, int mode);
 /* Ends the progress line, also when the operation stopped before 100%. */
 void cli_progress_end(struct cli_progress *cp);
+/* Clears a progress line drawn on the terminal, so a message printed to stderr next starts a
+ * line of its own; the progress is drawn again at its next update. */
+void cli_progress_interrupt(void);
 
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);

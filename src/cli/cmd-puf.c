@@ -49,6 +49,8 @@ static void print_diag(void *ctx, const char *where, unsigned line, const char *
     struct diag_out *d = ctx;
     FILE *f = d->f ? d->f : stderr;
     d->count++;
+    if (!d->f)
+        cli_progress_interrupt();
     int n;
     if (where && line)
         n = fprintf(f, "%s:%u: %s\n", where, line, msg);

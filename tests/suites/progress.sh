@@ -54,4 +54,18 @@ set +e
 "$bin" puf check "$work/mbm.puf" "$work/mbm.puf" --progress >/dev/null 2>"$work/e.txt"; rc=$?
 set -e
 [ $rc = 2 ] || fail "puf check with two files: exit $rc"
+# On a terminal (script(1) gives the command one) progress is on by default, redrawn in place
+# with carriage returns, ending at 100% on a line of its own; a problem printed meanwhile starts a
+# line of its own, never glued to the progress text.
+if command -v script >/dev/null; then
+  printf 'bad line\n' >>"$work/mbm.puf"
+  script -qec "'$bin' puf check '$work/mbm.puf' >/dev/null" /dev/null >"$work/tty.txt" || true
+  grep -q $'\r' "$work/tty.txt" || fail "tty: no carriage return"
+  grep -q "puf check: 100% (" "$work/tty.txt" || fail "tty: no 100%"
+  tr '\r' '\n' <"$work/tty.txt" | grep -q "^$work/mbm.puf:[0-9]*: " || fail "tty: problem line missing"
+  ! tr '\r' '\n' <"$work/tty.txt" | grep "puf check: " | grep -q "mbm.puf:[0-9]" ||
+    fail "tty: a problem glued to the progress line"
+  script -qec "'$bin' puf check --no-progress '$work/mbm.puf' >/dev/null" /dev/null >"$work/tty0.txt" || true
+  ! grep -q "puf check: [0-9]*%" "$work/tty0.txt" || fail "tty --no-progress: progress shown"
+fi
 echo "progress: ok"

@@ -18,9 +18,10 @@
 #       dashed as "before")
 #
 # Sizes (override with BENCH_REPORT_SIZES, BENCH_CHECK_SIZES, BENCH_BUILD_SIZES): report at
-# 10^4, 2x10^4 and 10^5 logs (10^6 logs would be 5 GB of files and an hour of generation on
-# this machine: not run by default), puf check at 10^4, 10^5 and 10^6 lines, puf build at 10^4,
-# 10^5 and 2x10^5 source rows (10^6 rows would be 1 GB of exports: not run by default).
+# 10^4, 2x10^4 and 10^5 logs (10^6 logs are 5 GB in a million files, minutes to generate and
+# delete: not run by default), puf check at 10^4, 10^5 and 10^6 lines, puf build at 10^4,
+# 10^5 and 2x10^5 source rows (mkexports holds each export in a 256 MiB buffer: 10^6 rows, about
+# 1 GB in UTF-16, are cut short, so they are not a size here).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

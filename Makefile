@@ -61,11 +61,20 @@ msi: windows
 demo: build
 	@bash scripts/demo.sh $(BUILD)/profilemanager
 
-# Benchmarks (not tests): the PUF lookup, indexed and scanned, over 10^4..10^6-line PUFs, in a
-# Release build in build-bench/. Results and how to read them: docs/performance.md.
+# Benchmarks (not tests; nothing asserts a timing): every bench/*.sh in turn, on a Release build
+# in $(BENCH_BUILD), each printing its figures beside the goal they answer. About 10 minutes on
+# 2 cores; QUICK=1 runs the smaller sizes only (under a minute after the build). Results, charts
+# and how to read them: docs/performance.md.
+BENCH_BUILD ?= build-bench
 bench:
 	@bash scripts/deps.sh bench
-	@bash bench/puf-bench.sh
+	@cmake -S . -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BENCH_BUILD) -j $(JOBS) >/dev/null
+	@set -e; for b in bench/*.sh; do \
+		echo "==== $$b"; \
+		BENCH_BUILD=$(CURDIR)/$(BENCH_BUILD) BENCH_QUICK=$(QUICK) bash $$b; \
+		echo; \
+	done
 
 clean:
 	rm -rf $(BUILD) $(TEST_BUILD) build-win build-fuzz build-bench demo-out

@@ -12,13 +12,19 @@
 #
 #   bash bench/puf-bench.sh            (or: make bench)
 #   BENCH_SIZES="10000 100000" BENCH_REPEAT=3 bash bench/puf-bench.sh
+#   BENCH_QUICK=1 bash bench/puf-bench.sh     (10^4 and 10^5 lines, 3 runs each)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BENCH_BUILD:-$ROOT/build-bench}
 DATA=${BENCH_DATA:-$BUILD/puf-bench-data}
-SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
-REPEAT=${BENCH_REPEAT:-5}
+if [ -n "${BENCH_QUICK:-}" ]; then
+    SIZES=${BENCH_SIZES:-"10000 100000"}
+    REPEAT=${BENCH_REPEAT:-3}
+else
+    SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
+    REPEAT=${BENCH_REPEAT:-5}
+fi
 
 command -v strace >/dev/null || { echo "puf-bench: strace is needed (apt-get install strace)" >&2; exit 1; }
 

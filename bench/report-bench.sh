@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark of 'profilemanager report' over a generated Logs share (tests/tools/mklogs.c).
-# Usage: bench/report-bench.sh BUILD_DIR [COUNT]   (COUNT default 100000; use a Release build)
+# Usage: bench/report-bench.sh [BUILD_DIR] [COUNT]   (a Release build: BUILD_DIR defaults to
+# $BENCH_BUILD or build-bench/, built here; COUNT to 100000, 10000 with BENCH_QUICK=1)
 # Prints the size of the share, the generation time and the report's wall time, user and system
 # CPU and peak memory, for a warm page cache (second run) and the first run after generation.
 set -euo pipefail
-build=${1:?usage: report-bench.sh BUILD_DIR [COUNT]}
-count=${2:-100000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-${BENCH_BUILD:-$root/build-bench}}
+count=${2:-$([ -n "${BENCH_QUICK:-}" ] && echo 10000 || echo 100000)}
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" --target profilemanager mklogs -j 2 >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-report-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 t0=$(date +%s.%N)

@@ -10,7 +10,7 @@ if [ "${1:-build}" = test ]; then
          python3-pefile groff-base)
 fi
 if [ "${1:-build}" = bench ]; then
-  want+=(strace)
+  want+=(strace time python3)
 fi
 missing=()
 for p in "${want[@]}"; do

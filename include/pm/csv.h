@@ -21,6 +21,10 @@ struct pm_csv;
  * (too large), PM_ERR_PARSE (no header row; message names file and line). *out is NULL on
  * error. */
 int pm_csv_open(struct pm_csv **out, const char *path, struct pm_error *err);
+/* The same, telling 'progress' (may be NULL) how many bytes of the file are read. */
+struct pm_progress;
+int pm_csv_open_progress(struct pm_csv **out, const char *path, const struct pm_progress *progress,
+                         struct pm_error *err);
 /* Same over bytes in memory ('name' is used in messages); the bytes are copied. */
 int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const char *name,
                     struct pm_error *err);

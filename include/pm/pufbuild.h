@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "pm/error.h"
+#include "pm/progress.h"
 
 enum pm_puf_join {
     PM_PUF_JOIN_SMTP = 0, /* source PrimarySmtpAddress = a target's primary or smtp: proxy */
@@ -63,6 +64,11 @@ struct pm_pufbuild_stats {
  * first copied to "<out_path>.bak", replacing an older copy. */
 int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
                  void *ctx, struct pm_error *err);
+/* The same, telling 'progress' (may be NULL) how many bytes of the two exports are read; 100%
+ * when the build is done. */
+int pm_puf_build_progress(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
+                          pm_diag_fn report, void *ctx, const struct pm_progress *progress,
+                          struct pm_error *err);
 
 /* Splits an EmailAddresses cell into its proxy addresses: the separators Export-Csv and
  * common "-join" expressions leave (blank, ';', ',', line breaks) start a new address only where

@@ -9,6 +9,7 @@
 #define PM_PUFCHECK_H
 
 #include "pm/error.h"
+#include "pm/progress.h"
 
 /* Source DNs tracked for duplicate detection; a larger PUF fails with PM_ERR_LIMIT. */
 #define PM_PUFCHECK_MAX_ENTRIES 20000000u
@@ -28,5 +29,9 @@ struct pm_pufcheck_stats {
  * read, PM_ERR_NOMEM/PM_ERR_LIMIT. */
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err);
+/* The same, telling 'progress' (may be NULL) how many bytes of the two passes over the file
+ * (twice its size in all) are done. */
+int pm_puf_check_progress(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report,
+                          void *ctx, const struct pm_progress *progress, struct pm_error *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "pm/error.h"
+#include "pm/progress.h"
 #include "pm/util.h"
 
 /* Ceilings: log files read from a folder, bytes read from one log (the tail is kept: the latest
@@ -62,6 +63,9 @@ struct pm_report;
 int pm_report_new(struct pm_report **out);
 void pm_report_free(struct pm_report *r);
 
+/* pm_report_scan_dir then tells 'p' (kept, not copied; NULL for none) how many of the folder's
+ * log files it has read. */
+void pm_report_set_progress(struct pm_report *r, const struct pm_progress *p);
 /* Reads every "*.log" file in 'dir'. Unreadable or corrupt files are counted and listed, not
  * errors. Returns 0, or PM_ERR_IO when the folder cannot be listed, PM_ERR_NOMEM, PM_ERR_LIMIT. */
 int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *err);

@@ -3,6 +3,7 @@
 #define PM_CLI_H
 
 #include "pm/pm.h"
+#include "pm/progress.h"
 
 /* Each command gets argv with argv[0] = the command name and returns an exit code (pm_exit). */
 int cmd_update(int argc, char **argv);
@@ -109,6 +110,26 @@ struct cli_packaged_file {
     size_t len;
 };
 extern const struct cli_packaged_file cli_packaged_scripts[];
+
+/* Progress on stderr (cli-progress.c). 'mode': 1 for --progress, 0 for --no-progress, -1 when
+ * neither was given (then shown only when stderr is a terminal). */
+struct cli_progress {
+    struct pm_progress p;
+    const char *what, *unit;
+    uint64_t start_ms, last_ms;
+    size_t width;
+    int tty, shown, finished;
+};
+/* 1 when 'arg' is --progress or --no-progress (*mode set), else 0. */
+int cli_progress_option(const char *arg, int *mode);
+/* The callback to hand to libpm, or NULL when progress is not to be shown. */
+const struct pm_progress *cli_progress_start(struct cli_progress *cp, const char *what,
+                                             const char *unit, int mode);
+/* Ends the progress line, also when the operation stopped before 100%. */
+void cli_progress_end(struct cli_progress *cp);
+/* Clears a progress line drawn on the terminal, so a message printed to stderr next starts a
+ * line of its own; the progress is drawn again at its next update. */
+void cli_progress_interrupt(void);
 
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);

@@ -1,9 +1,10 @@
 /* profilemanager puf: build mbm.puf from Exchange exports, check one, and write its sidecar index.
  *   puf build --source SRC.csv --target TGT.csv [--join smtp|alias|upn|map:FILE] --out mbm.puf
  *             [--append] [--x500-script FILE] [--allow-empty] [--left-out FILE]
- *   puf check FILE
- *   puf index FILE
- * Problems are printed "FILE:LINE: message" on stderr, the summary on stdout. */
+ *   puf check FILE [--progress|--no-progress]
+ *   puf index FILE [--progress|--no-progress]
+ * Problems are printed "FILE:LINE: message" on stderr, the summary on stdout; progress (when
+ * stderr is a terminal, or asked for) on stderr too. */
 #include "cli.h"
 
 #include "pm/pufbuild.h"
@@ -18,9 +19,9 @@ static void usage(FILE *out)
             "usage: profilemanager puf build --source SRC.csv --target TGT.csv --out mbm.puf\n"
             "                                [--join smtp|alias|upn|map:FILE] [--append]\n"
             "                                [--x500-script FILE] [--allow-empty]\n"
-            "                                [--left-out FILE]\n"
-            "       profilemanager puf check FILE\n"
-            "       profilemanager puf index FILE\n\n"
+            "                                [--left-out FILE] [--progress | --no-progress]\n"
+            "       profilemanager puf check FILE [--progress | --no-progress]\n"
+            "       profilemanager puf index FILE [--progress | --no-progress]\n\n"
             "build   join Get-Mailbox/Get-Recipient exports (Export-Csv) of the source and the\n"
             "        target organisation into mbm.puf; rows that join to no target or to several\n"
             "        are listed, not guessed. --append adds only mailboxes not in the PUF yet.\n"
@@ -31,7 +32,9 @@ static void usage(FILE *out)
             "        --left-out writes the rows left out to FILE (one a line, with why)\n"
             "        instead of standard error.\n"
             "check   validate a PUF; exit 0 only when it is clean (1 = problems found)\n"
-            "index   write the sidecar index FILE.idx that speeds up lookups at logon\n");
+            "index   write the sidecar index FILE.idx that speeds up lookups at logon\n\n"
+            "--progress     show progress on stderr (percent of bytes read, rate, time left);\n"
+            "               the default when stderr is a terminal. --no-progress: never\n");
 }
 
 /* Where problems go: standard error, or for puf build --left-out a file of its own. */
@@ -46,6 +49,8 @@ static void print_diag(void *ctx, const char *where, unsigned line, const char *
     struct diag_out *d = ctx;
     FILE *f = d->f ? d->f : stderr;
     d->count++;
+    if (!d->f)
+        cli_progress_interrupt();
     int n;
     if (where && line)
         n = fprintf(f, "%s:%u: %s\n", where, line, msg);
@@ -62,7 +67,9 @@ static int index_path(struct pm_buf *b, const char *puf)
     return pm_buf_printf(b, "%s.idx", puf);
 }
 
-static int write_index(const char *puf)
+/* 'progress' as cli_progress_start takes it. The index is built in one call that reports no
+ * progress of its own: its progress is the whole PUF once it is built. */
+static int write_index(const char *puf, int progress)
 {
     struct pm_buf idx = PM_BUF_INIT;
     struct pm_error err;
@@ -71,7 +78,15 @@ static int write_index(const char *puf)
         cli_error("out of memory");
         return PM_EXIT_PUF;
     }
+    struct cli_progress cp;
+    const struct pm_progress *p = cli_progress_start(&cp, "puf index", "bytes", progress);
+    long long size = pm_os_file_size(puf);
+    unsigned long long total = size > 0 ? (unsigned long long)size : 0;
+    pm_progress_update(p, 0, total);
     int rc = pm_puf_index_build(puf, idx.data, &err);
+    if (rc == 0)
+        pm_progress_update(p, total, total);
+    cli_progress_end(&cp);
     if (rc < 0)
         cli_print_error(&err);
     else
@@ -81,14 +96,15 @@ static int write_index(const char *puf)
 }
 
 /* The ones with a value first, in the order puf_build's slots list them. */
-static const char *const build_options[] = {"--source",   "--target", "--out",    "--x500-script",
-                                            "--left-out", "--join",   "--append", "--allow-empty",
-                                            "--help",     NULL};
+static const char *const build_options[] = {
+    "--source", "--target",      "--out",      "--x500-script", "--left-out", "--join",
+    "--append", "--allow-empty", "--progress", "--no-progress", "--help",     NULL};
 
 static int puf_build(int argc, char **argv)
 {
     struct pm_pufbuild_opts o;
     const char *left_out = NULL, *join = NULL;
+    int progress = -1;
     memset(&o, 0, sizeof(o));
     o.join = PM_PUF_JOIN_SMTP;
     for (int i = 1; i < argc; i++) {
@@ -100,6 +116,8 @@ static int puf_build(int argc, char **argv)
             o.append = 1;
         } else if (!strcmp(a, "--allow-empty")) {
             o.allow_empty = 1;
+        } else if (cli_progress_option(a, &progress)) {
+            continue;
         } else {
             const char **slots[] = {&o.source_path,      &o.target_path, &o.out_path,
                                     &o.x500_script_path, &left_out,      &join};
@@ -139,7 +157,10 @@ static int puf_build(int argc, char **argv)
         cli_error("cannot write '%s'", left_out);
         return PM_EXIT_PROBLEMS;
     }
-    int rc = pm_puf_build(&o, &st, print_diag, &d, &err);
+    struct cli_progress cp;
+    const struct pm_progress *p = cli_progress_start(&cp, "puf build", "bytes", progress);
+    int rc = pm_puf_build_progress(&o, &st, print_diag, &d, p, &err);
+    cli_progress_end(&cp);
     if (d.f && fclose(d.f) != 0)
         d.failed = 1;
     if (d.failed) {
@@ -174,20 +195,30 @@ static int puf_build(int argc, char **argv)
         printf("%s: %u Set-Mailbox commands\n", o.x500_script_path, st.script_lines);
     /* A stale index is never used (runs fall back to scanning), but keep it useful. */
     if (had_index)
-        return write_index(o.out_path);
+        return write_index(o.out_path, 0);
     return PM_EXIT_OK;
 }
 
-/* puf check|index FILE: one file and nothing else. 1 when that is what was given. */
-static int one_file(const char *cmd, int argc, char **argv)
+/* puf check|index FILE [--progress|--no-progress]: one file and nothing else. 1 when that is
+ * what was given (*file and *progress set). */
+static int one_file(const char *cmd, int argc, char **argv, const char **file, int *progress)
 {
-    static const char *const options[] = {"--help", NULL};
-    if (argc == 2 && argv[1][0] != '-')
+    static const char *const options[] = {"--progress", "--no-progress", "--help", NULL};
+    *file = NULL;
+    *progress = -1;
+    for (int i = 1; i < argc; i++) {
+        if (cli_progress_option(argv[i], progress))
+            continue;
+        if (argv[i][0] == '-' || *file) {
+            cli_unknown_arg(cmd, argv[i], options);
+            usage(stderr);
+            return 0;
+        }
+        *file = argv[i];
+    }
+    if (*file)
         return 1;
-    if (argc < 2)
-        cli_error("%s: no file given", cmd);
-    else
-        cli_unknown_arg(cmd, argv[argv[1][0] == '-' ? 1 : 2], options);
+    cli_error("%s: no file given", cmd);
     usage(stderr);
     return 0;
 }
@@ -198,18 +229,23 @@ static int puf_check(int argc, char **argv)
         usage(stdout);
         return PM_EXIT_OK;
     }
-    if (!one_file("puf check", argc, argv))
+    const char *file;
+    int progress;
+    if (!one_file("puf check", argc, argv, &file, &progress))
         return PM_EXIT_USAGE;
     struct pm_pufcheck_stats st;
     struct pm_error err;
     pm_error_clear(&err);
     struct diag_out d = {0, NULL, 0};
-    int rc = pm_puf_check(argv[1], &st, print_diag, &d, &err);
+    struct cli_progress cp;
+    const struct pm_progress *p = cli_progress_start(&cp, "puf check", "bytes", progress);
+    int rc = pm_puf_check_progress(file, &st, print_diag, &d, p, &err);
+    cli_progress_end(&cp);
     if (rc < 0) {
         cli_print_error(&err);
         return PM_EXIT_PUF;
     }
-    printf("%s: %u lines, %u mailbox entries, %u problems", argv[1], st.lines, st.entries,
+    printf("%s: %u lines, %u mailbox entries, %u problems", file, st.lines, st.entries,
            st.problems);
     if (st.problems)
         printf(" (%u malformed, %u duplicates, %u conflicts, %u loops)", st.malformed,
@@ -239,9 +275,11 @@ int cmd_puf(int argc, char **argv)
             usage(stdout);
             return PM_EXIT_OK;
         }
-        if (!one_file("puf index", argc - 1, argv + 1))
+        const char *file;
+        int progress;
+        if (!one_file("puf index", argc - 1, argv + 1, &file, &progress))
             return PM_EXIT_USAGE;
-        return write_index(argv[2]);
+        return write_index(file, progress);
     }
     static const char *const subcommands[] = {"build", "check", "index", NULL};
     cli_unknown_subcommand("puf", argv[1], subcommands);

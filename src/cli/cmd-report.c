@@ -15,12 +15,15 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: profilemanager report LOGDIR [--csv FILE] [--html FILE] [--roster FILE]\n"
+                 "                             [--progress | --no-progress]\n"
                  "\n"
                  "  LOGDIR         folder of run logs (<COMPUTER>_<user>.log)\n"
                  "  --csv FILE     one row per mailbox of each user's latest run\n"
                  "  --html FILE    one self-contained page with charts\n"
                  "  --roster FILE  CSV of expected users and computers (columns user, computer):\n"
-                 "                 lists who has never run\n");
+                 "                 lists who has never run\n"
+                 "  --progress     show progress on stderr (files read, rate, time left); the\n"
+                 "                 default when stderr is a terminal. --no-progress: never\n");
 }
 
 static int file_write(void *ctx, const void *data, size_t len)
@@ -52,13 +55,17 @@ static int write_out(const char *path, const struct pm_report *r, int kind)
 int cmd_report(int argc, char **argv)
 {
     const char *dir = NULL, *csv = NULL, *html = NULL, *roster = NULL;
+    int progress = -1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return PM_EXIT_OK;
         }
-        static const char *const options[] = {"--csv", "--html", "--roster", "--help", NULL};
+        if (cli_progress_option(a, &progress))
+            continue;
+        static const char *const options[] = {"--csv",         "--html", "--roster", "--progress",
+                                              "--no-progress", "--help", NULL};
         int vr = 0;
         for (int k = 0; k < 3 && vr == 0; k++)
             vr = cli_opt_value("report", argc, argv, &i, options[k],
@@ -88,7 +95,10 @@ int cmd_report(int argc, char **argv)
         cli_error("out of memory");
         return PM_EXIT_PROBLEMS;
     }
+    struct cli_progress cp;
+    pm_report_set_progress(r, cli_progress_start(&cp, "report", "files", progress));
     int rc = pm_report_scan_dir(r, dir, &err);
+    cli_progress_end(&cp);
     if (rc == 0 && roster)
         rc = pm_report_roster(r, roster, &err);
     if (rc < 0) {

@@ -1,5 +1,5 @@
 /* ASCII case-insensitive string hash map (see strmap.h): open addressing with linear probing,
- * FNV-1a over the folded bytes, grown at 50% load. */
+ * FNV-1a over the folded bytes, grown at 75% load. */
 #include "compat.h"
 
 #include <stdlib.h>
@@ -80,7 +80,7 @@ static int grow(struct strmap *m)
 
 int strmap_put(struct strmap *m, const char *key, size_t klen, void ***val)
 {
-    if ((m->n + 1) * 2 > m->cap) {
+    if ((m->n + 1) * 4 > m->cap * 3) { /* at most 3/4 full: linear probes stay short */
         if (m->n >= STRMAP_MAX_KEYS)
             return PM_ERR_LIMIT;
         int rc = grow(m);

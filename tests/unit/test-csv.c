@@ -9,10 +9,12 @@
 
 #include <cmocka.h> /* after the headers it needs */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pm/csv.h"
+#include "testutil.h"
 
 static struct pm_csv *open_str(const char *s, size_t len)
 {
@@ -111,6 +113,104 @@ static void test_encodings(void **state)
     pm_csv_close(c);
 }
 
+/* Every record of the file read with pm_csv_open equals the same bytes read with
+ * pm_csv_open_mem: the file is decoded a chunk at a time, and code units, surrogate pairs and
+ * multi-byte sequences cut by a chunk end must come out as if decoded whole. */
+static void same_as_mem(const unsigned char *data, size_t len)
+{
+    char *dir = (char *)pmt_tempdir("csv-chunks");
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/x.csv", dir);
+    free(dir);
+    assert_int_equal(pmt_write_file(path, data, len), 0);
+    struct pm_csv *a, *b;
+    struct pm_error err;
+    assert_int_equal(pm_csv_open(&a, path, &err), 0);
+    assert_int_equal(pm_csv_open_mem(&b, data, len, path, &err), 0);
+    char **fa, **fb;
+    size_t na, nb;
+    unsigned la, lb;
+    int ra, rb, records = 0;
+    do {
+        ra = pm_csv_next(a, &fa, &na, &la, NULL);
+        rb = pm_csv_next(b, &fb, &nb, &lb, NULL);
+        assert_int_equal(ra, rb);
+        if (ra > 0) {
+            records++;
+            assert_int_equal(na, nb);
+            assert_int_equal(la, lb);
+            for (size_t i = 0; i < na; i++)
+                assert_string_equal(fa[i], fb[i]);
+        }
+    } while (ra > 0);
+    assert_true(records > 1000);
+    pm_csv_close(a);
+    pm_csv_close(b);
+}
+
+static void test_file_decoded_in_chunks(void **state)
+{
+    (void)state;
+    /* ~200 KB of records whose text shifts by one code unit each row, so every kind of sequence
+     * lands on the 64 KiB chunk boundaries somewhere: U+1F600 (a surrogate pair in UTF-16, four
+     * bytes in UTF-8), U+00FC, ASCII. */
+    const unsigned cps[] = {'"', 'a', 0x1F600, 0xFC, 'b', '"', ',', '"'};
+    size_t cap = 600000, n16 = 0;
+    unsigned *text = malloc(cap * sizeof(*text));
+    const char *head = "Name,Value\r\n";
+    for (const char *p = head; *p; p++)
+        text[n16++] = (unsigned char)*p;
+    for (unsigned row = 0; n16 < 100000; row++) {
+        for (unsigned k = 0; k < row % 7; k++)
+            text[n16++] = 'x';
+        for (size_t k = 0; k < PM_ARRAY_SIZE(cps); k++)
+            text[n16++] = cps[k];
+        text[n16++] = 'v';
+        text[n16++] = '"';
+        text[n16++] = '\r';
+        text[n16++] = '\n';
+    }
+    unsigned char *le = malloc(cap * 4 + 8), *be = malloc(cap * 4 + 8), *u8 = malloc(cap * 4 + 8);
+    size_t nle = 2, nbe = 2, nu8 = 3;
+    le[0] = 0xff, le[1] = 0xfe, be[0] = 0xfe, be[1] = 0xff;
+    u8[0] = 0xef, u8[1] = 0xbb, u8[2] = 0xbf;
+    for (size_t i = 0; i < n16; i++) {
+        unsigned cp = text[i], units[2], nu = 1;
+        if (cp >= 0x10000)
+            units[0] = 0xD800 + ((cp - 0x10000) >> 10),
+            units[1] = 0xDC00 + ((cp - 0x10000) & 0x3ff), nu = 2;
+        else
+            units[0] = cp;
+        for (unsigned k = 0; k < nu; k++) {
+            le[nle++] = (unsigned char)(units[k] & 0xff),
+            le[nle++] = (unsigned char)(units[k] >> 8);
+            be[nbe++] = (unsigned char)(units[k] >> 8),
+            be[nbe++] = (unsigned char)(units[k] & 0xff);
+        }
+        if (cp < 0x80) {
+            u8[nu8++] = (unsigned char)cp;
+        } else if (cp < 0x800) {
+            u8[nu8++] = (unsigned char)(0xc0 | (cp >> 6)),
+            u8[nu8++] = (unsigned char)(0x80 | (cp & 0x3f));
+        } else {
+            u8[nu8++] = (unsigned char)(0xf0 | (cp >> 18));
+            u8[nu8++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+            u8[nu8++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+            u8[nu8++] = (unsigned char)(0x80 | (cp & 0x3f));
+        }
+    }
+    le[nle] = 'z', be[nbe] = 'z'; /* an odd last byte */
+    same_as_mem(le, nle + 1);
+    same_as_mem(be, nbe + 1);
+    same_as_mem(u8, nu8);
+    same_as_mem(u8 + 3, nu8 - 3); /* no BOM, UTF-8 */
+    u8[nu8 - 20] = 0x80;          /* no BOM, not UTF-8: Windows-1252 */
+    same_as_mem(u8 + 3, nu8 - 3);
+    memset(le + 140000, 0, 2); /* a NUL code unit ends the text */
+    same_as_mem(le, nle);
+    free(text), free(le), free(be), free(u8);
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -166,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_powershell5_export),
         cmocka_unit_test(test_line_numbers_and_blank_lines),
         cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_file_decoded_in_chunks),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_stray_quote_kept),
     };

@@ -392,6 +392,50 @@ static void test_create_and_delete_keys(void **state)
     free(file);
 }
 
+/* Many siblings under one key (the store indexes the children of such a key by name): every
+ * one is found under any case, found again after siblings are added, deleted and rolled back,
+ * and the file read afresh has them all. */
+static void test_many_siblings(void **state)
+{
+    (void)state;
+    char *file = new_hive("siblings");
+    struct pm_store *st = open_hive(file, 0);
+    struct pm_error err;
+    char key[64];
+    assert_int_equal(pm_store_begin(st, &err), 0);
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "Software\\Many\\K%03u\xc3\xa9", i); /* "K000é" */
+        set_ok(st, key, "v", PM_REG_DWORD, &i, 4);
+    }
+    assert_int_equal(pm_store_commit(st, &err), 0);
+    for (unsigned i = 0; i < 300; i++) {
+        snprintf(key, sizeof(key), "software\\MANY\\k%03u\xc3\x89", i); /* "k000É" */
+        assert_value(st, key, "v", PM_REG_DWORD, &i, 4);
+    }
+    /* added after the parent was indexed, then deleted: found, then gone */
+    assert_int_equal(pm_store_begin(st, &err), 0);
+    set_ok(st, "Software\\Many\\Late", "v", PM_REG_DWORD, "\7\0\0\0", 4);
+    assert_value(st, "Software\\Many\\LATE", "v", PM_REG_DWORD, "\7\0\0\0", 4);
+    assert_int_equal(pm_store_delete_key(st, "Software\\Many\\K007\xc3\xa9", &err), 1);
+    assert_int_equal(pm_store_key_exists(st, "Software\\Many\\k007\xc3\xa9", &err), 0);
+    assert_int_equal(pm_store_key_exists(st, "Software\\Many\\K008\xc3\xa9", &err), 1);
+    set_ok(st, "Software\\Many\\K007\xc3\xa9", "w", PM_REG_DWORD, "\1\0\0\0", 4);
+    assert_value(st, "Software\\Many\\K007\xc3\xa9", "w", PM_REG_DWORD, "\1\0\0\0", 4);
+    /* a rollback reloads the hive: the index of the old copy must not answer */
+    assert_int_equal(pm_store_rollback(st, &err), 0);
+    assert_int_equal(pm_store_key_exists(st, "Software\\Many\\Late", &err), 0);
+    unsigned seven = 7;
+    assert_value(st, "Software\\Many\\K007\xc3\xa9", "v", PM_REG_DWORD, &seven, 4);
+    pm_store_close(st);
+    st = open_hive(file, PM_STORE_READONLY);
+    struct pm_strlist kids = PM_STRLIST_INIT;
+    assert_int_equal(pm_store_subkeys(st, "Software\\Many", &kids, &err), 1);
+    assert_int_equal(kids.n, 300);
+    pm_strlist_release(&kids);
+    pm_store_close(st);
+    free(file);
+}
+
 /* Edits stay in memory until commit; commit puts a new file in place by rename (new inode) and
  * the old file is untouched before that. */
 static void test_commit_replaces_by_rename(void **state)
@@ -674,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_set_existing_keeps_spelling),
         cmocka_unit_test(test_delete_value_keeps_others),
         cmocka_unit_test(test_create_and_delete_keys),
+        cmocka_unit_test(test_many_siblings),
         cmocka_unit_test(test_commit_replaces_by_rename),
         cmocka_unit_test(test_rollback_restores),
         cmocka_unit_test(test_readonly_leaves_file_alone),

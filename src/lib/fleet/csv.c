@@ -1,6 +1,7 @@
 /* CSV reader for Exchange PowerShell exports (see pm/csv.h). The file is decoded to UTF-8 once,
- * in memory (exports of tens of thousands of mailboxes are tens of megabytes), then records are
- * cut out one at a time into a reused buffer, so a caller holds one record at a time. */
+ * a chunk at a time, into memory (only the decoded text is held: exports of 10^5 mailboxes are
+ * tens of megabytes), then records are cut out one at a time into a reused buffer, so a caller
+ * holds one record at a time. */
 #include "compat.h"
 
 #include <stdio.h>
@@ -8,6 +9,8 @@
 #include <string.h>
 
 #include "pm/csv.h"
+#include "pm/os.h"
+#include "pm/progress.h"
 
 struct pm_csv {
     char *name;
@@ -163,33 +166,28 @@ static int read_record(struct pm_csv *c, unsigned *line, struct pm_error *err)
     }
 }
 
-int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const char *name,
-                    struct pm_error *err)
+/* The reader over 'text' (decoded, taken over: freed with the reader, or here on error). */
+static int csv_setup(struct pm_csv **out, struct pm_buf *text, const char *name,
+                     struct pm_error *err)
 {
-    *out = NULL;
-    if (!name)
-        name = "csv";
-    if (len > PM_CSV_MAX_BYTES)
-        return pm_error_set(err, PM_ERR_LIMIT, name, 0, "file is larger than %zu bytes",
-                            PM_CSV_MAX_BYTES);
     struct pm_csv *c = calloc(1, sizeof(*c));
-    if (!c)
+    if (!c) {
+        pm_buf_release(text);
         return pm_error_set(err, PM_ERR_NOMEM, name, 0, "out of memory");
-    struct pm_buf text;
-    pm_buf_init(&text, PM_CSV_MAX_BYTES + 16);
+    }
     pm_buf_init(&c->fieldbuf, PM_CSV_MAX_BYTES + 16);
     c->name = pm_strdup(name);
     c->offs = malloc(PM_CSV_MAX_FIELDS * sizeof(*c->offs));
     c->fields = malloc(PM_CSV_MAX_FIELDS * sizeof(*c->fields));
-    int rc = c->name && c->offs && c->fields ? decode(data, len, &text) : PM_ERR_NOMEM;
-    if (rc == 0 && !text.data)
-        rc = pm_buf_puts(&text, "");
+    int rc = c->name && c->offs && c->fields ? 0 : PM_ERR_NOMEM;
+    if (rc == 0 && !text->data)
+        rc = pm_buf_puts(text, "");
     if (rc < 0) {
-        pm_buf_release(&text);
+        pm_buf_release(text);
         pm_csv_close(c);
         return pm_error_set(err, rc, name, 0, "cannot decode the file (%s)", pm_err_name(rc));
     }
-    c->text = pm_buf_detach(&text, &c->len);
+    c->text = pm_buf_detach(text, &c->len);
     c->line = 1;
     /* Windows PowerShell 5 writes "#TYPE Selected.Microsoft.Exchange..." before the header. */
     if (c->len >= 5 && !memcmp(c->text, "#TYPE", 5)) {
@@ -221,32 +219,146 @@ int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const cha
     return 0;
 }
 
+int pm_csv_open_mem(struct pm_csv **out, const void *data, size_t len, const char *name,
+                    struct pm_error *err)
+{
+    *out = NULL;
+    if (!name)
+        name = "csv";
+    if (len > PM_CSV_MAX_BYTES)
+        return pm_error_set(err, PM_ERR_LIMIT, name, 0, "file is larger than %zu bytes",
+                            PM_CSV_MAX_BYTES);
+    struct pm_buf text;
+    pm_buf_init(&text, PM_CSV_MAX_BYTES + 16);
+    int rc = decode(data, len, &text);
+    if (rc < 0) {
+        pm_buf_release(&text);
+        return pm_error_set(err, rc, name, 0, "cannot decode the file (%s)", pm_err_name(rc));
+    }
+    return csv_setup(out, &text, name, err);
+}
+
+/* Decodes the file as decode() decodes it whole, but a chunk at a time, so only the decoded
+ * text is held (an UTF-16 export of 10^5 mailboxes is 130 MB on disk, half that decoded). A
+ * UTF-16 code unit split between chunks, or a high surrogate ending one, waits for the next.
+ * Returns 0, PM_ERR_LIMIT with *raw_limit set when the file is larger than PM_CSV_MAX_BYTES,
+ * PM_ERR_IO, or the decoding's error. */
+#define CSV_CHUNK ((size_t)64 << 10)
+enum csv_enc { ENC_SNIFF, ENC_UTF8_BOM, ENC_UTF16LE, ENC_UTF16BE, ENC_PLAIN };
+
+static int read_decoded(FILE *f, struct pm_buf *text, int *raw_limit,
+                        const struct pm_progress *progress, unsigned long long size)
+{
+    unsigned char *raw = malloc(CSV_CHUNK + 8);
+    if (!raw)
+        return PM_ERR_NOMEM;
+    size_t have = 0, total = 0;
+    enum csv_enc enc = ENC_SNIFF;
+    int rc = 0;
+    *raw_limit = 0;
+    for (;;) {
+        size_t n = fread(raw + have, 1, CSV_CHUNK, f);
+        int eof = n == 0;
+        if (eof && ferror(f)) {
+            rc = PM_ERR_IO;
+            break;
+        }
+        total += n;
+        if (n)
+            pm_progress_update(progress, total, size);
+        if (total > PM_CSV_MAX_BYTES) {
+            *raw_limit = 1;
+            rc = PM_ERR_LIMIT;
+            break;
+        }
+        have += n;
+        if (enc == ENC_SNIFF) {
+            if (!eof && have < 3)
+                continue;
+            size_t skip = 0;
+            if (have >= 3 && raw[0] == 0xef && raw[1] == 0xbb && raw[2] == 0xbf)
+                enc = ENC_UTF8_BOM, skip = 3;
+            else if (have >= 2 && raw[0] == 0xff && raw[1] == 0xfe)
+                enc = ENC_UTF16LE, skip = 2;
+            else if (have >= 2 && raw[0] == 0xfe && raw[1] == 0xff)
+                enc = ENC_UTF16BE, skip = 2;
+            else
+                enc = ENC_PLAIN;
+            memmove(raw, raw + skip, have - skip);
+            have -= skip;
+        }
+        size_t use = have;
+        int stop = 0;
+        if (enc == ENC_UTF16LE || enc == ENC_UTF16BE) {
+            use &= ~(size_t)1; /* an odd last byte is never decoded */
+            int be = enc == ENC_UTF16BE;
+            if (!eof && use >= 2) {
+                unsigned last = be ? (unsigned)raw[use - 2] << 8 | raw[use - 1]
+                                   : (unsigned)raw[use - 1] << 8 | raw[use - 2];
+                if (last >= 0xD800 && last <= 0xDBFF)
+                    use -= 2;
+            }
+            for (size_t i = 0; be && i < use; i += 2) {
+                unsigned char t = raw[i];
+                raw[i] = raw[i + 1];
+                raw[i + 1] = t;
+            }
+            /* a NUL code unit ends the text, as in pm_utf16le_to_utf8 */
+            for (size_t i = 0; i < use; i += 2)
+                if (!raw[i] && !raw[i + 1]) {
+                    use = i;
+                    stop = 1;
+                    break;
+                }
+            rc = pm_utf16le_to_utf8(raw, use, text);
+        } else {
+            rc = pm_buf_append(text, raw, use);
+        }
+        memmove(raw, raw + use, have - use);
+        have -= use;
+        if (rc < 0 || eof || stop)
+            break;
+    }
+    free(raw);
+    /* Not UTF-8 and no BOM: Windows-1252, as decode() reads it. */
+    if (rc == 0 && enc == ENC_PLAIN && text->data && !pm_utf8_valid(text->data, text->len)) {
+        struct pm_buf conv;
+        pm_buf_init(&conv, PM_CSV_MAX_BYTES + 16);
+        rc = decode((const unsigned char *)text->data, text->len, &conv);
+        pm_buf_release(text);
+        *text = conv;
+    }
+    return rc;
+}
+
 int pm_csv_open(struct pm_csv **out, const char *path, struct pm_error *err)
+{
+    return pm_csv_open_progress(out, path, NULL, err);
+}
+
+int pm_csv_open_progress(struct pm_csv **out, const char *path, const struct pm_progress *progress,
+                         struct pm_error *err)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the file");
-    struct pm_buf b;
-    pm_buf_init(&b, PM_CSV_MAX_BYTES + 1);
-    char chunk[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = pm_buf_append(&b, chunk, n);
-    int bad = ferror(f);
+    struct pm_buf text;
+    pm_buf_init(&text, PM_CSV_MAX_BYTES + 16);
+    int raw_limit = 0;
+    long long size = progress ? pm_os_file_size(path) : 0;
+    int rc = read_decoded(f, &text, &raw_limit, progress, size > 0 ? (unsigned long long)size : 0);
     fclose(f);
-    if (rc == PM_ERR_LIMIT) {
-        pm_buf_release(&b);
-        return pm_error_set(err, rc, path, 0, "file is larger than %zu bytes", PM_CSV_MAX_BYTES);
+    if (rc < 0) {
+        pm_buf_release(&text);
+        if (raw_limit)
+            return pm_error_set(err, rc, path, 0, "file is larger than %zu bytes",
+                                PM_CSV_MAX_BYTES);
+        if (rc == PM_ERR_IO)
+            return pm_error_set(err, rc, path, 0, "cannot read the file");
+        return pm_error_set(err, rc, path, 0, "cannot decode the file (%s)", pm_err_name(rc));
     }
-    if (rc < 0 || bad) {
-        pm_buf_release(&b);
-        return pm_error_set(err, rc < 0 ? rc : PM_ERR_IO, path, 0, "cannot read the file");
-    }
-    rc = pm_csv_open_mem(out, b.data ? b.data : "", b.len, path, err);
-    pm_buf_release(&b);
-    return rc;
+    return csv_setup(out, &text, path, err);
 }
 
 size_t pm_csv_columns(const struct pm_csv *c)

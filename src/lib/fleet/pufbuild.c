@@ -24,10 +24,13 @@
 #define IN_PUF ((void *)(uintptr_t)1)
 #define WRITTEN ((void *)(uintptr_t)2)
 
+/* One row of an export as the build needs it: its strings in one allocation (starting at dn),
+ * trimmed, never NULL. Only the proxies a build writes are kept: the source's X500 ones
+ * (consecutive strings from 'proxies' on); the SMTP proxies a join looks up are indexed while the
+ * export is read and not kept. */
 struct mbx {
-    unsigned line;
-    char *dn, *smtp, *display, *alias, *upn, *guid, *archive;
-    struct pm_strlist proxies;
+    unsigned line, nproxies;
+    const char *dn, *smtp, *display, *alias, *upn, *guid, *archive, *proxies;
 };
 
 struct side {
@@ -38,12 +41,8 @@ struct side {
 
 static void side_release(struct side *s)
 {
-    for (size_t i = 0; i < s->n; i++) {
-        struct mbx *m = &s->rows[i];
-        free(m->dn), free(m->smtp), free(m->display), free(m->alias), free(m->upn);
-        free(m->guid), free(m->archive);
-        pm_strlist_release(&m->proxies);
-    }
+    for (size_t i = 0; i < s->n; i++)
+        free((char *)s->rows[i].dn);
     free(s->rows);
     s->rows = NULL;
     s->n = 0;
@@ -121,20 +120,29 @@ int pm_puf_join_parse(const char *arg, enum pm_puf_join *join, const char **map_
     return 0;
 }
 
-static char *trimmed(const char *s)
+/* s without blanks around it (and line breaks at its end): *n bytes from the result. */
+static const char *trim_span(const char *s, size_t *n)
 {
     while (*s == ' ' || *s == '\t')
         s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
-        n--;
-    return pm_strndup(s, n);
+    size_t l = strlen(s);
+    while (l && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r' || s[l - 1] == '\n'))
+        l--;
+    *n = l;
+    return s;
 }
 
-static int load_side(struct side *s, const char *path, int need_smtp, struct pm_error *err)
+static int index_row(struct strmap *map, const struct mbx *m, const struct pm_strlist *proxies,
+                     size_t i, enum pm_puf_join join);
+
+/* Reads an export. Each row is indexed into 'index' (when not NULL) by the identities 'join'
+ * uses, and kept with its X500 proxies when 'x500' is set. */
+static int load_side(struct side *s, const char *path, int need_smtp, struct strmap *index,
+                     enum pm_puf_join join, int x500, const struct pm_progress *progress,
+                     struct pm_error *err)
 {
     struct pm_csv *c;
-    int rc = pm_csv_open(&c, path, err);
+    int rc = pm_csv_open_progress(&c, path, progress, err);
     if (rc < 0)
         return rc;
     s->path = path;
@@ -145,11 +153,17 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
         return pm_error_set(err, PM_ERR_PARSE, path, 1, "no '%s' column in the export",
                             cdn < 0 ? "LegacyExchangeDN" : "PrimarySmtpAddress");
     }
-    long cdisp = pm_csv_column(c, "DisplayName"), calias = pm_csv_column(c, "Alias");
-    long cupn = pm_csv_column(c, "UserPrincipalName"), cguid = pm_csv_column(c, "ExchangeGuid");
-    long cmail = pm_csv_column(c, "EmailAddresses"), carch = pm_csv_column(c, "ArchiveGuid");
+    long cols[7] = {cdn,
+                    csmtp,
+                    pm_csv_column(c, "DisplayName"),
+                    pm_csv_column(c, "Alias"),
+                    pm_csv_column(c, "UserPrincipalName"),
+                    pm_csv_column(c, "ExchangeGuid"),
+                    pm_csv_column(c, "ArchiveGuid")};
+    long cmail = pm_csv_column(c, "EmailAddresses");
     size_t cap = 0;
     unsigned line;
+    struct pm_strlist px = PM_STRLIST_INIT;
     while ((rc = pm_csv_next(c, NULL, NULL, &line, err)) > 0) {
         if (s->n == cap) {
             size_t ncap = cap ? cap * 2 : 256;
@@ -161,24 +175,58 @@ static int load_side(struct side *s, const char *path, int need_smtp, struct pm_
             s->rows = nr;
             cap = ncap;
         }
-        struct mbx *m = &s->rows[s->n];
-        memset(m, 0, sizeof(*m));
-        s->n++;
-        m->line = line;
-        m->dn = trimmed(pm_csv_field(c, cdn));
-        m->smtp = trimmed(pm_csv_field(c, csmtp));
-        m->display = trimmed(pm_csv_field(c, cdisp));
-        m->alias = trimmed(pm_csv_field(c, calias));
-        m->upn = trimmed(pm_csv_field(c, cupn));
-        m->guid = trimmed(pm_csv_field(c, cguid));
-        m->archive = trimmed(pm_csv_field(c, carch));
-        if (!m->dn || !m->smtp || !m->display || !m->alias || !m->upn || !m->guid || !m->archive ||
-            pm_puf_split_proxies(pm_csv_field(c, cmail), &m->proxies) < 0) {
+        pm_strlist_release(&px);
+        if (pm_puf_split_proxies(pm_csv_field(c, cmail), &px) < 0) {
             rc = PM_ERR_NOMEM;
             break;
         }
+        const char *v[7];
+        size_t vl[7], size = 0;
+        for (size_t k = 0; k < 7; k++) {
+            v[k] = trim_span(pm_csv_field(c, cols[k]), &vl[k]);
+            size += vl[k] + 1;
+        }
+        unsigned nx = 0;
+        for (size_t k = 0; x500 && k < px.n; k++)
+            if (has_prefix(px.items[k], "x500:"))
+                size += strlen(px.items[k]) + 1, nx++;
+        char *block = malloc(size), *p = block;
+        if (!block) {
+            rc = PM_ERR_NOMEM;
+            break;
+        }
+        const char **dst[7];
+        struct mbx *m = &s->rows[s->n];
+        memset(m, 0, sizeof(*m));
+        dst[0] = &m->dn, dst[1] = &m->smtp, dst[2] = &m->display, dst[3] = &m->alias;
+        dst[4] = &m->upn, dst[5] = &m->guid, dst[6] = &m->archive;
+        for (size_t k = 0; k < 7; k++) {
+            *dst[k] = p;
+            memcpy(p, v[k], vl[k]);
+            p[vl[k]] = 0;
+            p += vl[k] + 1;
+        }
+        m->proxies = p;
+        m->nproxies = nx;
+        for (size_t k = 0; x500 && k < px.n; k++)
+            if (has_prefix(px.items[k], "x500:")) {
+                size_t l = strlen(px.items[k]) + 1;
+                memcpy(p, px.items[k], l);
+                p += l;
+            }
+        m->line = line;
+        s->n++;
+        if (index && (rc = index_row(index, m, &px, s->n - 1, join)) < 0)
+            break;
     }
+    pm_strlist_release(&px);
     pm_csv_close(c);
+    /* give the doubling's slack back: the rows live until the end of the build */
+    if (s->n && s->n < cap) {
+        struct mbx *nr = realloc(s->rows, s->n * sizeof(*nr));
+        if (nr)
+            s->rows = nr;
+    }
     if (rc == PM_ERR_NOMEM)
         return pm_error_set(err, rc, path, 0, "out of memory reading the export");
     return rc;
@@ -215,30 +263,28 @@ static int index_key(struct strmap *map, const char *key, size_t i)
     return 0;
 }
 
-/* Indexes the identities of each row a join may use. */
-static int index_side(struct strmap *map, const struct side *s, enum pm_puf_join join)
+/* Indexes the identities of row i that a join may use ('proxies': all of the row's proxies). */
+static int index_row(struct strmap *map, const struct mbx *m, const struct pm_strlist *proxies,
+                     size_t i, enum pm_puf_join join)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < s->n; i++) {
-        const struct mbx *m = &s->rows[i];
-        if (join == PM_PUF_JOIN_SMTP || join == PM_PUF_JOIN_MAP) {
-            rc = index_key(map, m->smtp, i);
-            for (size_t k = 0; rc == 0 && k < m->proxies.n; k++)
-                if (has_prefix(m->proxies.items[k], "smtp:"))
-                    rc = index_key(map, m->proxies.items[k] + 5, i);
-        }
-        if (rc == 0 && (join == PM_PUF_JOIN_ALIAS || join == PM_PUF_JOIN_MAP))
-            rc = index_key(map, m->alias, i);
-        if (rc == 0 && (join == PM_PUF_JOIN_UPN || join == PM_PUF_JOIN_MAP))
-            rc = index_key(map, m->upn, i);
-        if (rc == 0 && join == PM_PUF_JOIN_MAP) {
-            size_t kl;
-            const char *k = pm_puf_dn_key(m->dn, strlen(m->dn), &kl);
-            if (kl) {
-                char *dk = pm_strndup(k, kl);
-                rc = dk ? index_key(map, dk, i) : PM_ERR_NOMEM;
-                free(dk);
-            }
+    if (join == PM_PUF_JOIN_SMTP || join == PM_PUF_JOIN_MAP) {
+        rc = index_key(map, m->smtp, i);
+        for (size_t k = 0; rc == 0 && k < proxies->n; k++)
+            if (has_prefix(proxies->items[k], "smtp:"))
+                rc = index_key(map, proxies->items[k] + 5, i);
+    }
+    if (rc == 0 && (join == PM_PUF_JOIN_ALIAS || join == PM_PUF_JOIN_MAP))
+        rc = index_key(map, m->alias, i);
+    if (rc == 0 && (join == PM_PUF_JOIN_UPN || join == PM_PUF_JOIN_MAP))
+        rc = index_key(map, m->upn, i);
+    if (rc == 0 && join == PM_PUF_JOIN_MAP) {
+        size_t kl;
+        const char *k = pm_puf_dn_key(m->dn, strlen(m->dn), &kl);
+        if (kl) {
+            char *dk = pm_strndup(k, kl);
+            rc = dk ? index_key(map, dk, i) : PM_ERR_NOMEM;
+            free(dk);
         }
     }
     return rc;
@@ -414,44 +460,124 @@ static int load_existing(const char *path, struct strmap *have, struct pm_buf *t
     return rc;
 }
 
-static int write_file(const char *path, const struct pm_buf *b, int append, int bom,
-                      struct pm_error *err)
+/* An output file written as it is built: the text goes to a buffer that is drained into a
+ * temporary file beside the target ("<path>.tmp<pid>") between mailboxes, and the file takes its
+ * place only when the whole build succeeded (spool_commit), so a failed or refused build leaves
+ * the old file as it was, and memory does not grow with the PUF. */
+struct spool {
+    struct pm_buf b;
+    struct pm_buf tmp; /* the temporary file's name */
+    FILE *f;           /* NULL when it could not be created (the error comes at the commit) */
+};
+#define SPOOL_DRAIN ((size_t)64 << 10)
+
+/* Creates the temporary file of 'sp' (zeroed by the caller; its buffer may hold text already). */
+static void spool_open(struct spool *sp, const char *path, int bom)
 {
-    struct pm_buf tmp = PM_BUF_INIT;
-    if (!append && (pm_buf_puts(&tmp, path) < 0 || pm_buf_printf(&tmp, ".tmp%ld", pm_os_pid()) < 0))
-        return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    const char *target = append ? path : tmp.data;
-    FILE *f = pm_os_fopen_write(target, append ? "ab" : "wb");
-    int ok = f != NULL;
-    if (ok && bom)
-        ok = fwrite("\xef\xbb\xbf", 1, 3, f) == 3;
-    if (ok && b->len)
-        ok = fwrite(b->data, 1, b->len, f) == b->len;
-    if (f && fclose(f) != 0)
+    if (pm_buf_printf(&sp->tmp, "%s.tmp%ld", path, pm_os_pid()) < 0)
+        return;
+    sp->f = pm_os_fopen_write(sp->tmp.data, "wb");
+    if (sp->f && bom && fwrite("\xef\xbb\xbf", 1, 3, sp->f) != 3) {
+        fclose(sp->f);
+        sp->f = NULL;
+        remove(sp->tmp.data);
+    }
+}
+
+/* Hands what is buffered to the file (all of it, or once it holds SPOOL_DRAIN bytes). A write
+ * that fails closes the file: the commit then reports it. */
+static void spool_drain(struct spool *sp, int all)
+{
+    if (!all && sp->b.len < SPOOL_DRAIN)
+        return;
+    if (sp->f && sp->b.len && fwrite(sp->b.data, 1, sp->b.len, sp->f) != sp->b.len) {
+        fclose(sp->f);
+        sp->f = NULL;
+        remove(sp->tmp.data);
+    }
+    pm_buf_reset(&sp->b);
+}
+
+/* Gives up the file: nothing is written. */
+static void spool_abort(struct spool *sp)
+{
+    if (sp->f) {
+        fclose(sp->f);
+        remove(sp->tmp.data);
+    }
+    sp->f = NULL;
+    pm_buf_release(&sp->b);
+    pm_buf_release(&sp->tmp);
+}
+
+/* Appends the file at 'from' to the open file 'to'. 0 or -1. */
+static int copy_into(const char *from, FILE *to)
+{
+    FILE *f = fopen(from, "rb");
+    if (!f)
+        return -1;
+    char chunk[65536];
+    size_t n;
+    int ok = 1;
+    while (ok && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        ok = fwrite(chunk, 1, n, to) == n;
+    ok = ok && !ferror(f);
+    fclose(f);
+    return ok ? 0 : -1;
+}
+
+/* The spooled text takes the place of 'path' (with 'append', it is added to its end). */
+static int spool_commit(struct spool *sp, const char *path, int append, struct pm_error *err)
+{
+    spool_drain(sp, 1);
+    int ok = sp->f != NULL;
+    if (sp->f && fclose(sp->f) != 0)
         ok = 0;
-    if (ok && !append && pm_os_replace_file(tmp.data, path) < 0)
+    sp->f = NULL;
+    if (ok && append) {
+        FILE *f = pm_os_fopen_write(path, "ab");
+        ok = f && copy_into(sp->tmp.data, f) == 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        remove(sp->tmp.data);
+    } else if (ok && pm_os_replace_file(sp->tmp.data, path) < 0) {
         ok = 0;
-    if (!ok && !append)
-        remove(tmp.data);
-    pm_buf_release(&tmp);
+    }
+    if (!ok && sp->tmp.data)
+        remove(sp->tmp.data);
+    pm_buf_release(&sp->b);
+    pm_buf_release(&sp->tmp);
     return ok ? 0 : pm_error_set(err, PM_ERR_IO, path, 0, "cannot write the file");
 }
 
 /* The PUF about to be overwritten is copied (not moved) to "<path>.bak", so clients reading the
- * share never find mbm.puf missing and a wrong build can be undone by renaming it back. */
+ * share never find mbm.puf missing and a wrong build can be undone by renaming it back. The copy
+ * is streamed through a temporary file and flushed to the disk before it takes the name. */
 static int keep_backup(const char *path, struct pm_error *err)
 {
-    struct pm_buf bak = PM_BUF_INIT, old = PM_BUF_INIT;
-    int rc = pm_buf_printf(&bak, "%s.bak", path) < 0 ? PM_ERR_NOMEM : 0;
-    if (rc == 0)
-        rc = pm_file_read(path, 0, &old, err);
-    if (rc == 0)
-        rc = pm_file_write_atomic(bak.data, old.data ? old.data : "", old.len, err);
+    struct pm_buf bak = PM_BUF_INIT, tmp = PM_BUF_INIT;
+    int rc = pm_buf_printf(&bak, "%s.bak", path) < 0 ||
+                     pm_buf_printf(&tmp, "%s.bak.tmp%ld", path, pm_os_pid()) < 0
+                 ? PM_ERR_NOMEM
+                 : 0;
+    FILE *f = rc == 0 ? pm_os_fopen_write(tmp.data, "wb") : NULL;
+    if (rc == 0) {
+        int ok = f && copy_into(path, f) == 0 && fflush(f) == 0 && pm_os_fsync(f) == 0;
+        if (f && fclose(f) != 0)
+            ok = 0;
+        if (ok && pm_os_replace_file(tmp.data, bak.data) < 0)
+            ok = 0;
+        if (!ok) {
+            if (f)
+                remove(tmp.data);
+            rc = PM_ERR_IO;
+        }
+    }
     if (rc < 0)
         pm_error_set(err, rc, path, 0, "cannot keep the PUF to be overwritten as '%s'",
                      bak.data ? bak.data : ".bak");
     pm_buf_release(&bak);
-    pm_buf_release(&old);
+    pm_buf_release(&tmp);
     return rc;
 }
 
@@ -548,20 +674,17 @@ static int join_by_map(const struct pm_pufbuild_opts *o, struct pm_csv *map, str
     return rc;
 }
 
-/* Which source row goes with which target row, by the join the options ask for. */
-static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
-                      const struct side *tgt, struct pair **pairs, size_t *npairs,
+/* Which source row goes with which target row, by the join the options ask for ('tmap' and
+ * 'smap': the exports indexed as they were read). */
+static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src, struct strmap *tmap,
+                      struct strmap *smap, struct pair **pairs, size_t *npairs,
                       struct pm_pufbuild_stats *st, pm_diag_fn report, void *ctx,
                       struct pm_error *err)
 {
-    struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
-    int rc = index_side(&tmap, tgt, o->join);
+    int rc = 0;
     struct pm_csv *map = NULL;
-    if (rc == 0 && o->join == PM_PUF_JOIN_MAP) {
-        rc = index_side(&smap, src, o->join);
-        if (rc == 0)
-            rc = pm_csv_open(&map, o->map_path ? o->map_path : "", err);
-    }
+    if (o->join == PM_PUF_JOIN_MAP)
+        rc = pm_csv_open(&map, o->map_path ? o->map_path : "", err);
     size_t cap = src->n ? src->n : 1;
     *pairs = malloc(cap * sizeof(**pairs));
     *npairs = 0;
@@ -569,13 +692,11 @@ static int make_pairs(const struct pm_pufbuild_opts *o, const struct side *src,
         rc = PM_ERR_NOMEM;
     if (rc >= 0) {
         if (o->join != PM_PUF_JOIN_MAP)
-            join_by_key(o, src, &tmap, *pairs, npairs, st, report, ctx);
+            join_by_key(o, src, tmap, *pairs, npairs, st, report, ctx);
         else
-            rc = join_by_map(o, map, &smap, &tmap, *pairs, npairs, cap, st, report, ctx, err);
+            rc = join_by_map(o, map, smap, tmap, *pairs, npairs, cap, st, report, ctx, err);
     }
     pm_csv_close(map);
-    strmap_release(&tmap, NULL);
-    strmap_release(&smap, NULL);
     return rc < 0 ? rc : 0;
 }
 
@@ -621,8 +742,8 @@ static int emit_proxies(struct emit *e, const struct mbx *s, const struct mbx *t
                         struct pm_strlist *x500)
 {
     int rc = 0;
-    for (size_t k = 0; k < s->proxies.n && rc >= 0; k++) {
-        const char *px = s->proxies.items[k];
+    const char *px = s->proxies;
+    for (size_t k = 0; k < s->nproxies && rc >= 0; k++, px += strlen(px) + 1) {
         char why[256];
         char *key;
         void **v;
@@ -736,40 +857,90 @@ static int emit_pair(struct emit *e, const struct mbx *s, const struct mbx *t)
     return rc;
 }
 
+/* The progress of reading one export as part of both: 'base' bytes before it, 'total' in all;
+ * never 100% (that is for the end of the build). */
+struct read_progress {
+    struct pm_progress p;
+    const struct pm_progress *outer;
+    unsigned long long base, total;
+};
+
+static void read_progress_fn(void *ctx, unsigned long long done, unsigned long long total)
+{
+    struct read_progress *rp = ctx;
+    (void)total;
+    unsigned long long at = rp->base + done;
+    pm_progress_update(rp->outer, at < rp->total ? at : rp->total - 1, rp->total);
+}
+
+static unsigned long long file_bytes(const char *path)
+{
+    long long n = path ? pm_os_file_size(path) : 0;
+    return n > 0 ? (unsigned long long)n : 0;
+}
+
 int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st, pm_diag_fn report,
                  void *ctx, struct pm_error *err)
+{
+    return pm_puf_build_progress(o, st, report, ctx, NULL, err);
+}
+
+int pm_puf_build_progress(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
+                          pm_diag_fn report, void *ctx, const struct pm_progress *progress,
+                          struct pm_error *err)
 {
     memset(st, 0, sizeof(*st));
     struct side src = {0}, tgt = {0};
     struct strmap have = STRMAP_INIT;
-    struct pm_buf out = PM_BUF_INIT, script = PM_BUF_INIT;
+    struct spool out, script;
+    memset(&out, 0, sizeof(out));
+    memset(&script, 0, sizeof(script));
     struct pair *pairs = NULL;
     size_t npairs = 0;
-    int rc = load_side(&src, o->source_path, 0, err);
+    struct strmap tmap = STRMAP_INIT, smap = STRMAP_INIT;
+    unsigned long long sbytes = file_bytes(o->source_path);
+    struct read_progress rp = {
+        {read_progress_fn, NULL}, progress, 0, sbytes + file_bytes(o->target_path) + 1};
+    rp.p.ctx = &rp;
+    const struct pm_progress *pp = progress ? &rp.p : NULL;
+    int rc = load_side(&src, o->source_path, 0, o->join == PM_PUF_JOIN_MAP ? &smap : NULL, o->join,
+                       1, pp, err);
+    rp.base = sbytes;
     if (rc == 0)
-        rc = load_side(&tgt, o->target_path, 1, err);
+        rc = load_side(&tgt, o->target_path, 1, &tmap, o->join, 0, pp, err);
     if (rc < 0)
         goto done;
     st->source_rows = (unsigned)src.n;
     st->target_rows = (unsigned)tgt.n;
     if (o->append)
-        rc = load_existing(o->out_path, &have, &out, err);
+        rc = load_existing(o->out_path, &have, &out.b, err);
     if (rc == 0)
-        rc = make_pairs(o, &src, &tgt, &pairs, &npairs, st, report, ctx, err);
+        rc = make_pairs(o, &src, &tmap, &smap, &pairs, &npairs, st, report, ctx, err);
+    strmap_release(&tmap, NULL);
+    strmap_release(&smap, NULL);
     if (rc < 0)
         goto done;
 
-    put_header(&out, o, &src, &tgt, pairs, npairs);
-    pm_buf_puts(&script, "# Adds each source legacyExchangeDN (and the source's old X500 "
-                         "proxies) as an X500 proxy\n# address of its target mailbox, so "
-                         "cached autocomplete entries and replies to old\n# messages still "
-                         "reach it. Review, then run in the target organisation's Exchange\n"
-                         "# Management Shell. Each command stands alone: one failure does not "
-                         "stop the rest.\n");
+    spool_open(&out, o->out_path, 0);
+    if (o->x500_script_path)
+        spool_open(&script, o->x500_script_path, 1);
+    put_header(&out.b, o, &src, &tgt, pairs, npairs);
+    pm_buf_puts(&script.b, "# Adds each source legacyExchangeDN (and the source's old X500 "
+                           "proxies) as an X500 proxy\n# address of its target mailbox, so "
+                           "cached autocomplete entries and replies to old\n# messages still "
+                           "reach it. Review, then run in the target organisation's Exchange\n"
+                           "# Management Shell. Each command stands alone: one failure does not "
+                           "stop the rest.\n");
 
-    struct emit e = {&out, &script, &have, st, report, ctx, src.path};
-    for (size_t p = 0; p < npairs && rc >= 0; p++)
+    struct emit e = {&out.b, &script.b, &have, st, report, ctx, src.path};
+    for (size_t p = 0; p < npairs && rc >= 0; p++) {
         rc = emit_pair(&e, &src.rows[pairs[p].src], &tgt.rows[pairs[p].tgt]);
+        spool_drain(&out, 0);
+        if (o->x500_script_path)
+            spool_drain(&script, 0);
+        else
+            pm_buf_reset(&script.b);
+    }
     if (rc < 0) {
         pm_error_set(err, rc, o->out_path, 0, "cannot build the PUF (%s)", pm_err_name(rc));
         goto done;
@@ -786,20 +957,22 @@ int pm_puf_build(const struct pm_pufbuild_opts *o, struct pm_pufbuild_stats *st,
                           "same or swapped?): nothing written (--allow-empty writes it anyway)");
         goto done;
     }
-    if (!out.data)
-        pm_buf_puts(&out, "");
     if (!o->append && pm_os_file_exists(o->out_path))
         rc = keep_backup(o->out_path, err);
     if (rc == 0)
-        rc = write_file(o->out_path, &out, o->append, 0, err);
+        rc = spool_commit(&out, o->out_path, o->append, err);
     if (rc == 0 && o->x500_script_path)
-        rc = script.data ? write_file(o->x500_script_path, &script, 0, 1, err) : PM_ERR_NOMEM;
+        rc = spool_commit(&script, o->x500_script_path, 0, err);
+    if (rc == 0)
+        pm_progress_update(progress, rp.total, rp.total);
 done:
+    strmap_release(&tmap, NULL);
+    strmap_release(&smap, NULL);
+    spool_abort(&out);
+    spool_abort(&script);
     free(pairs);
     side_release(&src);
     side_release(&tgt);
     strmap_release(&have, NULL);
-    pm_buf_release(&out);
-    pm_buf_release(&script);
     return rc;
 }

@@ -1,8 +1,11 @@
 /* puf check (see pm/pufcheck.h): one streaming pass over the file that parses each line with the
  * update run's own parser, adds shape checks the run does not need, and remembers each source DN
- * (with a hash of its target), each target DN and each source SMTP address (field 7), so
- * duplicates, conflicts and loops can be told apart. Memory grows with the number of distinct DNs
- * and addresses, bounded by PM_PUFCHECK_MAX_ENTRIES. */
+ * and each source SMTP address (field 7), so duplicates and conflicts can be told apart; a second
+ * pass looks each target DN up among the source DNs (loops). What is remembered per name is 8
+ * bytes (a 32-bit fingerprint of its hash and the line that first had it) plus the line's file
+ * offset: when a fingerprint matches, that line is read back and parsed again to compare the
+ * names and targets themselves, so the result is exact while a 10^6-line PUF is checked in a few
+ * tens of MiB. Bounded by PM_PUFCHECK_MAX_ENTRIES. */
 #include "compat.h"
 
 #include <stdarg.h>
@@ -11,26 +14,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pm/os.h"
 #include "pm/puf.h"
 #include "pm/pufcheck.h"
-#include "strmap.h"
 
-struct seen {
-    unsigned line;
-    uint64_t target_hash;
-    uint64_t source_hash; /* of the source DN: tells an X500 line from another mailbox */
+/* Open addressing over 64-bit slots: the high 32 bits of a name's hash (its fingerprint, from
+ * which the home slot is also taken, so the table can grow without the names) and the line that
+ * first had the name. 0 is an empty slot (lines count from 1). */
+struct ftab {
+    uint64_t *slots;
+    size_t cap, n;
 };
+
+enum key_kind { KEY_SOURCE, KEY_SMTP, KEY_TARGET };
 
 struct checker {
     const char *path;
     struct pm_pufcheck_stats *st;
     pm_diag_fn report;
     void *ctx;
-    struct strmap sources; /* source DN key -> struct seen */
-    struct strmap targets; /* target DN key -> first line (as pointer-sized integer) */
-    struct strmap smtps;   /* source SMTP (field 7) -> struct seen */
+    struct ftab sources; /* source DN key -> first line */
+    struct ftab smtps;   /* source SMTP (field 7) -> first line */
+    struct ftab hits;    /* target DNs found among the sources (second pass) */
+    uint64_t *off;       /* file offset of each line, [line - 1] */
+    size_t noff, capoff;
+    FILE *back;             /* the file again, to read earlier lines back */
+    char *bbuf;             /* their text */
+    struct pm_puf_entry be; /* and the entry parsed from it */
+    int have_be;
+    const struct pm_progress *progress;
+    unsigned long long size; /* of the file: the progress total is two passes over it */
 };
-
 static void problem(struct checker *c, unsigned line, const char *fmt, ...) PM_PRINTF(3, 4);
 static void problem(struct checker *c, unsigned line, const char *fmt, ...)
 {
@@ -99,43 +113,178 @@ static uint64_t fold_hash(uint64_t h, const char *s)
     return h * 1099511628211ULL;
 }
 
+/* Hash of a name compared ASCII case-insensitively (as the run compares DNs and addresses). */
+static uint64_t name_hash(const char *k, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)k[i];
+        h ^= (c >= 'A' && c <= 'Z') ? c + 32u : c;
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 33; /* finish: the fingerprint's low bits pick the slot */
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* The hash of the target a line gives (target DN and SMTP address; with 'all', the target
+ * server fields too): two lines agree on their target when these are equal. */
+static uint64_t target_hash(const struct pm_puf_entry *e, int all)
+{
+    size_t tl;
+    const char *tk = pm_puf_dn_key(e->target_dn, strlen(e->target_dn), &tl);
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < tl; i++) {
+        unsigned char c = (unsigned char)tk[i];
+        h ^= (c >= 'A' && c <= 'Z') ? c + 32u : c;
+        h *= 1099511628211ULL;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ULL;
+    h = fold_hash(h, e->target_smtp);
+    if (all) {
+        h = fold_hash(h, e->target_server);
+        h = fold_hash(h, e->target_server_dn);
+    }
+    return h;
+}
+
+static const char *entry_key(const struct pm_puf_entry *e, enum key_kind kind, size_t *n)
+{
+    if (kind == KEY_SMTP) {
+        *n = e->source_smtp ? strlen(e->source_smtp) : 0;
+        return e->source_smtp ? e->source_smtp : "";
+    }
+    const char *dn = kind == KEY_SOURCE ? e->source_dn : e->target_dn;
+    return pm_puf_dn_key(dn, strlen(dn), n);
+}
+
+static void back_release(struct checker *c)
+{
+    if (c->have_be)
+        pm_puf_entry_release(&c->be);
+    c->have_be = 0;
+}
+
+/* Reads line 'line' back and parses it into c->be. 0, or PM_ERR_IO when it cannot be read or no
+ * longer parses (the file changed under the check), PM_ERR_NOMEM. */
+static int read_back(struct checker *c, unsigned line)
+{
+    back_release(c);
+    if (!c->back && !(c->back = fopen(c->path, "rb")))
+        return PM_ERR_IO;
+    if (!c->bbuf && !(c->bbuf = malloc(PM_PUF_MAX_LINE + 2)))
+        return PM_ERR_NOMEM;
+    if (line == 0 || line > c->noff || pm_os_seek(c->back, (long long)c->off[line - 1]) != 0)
+        return PM_ERR_IO;
+    size_t n = fread(c->bbuf, 1, PM_PUF_MAX_LINE + 1, c->back);
+    char *nl = memchr(c->bbuf, '\n', n);
+    if (nl)
+        n = (size_t)(nl - c->bbuf);
+    if (n > PM_PUF_MAX_LINE)
+        return PM_ERR_IO;
+    const char *text = c->bbuf;
+    if (line == 1 && n >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+        text += 3, n -= 3;
+    char why[256];
+    if (pm_puf_parse_line(text, n, line, &c->be, why, sizeof(why)) != 0)
+        return PM_ERR_IO;
+    c->have_be = 1;
+    return 0;
+}
+
+static int ftab_grow(struct ftab *t)
+{
+    size_t ncap = t->cap ? t->cap * 2 : 1024;
+    uint64_t *ns = calloc(ncap, sizeof(*ns));
+    if (!ns)
+        return PM_ERR_NOMEM;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i])
+            continue;
+        size_t j = (size_t)(t->slots[i] >> 32) & (ncap - 1);
+        while (ns[j])
+            j = (j + 1) & (ncap - 1);
+        ns[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = ns;
+    t->cap = ncap;
+    return 0;
+}
+
+/* Finds the name 'k' (of kind 'kind') in t, or adds it with 'line'. Returns the first line that
+ * had it (c->be then holds that line's entry), 0 when it was added, or a negative error. */
+static long long ftab_put(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
+                          size_t kn, unsigned line)
+{
+    if (t->n >= PM_PUFCHECK_MAX_ENTRIES)
+        return PM_ERR_LIMIT;
+    if ((t->n + 1) * 4 > t->cap * 3 && ftab_grow(t) < 0)
+        return PM_ERR_NOMEM;
+    uint64_t fp = name_hash(k, kn) >> 32;
+    size_t j = (size_t)fp & (t->cap - 1);
+    for (; t->slots[j]; j = (j + 1) & (t->cap - 1)) {
+        if (t->slots[j] >> 32 != fp)
+            continue;
+        unsigned first = (unsigned)(t->slots[j] & 0xffffffffu);
+        int rc = read_back(c, first);
+        if (rc < 0)
+            return rc;
+        size_t on;
+        const char *ok = entry_key(&c->be, kind, &on);
+        if (on == kn && pm_ascii_ncasecmp(ok, k, kn) == 0)
+            return first;
+    }
+    t->slots[j] = fp << 32 | line;
+    t->n++;
+    return 0;
+}
+
+/* Like ftab_put without adding: the first line with the name, or 0. */
+static long long ftab_get(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
+                          size_t kn)
+{
+    if (!t->cap)
+        return 0;
+    uint64_t fp = name_hash(k, kn) >> 32;
+    for (size_t j = (size_t)fp & (t->cap - 1); t->slots[j]; j = (j + 1) & (t->cap - 1)) {
+        if (t->slots[j] >> 32 != fp)
+            continue;
+        unsigned first = (unsigned)(t->slots[j] & 0xffffffffu);
+        int rc = read_back(c, first);
+        if (rc < 0)
+            return rc;
+        size_t on;
+        const char *ok = entry_key(&c->be, kind, &on);
+        if (on == kn && pm_ascii_ncasecmp(ok, k, kn) == 0)
+            return first;
+    }
+    return 0;
+}
+
 /* Field 7 names one source mailbox: the lines that carry it (the mailbox's own and those of its
  * old X500 names) must agree on the target, or a run looking a shared mailbox up by address
  * finds a conflict and leaves it alone. The same source DN twice is reported by DN already. */
-static int check_smtp(struct checker *c, const struct pm_puf_entry *e, unsigned line,
-                      uint64_t target_hash)
+static int check_smtp(struct checker *c, const struct pm_puf_entry *e, unsigned line)
 {
-    size_t sl;
+    long long first =
+        ftab_put(c, &c->smtps, KEY_SMTP, e->source_smtp, strlen(e->source_smtp), line);
+    if (first <= 0)
+        return (int)first;
+    /* c->be is the first line with this address */
+    size_t sl, fl;
     const char *sk = pm_puf_dn_key(e->source_dn, strlen(e->source_dn), &sl);
-    char *skey = pm_strndup(sk, sl);
-    if (!skey)
-        return PM_ERR_NOMEM;
-    uint64_t sh = fold_hash(1469598103934665603ULL, skey);
-    free(skey);
-    if (c->smtps.n >= PM_PUFCHECK_MAX_ENTRIES)
-        return PM_ERR_LIMIT;
-    void **v;
-    int rc = strmap_put(&c->smtps, e->source_smtp, strlen(e->source_smtp), &v);
-    if (rc < 0)
-        return rc;
-    if (rc == 0) {
-        const struct seen *first = *v;
-        if (first->target_hash != target_hash && first->source_hash != sh) {
-            c->st->conflicts++;
-            problem(c, line,
-                    "source SMTP (field 7) '%s' repeats line %u with a different target: runs "
-                    "will skip it",
-                    e->source_smtp, first->line);
-        }
-        return 0;
+    const char *fk = pm_puf_dn_key(c->be.source_dn, strlen(c->be.source_dn), &fl);
+    int same_source = sl == fl && pm_ascii_ncasecmp(sk, fk, sl) == 0;
+    if (target_hash(&c->be, 0) != target_hash(e, 0) && !same_source) {
+        c->st->conflicts++;
+        problem(c, line,
+                "source SMTP (field 7) '%s' repeats line %u with a different target: runs "
+                "will skip it",
+                e->source_smtp, (unsigned)first);
     }
-    struct seen *s = malloc(sizeof(*s));
-    if (!s)
-        return PM_ERR_NOMEM;
-    s->line = line;
-    s->target_hash = target_hash;
-    s->source_hash = sh;
-    *v = s;
     return 0;
 }
 
@@ -163,125 +312,105 @@ static int check_entry(struct checker *c, const struct pm_puf_entry *e, unsigned
     const char *tk = pm_puf_dn_key(e->target_dn, strlen(e->target_dn), &tl);
     if (sl == tl && sl && !pm_ascii_ncasecmp(sk, tk, sl))
         problem(c, line, "source and target DN are the same");
-    uint64_t th = 1469598103934665603ULL;
-    char *tkey = pm_strndup(tk, tl);
-    if (!tkey)
-        return PM_ERR_NOMEM;
-    th = fold_hash(th, tkey);
-    th = fold_hash(th, e->target_smtp);
-    /* A run compares target DN and SMTP only when field 7 repeats (see puf_consider). */
-    uint64_t run_th = th;
-    th = fold_hash(th, e->target_server);
-    th = fold_hash(th, e->target_server_dn);
-    free(tkey);
 
-    if (c->sources.n >= PM_PUFCHECK_MAX_ENTRIES)
-        return PM_ERR_LIMIT;
-    void **v;
-    int rc = strmap_put(&c->sources, sk, sl, &v);
-    if (rc < 0)
-        return rc;
-    if (rc == 0) {
-        const struct seen *first = *v;
-        if (first->target_hash == th) {
+    long long first = ftab_put(c, &c->sources, KEY_SOURCE, sk, sl, line);
+    if (first < 0)
+        return (int)first;
+    if (first > 0) {
+        /* c->be is the first line with this source DN */
+        if (target_hash(&c->be, 1) == target_hash(e, 1)) {
             c->st->duplicates++;
-            problem(c, line, "source DN repeats line %u (same target)", first->line);
+            problem(c, line, "source DN repeats line %u (same target)", (unsigned)first);
         } else {
             c->st->conflicts++;
             problem(c, line, "source DN repeats line %u with a different target: runs will skip it",
-                    first->line);
+                    (unsigned)first);
         }
-    } else {
-        struct seen *s = malloc(sizeof(*s));
-        if (!s)
-            return PM_ERR_NOMEM;
-        s->line = line;
-        s->target_hash = th;
-        s->source_hash = 0;
-        *v = s;
     }
-    rc = strmap_put(&c->targets, tk, tl, &v);
-    if (rc < 0)
-        return rc;
-    if (rc == 1)
-        *v = (void *)(uintptr_t)line;
-    return e->source_smtp ? check_smtp(c, e, line, run_th) : 0;
+    /* A run compares target DN and SMTP only when field 7 repeats (see puf_consider). */
+    return e->source_smtp ? check_smtp(c, e, line) : 0;
 }
 
-/* Loops are reported in line order of the target, so the output is stable. */
-struct loop_hit {
-    unsigned tline, sline;
-    const char *dn;
-};
-
-static int cmp_hits(const void *a, const void *b)
+/* Second pass, on each well-formed entry in line order: a target DN that is also a source DN is
+ * reported on the first line that has it as a target (the later ones are the same loop). Such a
+ * PUF would re-point an updated profile a second time. */
+static int check_loop(struct checker *c, const struct pm_puf_entry *e, unsigned line)
 {
-    const struct loop_hit *x = a, *y = b;
-    return x->tline < y->tline ? -1 : x->tline > y->tline;
-}
-
-struct loop_collect {
-    const struct strmap *sources;
-    struct loop_hit *hits;
-    size_t n, cap;
-    int rc;
-};
-
-static int collect_loop(void *ctx, const char *key, void *val)
-{
-    struct loop_collect *lc = ctx;
-    void **s = strmap_get(lc->sources, key, strlen(key));
-    if (!s)
-        return 0;
-    if (lc->n == lc->cap) {
-        size_t ncap = lc->cap ? lc->cap * 2 : 16;
-        struct loop_hit *nh = realloc(lc->hits, ncap * sizeof(*nh));
-        if (!nh) {
-            lc->rc = PM_ERR_NOMEM;
-            return 1;
-        }
-        lc->hits = nh;
-        lc->cap = ncap;
-    }
-    const struct seen *src = *s;
-    lc->hits[lc->n++] = (struct loop_hit){(unsigned)(uintptr_t)val, src->line, key};
+    size_t tl;
+    const char *tk = pm_puf_dn_key(e->target_dn, strlen(e->target_dn), &tl);
+    long long sline = ftab_get(c, &c->sources, KEY_SOURCE, tk, tl);
+    if (sline <= 0)
+        return (int)sline;
+    long long seen = ftab_put(c, &c->hits, KEY_TARGET, tk, tl, line);
+    if (seen != 0)
+        return seen < 0 ? (int)seen : 0;
+    if ((unsigned)sline == line)
+        return 0; /* same line: reported as "the same" already */
+    c->st->loops++;
+    problem(c, line,
+            "target DN is the source DN of line %u: an updated profile would match again (loop)",
+            (unsigned)sline);
     return 0;
 }
 
-/* Reads one line by hand: fgets() cannot tell a NUL byte from the end of the line. At most
- * PM_PUF_MAX_LINE bytes are kept (and *overlong set); *nul is set when the line holds a NUL byte.
- * 0 at the end of the file, else 1. */
-static int read_line(FILE *f, char *buf, size_t *len, int *nul, int *overlong)
+/* Lines of the file read through one buffer. A line keeps at most PM_PUF_MAX_LINE bytes
+ * (*overlong set beyond); *nul is set when it holds a NUL byte (fgets() could not tell). */
+struct reader {
+    FILE *f;
+    char *buf;
+    size_t len, pos;
+    uint64_t off; /* file offset of buf[0] */
+};
+#define READ_BUF ((size_t)256 << 10)
+
+/* 0 at the end of the file, 1 for a line (in 'line', '*len' bytes, at file offset '*at'). */
+static int read_line(struct reader *rd, char *line, size_t *len, uint64_t *at, int *nul,
+                     int *overlong)
 {
     size_t n = 0;
-    int ch, any = 0;
+    int any = 0;
     *nul = *overlong = 0;
-    while ((ch = getc(f)) != EOF) {
+    *at = rd->off + rd->pos;
+    for (;;) {
+        if (rd->pos == rd->len) {
+            rd->off += rd->len;
+            rd->len = fread(rd->buf, 1, READ_BUF, rd->f);
+            rd->pos = 0;
+            if (!rd->len)
+                break;
+        }
+        const char *p = rd->buf + rd->pos;
+        size_t avail = rd->len - rd->pos;
+        const char *nl = memchr(p, '\n', avail);
+        size_t take = nl ? (size_t)(nl - p) : avail;
         any = 1;
-        if (ch == '\n')
-            break;
-        if (ch == 0)
+        if (memchr(p, 0, take))
             *nul = 1;
-        if (n < PM_PUF_MAX_LINE)
-            buf[n++] = (char)ch;
-        else
+        size_t keep = take < PM_PUF_MAX_LINE - n ? take : PM_PUF_MAX_LINE - n;
+        memcpy(line + n, p, keep);
+        n += keep;
+        if (keep < take)
             *overlong = 1;
+        rd->pos += take + (nl != NULL);
+        if (nl)
+            break;
     }
     if (!any)
         return 0;
-    buf[n] = 0;
+    line[n] = 0;
     *len = n;
     return 1;
 }
 
-/* Checks one line read with read_line: a malformed line is counted and reported and the check
- * goes on; a well-formed entry is checked against the lines before it. Negative only when the
- * check cannot go on (out of memory, too many entries). */
-static int check_line(struct checker *c, const char *buf, size_t n, int nul, int overlong,
-                      unsigned lineno)
+/* Parses one line read with read_line. 1 and *e filled for a well-formed entry; 0 for a comment,
+ * a blank or a malformed line (reported when 'report'). */
+static int parse_line(struct checker *c, const char *buf, size_t n, int nul, int overlong,
+                      unsigned lineno, int report, struct pm_puf_entry *e)
 {
     struct pm_pufcheck_stats *st = c->st;
     if (overlong || nul) {
+        if (!report)
+            return 0;
         st->malformed++;
         if (overlong)
             problem(c, lineno, "line is longer than %d bytes", PM_PUF_MAX_LINE);
@@ -293,77 +422,108 @@ static int check_line(struct checker *c, const char *buf, size_t n, int nul, int
     if (lineno == 1 && n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3))
         line += 3, n -= 3;
     if (!pm_utf8_valid(line, n)) {
-        st->malformed++;
-        problem(c, lineno, "line is not valid UTF-8");
+        if (report) {
+            st->malformed++;
+            problem(c, lineno, "line is not valid UTF-8");
+        }
         return 0;
     }
-    struct pm_puf_entry e;
     char why[256] = "";
-    int prc = pm_puf_parse_line(line, n, lineno, &e, why, sizeof(why));
+    int prc = pm_puf_parse_line(line, n, lineno, e, why, sizeof(why));
     if (prc == 1)
         return 0;
     if (prc < 0) {
-        st->malformed++;
-        problem(c, lineno, "%s", why[0] ? why : "malformed line");
+        if (report) {
+            st->malformed++;
+            problem(c, lineno, "%s", why[0] ? why : "malformed line");
+        }
         return 0;
     }
-    st->entries++;
-    int rc = check_entry(c, &e, lineno);
-    pm_puf_entry_release(&e);
-    return rc;
+    return 1;
 }
 
-/* After the last line: every target DN that is also a source DN on another line, in line
- * order. Such a PUF would re-point an updated profile a second time. */
-static int report_loops(struct checker *c)
+/* One pass over the file: the first checks each line and remembers names, the second looks
+ * for loops. Negative only when the check cannot go on. */
+static int check_pass(struct checker *c, FILE *f, char *buf, int second, unsigned *lineno)
 {
-    struct loop_collect lc = {&c->sources, NULL, 0, 0, 0};
-    strmap_each(&c->targets, collect_loop, &lc);
-    int rc = lc.rc;
-    if (rc == 0) {
-        if (lc.n)
-            qsort(lc.hits, lc.n, sizeof(*lc.hits), cmp_hits);
-        for (size_t i = 0; i < lc.n; i++) {
-            if (lc.hits[i].tline == lc.hits[i].sline)
-                continue; /* same line: reported as "the same" already */
-            c->st->loops++;
-            problem(c, lc.hits[i].tline,
-                    "target DN is the source DN of line %u: an updated profile would "
-                    "match again (loop)",
-                    lc.hits[i].sline);
+    struct reader rd = {f, NULL, 0, 0, 0};
+    if (!(rd.buf = malloc(READ_BUF)))
+        return PM_ERR_NOMEM;
+    int rc = 0, nul, overlong;
+    size_t n;
+    uint64_t at, shown = 0;
+    *lineno = 0;
+    while (rc == 0 && read_line(&rd, buf, &n, &at, &nul, &overlong)) {
+        ++*lineno;
+        if (rd.off != shown) { /* a buffer further */
+            shown = rd.off;
+            pm_progress_update(c->progress, (second ? c->size : 0) + shown, 2 * c->size);
         }
+        if (!second) {
+            c->st->lines++;
+            if (c->noff == c->capoff) {
+                size_t nc = c->capoff ? c->capoff * 2 : 4096;
+                uint64_t *no = realloc(c->off, nc * sizeof(*no));
+                if (!no) {
+                    rc = PM_ERR_NOMEM;
+                    break;
+                }
+                c->off = no;
+                c->capoff = nc;
+            }
+            c->off[c->noff++] = at;
+        }
+        struct pm_puf_entry e;
+        if (!parse_line(c, buf, n, nul, overlong, *lineno, !second, &e))
+            continue;
+        if (!second)
+            c->st->entries++;
+        rc = second ? check_loop(c, &e, *lineno) : check_entry(c, &e, *lineno);
+        pm_puf_entry_release(&e);
     }
-    free(lc.hits);
+    if (rc == 0 && ferror(f))
+        rc = PM_ERR_IO;
+    free(rd.buf);
     return rc;
 }
 
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err)
 {
+    return pm_puf_check_progress(path, st, report, ctx, NULL, err);
+}
+
+int pm_puf_check_progress(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report,
+                          void *ctx, const struct pm_progress *progress, struct pm_error *err)
+{
     memset(st, 0, sizeof(*st));
     FILE *f = fopen(path, "rb");
     if (!f)
         return pm_error_set(err, PM_ERR_IO, path, 0, "cannot open the PUF");
-    struct checker c = {path, st, report, ctx, STRMAP_INIT, STRMAP_INIT, STRMAP_INIT};
+    struct checker c;
+    memset(&c, 0, sizeof(c));
+    c.path = path, c.st = st, c.report = report, c.ctx = ctx, c.progress = progress;
+    long long size = pm_os_file_size(path);
+    c.size = size > 0 ? (unsigned long long)size : 0;
     char *buf = malloc(PM_PUF_MAX_LINE + 2);
     unsigned lineno = 0;
-    int rc = buf ? 0 : PM_ERR_NOMEM;
-    size_t n;
-    int nul, overlong;
-    while (rc == 0 && read_line(f, buf, &n, &nul, &overlong)) {
-        lineno++;
-        st->lines++;
-        rc = check_line(&c, buf, n, nul, overlong, lineno);
+    int rc = buf ? check_pass(&c, f, buf, 0, &lineno) : PM_ERR_NOMEM;
+    if (rc == 0 && c.sources.n) {
+        rewind(f);
+        rc = check_pass(&c, f, buf, 1, &lineno);
     }
-    if (rc == 0 && ferror(f))
-        rc = pm_error_set(err, PM_ERR_IO, path, lineno, "cannot read the PUF");
     fclose(f);
     free(buf);
     if (rc == 0)
-        rc = report_loops(&c);
-    strmap_release(&c.sources, free);
-    strmap_release(&c.targets, NULL);
-    strmap_release(&c.smtps, free);
+        pm_progress_update(progress, 2 * c.size, 2 * c.size);
+    back_release(&c);
+    if (c.back)
+        fclose(c.back);
+    free(c.bbuf);
+    free(c.sources.slots), free(c.smtps.slots), free(c.hits.slots);
+    free(c.off);
+    if (rc == PM_ERR_IO)
+        return pm_error_set(err, PM_ERR_IO, path, lineno, "cannot read the PUF");
     if (rc == PM_ERR_LIMIT)
         return pm_error_set(err, rc, path, lineno, "more than %u source DNs or addresses",
                             PM_PUFCHECK_MAX_ENTRIES);

@@ -315,10 +315,10 @@ static void html_never(struct out *o, const struct view *v)
 }
 
 /* Machines whose latest run raised a policy warning, with the first warning as the example. */
-/* One row per user and computer whose latest run left items of a list (a pm_strlist of struct
- * machine at 'list_off'): its first item, or all of them. The heading (one %u) gives the count. */
+/* One row per user and computer whose latest run left items of list 'which': its first item,
+ * or all of them. The heading (one %u) gives the count. */
 static void html_machine_list(struct out *o, const struct view *v, const char *heading,
-                              unsigned count, const char *column, size_t list_off, int all)
+                              unsigned count, const char *column, enum mlist which, int all)
 {
     struct pm_buf *out = &o->b;
     if (!count)
@@ -330,9 +330,8 @@ static void html_machine_list(struct out *o, const struct view *v, const char *h
     unsigned shown = 0;
     for (size_t i = 0; i < v->n && shown < LIST_MAX; i++) {
         const struct machine *m = v->m[i];
-        const struct pm_strlist *l = (const struct pm_strlist *)(const void *)((const char *)m +
-                                                                               list_off);
-        if (!l->n)
+        unsigned n = m->nlist[which];
+        if (!n)
             continue;
         shown++;
         pm_buf_puts(out, "<tr><td>");
@@ -340,12 +339,13 @@ static void html_machine_list(struct out *o, const struct view *v, const char *h
         pm_buf_puts(out, "</td><td>");
         h(out, m->computer);
         pm_buf_puts(out, "</td><td>");
-        for (size_t j = 0; j < (all ? l->n : 1); j++) {
+        const char *item = m->list[which];
+        for (unsigned j = 0; j < (all ? n : 1); j++, item = report_next(item)) {
             pm_buf_puts(out, j ? ", " : "");
-            h(out, l->items[j]);
+            h(out, item);
         }
-        if (!all && l->n > 1)
-            pm_buf_printf(out, " (+%zu more)", l->n - 1);
+        if (!all && n > 1)
+            pm_buf_printf(out, " (+%u more)", n - 1);
         pm_buf_puts(out, "</td></tr>\n");
         report_drain(o, 0);
     }
@@ -355,19 +355,20 @@ static void html_machine_list(struct out *o, const struct view *v, const char *h
 static void html_policy(struct out *o, const struct view *v)
 {
     html_machine_list(o, v, "Policy warnings <span class=count>%u</span>", v->t.policy_machines,
-                      "Warning", offsetof(struct machine, policy), 0);
+                      "Warning", MLIST_POLICY, 0);
 }
 
 static void html_outside(struct out *o, const struct view *v)
 {
     html_machine_list(o, v, "Settings that send Outlook to the source: %u computers",
-                      v->t.outside_machines, "Settings", offsetof(struct machine, outside), 1);
+                      v->t.outside_machines, "Settings", MLIST_OUTSIDE, 1);
 }
 
 static void html_security(struct out *o, const struct view *v)
 {
-    html_machine_list(o, v, "Files others can change (security warnings) <span class=count>%u</span>",
-                      v->t.security_machines, "Warning", offsetof(struct machine, security), 0);
+    html_machine_list(o, v,
+                      "Files others can change (security warnings) <span class=count>%u</span>",
+                      v->t.security_machines, "Warning", MLIST_SECURITY, 0);
 }
 
 /* Log files that could not be read whole, so the counts above may miss runs. */

@@ -12,23 +12,36 @@
 
 #define LIST_MAX 200 /* rows per list in the text and HTML; the CSV has everything */
 
-struct rmbx {
-    char *profile, *account, *role, *dn, *state, *reason, *target;
+/* The lists a run leaves per user: policy warnings (first 64), names of settings outside the
+ * profile still in place (first 64), security warnings (first 64). */
+enum mlist { MLIST_POLICY, MLIST_OUTSIDE, MLIST_SECURITY, MLIST_COUNT };
+
+/* Per mailbox, in this order: profile, account, role, dn, state, reason, target. */
+enum { MBX_PROFILE, MBX_ACCOUNT, MBX_ROLE, MBX_DN, MBX_STATE, MBX_REASON, MBX_TARGET, MBX_FIELDS };
+
+/* The latest run of one user on one computer, as the outputs need it: one allocation holding
+ * the record and its strings, made once the run's log has been read (report.c folds the lines
+ * of a run into a larger working record first and packs it here), so a report over 10^5 users
+ * holds 10^5 small blocks and nothing else per user. The string pointers point into 'data' and
+ * are never NULL (a value the log did not give is ""). */
+struct machine {
+    const char *user, *computer, *file;
+    const char *end; /* timestamp of the last line of the run */
+    const char *result, *version, *reason;
+    enum pm_report_status status;
+    unsigned nmbx;               /* mailboxes: MBX_FIELDS strings each, from 'mbx' on */
+    unsigned nlist[MLIST_COUNT]; /* items of each list, consecutive strings from list[] on */
+    const char *mbx, *list[MLIST_COUNT];
+    char data[];
 };
 
-struct machine {
-    char *user, *computer, *file;
-    char *start, *end; /* timestamps of run.start and of the last line of the run */
-    char *run_id, *version, *mode, *result, *error, *warning, *in_use, *end_reason;
-    int has_end, dry;
-    enum pm_report_status status;
-    char *reason;
-    struct rmbx *mbx;
-    size_t nmbx, capmbx;
-    struct pm_strlist policy;
-    struct pm_strlist outside; /* names of settings outside the profile still in place */
-    struct pm_strlist security; /* files others can change that decide the run (security) */
-};
+/* The string after s in a machine's packed strings (the next mailbox field or list item). */
+static inline const char *report_next(const char *s)
+{
+    while (*s)
+        s++;
+    return s + 1;
+}
 
 struct badfile {
     char *file;
@@ -58,6 +71,7 @@ struct pm_report {
     unsigned files, bad_lines;
     char *buf; /* reused file buffer */
     size_t bufcap;
+    const struct pm_progress *progress; /* of pm_report_scan_dir, in files */
 };
 
 struct view {

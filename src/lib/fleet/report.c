@@ -19,6 +19,26 @@
 
 #include "report-internal.h"
 
+/* The working record of the run being read: every line of the run is folded into it, and once
+ * the log is read it is packed into a struct machine (machine_pack) and freed. */
+struct rmbx {
+    char *profile, *account, *role, *dn, *state, *reason, *target;
+};
+
+struct run {
+    char *user, *computer, *file;
+    char *start, *end; /* timestamps of run.start and of the last line of the run */
+    char *run_id, *version, *mode, *result, *error, *warning, *in_use, *end_reason;
+    int has_end, dry;
+    enum pm_report_status status;
+    char *reason;
+    struct rmbx *mbx;
+    size_t nmbx, capmbx;
+    struct pm_strlist policy;
+    struct pm_strlist outside;  /* names of settings outside the profile still in place */
+    struct pm_strlist security; /* files others can change that decide the run (security) */
+};
+
 static const char *const status_names[PM_RS_COUNT] = {
     "updated", "current",    "not_migrated", "deferred",
     "failed",  "incomplete", "dry_run",      "never_ran",
@@ -42,9 +62,8 @@ static void mbx_release(struct rmbx *m)
     free(m->reason), free(m->target);
 }
 
-static void machine_free(void *p)
+static void run_free(struct run *m)
 {
-    struct machine *m = p;
     if (!m)
         return;
     free(m->user), free(m->computer), free(m->file), free(m->start), free(m->end);
@@ -69,7 +88,7 @@ void pm_report_free(struct pm_report *r)
 {
     if (!r)
         return;
-    strmap_release(&r->machines, machine_free);
+    strmap_release(&r->machines, free);
     strmap_release(&r->users, NULL);
     strmap_release(&r->computers, NULL);
     strmap_release(&r->days, NULL);
@@ -137,7 +156,7 @@ static int add_bad(struct pm_report *r, const char *file, unsigned bad, unsigned
     return 0;
 }
 
-static int feed(struct machine *m, const struct pm_log_line *l)
+static int feed(struct run *m, const struct pm_log_line *l)
 {
     const char *ev = l->event;
     int rc = set_val(&m->end, l->timestamp);
@@ -222,7 +241,7 @@ static int feed(struct machine *m, const struct pm_log_line *l)
  * key's detection rule means, ResultCode=0 and Pending=0 (docs/deployment.md): a mailbox still
  * waiting for migration (state=not_migrated, which the run counts as Pending) keeps the user
  * "not migrated yet" even when the same run updated others. */
-static enum pm_report_status ok_status(const struct machine *m, struct pm_buf *why)
+static enum pm_report_status ok_status(const struct run *m, struct pm_buf *why)
 {
     unsigned long updated = 0, pending = 0;
     for (size_t i = 0; i < m->nmbx; i++) {
@@ -240,7 +259,7 @@ static enum pm_report_status ok_status(const struct machine *m, struct pm_buf *w
     return updated ? PM_RS_UPDATED : PM_RS_CURRENT;
 }
 
-static int finish(struct machine *m)
+static int finish(struct run *m)
 {
     struct pm_buf b = PM_BUF_INIT;
     if (!m->has_end) {
@@ -268,7 +287,7 @@ static int finish(struct machine *m)
 }
 
 /* "<COMPUTER>_<user>.log" when the run.start line is missing (a log whose head was cut). */
-static int names_from_file(struct machine *m, const char *file)
+static int names_from_file(struct run *m, const char *file)
 {
     const char *us = strchr(file, '_');
     const char *dot = strrchr(file, '.');
@@ -302,8 +321,78 @@ static int mark_seen(struct strmap *map, const char *name)
     return rc < 0 ? rc : 0;
 }
 
-static int keep(struct pm_report *r, struct machine *m)
+/* Length of s packed (its bytes and NUL; NULL packs as ""). */
+static size_t packed_len(const char *s)
 {
+    return (s ? strlen(s) : 0) + 1;
+}
+
+static const char *pack_str(char **p, const char *s)
+{
+    const char *at = *p;
+    size_t n = packed_len(s);
+    if (n > 1)
+        memcpy(*p, s, n);
+    else
+        **p = 0;
+    *p += n;
+    return at;
+}
+
+/* The summary of a finished run in one allocation: what the outputs print and count, no more. */
+static struct machine *machine_pack(const struct run *w)
+{
+    const char *const head[] = {w->user,   w->computer, w->file,  w->end,
+                                w->result, w->version,  w->reason};
+    const struct pm_strlist *lists[MLIST_COUNT] = {&w->policy, &w->outside, &w->security};
+    size_t size = sizeof(struct machine);
+    for (size_t i = 0; i < PM_ARRAY_SIZE(head); i++)
+        size += packed_len(head[i]);
+    for (size_t i = 0; i < w->nmbx; i++) {
+        const struct rmbx *b = &w->mbx[i];
+        size += packed_len(b->profile) + packed_len(b->account) + packed_len(b->role) +
+                packed_len(b->dn) + packed_len(b->state) + packed_len(b->reason) +
+                packed_len(b->target);
+    }
+    for (size_t l = 0; l < MLIST_COUNT; l++)
+        for (size_t i = 0; i < lists[l]->n; i++)
+            size += packed_len(lists[l]->items[i]);
+    struct machine *m = malloc(size);
+    if (!m)
+        return NULL;
+    char *p = m->data;
+    m->user = pack_str(&p, w->user);
+    m->computer = pack_str(&p, w->computer);
+    m->file = pack_str(&p, w->file);
+    m->end = pack_str(&p, w->end);
+    m->result = pack_str(&p, w->result);
+    m->version = pack_str(&p, w->version);
+    m->reason = pack_str(&p, w->reason);
+    m->status = w->status;
+    m->nmbx = (unsigned)w->nmbx;
+    m->mbx = p;
+    for (size_t i = 0; i < w->nmbx; i++) {
+        const struct rmbx *b = &w->mbx[i];
+        pack_str(&p, b->profile), pack_str(&p, b->account), pack_str(&p, b->role);
+        pack_str(&p, b->dn), pack_str(&p, b->state), pack_str(&p, b->reason);
+        pack_str(&p, b->target);
+    }
+    for (size_t l = 0; l < MLIST_COUNT; l++) {
+        m->nlist[l] = (unsigned)lists[l]->n;
+        m->list[l] = p;
+        for (size_t i = 0; i < lists[l]->n; i++)
+            pack_str(&p, lists[l]->items[i]);
+    }
+    return m;
+}
+
+/* Packs the finished run 'w' (freed here) as the record of its user and computer. */
+static int keep(struct pm_report *r, struct run *w)
+{
+    struct machine *m = machine_pack(w);
+    run_free(w);
+    if (!m)
+        return PM_ERR_NOMEM;
     struct pm_buf key = PM_BUF_INIT;
     int rc = pm_buf_printf(&key, "%s\x01%s", m->user, m->computer);
     void **v;
@@ -311,16 +400,16 @@ static int keep(struct pm_report *r, struct machine *m)
         rc = strmap_put(&r->machines, key.data, key.len, &v);
     pm_buf_release(&key);
     if (rc < 0) {
-        machine_free(m);
+        free(m);
         return rc;
     }
     struct machine *old = *v;
     /* Two files for one user and computer (copied shares): the later run wins. */
-    if (old && strcmp(old->end ? old->end : "", m->end ? m->end : "") > 0) {
-        machine_free(m);
+    if (old && strcmp(old->end, m->end) > 0) {
+        free(m);
         return 0;
     }
-    machine_free(old);
+    free(old);
     *v = m;
     rc = mark_seen(&r->users, m->user);
     if (rc == 0)
@@ -435,22 +524,22 @@ static int foreign_log(struct pm_report *r, const char *name, const char *data, 
 /* A new run starts in the file: the run read so far is kept aside when it was a real one (no
  * dry run), dropped otherwise. A dry run writes no status key, so it must not hide the real run
  * whose result the key still holds: the report and the detection rule agree on "done". */
-static void set_aside_run(struct machine **real, struct machine *cur)
+static void set_aside_run(struct run **real, struct run *cur)
 {
     if (cur && !cur->dry) {
-        machine_free(*real);
+        run_free(*real);
         *real = cur;
     } else {
-        machine_free(cur);
+        run_free(cur);
     }
 }
 
 /* The run that stands for the file: the latest one, unless that is a dry run after a real one
  * ("dry run only" is for users with nothing else). */
-static struct machine *standing_run(struct machine *cur, struct machine **real)
+static struct run *standing_run(struct run *cur, struct run **real)
 {
     if (cur && cur->dry && *real) {
-        machine_free(cur);
+        run_free(cur);
         cur = *real;
         *real = NULL;
     }
@@ -464,7 +553,7 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
     int frc = foreign_log(r, name, data, len, owner);
     if (frc)
         return frc < 0 ? frc : 0;
-    struct machine *cur = NULL, *real = NULL;
+    struct run *cur = NULL, *real = NULL;
     unsigned bad = 0, first_bad = 0, good = 0, lineno = 0;
     int rc = 0;
     size_t pos = 0;
@@ -518,8 +607,8 @@ static int add_log(struct pm_report *r, const char *name, const char *data, size
             cur = NULL;
         }
     }
-    machine_free(cur);
-    machine_free(real);
+    run_free(cur);
+    run_free(real);
     if (rc == 0 && (bad || !good)) {
         r->bad_lines += bad;
         rc =
@@ -591,6 +680,11 @@ static int read_log(struct pm_report *r, const char *path, size_t *len)
     return 0;
 }
 
+void pm_report_set_progress(struct pm_report *r, const struct pm_progress *p)
+{
+    r->progress = p;
+}
+
 static int cmp_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -611,10 +705,14 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
     /* File order decides nothing, but sorted input makes listings stable. */
     if (names.n)
         qsort(names.items, names.n, sizeof(char *), cmp_names);
+    unsigned long long nlogs = 0, done = 0;
+    for (size_t i = 0; i < names.n; i++)
+        nlogs += ends_with_log(names.items[i]);
     struct pm_buf path = PM_BUF_INIT;
     for (size_t i = 0; rc == 0 && i < names.n; i++) {
         if (!ends_with_log(names.items[i]))
             continue;
+        pm_progress_update(r->progress, done++, nlogs);
         pm_buf_reset(&path);
         if ((rc = pm_path_join(&path, dir, names.items[i])) < 0)
             break;
@@ -640,6 +738,8 @@ int pm_report_scan_dir(struct pm_report *r, const char *dir, struct pm_error *er
     }
     pm_buf_release(&path);
     pm_strlist_release(&names);
+    if (rc == 0)
+        pm_progress_update(r->progress, nlogs, nlogs);
     if (rc < 0)
         return pm_error_set(err, rc, dir, 0, "cannot build the report (%s)", pm_err_name(rc));
     return 0;
@@ -836,18 +936,22 @@ int report_view_build(const struct pm_report *r, struct view *v)
     for (size_t i = 0; rc == 0 && i < v->n; i++) {
         const struct machine *m = v->m[i];
         t->status[m->status]++;
-        if (m->policy.n)
+        if (m->nlist[MLIST_POLICY])
             t->policy_machines++;
-        if (m->outside.n)
+        if (m->nlist[MLIST_OUTSIDE])
             t->outside_machines++;
-        if (m->security.n)
+        if (m->nlist[MLIST_SECURITY])
             t->security_machines++;
         if (m->status == PM_RS_FAILED)
             rc = add_group(v, &gidx, "failed", m->reason);
         else if (m->status == PM_RS_INCOMPLETE)
             rc = add_group(v, &gidx, "incomplete", m->reason);
+        const char *f = m->mbx;
         for (size_t k = 0; rc == 0 && k < m->nmbx; k++) {
-            const char *s = m->mbx[k].state;
+            const char *fields[MBX_FIELDS];
+            for (size_t j = 0; j < MBX_FIELDS; j++, f = report_next(f))
+                fields[j] = f;
+            const char *s = fields[MBX_STATE];
             if (!strcmp(s, "updated")) {
                 if (m->status == PM_RS_FAILED || m->status == PM_RS_INCOMPLETE)
                     t->mbx_failed++;
@@ -863,7 +967,7 @@ int report_view_build(const struct pm_report *r, struct view *v)
                 t->mbx_not_migrated++;
             } else {
                 t->mbx_skipped++;
-                rc = add_group(v, &gidx, "mailbox skipped", m->mbx[k].reason);
+                rc = add_group(v, &gidx, "mailbox skipped", fields[MBX_REASON]);
             }
         }
     }
@@ -1204,10 +1308,13 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
     for (size_t i = 0; i < v.n; i++) {
         const struct machine *m = v.m[i];
         char pw[16];
-        snprintf(pw, sizeof(pw), "%zu", m->policy.n);
+        snprintf(pw, sizeof(pw), "%u", m->nlist[MLIST_POLICY]);
         size_t rows = m->nmbx ? m->nmbx : 1;
+        const char *f = m->mbx;
         for (size_t k = 0; k < rows; k++) {
-            const struct rmbx *b = m->nmbx ? &m->mbx[k] : NULL;
+            const char *b[MBX_FIELDS] = {NULL};
+            for (size_t j = 0; m->nmbx && j < MBX_FIELDS; j++, f = report_next(f))
+                b[j] = f;
             csv_field(out, m->user, 0);
             csv_field(out, m->computer, 0);
             csv_field(out, status_names[m->status], 0);
@@ -1215,18 +1322,14 @@ int pm_report_csv_to(const struct pm_report *r, const struct pm_report_sink *sin
             csv_field(out, m->end, 0);
             csv_field(out, m->result, 0);
             csv_field(out, m->version, 0);
-            csv_field(out, b ? b->profile : NULL, 0);
-            csv_field(out, b ? b->account : NULL, 0);
-            csv_field(out, b ? b->role : NULL, 0);
-            csv_field(out, b ? b->dn : NULL, 0);
-            csv_field(out, b ? b->state : NULL, 0);
-            csv_field(out, b ? b->reason : NULL, 0);
-            csv_field(out, b ? b->target : NULL, 0);
+            for (size_t j = 0; j < MBX_FIELDS; j++)
+                csv_field(out, b[j], 0);
             csv_field(out, pw, 0);
             csv_field(out, m->file, 0);
             struct pm_buf names = PM_BUF_INIT;
-            for (size_t j = 0; j < m->outside.n; j++)
-                pm_buf_printf(&names, "%s%s", j ? " " : "", m->outside.items[j]);
+            const char *item = m->list[MLIST_OUTSIDE];
+            for (size_t j = 0; j < m->nlist[MLIST_OUTSIDE]; j++, item = report_next(item))
+                pm_buf_printf(&names, "%s%s", j ? " " : "", item);
             csv_field(out, names.data ? names.data : "", 1);
             pm_buf_release(&names);
             report_drain(&o, 0);

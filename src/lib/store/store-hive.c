@@ -36,6 +36,23 @@ struct hive_big {
     size_t len;
 };
 
+/* The children of one parent key indexed by folded name (pm_name_hash): hivex finds a child by
+ * listing all of them and we compare each name, so n lookups under one parent with n subkeys
+ * (reading or writing every sibling) cost n^2 name reads. A parent with HIVE_KIDS_MIN or more
+ * subkeys gets this index the first time it is searched, built from that same listing; later
+ * lookups read one name (or a few, on a shared hash). Slots are 0 when empty; equal hashes keep
+ * the children's order along their probe sequence, so the first of two equal names still wins. */
+struct hive_kids {
+    hive_node_h parent;
+    size_t n, cap; /* cap: a power of two, at most 3/4 full */
+    struct hive_kid {
+        uint64_t hash;
+        hive_node_h node;
+    } * slots;
+};
+#define HIVE_KIDS_MIN 16
+#define HIVE_KIDS_CACHED 8 /* parents indexed at once: the store edits a few keys at a time */
+
 struct hive_store {
     struct pm_store base;
     hive_h *h;    /* NULL only after a failed reopen */
@@ -45,7 +62,61 @@ struct hive_store {
     int big_data; /* format 1.4 or later: values over HIVE_SEGMENT bytes need db cells */
     struct hive_big *big;
     size_t nbig, capbig;
+    struct hive_kids kids[HIVE_KIDS_CACHED]; /* the latest parents indexed, oldest first */
+    size_t nkids;
 };
+
+/* Forgets every index: after a key is deleted (its nodes may be reused) or the hive reloaded. */
+static void kids_clear(struct hive_store *hs)
+{
+    for (size_t i = 0; i < hs->nkids; i++)
+        free(hs->kids[i].slots);
+    hs->nkids = 0;
+}
+
+static struct hive_kids *kids_find(struct hive_store *hs, hive_node_h parent)
+{
+    for (size_t i = 0; i < hs->nkids; i++)
+        if (hs->kids[i].parent == parent)
+            return &hs->kids[i];
+    return NULL;
+}
+
+static void kids_put(struct hive_kids *k, uint64_t hash, hive_node_h node)
+{
+    size_t i = (size_t)hash & (k->cap - 1);
+    while (k->slots[i].node)
+        i = (i + 1) & (k->cap - 1);
+    k->slots[i].hash = hash;
+    k->slots[i].node = node;
+    k->n++;
+}
+
+/* Adds a child to an index, growing it. 0 or PM_ERR_NOMEM (the index is then dropped). */
+static int kids_add(struct hive_store *hs, struct hive_kids *k, uint64_t hash, hive_node_h node)
+{
+    if ((k->n + 1) * 4 > k->cap * 3) {
+        struct hive_kids g = {k->parent, 0, k->cap * 2, NULL};
+        if (!(g.slots = calloc(g.cap, sizeof(*g.slots)))) {
+            free(k->slots);
+            *k = hs->kids[--hs->nkids];
+            return PM_ERR_NOMEM;
+        }
+        /* in slot order from each chain's start keeps equal hashes in their order */
+        size_t start = 0;
+        while (start < k->cap && k->slots[start].node)
+            start++;
+        for (size_t j = 0; j < k->cap; j++) {
+            size_t i = (start + j) & (k->cap - 1);
+            if (k->slots[i].node)
+                kids_put(&g, k->slots[i].hash, k->slots[i].node);
+        }
+        free(k->slots);
+        *k = g;
+    }
+    kids_put(k, hash, node);
+    return 0;
+}
 
 /* Data bytes per big-data segment, and so the largest value kept in one cell (format spec). */
 #define HIVE_SEGMENT 16344u
@@ -207,6 +278,7 @@ static void hive_close(struct pm_store *st)
 {
     struct hive_store *hs = hive_of(st);
     big_clear(hs);
+    kids_clear(hs);
     if (hs->h)
         hivex_close(hs->h);
     free(hs->file);
@@ -286,24 +358,72 @@ static int hive_value_name(struct hive_store *hs, hive_value_h val, const char *
 static int hive_child(struct hive_store *hs, hive_node_h node, const char *name, size_t len,
                       const char *path, hive_node_h *out, struct pm_error *err)
 {
+    uint64_t hash = pm_name_hash(name, len);
+    struct hive_kids *k = kids_find(hs, node);
+    int rc;
+    if (k) {
+        if (k->n > PM_MAX_SUBKEYS)
+            return pm_error_set(err, PM_ERR_LIMIT, hs->file, 0,
+                                "key '%s' has too many subkeys (%zu)", *path ? path : "(root)",
+                                k->n);
+        for (size_t i = (size_t)hash & (k->cap - 1); k->slots[i].node; i = (i + 1) & (k->cap - 1)) {
+            if (k->slots[i].hash != hash)
+                continue;
+            char *cname;
+            if ((rc = hive_node_name(hs, k->slots[i].node, path, &cname, err)) < 0)
+                return rc;
+            int same = pm_name_ncasecmp(cname, strlen(cname), name, len) == 0;
+            free(cname);
+            if (same) {
+                *out = k->slots[i].node;
+                return 1;
+            }
+        }
+        return 0;
+    }
     hive_node_h *kids;
-    int rc = hive_children(hs, node, path, &kids, err);
+    rc = hive_children(hs, node, path, &kids, err);
     if (rc < 0)
         return rc;
+    size_t n = 0;
+    while (kids[n])
+        n++;
+    /* Index the children while they are read for this lookup (the oldest index gives way). */
+    struct hive_kids fresh = {node, 0, 64, NULL};
+    while (n >= HIVE_KIDS_MIN && fresh.cap * 3 < n * 4)
+        fresh.cap *= 2;
+    if (n >= HIVE_KIDS_MIN && (fresh.slots = calloc(fresh.cap, sizeof(*fresh.slots)))) {
+        if (hs->nkids == HIVE_KIDS_CACHED) {
+            free(hs->kids[0].slots);
+            memmove(hs->kids, hs->kids + 1, (HIVE_KIDS_CACHED - 1) * sizeof(*hs->kids));
+            hs->nkids--;
+        }
+        hs->kids[hs->nkids++] = fresh;
+        k = &hs->kids[hs->nkids - 1];
+    }
+    int found = 0;
     for (size_t i = 0; kids[i]; i++) {
         char *cname;
         if ((rc = hive_node_name(hs, kids[i], path, &cname, err)) < 0)
             break;
-        int same = pm_name_ncasecmp(cname, strlen(cname), name, len) == 0;
+        size_t cl = strlen(cname);
+        if (k)
+            kids_put(k, pm_name_hash(cname, cl), kids[i]);
+        int same = !found && pm_name_ncasecmp(cname, cl, name, len) == 0;
         free(cname);
         if (same) {
             *out = kids[i];
-            rc = 1;
-            break;
+            found = 1;
+            if (!k)
+                break;
         }
     }
     free(kids);
-    return rc;
+    if (rc < 0) {
+        kids_clear(hs); /* a half-built index must not answer */
+        return rc;
+    }
+    return found;
 }
 
 /* Node at a normalized path. 1 found, 0 absent, <0 error. */
@@ -493,8 +613,13 @@ static int hive_make_key(struct hive_store *hs, const char *path, hive_node_h *o
             hs->dirty = 1; /* even a failed edit may have touched the copy */
             errno = 0;
             child = hivex_node_add_child(hs->h, node, name);
-            if (!child)
+            if (!child) {
+                kids_clear(hs);
                 return hive_fail(hs, PM_ERR_IO, path, errno, "cannot create key", err);
+            }
+            struct hive_kids *k = kids_find(hs, node);
+            if (k && kids_add(hs, k, pm_name_hash(name, n), child) < 0)
+                return pm_error_set(err, PM_ERR_NOMEM, hs->file, 0, "out of memory");
             created = 1;
         }
         node = child;
@@ -684,6 +809,7 @@ static int hive_delete_key(struct pm_store *st, const char *path, struct pm_erro
         return pm_error_set(err, PM_ERR_INVALID, hs->file, 0, "cannot delete the root key");
     big_drop_tree(hs, path);
     hs->dirty = 1;
+    kids_clear(hs); /* the subtree's nodes go, and may be reused */
     errno = 0;
     if (hivex_node_delete_child(hs->h, node) < 0)
         return hive_fail(hs, PM_ERR_IO, path, errno, "cannot delete key", err);
@@ -911,6 +1037,7 @@ static int hive_commit(struct pm_store *st, struct pm_error *err)
     if (hs->nbig) {
         /* hivex's copy still holds the placeholders: load the file as written. */
         big_clear(hs);
+        kids_clear(hs);
         hivex_close(hs->h);
         return hive_load(hs->file, hs->writable, &hs->h, &hs->big_data, err);
     }
@@ -931,6 +1058,7 @@ static int hive_rollback(struct pm_store *st, struct pm_error *err)
     hs->h = NULL;
     hs->dirty = 0;
     big_clear(hs);
+    kids_clear(hs);
     return hive_load(hs->file, hs->writable, &hs->h, &hs->big_data, err);
 }
 

@@ -246,6 +246,9 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
         return 0;
     }
     struct pm_apply_opts aopts = {backup_path, u->live};
+    /* The log's second write point: what was looked up and decided is on the share before the
+     * store changes, so a run killed during the commit still shows what it was about to do. */
+    pm_log_flush(u->o.log);
     int rc = pm_apply(u->st, &u->model, &u->plan, &aopts, &u->res, err);
     if (rc < 0) {
         u->n.failed = u->n.updated;

@@ -88,6 +88,13 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
 int pm_os_fsync(FILE *f);
 /* Positions a stream at a 64-bit offset from the start (fseeko, _fseeki64). 0 or <0. */
 int pm_os_fseek64(FILE *f, uint64_t off);
+/* Reads up to len bytes at 'off' of an open file in one system call (pread; ReadFile with an
+ * OVERLAPPED offset on Windows), not through the stream's buffer: on a file share each call is a
+ * round trip, so a lookup reads what it needs at once and never seeks first. Returns the count
+ * read (short only at the end of the file), or -1. */
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off);
+/* The size of an open file (fstat, GetFileSizeEx), or -1. */
+long long pm_os_fsize(FILE *f);
 /* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
 int pm_os_user_can_write(const char *path);
 

@@ -463,6 +463,34 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return fseeko(f, (off_t)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off)
+{
+    if (off > (uint64_t)INT64_MAX || len > (size_t)LONG_MAX)
+        return -1;
+    size_t got = 0;
+    /* One call on a local disk or SMB; a network file system may return less than asked before
+     * the end, then the rest is read. */
+    while (got < len) {
+        ssize_t n = pread(fileno(f), (char *)buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (long)got;
+}
+
+long long pm_os_fsize(FILE *f)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    return (long long)sb.st_size;
+}
+
 /* ---- who else can change a file ---- */
 
 static int posix_others(const char *what, const char *path, const struct stat *sb, int folder,

@@ -526,9 +526,9 @@ int pm_os_user_can_write(const char *path)
         return 0;
     /* Opening for writing (without writing, with full sharing) asks the system the exact
      * question: the DACL, share permissions and the read-only attribute all take part. */
-    HANDLE h = CreateFileW(w, FILE_WRITE_DATA,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    HANDLE h =
+        CreateFileW(w, FILE_WRITE_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     if (h != INVALID_HANDLE_VALUE) {
         CloseHandle(h);
         free(w);
@@ -728,8 +728,8 @@ int pm_os_start_program(const char *program, const char *args)
     memset(&pi, 0, sizeof(pi));
     /* No handles are inherited: the child must not keep our log file or our caller's pipes
      * open. A bare name ("outlook.exe") is searched for the usual way (lpApplicationName NULL). */
-    BOOL ok = CreateProcessW(wprog, wcmd, NULL, NULL, FALSE, CREATE_DEFAULT_ERROR_MODE, NULL,
-                             NULL, &si, &pi);
+    BOOL ok = CreateProcessW(wprog, wcmd, NULL, NULL, FALSE, CREATE_DEFAULT_ERROR_MODE, NULL, NULL,
+                             &si, &pi);
     free(wcmd);
     free(wprog);
     if (!ok)
@@ -871,6 +871,40 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return _fseeki64(f, (long long)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    if (h == INVALID_HANDLE_VALUE || len > (size_t)0x7fffffff)
+        return -1;
+    size_t got = 0;
+    while (got < len) {
+        OVERLAPPED ov;
+        memset(&ov, 0, sizeof(ov));
+        uint64_t at = off + got;
+        ov.Offset = (DWORD)at;
+        ov.OffsetHigh = (DWORD)(at >> 32);
+        DWORD n = 0;
+        if (!ReadFile(h, (char *)buf + got, (DWORD)(len - got), &n, &ov)) {
+            if (GetLastError() == ERROR_HANDLE_EOF)
+                break;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += n;
+    }
+    return (long)got;
+}
+
+long long pm_os_fsize(FILE *f)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    LARGE_INTEGER sz;
+    if (h == INVALID_HANDLE_VALUE || !GetFileSizeEx(h, &sz))
+        return -1;
+    return (long long)sz.QuadPart;
+}
+
 /* ---- who else can change a file ---- */
 
 /* SIDs whose write access is expected: the administrators, the system, the installer service,
@@ -940,10 +974,10 @@ static int os_dacl_others(const char *what, const char *path, PSID me, struct pm
     int rc = 0;
     if (!dacl) {
         /* A NULL DACL grants everyone everything. */
-        rc = pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what,
-                           path) < 0
-                 ? PM_ERR_NOMEM
-                 : 1;
+        rc =
+            pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what, path) < 0
+                ? PM_ERR_NOMEM
+                : 1;
     }
     for (DWORD i = 0; rc == 0 && dacl && i < dacl->AceCount; i++) {
         ACE_HEADER *h = NULL;

@@ -92,6 +92,12 @@ int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm
     pm_log_event(u->o.log, PM_EV_PUF_LOOKUP, PM_F_QUERIES, nq, PM_F_USED_INDEX,
                  u->stats.used_index ? "1" : "0", PM_F_BYTES_READ, br, PM_F_MALFORMED, mal,
                  PM_F_NOTE, u->stats.index_note[0] ? u->stats.index_note : NULL, NULL);
+    /* Without its index every logon reads the whole PUF from the share: a warning the report
+     * counts, not only a note. --no-index asked for it; a lookup answered elsewhere has none. */
+    if (!u->o.answer && u->stats.index_state >= PM_PUF_INDEX_MISSING)
+        pm_log_event(u->o.log, PM_EV_PUF_INDEX, PM_F_STATE,
+                     pm_puf_index_state_name(u->stats.index_state), PM_F_MSG, u->stats.index_note,
+                     NULL);
     return 0;
 }
 

@@ -28,6 +28,7 @@ struct machine {
     struct pm_strlist policy;
     struct pm_strlist outside; /* names of settings outside the profile still in place */
     struct pm_strlist security; /* files others can change that decide the run (security) */
+    int puf_index; /* the run read the whole PUF: 0 no, else a puf_index_reasons entry */
 };
 
 struct badfile {

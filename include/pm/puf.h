@@ -118,5 +118,9 @@ void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
  * reads. Written next to the PUF (atomically). A run uses it only when it is provably current for
  * the PUF; otherwise it scans and says why in stats->index_note. */
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err);
+/* Whether "<puf>.idx" would be used for the PUF as it is now, without asking anything: the same
+ * checks a run makes first (header, size, sampled content). Returns the state and sets
+ * st->index_state and st->index_note (PM_PUF_INDEX_USED: current), or PM_ERR_NOMEM. */
+int pm_puf_index_status(const char *puf_path, struct pm_puf_stats *st);
 
 #endif

@@ -482,6 +482,28 @@ out:
     return rc;
 }
 
+int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    struct pm_buf name = PM_BUF_INIT;
+    if (!path || pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
+        pm_buf_release(&name);
+        return PM_ERR_NOMEM;
+    }
+    struct idx_header h = {0};
+    FILE *fi = NULL, *fp = NULL;
+    uint64_t idx_bytes = 0;
+    if (idx_open_fresh(path, name.data, &fi, &fp, &h, st, &idx_bytes) == 1)
+        idx_note(st, PM_PUF_INDEX_USED, "index '%s' is current (%" PM_PRIu64 " lines)", name.data,
+                 PM_U64(h.lines));
+    if (fi)
+        fclose(fi);
+    if (fp)
+        fclose(fp);
+    pm_buf_release(&name);
+    return st->index_state;
+}
+
 /* ---- building ---- */
 
 struct idx_build {

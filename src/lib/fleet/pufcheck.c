@@ -337,6 +337,18 @@ static int report_loops(struct checker *c)
     return rc;
 }
 
+/* The index runs would use with this file: judged as a run judges it (pm_puf_index_status). */
+static int check_index(const char *path, struct pm_pufcheck_stats *st)
+{
+    struct pm_puf_stats ps;
+    int rc = pm_puf_index_status(path, &ps);
+    if (rc < 0)
+        return rc;
+    st->index_state = ps.index_state;
+    snprintf(st->index_note, sizeof(st->index_note), "%s", ps.index_note);
+    return 0;
+}
+
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err)
 {
@@ -361,6 +373,8 @@ int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn repo
     free(buf);
     if (rc == 0)
         rc = report_loops(&c);
+    if (rc == 0)
+        rc = check_index(path, st);
     strmap_release(&c.sources, free);
     strmap_release(&c.targets, NULL);
     strmap_release(&c.smtps, free);

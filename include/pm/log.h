@@ -55,7 +55,7 @@ const char *pm_log_note(const struct pm_log *log);
  * nothing for that key. The line is kept in memory until pm_log_flush or pm_log_close (or until
  * 256 KiB are pending): on a file share each write is a round trip. A NULL log is a no-op. */
 void pm_log_event(struct pm_log *log, const char *event, ...);
-/* Writes the pending lines: whole lines only, at most 32 KiB per append write, so concurrent
+/* Writes the pending lines: whole lines only, at most 60 KiB per append write, so concurrent
  * runs never mix inside a line and each write stays one SMB request. A run calls it at its
  * defined points (docs/log-format.md: after its start, before it changes the store, at its end
  * through pm_log_close); what a run killed in between logged since the last point is lost.

@@ -56,7 +56,8 @@ int pm_os_append_open(const char *path, void **handle);
 /* Every file the tool writes is opened through these: a symbolic link (Windows: a reparse
  * point), a FIFO, a device, a folder or a file with a second hard link in its place is refused
  * (NULL), not followed. pm_os_append_open also refuses a file owned by another user. Modes "wb",
- * "ab", "w+b"; "w" cuts the file only after the checks. */
+ * "ab", "w+b"; "w" cuts the file only after the checks; "wbx" creates a new file and fails when
+ * one exists (no cut needed: one call less on a share). */
 FILE *pm_os_fopen_write(const char *path, const char *mode);
 /* Opens a regular file for reading the same way (never blocks on a FIFO); *size its size. */
 FILE *pm_os_fopen_read(const char *path, long long *size);
@@ -91,7 +92,8 @@ int pm_os_fseek64(FILE *f, uint64_t off);
 /* Reads up to len bytes at 'off' of an open file in one system call (pread; ReadFile with an
  * OVERLAPPED offset on Windows), not through the stream's buffer: on a file share each call is a
  * round trip, so a lookup reads what it needs at once and never seeks first. Returns the count
- * read (short only at the end of the file), or -1. */
+ * read (short only at the end of the file: no second call is made to confirm it), or -1 with
+ * errno. */
 long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off);
 /* The size of an open file (fstat, GetFileSizeEx), or -1. */
 long long pm_os_fsize(FILE *f);

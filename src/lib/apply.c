@@ -25,12 +25,13 @@ static int write_backup(struct pm_store *st, const struct pm_model *m, const str
     struct pm_buf text = PM_BUF_INIT;
     int rc = pm_regfile_export(st, paths, n, PM_REGFMT_REGEDIT5, &text, err);
     free(paths);
-    if (rc == 0) {
-        struct pm_buf dir = PM_BUF_INIT;
-        if (pm_path_dirname(&dir, path) == 0 && pm_os_mkdirs(dir.data) < 0)
-            rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
-        pm_buf_release(&dir);
-    }
+    /* The folder is made only when the write finds it missing: it usually exists, and on a
+     * share each check is a round trip. */
+    struct pm_buf dir = PM_BUF_INIT;
+    if (rc == 0 && pm_path_dirname(&dir, path) == 0 && !pm_os_file_exists(dir.data) &&
+        pm_os_mkdirs(dir.data) < 0)
+        rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
+    pm_buf_release(&dir);
     if (rc == 0)
         rc = pm_file_write_atomic(path, text.data, text.len, err);
     pm_buf_release(&text);
@@ -56,15 +57,13 @@ static int check_unchanged(struct pm_store *st, const struct pm_edit *e, struct 
 }
 
 int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
-             const struct pm_apply_opts *opts, struct pm_apply_result *res,
-             struct pm_error *err)
+             const struct pm_apply_opts *opts, struct pm_apply_result *res, struct pm_error *err)
 {
     memset(res, 0, sizeof(*res));
     if (plan->nedits == 0)
         return 0;
     int rc;
-    if (opts && opts->backup_path &&
-        (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
+    if (opts && opts->backup_path && (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
         return rc;
     if ((rc = pm_store_begin(st, err)) < 0)
         return rc;

@@ -22,10 +22,10 @@
 #define LOG_MAX_LINE 16384
 #define LOG_MAX_VALUE 4096
 #define LOG_NAME_MAX 100
-/* One flush writes at most this much, always whole lines: SMB clients send a write of up to
- * 64 KiB as one request, which the server applies whole at the end of the file. Larger pending
- * text is split at line ends. */
-#define LOG_FLUSH_MAX 32768
+/* One flush writes at most this much, always whole lines: 60 KiB is the largest write every SMB
+ * dialect sends as one request (SMB1 without large writes: 61440 bytes), which the server
+ * applies whole at the end of the file. Larger pending text is split at line ends. */
+#define LOG_FLUSH_MAX 61440
 /* Lines held in memory at most; past this the pending lines are flushed early, so a run that
  * logs without end cannot grow without bound. */
 #define LOG_PENDING_MAX (256 * 1024)
@@ -219,13 +219,19 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         if (!dir || !*dir)
             continue;
         tried = dir;
-        if (!pm_os_file_exists(dir) && pm_os_mkdirs(dir) < 0)
-            continue;
         pm_buf_reset(&path);
         if (pm_path_join(&path, dir, file) < 0)
             continue;
         void *file;
-        if (pm_os_append_open(path.data, &file) < 0) {
+        /* The folder usually exists: open first, make the folder only when that fails (one call
+         * on a share instead of two). */
+        int orc = pm_os_append_open(path.data, &file);
+        if (orc < 0 && !pm_os_file_exists(dir)) {
+            if (pm_os_mkdirs(dir) < 0)
+                continue; /* no such folder and none can be made: the next place, no note */
+            orc = pm_os_append_open(path.data, &file);
+        }
+        if (orc < 0) {
             /* A link, a FIFO, another user's file or a second hard link planted in a folder
              * open to all is refused like an unwritable one; the next place is used and the
              * log says why. */

@@ -339,20 +339,31 @@ static FILE *handle_file(HANDLE h, int flags, const char *mode)
 
 FILE *pm_os_fopen_write(const char *path, const char *mode)
 {
-    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
+    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL, excl = strchr(mode, 'x') != NULL;
     DWORD access = append ? FILE_APPEND_DATA | SYNCHRONIZE : GENERIC_WRITE;
     if (plus)
         access |= GENERIC_READ;
-    HANDLE h = open_plain(path, access, FILE_SHARE_READ, OPEN_ALWAYS, 1, NULL);
-    if (h == INVALID_HANDLE_VALUE)
+    HANDLE h = open_plain(path, access, FILE_SHARE_READ, excl ? CREATE_NEW : OPEN_ALWAYS, 1, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (excl && (e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS))
+            errno = EEXIST; /* what pm_file_write_atomic looks at, as on POSIX */
         return NULL;
-    /* Cut only now that the file is known to be a plain file. */
-    if (!append &&
+    }
+    /* Cut only now that the file is known to be a plain file; a file made by this open (x) is
+     * empty already. */
+    if (!append && !excl &&
         (SetFilePointer(h, 0, NULL, FILE_BEGIN) == INVALID_SET_FILE_POINTER || !SetEndOfFile(h))) {
         CloseHandle(h);
         return NULL;
     }
-    return handle_file(h, append ? _O_APPEND : plus ? _O_RDWR : _O_WRONLY, mode);
+    return handle_file(h,
+                       append ? _O_APPEND
+                       : plus ? _O_RDWR
+                              : _O_WRONLY,
+                       append ? (plus ? "a+b" : "ab")
+                       : plus ? "w+b"
+                              : "wb");
 }
 
 FILE *pm_os_fopen_read(const char *path, long long *size)
@@ -876,24 +887,15 @@ long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off)
     HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
     if (h == INVALID_HANDLE_VALUE || len > (size_t)0x7fffffff)
         return -1;
-    size_t got = 0;
-    while (got < len) {
-        OVERLAPPED ov;
-        memset(&ov, 0, sizeof(ov));
-        uint64_t at = off + got;
-        ov.Offset = (DWORD)at;
-        ov.OffsetHigh = (DWORD)(at >> 32);
-        DWORD n = 0;
-        if (!ReadFile(h, (char *)buf + got, (DWORD)(len - got), &n, &ov)) {
-            if (GetLastError() == ERROR_HANDLE_EOF)
-                break;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        got += n;
-    }
-    return (long)got;
+    /* One call, as on POSIX: a short read is the end of the file. */
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ov.Offset = (DWORD)off;
+    ov.OffsetHigh = (DWORD)(off >> 32);
+    DWORD n = 0;
+    if (!ReadFile(h, buf, (DWORD)len, &n, &ov))
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : -1;
+    return (long)n;
 }
 
 long long pm_os_fsize(FILE *f)

@@ -111,6 +111,11 @@ int pm_os_user_can_write(const char *path);
  * 'why' (e.g. "folder '/srv/pm' is writable by its group"), 0 when not, <0 when it cannot be
  * told (missing file: PM_ERR_NOTFOUND). */
 int pm_os_writable_by_others(const char *path, struct pm_buf *why);
+/* The same question for the file alone and for a folder alone (pm_os_writable_by_others asks
+ * the first, then the second for the file's folder): a run that checks several files of one
+ * folder on a share asks about the folder once. */
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why);
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why);
 
 /* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
  * the current user in the current session; found ones are appended to 'found'. Returns the number

@@ -408,9 +408,27 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     /* Writable by someone other than the administrators or the owner: every run. */
     struct pm_strlist files = PM_STRLIST_INIT;
     trust_files(cfg, &files);
+    /* prof.config, the PUF and its index usually share a folder: it is asked about once (each
+     * question is a round trip on a share), and its answer given for every file in it. */
+    struct pm_buf dir = PM_BUF_INIT, lastdir = PM_BUF_INIT, dirmsg = PM_BUF_INIT;
+    int dirrc = 0;
     for (size_t i = 0; i < files.n; i++) {
         pm_buf_reset(&msg);
-        if (pm_os_writable_by_others(files.items[i], &msg) != 1)
+        int rc = pm_os_file_writable_by_others(files.items[i], &msg);
+        pm_buf_reset(&dir);
+        if (rc == 0 && pm_path_dirname(&dir, files.items[i]) == 0) {
+            if (!lastdir.len || strcmp(dir.data, lastdir.data) != 0) {
+                pm_buf_reset(&lastdir);
+                pm_buf_reset(&dirmsg);
+                dirrc = pm_buf_puts(&lastdir, dir.data) < 0
+                            ? PM_ERR_NOMEM
+                            : pm_os_folder_writable_by_others(dir.data, &dirmsg);
+            }
+            rc = dirrc;
+            if (rc == 1 && pm_buf_puts(&msg, dirmsg.data ? dirmsg.data : "") < 0)
+                rc = PM_ERR_NOMEM;
+        }
+        if (rc != 1)
             continue;
         pm_log_event(u->o.log, PM_EV_SECURITY, PM_F_FILE, files.items[i], PM_F_MSG, msg.data, NULL);
         if (untrusted)
@@ -418,6 +436,9 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
         found++;
     }
     pm_strlist_release(&files);
+    pm_buf_release(&dir);
+    pm_buf_release(&lastdir);
+    pm_buf_release(&dirmsg);
     pm_buf_release(&msg);
     return found && cfg->require_readonly_config;
 }

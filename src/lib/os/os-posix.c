@@ -524,18 +524,29 @@ static int posix_others(const char *what, const char *path, const struct stat *s
     return 0;
 }
 
-int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
         return errno == ENOENT ? PM_ERR_NOTFOUND : PM_ERR_IO;
-    int rc = posix_others("file", path, &sb, 0, why);
+    return posix_others("file", path, &sb, 0, why);
+}
+
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
+{
+    struct stat sb;
+    return stat(dir, &sb) == 0 ? posix_others("folder", dir, &sb, 1, why) : PM_ERR_IO;
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    int rc = pm_os_file_writable_by_others(path, why);
     if (rc != 0)
         return rc;
     struct pm_buf dir = PM_BUF_INIT;
     rc = pm_path_dirname(&dir, path);
     if (rc == 0)
-        rc = stat(dir.data, &sb) == 0 ? posix_others("folder", dir.data, &sb, 1, why) : PM_ERR_IO;
+        rc = pm_os_folder_writable_by_others(dir.data, why);
     pm_buf_release(&dir);
     return rc;
 }

@@ -1002,7 +1002,8 @@ static int os_dacl_others(const char *what, const char *path, PSID me, struct pm
     return rc;
 }
 
-int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+/* The DACL of one file or folder against the running user's SID. */
+static int os_others_one(const char *what, const char *path, struct pm_buf *why)
 {
     HANDLE token = NULL;
     TOKEN_USER *tu = NULL;
@@ -1010,15 +1011,30 @@ int pm_os_writable_by_others(const char *path, struct pm_buf *why)
         tu = os_token_user(token);
         CloseHandle(token);
     }
-    PSID me = tu ? tu->User.Sid : NULL;
-    int rc = os_dacl_others("file", path, me, why);
-    if (rc == 0) {
-        struct pm_buf dir = PM_BUF_INIT;
-        rc = pm_path_dirname(&dir, path);
-        if (rc == 0)
-            rc = os_dacl_others("folder", dir.data, me, why);
-        pm_buf_release(&dir);
-    }
+    int rc = os_dacl_others(what, path, tu ? tu->User.Sid : NULL, why);
     free(tu);
+    return rc;
+}
+
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
+{
+    return os_others_one("file", path, why);
+}
+
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
+{
+    return os_others_one("folder", dir, why);
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    int rc = pm_os_file_writable_by_others(path, why);
+    if (rc != 0)
+        return rc;
+    struct pm_buf dir = PM_BUF_INIT;
+    rc = pm_path_dirname(&dir, path);
+    if (rc == 0)
+        rc = pm_os_folder_writable_by_others(dir.data, why);
+    pm_buf_release(&dir);
     return rc;
 }

@@ -36,7 +36,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
 W=$(mktemp -d "${TMPDIR:-/tmp}/pm-share-calls.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 SHARE=$W/share
-mkdir -p "$SHARE/Logs" "$W/user/home"
+# Logs\Backups exists, as after the first run (or made by the administrator, deployment.md).
+mkdir -p "$SHARE/Logs/Backups" "$W/user/home"
 "$BUILD/mkprofiles" --scenario "$SCENARIO" "$W/fx" >/dev/null
 cp "$BUILD/profilemanager" "$SHARE/"
 cp "$W/fx/prof.config" "$SHARE/"

@@ -27,13 +27,16 @@ static int write_backup(struct pm_store *st, const struct pm_model *m, const str
     free(paths);
     /* The folder is made only when the write finds it missing: it usually exists, and on a
      * share each check is a round trip. */
-    struct pm_buf dir = PM_BUF_INIT;
-    if (rc == 0 && pm_path_dirname(&dir, path) == 0 && !pm_os_file_exists(dir.data) &&
-        pm_os_mkdirs(dir.data) < 0)
-        rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
-    pm_buf_release(&dir);
     if (rc == 0)
         rc = pm_file_write_atomic(path, text.data, text.len, err);
+    struct pm_buf dir = PM_BUF_INIT;
+    if (rc == PM_ERR_IO && pm_path_dirname(&dir, path) == 0 && !pm_os_file_exists(dir.data)) {
+        if (pm_os_mkdirs(dir.data) < 0)
+            rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
+        else
+            rc = pm_file_write_atomic(path, text.data, text.len, err);
+    }
+    pm_buf_release(&dir);
     pm_buf_release(&text);
     return rc;
 }

@@ -323,8 +323,12 @@ int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const
     return rc;
 }
 
+/* The probe file first: where the folder exists (every run after the first) that is all it
+ * costs on a share; the folder is made only when the probe fails. */
 static int usable_dir(const char *dir)
 {
+    if (pm_os_dir_writable(dir) == 1)
+        return 1;
     return pm_os_mkdirs(dir) == 0 && pm_os_dir_writable(dir) == 1;
 }
 

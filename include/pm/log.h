@@ -37,8 +37,8 @@ struct pm_log;
  * exists or can be created and is writable. Returns 0 and *out, or PM_ERR_IO when none is
  * (then *out is NULL and events are dropped). 'run_id' tags every line. */
 int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders,
-                const char *computer, const char *user, const char *run_id,
-                struct pm_error *err);
+                const char *computer, const char *user, const char *run_id, struct pm_error *err);
+/* Flushes the pending lines and closes. */
 void pm_log_close(struct pm_log *log);
 /* The log's file name for a computer and user, "<COMPUTER>_<user>.log", with what a file system
  * would refuse replaced (docs/log-format.md). The report checks each log's claimed identity with
@@ -51,10 +51,16 @@ const char *pm_log_path(const struct pm_log *log);
  * unwritable, a link, a file of another user, not a plain file), or NULL. The same text is
  * written as a "warning" event after the run's first line. */
 const char *pm_log_note(const struct pm_log *log);
-/* Writes one event: 'event' then key/value string pairs, NULL-terminated. A NULL value writes
- * nothing for that key. Each line is written with one write() so concurrent runs do not
- * interleave. A NULL log is a no-op. */
+/* Adds one event: 'event' then key/value string pairs, NULL-terminated. A NULL value writes
+ * nothing for that key. The line is kept in memory until pm_log_flush or pm_log_close (or until
+ * 256 KiB are pending): on a file share each write is a round trip. A NULL log is a no-op. */
 void pm_log_event(struct pm_log *log, const char *event, ...);
+/* Writes the pending lines: whole lines only, at most 60 KiB per append write, so concurrent
+ * runs never mix inside a line and each write stays one SMB request. A run calls it at its
+ * defined points (docs/log-format.md: after its start, before it changes the store, at its end
+ * through pm_log_close); what a run killed in between logged since the last point is lost.
+ * A NULL log is a no-op. */
+void pm_log_flush(struct pm_log *log);
 /* Appends " key=value" (escaped as above) to b. */
 int pm_log_field(struct pm_buf *b, const char *key, const char *value);
 /* Formats a timestamp "YYYY-MM-DDTHH:MM:SSZ" for 'now' (seconds since 1970). */

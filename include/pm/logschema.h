@@ -11,6 +11,7 @@
 #define PM_EV_RUN_END "run.end"       /* last line: result, exit code, counts */
 #define PM_EV_PROFILE "profile"       /* one per profile read */
 #define PM_EV_PUF_LOOKUP "puf.lookup" /* how the PUF was searched */
+#define PM_EV_PUF_INDEX "puf.index"   /* no usable index: the PUF was read whole */
 #define PM_EV_MAILBOX "mailbox"       /* one decision per mailbox */
 #define PM_EV_CHANGE "change"         /* one registry edit (made, or planned in a dry run) */
 #define PM_EV_BACKUP "backup"         /* the backup file written */

@@ -56,7 +56,8 @@ int pm_os_append_open(const char *path, void **handle);
 /* Every file the tool writes is opened through these: a symbolic link (Windows: a reparse
  * point), a FIFO, a device, a folder or a file with a second hard link in its place is refused
  * (NULL), not followed. pm_os_append_open also refuses a file owned by another user. Modes "wb",
- * "ab", "w+b"; "w" cuts the file only after the checks. */
+ * "ab", "w+b"; "w" cuts the file only after the checks; "wbx" creates a new file and fails when
+ * one exists (no cut needed: one call less on a share). */
 FILE *pm_os_fopen_write(const char *path, const char *mode);
 /* Opens a regular file for reading the same way (never blocks on a FIFO); *size its size. */
 FILE *pm_os_fopen_read(const char *path, long long *size);
@@ -88,6 +89,14 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
 int pm_os_fsync(FILE *f);
 /* Positions a stream at a 64-bit offset from the start (fseeko, _fseeki64). 0 or <0. */
 int pm_os_fseek64(FILE *f, uint64_t off);
+/* Reads up to len bytes at 'off' of an open file in one system call (pread; ReadFile with an
+ * OVERLAPPED offset on Windows), not through the stream's buffer: on a file share each call is a
+ * round trip, so a lookup reads what it needs at once and never seeks first. Returns the count
+ * read (short only at the end of the file: no second call is made to confirm it), or -1 with
+ * errno. */
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off);
+/* The size of an open file (fstat, GetFileSizeEx), or -1. */
+long long pm_os_fsize(FILE *f);
 /* 1 when the current user could modify the file (its ACL or mode allows it), else 0. */
 int pm_os_user_can_write(const char *path);
 
@@ -102,6 +111,11 @@ int pm_os_user_can_write(const char *path);
  * 'why' (e.g. "folder '/srv/pm' is writable by its group"), 0 when not, <0 when it cannot be
  * told (missing file: PM_ERR_NOTFOUND). */
 int pm_os_writable_by_others(const char *path, struct pm_buf *why);
+/* The same question for the file alone and for a folder alone (pm_os_writable_by_others asks
+ * the first, then the second for the file's folder): a run that checks several files of one
+ * folder on a share asks about the folder once. */
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why);
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why);
 
 /* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
  * the current user in the current session; found ones are appended to 'found'. Returns the number

@@ -65,11 +65,27 @@ struct pm_puf_query {
                          compared ASCII case-insensitively */
 };
 
+/* What became of the sidecar index in one lookup. Every state from MISSING on means the PUF was
+ * read whole, which the run logs as a puf.index warning (docs/log-format.md). */
+enum pm_puf_index_state {
+    PM_PUF_INDEX_OFF = 0,    /* not tried (--no-index) */
+    PM_PUF_INDEX_USED,       /* it answered */
+    PM_PUF_INDEX_MISSING,    /* no index file */
+    PM_PUF_INDEX_STALE,      /* built from another PUF: size or sampled content differ */
+    PM_PUF_INDEX_OLD_FORMAT, /* written by an older version: rebuild it */
+    PM_PUF_INDEX_DAMAGED,    /* inconsistent in itself or with the PUF */
+    PM_PUF_INDEX_NOT_USED,   /* fine, but not usable for this lookup (PUF unreadable, a key on
+                                more lines than the index answers for) */
+};
+/* "off", "used", "missing", "stale", "old_format", "damaged", "not_used". */
+const char *pm_puf_index_state_name(int state);
+
 struct pm_puf_stats {
     uint64_t bytes_read;  /* bytes of PUF data read */
     uint64_t lines;       /* lines seen (scan) */
     uint64_t malformed;   /* malformed lines skipped */
     int used_index;       /* 1 when the sidecar index answered */
+    int index_state;      /* enum pm_puf_index_state */
     char index_note[256]; /* why the index was or was not used */
 };
 
@@ -102,5 +118,9 @@ void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
  * reads. Written next to the PUF (atomically). A run uses it only when it is provably current for
  * the PUF; otherwise it scans and says why in stats->index_note. */
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err);
+/* Whether "<puf>.idx" would be used for the PUF as it is now, without asking anything: the same
+ * checks a run makes first (header, size, sampled content). Returns the state and sets
+ * st->index_state and st->index_note (PM_PUF_INDEX_USED: current), or PM_ERR_NOMEM. */
+int pm_puf_index_status(const char *puf_path, struct pm_puf_stats *st);
 
 #endif

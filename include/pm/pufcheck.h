@@ -22,6 +22,11 @@ struct pm_pufcheck_stats {
     unsigned duplicates; /* source DNs repeated with identical targets */
     unsigned conflicts;  /* source DNs or source SMTP addresses repeated with different targets */
     unsigned loops;      /* target DNs that are also source DNs */
+    /* The sidecar index "<path>.idx" for the file as it is (enum pm_puf_index_state): anything
+     * but PM_PUF_INDEX_USED means runs read the whole PUF. Not counted in 'problems' (a PUF is
+     * checked before it is indexed); index_note says why. */
+    int index_state;
+    char index_note[256];
 };
 
 /* Checks the file; every problem goes to 'report' (where = path, line = its line) as it is found,

@@ -55,6 +55,7 @@ struct pm_report_totals {
     unsigned policy_machines;  /* latest runs with at least one policy warning */
     unsigned outside_machines; /* latest runs with a setting outside the profile left in place */
     unsigned security_machines; /* latest runs that logged a security warning */
+    unsigned puf_index_machines; /* latest runs that read the whole PUF (puf.index: no index) */
     unsigned roster;           /* roster entries */
 };
 

@@ -7,6 +7,7 @@
  * stderr is a terminal, or asked for) on stderr too. */
 #include "cli.h"
 
+#include "pm/puf.h"
 #include "pm/pufbuild.h"
 #include "pm/pufcheck.h"
 
@@ -251,6 +252,14 @@ static int puf_check(int argc, char **argv)
         printf(" (%u malformed, %u duplicates, %u conflicts, %u loops)", st.malformed,
                st.duplicates, st.conflicts, st.loops);
     printf("\n");
+    /* The index is not the PUF's problem (it is built after the check), but a missing or stale
+     * one makes every logon read the whole file: say so. */
+    if (st.index_state == PM_PUF_INDEX_USED)
+        printf("index: current\n");
+    else
+        printf("index: %s (%s): runs read the whole PUF until `profilemanager puf index %s` is "
+               "run\n",
+               pm_puf_index_state_name(st.index_state), st.index_note, argv[1]);
     return st.problems ? PM_EXIT_PROBLEMS : PM_EXIT_OK;
 }
 

@@ -186,6 +186,7 @@ static void rs_log_start(struct rs_run *r, const char *store_spec)
                  PM_F_STORE, store_spec, PM_F_MODE,
                  r->o.dry_run ? PM_MODE_RESTORE_DRY_RUN : PM_MODE_RESTORE, PM_F_BACKUP, r->o.backup,
                  NULL);
+    pm_log_flush(r->log); /* the run is on record before it changes anything */
     pm_buf_release(&user);
     pm_buf_release(&computer);
 }

@@ -591,6 +591,9 @@ static int load_config(struct run *r, const char *store_spec)
     struct diag_ctx cfg_diag = {r, PM_EV_CONFIG_WARNING};
     for (size_t i = 0; i < early.n; i++)
         diag(&cfg_diag, early.items[i].where, early.items[i].line, early.items[i].msg);
+    /* The first of the log's write points (docs/log-format.md): a run that hangs or is killed
+     * from here on has at least said that it started. */
+    pm_log_flush(r->log);
     pm_diag_list_release(&early);
     pm_buf_release(&cfgpath);
     return -1;

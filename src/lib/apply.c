@@ -25,14 +25,18 @@ static int write_backup(struct pm_store *st, const struct pm_model *m, const str
     struct pm_buf text = PM_BUF_INIT;
     int rc = pm_regfile_export(st, paths, n, PM_REGFMT_REGEDIT5, &text, err);
     free(paths);
-    if (rc == 0) {
-        struct pm_buf dir = PM_BUF_INIT;
-        if (pm_path_dirname(&dir, path) == 0 && pm_os_mkdirs(dir.data) < 0)
-            rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
-        pm_buf_release(&dir);
-    }
+    /* The folder is made only when the write finds it missing: it usually exists, and on a
+     * share each check is a round trip. */
     if (rc == 0)
         rc = pm_file_write_atomic(path, text.data, text.len, err);
+    struct pm_buf dir = PM_BUF_INIT;
+    if (rc == PM_ERR_IO && pm_path_dirname(&dir, path) == 0 && !pm_os_file_exists(dir.data)) {
+        if (pm_os_mkdirs(dir.data) < 0)
+            rc = pm_error_set(err, PM_ERR_IO, dir.data, 0, "cannot create the backup folder");
+        else
+            rc = pm_file_write_atomic(path, text.data, text.len, err);
+    }
+    pm_buf_release(&dir);
     pm_buf_release(&text);
     return rc;
 }
@@ -56,8 +60,7 @@ static int check_unchanged(struct pm_store *st, const struct pm_edit *e, struct 
 }
 
 int pm_apply(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
-             const struct pm_apply_opts *opts, struct pm_apply_result *res,
-             struct pm_error *err)
+             const struct pm_apply_opts *opts, struct pm_apply_result *res, struct pm_error *err)
 {
     return pm_apply_gated(st, m, plan, opts, NULL, NULL, res, err);
 }
@@ -70,8 +73,7 @@ int pm_apply_gated(struct pm_store *st, const struct pm_model *m, const struct p
     if (plan->nedits == 0)
         return 0;
     int rc;
-    if (opts && opts->backup_path &&
-        (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
+    if (opts && opts->backup_path && (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
         return rc;
     /* The last moment before anything is written: the live store writes each edit through at
      * once, so a later look would be too late. */

@@ -26,16 +26,16 @@
 #define PM_CONFIG_MAX_BACKUP_KEEP 1000
 
 enum cfg_kind {
-    CFG_PATH,   /* %VAR% expanded, resolved against the config's folder */
-    CFG_STRING, /* %VAR% expanded, kept as written */
-    CFG_TEXT,   /* kept as written */
-    CFG_SWITCH, /* keep|enable|disable */
-    CFG_BOOL,   /* yes/no/true/false/1/0 into an int */
-    CFG_FLAG,   /* the same into an int that starts at -1 (unset) */
-    CFG_OST,    /* rename|reset|keep */
-    CFG_CLEAN,  /* report|clean into an int 0/1 */
-    CFG_REMOVE, /* report|remove into an int 0/1 */
-    CFG_AUTH,   /* basic|ntlm|negotiate */
+    CFG_PATH,    /* %VAR% expanded, resolved against the config's folder */
+    CFG_STRING,  /* %VAR% expanded, kept as written */
+    CFG_TEXT,    /* kept as written */
+    CFG_SWITCH,  /* keep|enable|disable */
+    CFG_BOOL,    /* yes/no/true/false/1/0 into an int */
+    CFG_FLAG,    /* the same into an int that starts at -1 (unset) */
+    CFG_OST,     /* rename|reset|keep */
+    CFG_CLEAN,   /* report|clean into an int 0/1 */
+    CFG_REMOVE,  /* report|remove into an int 0/1 */
+    CFG_AUTH,    /* basic|ntlm|negotiate */
     CFG_SECONDS, /* 0..PM_CONFIG_MAX_SECONDS */
     CFG_WATCH,   /* 0..PM_CONFIG_MAX_WATCH_SECONDS (WatchOutlook) */
     CFG_COUNT    /* 0..PM_CONFIG_MAX_BACKUP_KEEP (BackupKeep) */
@@ -303,8 +303,9 @@ static int cfg_apply_text(struct pm_config *cfg, const struct cfg_key *k, const 
             return 0;
     }
     if (k->kind == CFG_TEXT)
-        return cfg_set_string(slot, v) ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory")
-                                       : 0;
+        return cfg_set_string(slot, v)
+                   ? pm_error_set(err, PM_ERR_NOMEM, path, line, "out of memory")
+                   : 0;
     struct pm_buf exp = PM_BUF_INIT, joined = PM_BUF_INIT;
     int rc = cfg_expand(path, line, k->name, v, &exp, warn, ctx);
     if (rc == 0 && k->kind == CFG_PATH)
@@ -606,37 +607,32 @@ int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, voi
                    struct pm_error *err)
 {
     memset(cfg, 0, sizeof(*cfg));
-    struct stat sb;
-    if (stat(path, &sb) != 0) {
+    /* prof.config sits on the share, where each call is a round trip: open, one read of up to
+     * the limit and a byte more, close. No stat first: the open and the read say what is wrong. */
+    FILE *f = fopen(path, "rb");
+    if (!f) {
         if (errno == ENOENT || errno == ENOTDIR)
             return pm_error_set(err, PM_ERR_IO, path, 0, "config file is missing");
         return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",
                             strerror(errno));
     }
-    if (S_ISDIR(sb.st_mode))
-        return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: it is a folder");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",
-                            strerror(errno));
-    struct pm_buf data = PM_BUF_INIT;
-    pm_buf_init(&data, PM_CONFIG_MAX_BYTES + 1);
-    char chunk[16384];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        rc = pm_buf_append(&data, chunk, n);
-    int rerr = ferror(f);
+    char *data = malloc(PM_CONFIG_MAX_BYTES + 2);
+    long n = data ? pm_os_pread(f, data, PM_CONFIG_MAX_BYTES + 1, 0) : 0;
+    int rerr = n < 0 ? errno : 0;
     fclose(f);
-    if (rc == PM_ERR_LIMIT)
+    int rc = 0;
+    if (!data)
+        rc = pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
+    else if (n < 0)
+        rc = pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: %s",
+                          rerr == EISDIR ? "it is a folder" : "read failed");
+    else if ((size_t)n > PM_CONFIG_MAX_BYTES)
         rc = pm_error_set(err, PM_ERR_LIMIT, path, 0, "config file is larger than %zu bytes",
                           PM_CONFIG_MAX_BYTES);
-    else if (rc < 0)
-        rc = pm_error_set(err, rc, path, 0, "out of memory");
-    else if (rerr)
-        rc = pm_error_set(err, PM_ERR_IO, path, 0, "config file is unreadable: read failed");
-    if (rc == 0)
-        rc = pm_config_parse(cfg, path, data.data ? data.data : "", data.len, warn, ctx, err);
-    pm_buf_release(&data);
+    if (rc == 0) {
+        data[n] = 0;
+        rc = pm_config_parse(cfg, path, data, (size_t)n, warn, ctx, err);
+    }
+    free(data);
     return rc;
 }

@@ -1,9 +1,12 @@
 /* The run log: writes one event per line to "<folder>/<COMPUTER>_<user>.log" and parses such
- * lines back for the report. Lines are built whole in memory and handed to the platform layer's
- * append-only file in one write (O_APPEND; FILE_APPEND_DATA on Windows, where the C runtime's
- * append mode seeks and then writes, which two processes can interleave), so two runs appending
- * at once never mix inside a line. Values are escaped (see pm/log.h) so nothing a user, a
- * registry value or a file name contains can end a line early or look like another field. */
+ * lines back for the report. Lines are built whole in memory and kept there until the run
+ * flushes them at one of its defined points (pm_log_flush; docs/log-format.md lists them), since
+ * on a file share every write is a network round trip. A flush hands whole lines to the platform
+ * layer's append-only file, at most LOG_FLUSH_MAX bytes per write (O_APPEND; FILE_APPEND_DATA on
+ * Windows, where the C runtime's append mode seeks and then writes, which two processes can
+ * interleave), so two runs appending at once never mix inside a line. Values are escaped (see
+ * pm/log.h) so nothing a user, a registry value or a file name contains can end a line early or
+ * look like another field. */
 #include "compat.h"
 
 #include <stdarg.h>
@@ -19,13 +22,21 @@
 #define LOG_MAX_LINE 16384
 #define LOG_MAX_VALUE 4096
 #define LOG_NAME_MAX 100
+/* One flush writes at most this much, always whole lines: 60 KiB is the largest write every SMB
+ * dialect sends as one request (SMB1 without large writes: 61440 bytes), which the server
+ * applies whole at the end of the file. Larger pending text is split at line ends. */
+#define LOG_FLUSH_MAX 61440
+/* Lines held in memory at most; past this the pending lines are flushed early, so a run that
+ * logs without end cannot grow without bound. */
+#define LOG_PENDING_MAX (256 * 1024)
 
 struct pm_log {
     void *file; /* pm_os_append_open handle */
     char *path;
     char *run_id;
-    char *note;    /* why an earlier log place was passed over, or NULL */
-    int note_done; /* the note was written (after the run's first line) */
+    char *note;            /* why an earlier log place was passed over, or NULL */
+    int note_done;         /* the note was written (after the run's first line) */
+    struct pm_buf pending; /* whole lines not yet written */
 };
 
 const char *pm_exit_name(int code)
@@ -208,13 +219,19 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         if (!dir || !*dir)
             continue;
         tried = dir;
-        if (!pm_os_file_exists(dir) && pm_os_mkdirs(dir) < 0)
-            continue;
         pm_buf_reset(&path);
         if (pm_path_join(&path, dir, file) < 0)
             continue;
         void *file;
-        if (pm_os_append_open(path.data, &file) < 0) {
+        /* The folder usually exists: open first, make the folder only when that fails (one call
+         * on a share instead of two). */
+        int orc = pm_os_append_open(path.data, &file);
+        if (orc < 0 && !pm_os_file_exists(dir)) {
+            if (pm_os_mkdirs(dir) < 0)
+                continue; /* no such folder and none can be made: the next place, no note */
+            orc = pm_os_append_open(path.data, &file);
+        }
+        if (orc < 0) {
             /* A link, a FIFO, another user's file or a second hard link planted in a folder
              * open to all is refused like an unwritable one; the next place is used and the
              * log says why. */
@@ -239,6 +256,7 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
         }
         pm_buf_release(&refused);
         log->file = file;
+        pm_buf_init(&log->pending, LOG_PENDING_MAX + LOG_MAX_LINE + 64);
         log->path = pm_buf_detach(&path, NULL);
         log->run_id = pm_strdup(run_id && *run_id ? run_id : "-");
         if (!log->path || !log->run_id) {
@@ -256,10 +274,35 @@ int pm_log_open(struct pm_log **out, const char *const *folders, size_t nfolders
                         file);
 }
 
+void pm_log_flush(struct pm_log *log)
+{
+    if (!log || !log->file || !log->pending.len)
+        return;
+    const char *p = log->pending.data;
+    size_t left = log->pending.len;
+    while (left) {
+        size_t n = left;
+        if (n > LOG_FLUSH_MAX) {
+            /* The last line end within the limit; a line is never longer than LOG_MAX_LINE. */
+            n = LOG_FLUSH_MAX;
+            while (n > 0 && p[n - 1] != '\n')
+                n--;
+            if (!n)
+                n = LOG_FLUSH_MAX;
+        }
+        pm_os_append_write(log->file, p, n); /* a lost log line must not stop a run */
+        p += n;
+        left -= n;
+    }
+    pm_buf_reset(&log->pending);
+}
+
 void pm_log_close(struct pm_log *log)
 {
     if (!log)
         return;
+    pm_log_flush(log);
+    pm_buf_release(&log->pending);
     pm_os_append_close(log->file);
     free(log->path);
     free(log->run_id);
@@ -316,8 +359,10 @@ void pm_log_event(struct pm_log *log, const char *event, ...)
     va_end(ap);
     if (rc == 0)
         rc = pm_buf_putc(&b, '\n');
-    if (rc == 0)
-        pm_os_append_write(log->file, b.data, b.len); /* a lost log line must not stop a run */
+    if (rc == 0 && log->pending.len + b.len > LOG_PENDING_MAX)
+        pm_log_flush(log);
+    if (rc == 0 && pm_buf_append(&log->pending, b.data, b.len) < 0)
+        pm_os_append_write(log->file, b.data, b.len); /* no memory: write it alone */
     pm_buf_release(&b);
     /* After the run's first line (run.start), so the report reads it as part of the run. */
     if (log->note && !log->note_done) {

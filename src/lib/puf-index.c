@@ -2,20 +2,24 @@
  * positioned reads instead of reading a PUF of a million lines from a slow share at every logon.
  *
  * Layout (little-endian):
- *   header   112 bytes: magic "PMPUFIDX", version, the PUF's fingerprint (size, mtime, hash of
- *            its first and last 4 KiB), bucket bits, entry count, offsets, line and malformed
- *            counts, and a checksum of the header itself;
+ *   header   112 bytes: magic "PMPUFIDX", version, the PUF's fingerprint (its size and the
+ *            hashes of four 4 KiB blocks: the head, two sampled at a third and two thirds of the
+ *            size, the tail), bucket bits, entry count, offsets, line and malformed counts, and
+ *            a checksum of the header itself;
  *   buckets  (2^bits + 1) slots of {u64 first entry, u64 checksum of the bucket's entries};
  *   entries  20 bytes each: {u64 key hash, u64 offset | length << 48 | kind << 62, u32 line},
  *            grouped by the top 'bits' bits of the hash; for every well-formed line one entry
  *            for field 1 (kind 0), field 2 (kind 1) and field 3 (kind 3), and one for field 7
- *            (kind 2) when the line has it. Version 1 had only the DN entries (kind in bit 63):
- *            a run treats it as another format and scans.
+ *            (kind 2) when the line has it. Version 1 had only the DN entries (kind in bit 63),
+ *            version 2 recorded the PUF's modification time and two hashes: a run treats both
+ *            as another format and scans.
  * A lookup reads two slots and one bucket (a few hundred bytes), then reads the PUF line each
  * candidate points at and checks it, so a hash collision or a damaged index can never produce a
  * wrong answer: a collision is skipped, anything inconsistent falls back to the scan. The index
- * is used only when the PUF's size, mtime and head/tail hashes match the header; appending lines
- * changes the size, so the run scans and says why.
+ * is used only when the PUF's size and its four block hashes match the header, judged by content
+ * so that copying both files (new modification times) keeps the index; appending lines changes
+ * the size, so the run scans and says why. What the blocks catch and miss: docs/puf-format.md.
+ * Every read is one positioned read (pm_os_pread): on a share each call is a round trip.
  *
  * Building stays within a few MiB whatever the PUF size: one pass writes the entries to a
  * temporary file, and then each pass gathers the buckets that fit in a 2 MiB arena. */
@@ -32,7 +36,7 @@
 #include <sys/stat.h>
 
 #define IDX_MAGIC "PMPUFIDX"
-#define IDX_VERSION 2u
+#define IDX_VERSION 3u
 #define IDX_HEADER PUF_IDX_HEADER
 #define IDX_SLOT PUF_IDX_SLOT
 #define IDX_REC PUF_IDX_REC
@@ -89,9 +93,10 @@ static void idx_header_encode(const struct idx_header *h, unsigned char *b)
     put_u32(b + 8, IDX_VERSION);
     put_u32(b + 12, IDX_HEADER);
     put_u64(b + 16, h->fp.size);
-    put_u64(b + 24, (uint64_t)h->fp.mtime);
-    put_u64(b + 32, h->fp.head_hash);
-    put_u64(b + 40, h->fp.tail_hash);
+    put_u64(b + 24, h->fp.hash[0]);
+    put_u64(b + 32, h->fp.hash[1]);
+    put_u64(b + 40, h->fp.hash[2]);
+    put_u64(b + 96, h->fp.hash[3]);
     put_u32(b + 48, h->bits);
     put_u32(b + 52, IDX_REC);
     put_u64(b + 56, h->nentries);
@@ -107,15 +112,20 @@ static const char *idx_header_decode(const unsigned char *b, size_t n, struct id
 {
     if (n < IDX_HEADER || memcmp(b, IDX_MAGIC, 8) != 0)
         return "is not an index file";
+    if (get_u32(b + 8) < IDX_VERSION)
+        return "has another format version; scanning (an older format: run `profilemanager "
+               "puf index` again)";
     if (get_u32(b + 8) != IDX_VERSION || get_u32(b + 12) != IDX_HEADER ||
         get_u32(b + 52) != IDX_REC)
-        return "has another format version";
+        return "has another format version; scanning";
     if (get_u64(b + 104) != puf_bytes_hash(0x1dc, b, 104))
         return "is damaged (header checksum)";
     h->fp.size = get_u64(b + 16);
-    h->fp.mtime = (int64_t)get_u64(b + 24);
-    h->fp.head_hash = get_u64(b + 32);
-    h->fp.tail_hash = get_u64(b + 40);
+    h->fp.mtime = 0;
+    h->fp.hash[0] = get_u64(b + 24);
+    h->fp.hash[1] = get_u64(b + 32);
+    h->fp.hash[2] = get_u64(b + 40);
+    h->fp.hash[3] = get_u64(b + 96);
     h->bits = get_u32(b + 48);
     h->nentries = get_u64(b + 56);
     h->dir_offset = get_u64(b + 64);
@@ -166,12 +176,7 @@ uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *r
 
 long puf_pread(FILE *f, void *buf, size_t len, uint64_t off)
 {
-    if (pm_os_fseek64(f, off) != 0)
-        return -1;
-    size_t n = fread(buf, 1, len, f);
-    if (n < len && ferror(f))
-        return -1;
-    return (long)n;
+    return pm_os_pread(f, buf, len, off);
 }
 
 int puf_stat(const char *path, struct puf_fingerprint *fp)
@@ -185,20 +190,46 @@ int puf_stat(const char *path, struct puf_fingerprint *fp)
     return 0;
 }
 
+/* The head and the tail catch what most edits do (a new export rewrites the first lines, lines
+ * appended or removed change the size and the tail); the two blocks at a third and two thirds
+ * catch a part of the edits in place that keep the size. Fixed fractions, not random ones: the
+ * builder and every run must pick the same blocks without storing them. */
+uint64_t puf_fp_block_offset(uint64_t size, int i, size_t *len)
+{
+    uint64_t n = size < PUF_FP_SAMPLE ? size : PUF_FP_SAMPLE, off;
+    if (i == 0)
+        off = 0;
+    else if (i == PUF_FP_BLOCKS - 1)
+        off = size - n;
+    else {
+        /* size / 3 * i, rounded down to a block boundary, without overflowing 64 bits */
+        off = (size / (PUF_FP_BLOCKS - 1)) * (uint64_t)i;
+        off -= off % PUF_FP_SAMPLE;
+        if (off > size - n)
+            off = size - n;
+    }
+    *len = (size_t)n;
+    return off;
+}
+
 int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes)
 {
-    unsigned char buf[PUF_FP_SAMPLE];
-    size_t n = fp->size < PUF_FP_SAMPLE ? (size_t)fp->size : PUF_FP_SAMPLE;
-    long r = puf_pread(f, buf, n, 0);
-    if (r != (long)n)
-        return -1;
-    *bytes += n;
-    fp->head_hash = puf_bytes_hash(1, buf, n);
-    r = puf_pread(f, buf, n, fp->size - n);
-    if (r != (long)n)
-        return -1;
-    *bytes += n;
-    fp->tail_hash = puf_bytes_hash(2, buf, n);
+    unsigned char buf[PUF_FP_SAMPLE + 1];
+    /* The tail first, one byte longer than the block: a file of another size reads short or
+     * long, which answers "same size?" without a stat. */
+    for (int k = 0; k < PUF_FP_BLOCKS; k++) {
+        int i = (k + PUF_FP_BLOCKS - 1) % PUF_FP_BLOCKS;
+        size_t n;
+        uint64_t off = puf_fp_block_offset(fp->size, i, &n);
+        size_t want = i == PUF_FP_BLOCKS - 1 ? n + 1 : n;
+        long r = puf_pread(f, buf, want, off);
+        if (r < 0)
+            return -1;
+        *bytes += (uint64_t)r;
+        if ((size_t)r != n)
+            return 1;
+        fp->hash[i] = puf_bytes_hash(0x5a0 + (uint64_t)i, buf, n);
+    }
     return 0;
 }
 
@@ -220,10 +251,11 @@ static int idx_cand_cmp(const void *a, const void *b)
 }
 
 /* Why the index was not used, in stats->index_note; returns 0 (= scan instead). */
-static int idx_note(struct pm_puf_stats *st, const char *fmt, ...) PM_PRINTF(2, 3);
+static int idx_note(struct pm_puf_stats *st, int state, const char *fmt, ...) PM_PRINTF(3, 4);
 
-static int idx_note(struct pm_puf_stats *st, const char *fmt, ...)
+static int idx_note(struct pm_puf_stats *st, int state, const char *fmt, ...)
 {
+    st->index_state = state;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(st->index_note, sizeof(st->index_note), fmt, ap);
@@ -243,11 +275,11 @@ static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxn
     unsigned char slots[2 * IDX_SLOT];
     if (puf_pread(fi, slots, sizeof(slots), h->dir_offset + (uint64_t)b * IDX_SLOT) !=
         (long)sizeof(slots))
-        return idx_note(st, "index '%s' is damaged (short read)", idxname);
+        return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (short read)", idxname);
     *idx_bytes += sizeof(slots);
     uint64_t start = get_u64(slots), sum = get_u64(slots + 8), end = get_u64(slots + IDX_SLOT);
     if (start > end || end > h->nentries)
-        return idx_note(st, "index '%s' is damaged (bucket %u)", idxname, b);
+        return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (bucket %u)", idxname, b);
 
     unsigned char chunk[IDX_CHUNK * IDX_REC];
     /* Incremental form of puf_bytes_hash over the bucket's bytes. */
@@ -256,20 +288,23 @@ static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxn
         size_t n = (size_t)((end - at) < IDX_CHUNK ? (end - at) : IDX_CHUNK);
         if (puf_pread(fi, chunk, n * IDX_REC, h->entries_offset + at * IDX_REC) !=
             (long)(n * IDX_REC))
-            return idx_note(st, "index '%s' is damaged (short read)", idxname);
+            return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (short read)",
+                            idxname);
         *idx_bytes += n * IDX_REC;
         acc = puf_bytes_hash(acc, chunk, n * IDX_REC);
         for (size_t i = 0; i < n; i++) {
             const unsigned char *r = chunk + i * IDX_REC;
             uint64_t rh = get_u64(r);
             if (idx_bucket(rh, h->bits) != b)
-                return idx_note(st, "index '%s' is damaged (entry out of its bucket)", idxname);
+                return idx_note(st, PM_PUF_INDEX_DAMAGED,
+                                "index '%s' is damaged (entry out of its bucket)", idxname);
             uint64_t packed = get_u64(r + 8);
             int kind = (int)(packed >> 62);
             if (rh != hash || kind < base || kind > base + 1)
                 continue;
             if (*ncand == IDX_MAX_CANDIDATES)
-                return idx_note(st, "index not used: more than %d lines share one key",
+                return idx_note(st, PM_PUF_INDEX_NOT_USED,
+                                "index not used: more than %d lines share one key",
                                 IDX_MAX_CANDIDATES);
             cand[*ncand].off = packed & IDX_MAX_OFFSET;
             cand[*ncand].len = (uint32_t)((packed >> 48) & 0x3FFF);
@@ -280,7 +315,8 @@ static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxn
         at += n;
     }
     if (acc != sum)
-        return idx_note(st, "index '%s' is damaged (bucket %u checksum)", idxname, b);
+        return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (bucket %u checksum)",
+                        idxname, b);
     return 1;
 }
 
@@ -292,19 +328,22 @@ static int idx_read_line(FILE *fp, const struct idx_header *h, const char *idxna
                          struct pm_puf_stats *st)
 {
     if (c->len > PM_PUF_MAX_LINE + 1 || c->off + c->len > h->fp.size || c->line == 0)
-        return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+        return idx_note(st, PM_PUF_INDEX_STALE, "index '%s' does not match the puf (line %u)",
+                        idxname, c->line);
     uint64_t from = c->off ? c->off - 1 : 0;
     size_t want = (size_t)(c->off - from) + c->len + 1;
     long got = puf_pread(fp, linebuf, want, from);
     if (got < 0)
-        return idx_note(st, "puf read failed at offset %" PM_PRIu64, PM_U64(from));
+        return idx_note(st, PM_PUF_INDEX_NOT_USED, "puf read failed at offset %" PM_PRIu64,
+                        PM_U64(from));
     st->bytes_read += (uint64_t)got;
     const char *line = linebuf + (c->off - from);
     int whole = (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
                 ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
                 !memchr(line, '\n', c->len);
     if (!whole || puf_split(line, c->len, f, NULL, 0) != 0)
-        return idx_note(st, "index '%s' does not match the puf (line %u)", idxname, c->line);
+        return idx_note(st, PM_PUF_INDEX_STALE, "index '%s' does not match the puf (line %u)",
+                        idxname, c->line);
     return 1;
 }
 
@@ -340,42 +379,55 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     return 1;
 }
 
-/* Opens the index and the PUF and proves the index describes the PUF as it is now: the same
- * size, time and head and tail hashes, and an index file of the size its header gives. 1 when it
+/* Opens the index and the PUF and proves the index describes the PUF as it is now, by content:
+ * the same size and block hashes, and an index file of the size its header gives. 1 when it
  * does; 0 with a note when not, and the caller scans the PUF instead. The files opened are the
- * caller's to close. */
+ * caller's to close. On a share this is six calls: two opens, the header, the index's size and
+ * the PUF's four blocks (the tail read also proves the size). */
 static int idx_open_fresh(const char *path, const char *idxname, FILE **fi, FILE **fp,
                           struct idx_header *h, struct pm_puf_stats *st, uint64_t *idx_bytes)
 {
-    struct puf_fingerprint now;
-    struct stat isb;
     unsigned char hb[IDX_HEADER];
 
-    if (puf_stat(path, &now) != 0)
-        return idx_note(st, "index not used: the puf cannot be read");
-    if (stat(idxname, &isb) != 0 || !(*fi = fopen(idxname, "rb")))
-        return idx_note(st, "no index '%s'", idxname);
-    setvbuf(*fi, NULL, _IONBF, 0);
-    size_t n = fread(hb, 1, sizeof(hb), *fi);
-    *idx_bytes += n;
-    const char *bad = idx_header_decode(hb, n, h);
+    if (!(*fi = fopen(idxname, "rb")))
+        return idx_note(st, PM_PUF_INDEX_MISSING, "no index '%s'", idxname);
+    long n = puf_pread(*fi, hb, sizeof(hb), 0);
+    if (n < 0)
+        return idx_note(st, PM_PUF_INDEX_MISSING, "index '%s' cannot be read", idxname);
+    *idx_bytes += (uint64_t)n;
+    const char *bad = idx_header_decode(hb, (size_t)n, h);
     if (bad)
-        return idx_note(st, "index '%s' %s; scanning", idxname, bad);
-    if (h->fp.size != now.size)
-        return idx_note(st, "index is stale: puf %s from %" PM_PRIu64 " to %" PM_PRIu64 " bytes",
-                        now.size > h->fp.size ? "grew" : "shrank", PM_U64(h->fp.size),
-                        PM_U64(now.size));
-    if (h->fp.mtime != now.mtime)
-        return idx_note(st, "index is stale: puf was modified after it was indexed");
-    if ((uint64_t)isb.st_size != h->entries_offset + h->nentries * IDX_REC)
-        return idx_note(st, "index '%s' is damaged (size)", idxname);
+        return idx_note(
+            st, strstr(bad, "older format") ? PM_PUF_INDEX_OLD_FORMAT : PM_PUF_INDEX_DAMAGED,
+            "index '%s' %s", idxname, bad);
+    long long isize = pm_os_fsize(*fi);
+    if (isize < 0 || (uint64_t)isize != h->entries_offset + h->nentries * IDX_REC)
+        return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (size)", idxname);
     if (!(*fp = fopen(path, "rb")))
-        return idx_note(st, "index not used: the puf cannot be read");
-    setvbuf(*fp, NULL, _IONBF, 0);
-    if (puf_fingerprint_hashes(*fp, &now, &st->bytes_read) != 0)
-        return idx_note(st, "index not used: the puf cannot be read");
-    if (now.head_hash != h->fp.head_hash || now.tail_hash != h->fp.tail_hash)
-        return idx_note(st, "index is stale: puf content changed since it was indexed");
+        return idx_note(st, PM_PUF_INDEX_NOT_USED, "index not used: the puf cannot be read");
+    struct puf_fingerprint now = {0};
+    now.size = h->fp.size;
+    int rc = puf_fingerprint_hashes(*fp, &now, &st->bytes_read);
+    if (rc < 0)
+        return idx_note(st, PM_PUF_INDEX_NOT_USED, "index not used: the puf cannot be read");
+    if (rc == 1) {
+        long long psize = pm_os_fsize(*fp);
+        if (psize < 0)
+            return idx_note(st, PM_PUF_INDEX_NOT_USED, "index not used: the puf cannot be read");
+        return idx_note(st, PM_PUF_INDEX_STALE,
+                        "index is stale: puf %s from %" PM_PRIu64 " to %" PM_PRIu64 " bytes",
+                        (uint64_t)psize > h->fp.size ? "grew" : "shrank", PM_U64(h->fp.size),
+                        PM_U64((uint64_t)psize));
+    }
+    for (int i = 0; i < PUF_FP_BLOCKS; i++)
+        if (now.hash[i] != h->fp.hash[i]) {
+            size_t blen;
+            uint64_t boff = puf_fp_block_offset(now.size, i, &blen);
+            return idx_note(st, PM_PUF_INDEX_STALE,
+                            "index is stale: puf content changed since it was indexed (bytes "
+                            "%" PM_PRIu64 "-%" PM_PRIu64 ")",
+                            PM_U64(boff), PM_U64(boff + blen));
+        }
     return 1;
 }
 
@@ -407,7 +459,7 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
     }
     st->used_index = 1;
     st->malformed = h.malformed;
-    idx_note(st, "used index '%s' (%" PM_PRIu64 " bytes of index read)", idxname,
+    idx_note(st, PM_PUF_INDEX_USED, "used index '%s' (%" PM_PRIu64 " bytes of index read)", idxname,
              PM_U64(idx_bytes));
     if (h.malformed && warn) {
         char msg[200];
@@ -428,6 +480,28 @@ out:
     free(linebuf);
     pm_buf_release(&name);
     return rc;
+}
+
+int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
+{
+    memset(st, 0, sizeof(*st));
+    struct pm_buf name = PM_BUF_INIT;
+    if (!path || pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
+        pm_buf_release(&name);
+        return PM_ERR_NOMEM;
+    }
+    struct idx_header h = {0};
+    FILE *fi = NULL, *fp = NULL;
+    uint64_t idx_bytes = 0;
+    if (idx_open_fresh(path, name.data, &fi, &fp, &h, st, &idx_bytes) == 1)
+        idx_note(st, PM_PUF_INDEX_USED, "index '%s' is current (%" PM_PRIu64 " lines)", name.data,
+                 PM_U64(h.lines));
+    if (fi)
+        fclose(fi);
+    if (fp)
+        fclose(fp);
+    pm_buf_release(&name);
+    return st->index_state;
 }
 
 /* ---- building ---- */

@@ -74,21 +74,29 @@ int puf_stream(FILE *f, puf_line_fn fn, void *ctx, uint64_t *bytes_read);
 /* Opens the PUF for reading; NULL with PM_ERR_IO in err ("missing" or "unreadable"). */
 FILE *puf_open(const char *path, struct pm_error *err);
 
-/* Reads 'len' bytes at 'off' (positioned read); returns the count read (short at end of file),
- * or -1. */
+/* Reads 'len' bytes at 'off' in one positioned read (pm_os_pread); returns the count read (short
+ * at end of file), or -1. */
 long puf_pread(FILE *f, void *buf, size_t len, uint64_t off);
 
-/* The PUF's fingerprint, recorded in the index header and compared at every run. */
+/* What the index records of the PUF it was built from, and what a run compares, by content: the
+ * size and the hashes of PUF_FP_BLOCKS blocks of PUF_FP_SAMPLE bytes, the head, the tail and
+ * PUF_FP_BLOCKS - 2 blocks sampled at fixed fractions of the size (puf_fp_block_offset). The
+ * modification time is not part of it: a copy to the share changes it and nothing else. 'mtime'
+ * is only used while building, to see the PUF change under the builder. */
+#define PUF_FP_SAMPLE 4096
+#define PUF_FP_BLOCKS 4
 struct puf_fingerprint {
     uint64_t size;
     int64_t mtime;
-    uint64_t head_hash; /* first min(4 KiB, size) bytes */
-    uint64_t tail_hash; /* last min(4 KiB, size) bytes */
+    uint64_t hash[PUF_FP_BLOCKS]; /* head, sampled ..., tail */
 };
-#define PUF_FP_SAMPLE 4096
+/* Where block i of a PUF of 'size' bytes starts, and how long it is. */
+uint64_t puf_fp_block_offset(uint64_t size, int i, size_t *len);
 /* Size and mtime from stat (no read). 0 or -1. */
 int puf_stat(const char *path, struct puf_fingerprint *fp);
-/* Hashes the head and tail of the open PUF; adds bytes read to *bytes. 0 or -1. */
+/* Hashes the blocks of the open PUF whose size is fp->size, one positioned read each; adds the
+ * bytes read to *bytes. 0, 1 when the file is not fp->size bytes long (found while reading the
+ * tail, which is read one byte longer), or -1 on a read error. */
 int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes);
 
 /* The index layout (puf-index.c has the full description): a header, (2^bits + 1) bucket slots

@@ -597,8 +597,8 @@ FILE *puf_open(const char *path, struct pm_error *err)
      * after line: refuse it whole, saying how to fix it, instead of skipping every line. */
     unsigned char head[4] = {0, 0, 0, 0};
     size_t got = fread(head, 1, sizeof(head), f);
-    int utf16 = got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) ||
-                             (head[0] == 0xFE && head[1] == 0xFF));
+    int utf16 =
+        got >= 2 && ((head[0] == 0xFF && head[1] == 0xFE) || (head[0] == 0xFE && head[1] == 0xFF));
     if (!utf16 && got == 4)
         utf16 = (head[0] && head[0] < 0x80 && !head[1] && head[2] && head[2] < 0x80 && !head[3]) ||
                 (!head[0] && head[1] && head[1] < 0x80 && !head[2] && head[3] && head[3] < 0x80);
@@ -710,6 +710,15 @@ static int puf_scan(const char *path, struct pm_puf_query *q, size_t nq, struct 
         puf_warnf(warn, ctx, path, 0, "%" PM_PRIu64 " more malformed lines skipped",
                   PM_U64(stats->malformed - PUF_MAX_WARNINGS));
     return 0;
+}
+
+const char *pm_puf_index_state_name(int state)
+{
+    static const char *const names[] = {"off",        "used",    "missing", "stale",
+                                        "old_format", "damaged", "not_used"};
+    if (state >= 0 && (size_t)state < PM_ARRAY_SIZE(names))
+        return names[state];
+    return "unknown";
 }
 
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,

@@ -92,6 +92,12 @@ int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm
     pm_log_event(u->o.log, PM_EV_PUF_LOOKUP, PM_F_QUERIES, nq, PM_F_USED_INDEX,
                  u->stats.used_index ? "1" : "0", PM_F_BYTES_READ, br, PM_F_MALFORMED, mal,
                  PM_F_NOTE, u->stats.index_note[0] ? u->stats.index_note : NULL, NULL);
+    /* Without its index every logon reads the whole PUF from the share: a warning the report
+     * counts, not only a note. --no-index asked for it; a lookup answered elsewhere has none. */
+    if (!u->o.answer && u->stats.index_state >= PM_PUF_INDEX_MISSING)
+        pm_log_event(u->o.log, PM_EV_PUF_INDEX, PM_F_STATE,
+                     pm_puf_index_state_name(u->stats.index_state), PM_F_MSG, u->stats.index_note,
+                     NULL);
     return 0;
 }
 
@@ -246,6 +252,9 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
         return 0;
     }
     struct pm_apply_opts aopts = {backup_path, u->live};
+    /* The log's second write point: what was looked up and decided is on the share before the
+     * store changes, so a run killed during the commit still shows what it was about to do. */
+    pm_log_flush(u->o.log);
     int rc = pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res,
                             err);
     if (rc < 0) {
@@ -329,8 +338,12 @@ int pm_update_backup_dir(const struct pm_config *cfg, const char *log_dir, const
     return rc;
 }
 
+/* The probe file first: where the folder exists (every run after the first) that is all it
+ * costs on a share; the folder is made only when the probe fails. */
 static int usable_dir(const char *dir)
 {
+    if (pm_os_dir_writable(dir) == 1)
+        return 1;
     return pm_os_mkdirs(dir) == 0 && pm_os_dir_writable(dir) == 1;
 }
 
@@ -414,9 +427,27 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     /* Writable by someone other than the administrators or the owner: every run. */
     struct pm_strlist files = PM_STRLIST_INIT;
     trust_files(cfg, &files);
+    /* prof.config, the PUF and its index usually share a folder: it is asked about once (each
+     * question is a round trip on a share), and its answer given for every file in it. */
+    struct pm_buf dir = PM_BUF_INIT, lastdir = PM_BUF_INIT, dirmsg = PM_BUF_INIT;
+    int dirrc = 0;
     for (size_t i = 0; i < files.n; i++) {
         pm_buf_reset(&msg);
-        if (pm_os_writable_by_others(files.items[i], &msg) != 1)
+        int rc = pm_os_file_writable_by_others(files.items[i], &msg);
+        pm_buf_reset(&dir);
+        if (rc == 0 && pm_path_dirname(&dir, files.items[i]) == 0) {
+            if (!lastdir.len || strcmp(dir.data, lastdir.data) != 0) {
+                pm_buf_reset(&lastdir);
+                pm_buf_reset(&dirmsg);
+                dirrc = pm_buf_puts(&lastdir, dir.data) < 0
+                            ? PM_ERR_NOMEM
+                            : pm_os_folder_writable_by_others(dir.data, &dirmsg);
+            }
+            rc = dirrc;
+            if (rc == 1 && pm_buf_puts(&msg, dirmsg.data ? dirmsg.data : "") < 0)
+                rc = PM_ERR_NOMEM;
+        }
+        if (rc != 1)
             continue;
         pm_log_event(u->o.log, PM_EV_SECURITY, PM_F_FILE, files.items[i], PM_F_MSG, msg.data, NULL);
         if (untrusted)
@@ -424,6 +455,9 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
         found++;
     }
     pm_strlist_release(&files);
+    pm_buf_release(&dir);
+    pm_buf_release(&lastdir);
+    pm_buf_release(&dirmsg);
     pm_buf_release(&msg);
     return found && cfg->require_readonly_config;
 }

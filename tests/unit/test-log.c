@@ -227,6 +227,43 @@ static void test_huge_value_stays_one_line(void **state)
     free(text);
 }
 
+/* Events wait in memory until the run's next write point (pm_log_flush, pm_log_close): on a
+ * share each write is a round trip. What was flushed is whole lines, in order. */
+static void test_events_wait_for_flush(void **state)
+{
+    (void)state;
+    const char *dir = tempdir("logflush");
+    struct pm_log *log;
+    assert_int_equal(pm_log_open(&log, &dir, 1, "PC", "u", "R", NULL), 0);
+    char path[1024];
+    snprintf(path, sizeof(path), "%s", pm_log_path(log));
+    pm_log_event(log, "run.start", "version", "1", NULL);
+    pm_log_event(log, "mailbox", "state", "current", NULL);
+    size_t len = 1;
+    char *text = pmt_read_file(path, &len);
+    assert_non_null(text);
+    assert_int_equal(len, 0); /* nothing written yet */
+    free(text);
+    pm_log_flush(log);
+    text = pmt_read_file(path, &len);
+    assert_non_null(strstr(text, "event=run.start"));
+    assert_non_null(strstr(text, "event=mailbox"));
+    assert_null(strstr(text, "event=run.end"));
+    size_t flushed = len;
+    free(text);
+    pm_log_flush(log); /* nothing pending: writes nothing twice */
+    pm_log_event(log, "run.end", "exit", "0", NULL);
+    text = pmt_read_file(path, &len);
+    assert_int_equal(len, flushed);
+    free(text);
+    pm_log_close(log);
+    text = pmt_read_file(path, &len);
+    assert_non_null(strstr(text, "event=run.end"));
+    assert_null(strstr(strstr(text, "event=run.start") + 1, "event=run.start")); /* once */
+    assert_true(strstr(text, "event=run.end") > strstr(text, "event=mailbox"));
+    free(text);
+}
+
 /* Two processes append 2000 lines each to the same file: every line must come out whole. */
 static void test_concurrent_appends(void **state)
 {
@@ -285,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_open_and_write),
         cmocka_unit_test(test_huge_value_stays_one_line),
         cmocka_unit_test(test_concurrent_appends),
+        cmocka_unit_test(test_events_wait_for_flush),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pm/puf.h"
 #include "pm/pufcheck.h"
 #include "testutil.h"
 
@@ -73,6 +74,35 @@ static void test_clean(void **state)
     assert_int_equal(r.n, 0);
     assert_int_equal(st.entries, 2);
     assert_int_equal(st.lines, 5);
+}
+
+/* puf check says whether runs would use the file's index, judged as a run judges it: none, then
+ * current once built, stale after an edit; never a problem of the PUF itself. */
+static void test_index_state(void **state)
+{
+    (void)state;
+    const char *t = A "a|" B "a|a@fabrikam.com\r\n" A "b|" B "b|b@fabrikam.com\r\n";
+    char path[1024];
+    snprintf(path, sizeof(path), "%s", write_puf(t, strlen(t)));
+    struct pm_pufcheck_stats st;
+    struct reports r = {0};
+    struct pm_error err;
+    assert_int_equal(pm_puf_check(path, &st, collect, &r, NULL), 0);
+    assert_int_equal(st.index_state, PM_PUF_INDEX_MISSING);
+    assert_non_null(strstr(st.index_note, "no index"));
+    assert_int_equal(st.problems, 0);
+    assert_int_equal(pm_puf_index_build(path, NULL, &err), 0);
+    assert_int_equal(pm_puf_check(path, &st, collect, &r, NULL), 0);
+    assert_int_equal(st.index_state, PM_PUF_INDEX_USED);
+    char *edited = strdup(t);
+    edited[strlen(A)] = 'z'; /* cn=a -> cn=z: same size, inside the head block */
+    assert_int_equal(pmt_write_file(path, edited, strlen(edited)), 0);
+    free(edited);
+    assert_int_equal(pm_puf_check(path, &st, collect, &r, NULL), 0);
+    assert_int_equal(st.index_state, PM_PUF_INDEX_STALE);
+    assert_non_null(strstr(st.index_note, "stale"));
+    assert_int_equal(st.problems, 0);
+    assert_int_equal(r.n, 0);
 }
 
 static void test_planted(void **state)
@@ -175,9 +205,8 @@ static void test_unreadable(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_clean),
-        cmocka_unit_test(test_planted),
-        cmocka_unit_test(test_v2_fields),
+        cmocka_unit_test(test_clean),      cmocka_unit_test(test_index_state),
+        cmocka_unit_test(test_planted),    cmocka_unit_test(test_v2_fields),
         cmocka_unit_test(test_unreadable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

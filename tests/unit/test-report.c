@@ -495,6 +495,41 @@ static void test_security_warnings_counted(void **state)
     pm_report_free(r);
 }
 
+/* A latest run that read the whole PUF (puf.index: no usable index) is a problem the report
+ * counts and lists by state; a run before it that had one, or a later run without one, is not. */
+static void test_puf_index_problems(void **state)
+{
+    (void)state;
+    struct pm_report *r;
+    assert_int_equal(pm_report_new(&r), 0);
+    struct pm_buf b = PM_BUF_INIT, out = PM_BUF_INIT;
+    const char *who[3][2] = {{"anna", "PC1"}, {"ben", "PC2"}, {"cleo", "PC3"}};
+    const char *states[3] = {"stale", "stale", "missing"};
+    for (int i = 0; i < 3; i++) {
+        pm_buf_reset(&b);
+        line(&b, "2026-11-01T08:00:00Z", "r1", "run.start", "user", who[i][0], "computer",
+             who[i][1], "mode", "update", NULL);
+        line(&b, "2026-11-01T08:00:01Z", "r1", "puf.index", "state", states[i], "msg",
+             "index is stale: puf content changed since it was indexed", NULL);
+        line(&b, "2026-11-01T08:00:02Z", "r1", "run.end", "result", "ok", NULL);
+        if (i == 2) /* cleo's index was rebuilt since: her latest run had it */
+            one_run(&b, "2026-11-02", "r2", "cleo", "PC3", "current", "ok", "update");
+        char name[64];
+        snprintf(name, sizeof(name), "%s_%s.log", who[i][1], who[i][0]);
+        add(r, name, &b);
+    }
+    struct pm_report_totals t;
+    pm_report_get_totals(r, &t);
+    assert_int_equal(t.puf_index_machines, 2);
+    assert_int_equal(pm_report_text(r, &out), 0);
+    assert_non_null(strstr(out.data, "Problems by reason:"));
+    assert_non_null(strstr(out.data, "     2  puf index: stale: the PUF changed"));
+    assert_null(strstr(out.data, "puf index: missing"));
+    pm_buf_release(&b);
+    pm_buf_release(&out);
+    pm_report_free(r);
+}
+
 static void test_scan_dir(void **state)
 {
     (void)state;
@@ -551,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_hostile_values),
         cmocka_unit_test(test_scan_dir),
         cmocka_unit_test(test_security_warnings_counted),
+        cmocka_unit_test(test_puf_index_problems),
         cmocka_unit_test(test_forged_logs),
         cmocka_unit_test(test_text_control_chars),
         cmocka_unit_test(test_oversized_log),

@@ -487,6 +487,18 @@ static int check_pass(struct checker *c, FILE *f, char *buf, int second, unsigne
     return rc;
 }
 
+/* The index runs would use with this file: judged as a run judges it (pm_puf_index_status). */
+static int check_index(const char *path, struct pm_pufcheck_stats *st)
+{
+    struct pm_puf_stats ps;
+    int rc = pm_puf_index_status(path, &ps);
+    if (rc < 0)
+        return rc;
+    st->index_state = ps.index_state;
+    snprintf(st->index_note, sizeof(st->index_note), "%s", ps.index_note);
+    return 0;
+}
+
 int pm_puf_check(const char *path, struct pm_pufcheck_stats *st, pm_diag_fn report, void *ctx,
                  struct pm_error *err)
 {
@@ -516,6 +528,8 @@ int pm_puf_check_progress(const char *path, struct pm_pufcheck_stats *st, pm_dia
     free(buf);
     if (rc == 0)
         pm_progress_update(progress, 2 * c.size, 2 * c.size);
+    if (rc == 0)
+        rc = check_index(path, st);
     back_release(&c);
     if (c.back)
         fclose(c.back);

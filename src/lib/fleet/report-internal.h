@@ -29,6 +29,7 @@ struct machine {
     const char *end; /* timestamp of the last line of the run */
     const char *result, *version, *reason;
     enum pm_report_status status;
+    int puf_index; /* the run read the whole PUF: 0 no, else an entry of report.c's reasons */
     unsigned nmbx;               /* mailboxes: MBX_FIELDS strings each, from 'mbx' on */
     unsigned nlist[MLIST_COUNT]; /* items of each list, consecutive strings from list[] on */
     const char *mbx, *list[MLIST_COUNT];

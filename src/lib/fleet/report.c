@@ -30,6 +30,7 @@ struct run {
     char *start, *end; /* timestamps of run.start and of the last line of the run */
     char *run_id, *version, *mode, *result, *error, *warning, *in_use, *end_reason;
     int has_end, dry;
+    int puf_index; /* the run read the whole PUF: 0 no, else a puf_index_reasons entry */
     enum pm_report_status status;
     char *reason;
     struct rmbx *mbx;
@@ -156,6 +157,27 @@ static int add_bad(struct pm_report *r, const char *file, unsigned bad, unsigned
     return 0;
 }
 
+/* A latest run that read the whole PUF because its index was missing or unusable (puf.index):
+ * at every logon of every desktop that is the whole file from the share, so it is a problem of
+ * its own, counted and grouped by a fixed reason per state. */
+static const char *const puf_index_reasons[] = {
+    NULL,
+    "missing: every run reads the whole PUF (run `profilemanager puf index`)",
+    "stale: the PUF changed after it was indexed, every run reads it whole (run `profilemanager "
+    "puf index`)",
+    "older format: every run reads the whole PUF (run `profilemanager puf index` again)",
+    "damaged or not usable: every run reads the whole PUF (run `profilemanager puf index`)",
+};
+
+static void puf_index_seen(struct run *m, const char *state)
+{
+    static const char *const states[] = {NULL, "missing", "stale", "old_format"};
+    m->puf_index = (int)PM_ARRAY_SIZE(puf_index_reasons) - 1;
+    for (size_t i = 1; state && i < PM_ARRAY_SIZE(states); i++)
+        if (!strcmp(state, states[i]))
+            m->puf_index = (int)i;
+}
+
 static int feed(struct run *m, const struct pm_log_line *l)
 {
     const char *ev = l->event;
@@ -219,6 +241,8 @@ static int feed(struct run *m, const struct pm_log_line *l)
             pm_strlist_find(&m->outside, what) < 0)
             return pm_strlist_add(&m->outside, what);
         return 0;
+    } else if (!strcmp(ev, PM_EV_PUF_INDEX)) {
+        puf_index_seen(m, GET(PM_F_STATE));
     } else if (!strcmp(ev, PM_EV_IN_USE)) {
         return set_val(&m->in_use, GET(PM_F_PROCESSES) ? GET(PM_F_PROCESSES) : GET(PM_F_FILES));
     } else if (!strcmp(ev, PM_EV_ERROR)) {
@@ -369,6 +393,7 @@ static struct machine *machine_pack(const struct run *w)
     m->version = pack_str(&p, w->version);
     m->reason = pack_str(&p, w->reason);
     m->status = w->status;
+    m->puf_index = w->puf_index;
     m->nmbx = (unsigned)w->nmbx;
     m->mbx = p;
     for (size_t i = 0; i < w->nmbx; i++) {
@@ -910,6 +935,14 @@ void report_view_release(struct view *v)
     free(v->days);
 }
 
+static int puf_index_count(struct view *v, struct strmap *gidx, const struct machine *m)
+{
+    if (!m->puf_index)
+        return 0;
+    v->t.puf_index_machines++;
+    return add_group(v, gidx, "puf index", puf_index_reasons[m->puf_index]);
+}
+
 int report_view_build(const struct pm_report *r, struct view *v)
 {
     memset(v, 0, sizeof(*v));
@@ -946,6 +979,8 @@ int report_view_build(const struct pm_report *r, struct view *v)
             rc = add_group(v, &gidx, "failed", m->reason);
         else if (m->status == PM_RS_INCOMPLETE)
             rc = add_group(v, &gidx, "incomplete", m->reason);
+        if (rc == 0)
+            rc = puf_index_count(v, &gidx, m);
         const char *f = m->mbx;
         for (size_t k = 0; rc == 0 && k < m->nmbx; k++) {
             const char *fields[MBX_FIELDS];

@@ -44,7 +44,13 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    FILE *f = pm_os_fopen_write(tmp.data, "wb");
+    /* The temporary name is this process's own: made new, written with one write (unbuffered),
+     * since on a share every call is a round trip. */
+    FILE *f = pm_os_fopen_write(tmp.data, "wbx");
+    if (!f && errno == EEXIST) /* left by a killed run whose process id was the same */
+        f = pm_os_fopen_write(tmp.data, "wb");
+    if (f)
+        setvbuf(f, NULL, _IONBF, 0);
     if (!f) {
         int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
                               strerror(errno));

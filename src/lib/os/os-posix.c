@@ -118,6 +118,34 @@ void pm_os_sleep_ms(unsigned ms)
     nanosleep(&ts, NULL);
 }
 
+/* The folder itself first: it usually exists, and one mkdir (plus the stat that proves it is a
+ * folder) is all a run pays on a share; the parents only when it is missing. */
+static int mkdirs_at(char *tmp, size_t n)
+{
+    if (mkdir(tmp, 0777) == 0)
+        return 0;
+    if (errno == EEXIST) {
+        struct stat sb;
+        return stat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode) ? 0 : PM_ERR_IO;
+    }
+    if (errno != ENOENT)
+        return PM_ERR_IO;
+    size_t p = n;
+    while (p > 1 && tmp[p - 1] != '/')
+        p--;
+    while (p > 1 && tmp[p - 1] == '/')
+        p--;
+    if (p <= 1)
+        return PM_ERR_IO;
+    char keep = tmp[p];
+    tmp[p] = 0;
+    int rc = mkdirs_at(tmp, p);
+    tmp[p] = keep;
+    if (rc < 0)
+        return rc;
+    return mkdir(tmp, 0777) == 0 || errno == EEXIST ? 0 : PM_ERR_IO;
+}
+
 int pm_os_mkdirs(const char *path)
 {
     char tmp[PATH_MAX];
@@ -125,18 +153,9 @@ int pm_os_mkdirs(const char *path)
     if (n == 0 || n >= sizeof(tmp))
         return PM_ERR_INVALID;
     memcpy(tmp, path, n + 1);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-                return PM_ERR_IO;
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0777) != 0 && errno != EEXIST)
-        return PM_ERR_IO;
-    struct stat sb;
-    return (stat(tmp, &sb) == 0 && S_ISDIR(sb.st_mode)) ? 0 : PM_ERR_IO;
+    while (n > 1 && tmp[n - 1] == '/')
+        tmp[--n] = 0;
+    return mkdirs_at(tmp, n);
 }
 
 int pm_os_dir_writable(const char *dir)
@@ -193,11 +212,8 @@ static int open_plain(const char *path, int flags, mode_t mode, int own)
         why = EINVAL;
     else if (own && sb.st_uid != geteuid())
         why = EPERM;
-    if (!why) {
-        int fl = fcntl(fd, F_GETFL);
-        if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
-            why = errno;
-    }
+    /* O_NONBLOCK stays: it changes nothing for a regular file, and clearing it would cost two
+     * more calls (round trips on a share) per file. */
     if (why) {
         close(fd);
         errno = why;
@@ -208,16 +224,18 @@ static int open_plain(const char *path, int flags, mode_t mode, int own)
 
 FILE *pm_os_fopen_write(const char *path, const char *mode)
 {
-    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
-    int fd =
-        open_plain(path, (plus ? O_RDWR : O_WRONLY) | O_CREAT | (append ? O_APPEND : 0), 0666, 0);
+    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL, excl = strchr(mode, 'x') != NULL;
+    int fd = open_plain(
+        path, (plus ? O_RDWR : O_WRONLY) | O_CREAT | (append ? O_APPEND : 0) | (excl ? O_EXCL : 0),
+        0666, 0);
     if (fd < 0)
         return NULL;
-    if (!append && ftruncate(fd, 0) != 0) {
+    /* A file made by this open (x) is empty already: no call to cut it. */
+    if (!append && !excl && ftruncate(fd, 0) != 0) {
         close(fd);
         return NULL;
     }
-    FILE *f = fdopen(fd, mode);
+    FILE *f = fdopen(fd, append ? (plus ? "a+b" : "ab") : plus ? "w+b" : "wb");
     if (!f)
         close(fd);
     return f;
@@ -644,6 +662,27 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return fseeko(f, (off_t)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off)
+{
+    if (off > (uint64_t)INT64_MAX || len > (size_t)LONG_MAX)
+        return -1;
+    /* One call: a regular file reads short only at its end (local disks, SMB and NFS alike), and
+     * asking again there would cost a round trip to learn nothing. */
+    ssize_t n;
+    do
+        n = pread(fileno(f), buf, len, (off_t)off);
+    while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : (long)n;
+}
+
+long long pm_os_fsize(FILE *f)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode))
+        return -1;
+    return (long long)sb.st_size;
+}
+
 /* ---- who else can change a file ---- */
 
 static int posix_others(const char *what, const char *path, const struct stat *sb, int folder,
@@ -666,18 +705,29 @@ static int posix_others(const char *what, const char *path, const struct stat *s
     return 0;
 }
 
-int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
         return errno == ENOENT ? PM_ERR_NOTFOUND : PM_ERR_IO;
-    int rc = posix_others("file", path, &sb, 0, why);
+    return posix_others("file", path, &sb, 0, why);
+}
+
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
+{
+    struct stat sb;
+    return stat(dir, &sb) == 0 ? posix_others("folder", dir, &sb, 1, why) : PM_ERR_IO;
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    int rc = pm_os_file_writable_by_others(path, why);
     if (rc != 0)
         return rc;
     struct pm_buf dir = PM_BUF_INIT;
     rc = pm_path_dirname(&dir, path);
     if (rc == 0)
-        rc = stat(dir.data, &sb) == 0 ? posix_others("folder", dir.data, &sb, 1, why) : PM_ERR_IO;
+        rc = pm_os_folder_writable_by_others(dir.data, why);
     pm_buf_release(&dir);
     return rc;
 }

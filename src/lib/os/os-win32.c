@@ -339,20 +339,31 @@ static FILE *handle_file(HANDLE h, int flags, const char *mode)
 
 FILE *pm_os_fopen_write(const char *path, const char *mode)
 {
-    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL;
+    int append = mode[0] == 'a', plus = strchr(mode, '+') != NULL, excl = strchr(mode, 'x') != NULL;
     DWORD access = append ? FILE_APPEND_DATA | SYNCHRONIZE : GENERIC_WRITE;
     if (plus)
         access |= GENERIC_READ;
-    HANDLE h = open_plain(path, access, FILE_SHARE_READ, OPEN_ALWAYS, 1, NULL);
-    if (h == INVALID_HANDLE_VALUE)
+    HANDLE h = open_plain(path, access, FILE_SHARE_READ, excl ? CREATE_NEW : OPEN_ALWAYS, 1, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        if (excl && (e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS))
+            errno = EEXIST; /* what pm_file_write_atomic looks at, as on POSIX */
         return NULL;
-    /* Cut only now that the file is known to be a plain file. */
-    if (!append &&
+    }
+    /* Cut only now that the file is known to be a plain file; a file made by this open (x) is
+     * empty already. */
+    if (!append && !excl &&
         (SetFilePointer(h, 0, NULL, FILE_BEGIN) == INVALID_SET_FILE_POINTER || !SetEndOfFile(h))) {
         CloseHandle(h);
         return NULL;
     }
-    return handle_file(h, append ? _O_APPEND : plus ? _O_RDWR : _O_WRONLY, mode);
+    return handle_file(h,
+                       append ? _O_APPEND
+                       : plus ? _O_RDWR
+                              : _O_WRONLY,
+                       append ? (plus ? "a+b" : "ab")
+                       : plus ? "w+b"
+                              : "wb");
 }
 
 FILE *pm_os_fopen_read(const char *path, long long *size)
@@ -526,9 +537,9 @@ int pm_os_user_can_write(const char *path)
         return 0;
     /* Opening for writing (without writing, with full sharing) asks the system the exact
      * question: the DACL, share permissions and the read-only attribute all take part. */
-    HANDLE h = CreateFileW(w, FILE_WRITE_DATA,
-                           FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    HANDLE h =
+        CreateFileW(w, FILE_WRITE_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
     if (h != INVALID_HANDLE_VALUE) {
         CloseHandle(h);
         free(w);
@@ -792,8 +803,8 @@ int pm_os_start_program(const char *program, const char *args)
     memset(&pi, 0, sizeof(pi));
     /* No handles are inherited: the child must not keep our log file or our caller's pipes
      * open. A bare name ("outlook.exe") is searched for the usual way (lpApplicationName NULL). */
-    BOOL ok = CreateProcessW(wprog, wcmd, NULL, NULL, FALSE, CREATE_DEFAULT_ERROR_MODE, NULL,
-                             NULL, &si, &pi);
+    BOOL ok = CreateProcessW(wprog, wcmd, NULL, NULL, FALSE, CREATE_DEFAULT_ERROR_MODE, NULL, NULL,
+                             &si, &pi);
     free(wcmd);
     free(wprog);
     if (!ok)
@@ -935,6 +946,31 @@ int pm_os_fseek64(FILE *f, uint64_t off)
     return _fseeki64(f, (long long)off, SEEK_SET) == 0 ? 0 : PM_ERR_IO;
 }
 
+long pm_os_pread(FILE *f, void *buf, size_t len, uint64_t off)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    if (h == INVALID_HANDLE_VALUE || len > (size_t)0x7fffffff)
+        return -1;
+    /* One call, as on POSIX: a short read is the end of the file. */
+    OVERLAPPED ov;
+    memset(&ov, 0, sizeof(ov));
+    ov.Offset = (DWORD)off;
+    ov.OffsetHigh = (DWORD)(off >> 32);
+    DWORD n = 0;
+    if (!ReadFile(h, buf, (DWORD)len, &n, &ov))
+        return GetLastError() == ERROR_HANDLE_EOF ? 0 : -1;
+    return (long)n;
+}
+
+long long pm_os_fsize(FILE *f)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    LARGE_INTEGER sz;
+    if (h == INVALID_HANDLE_VALUE || !GetFileSizeEx(h, &sz))
+        return -1;
+    return (long long)sz.QuadPart;
+}
+
 /* ---- who else can change a file ---- */
 
 /* SIDs whose write access is expected: the administrators, the system, the installer service,
@@ -1004,10 +1040,10 @@ static int os_dacl_others(const char *what, const char *path, PSID me, struct pm
     int rc = 0;
     if (!dacl) {
         /* A NULL DACL grants everyone everything. */
-        rc = pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what,
-                           path) < 0
-                 ? PM_ERR_NOMEM
-                 : 1;
+        rc =
+            pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what, path) < 0
+                ? PM_ERR_NOMEM
+                : 1;
     }
     for (DWORD i = 0; rc == 0 && dacl && i < dacl->AceCount; i++) {
         ACE_HEADER *h = NULL;
@@ -1030,7 +1066,8 @@ static int os_dacl_others(const char *what, const char *path, PSID me, struct pm
     return rc;
 }
 
-int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+/* The DACL of one file or folder against the running user's SID. */
+static int os_others_one(const char *what, const char *path, struct pm_buf *why)
 {
     HANDLE token = NULL;
     TOKEN_USER *tu = NULL;
@@ -1038,15 +1075,30 @@ int pm_os_writable_by_others(const char *path, struct pm_buf *why)
         tu = os_token_user(token);
         CloseHandle(token);
     }
-    PSID me = tu ? tu->User.Sid : NULL;
-    int rc = os_dacl_others("file", path, me, why);
-    if (rc == 0) {
-        struct pm_buf dir = PM_BUF_INIT;
-        rc = pm_path_dirname(&dir, path);
-        if (rc == 0)
-            rc = os_dacl_others("folder", dir.data, me, why);
-        pm_buf_release(&dir);
-    }
+    int rc = os_dacl_others(what, path, tu ? tu->User.Sid : NULL, why);
     free(tu);
+    return rc;
+}
+
+int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
+{
+    return os_others_one("file", path, why);
+}
+
+int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
+{
+    return os_others_one("folder", dir, why);
+}
+
+int pm_os_writable_by_others(const char *path, struct pm_buf *why)
+{
+    int rc = pm_os_file_writable_by_others(path, why);
+    if (rc != 0)
+        return rc;
+    struct pm_buf dir = PM_BUF_INIT;
+    rc = pm_path_dirname(&dir, path);
+    if (rc == 0)
+        rc = pm_os_folder_writable_by_others(dir.data, why);
+    pm_buf_release(&dir);
     return rc;
 }

@@ -86,6 +86,9 @@ int cli_watch_wait(struct cli_watch *w, const char *held, const char *status_sto
                  NULL);
     if (status_store)
         watch_status(w, status_store, held, pending, log_path);
+    /* The run so far and the wait are on the share before a wait that may last hours (log lines
+     * are otherwise held until the run's next write point). */
+    pm_log_flush(w->log);
     w->waits++;
     pm_os_background(1);
     int rc = pm_os_wait_processes((const char *const *)w->names.items, w->names.n,

@@ -7,7 +7,7 @@ want=(cmake make gcc pkg-config libhivex-dev libhivex-bin libwin-hivex-perl zlib
 if [ "${1:-build}" = test ]; then
   want+=(libcmocka-dev reglookup clang libclang-rt-14-dev gcc-mingw-w64-x86-64
          libz-mingw-w64-dev wine wine64 liblnk-utils wixl msitools unzip python3 chromium
-         python3-pefile groff-base)
+         python3-pefile groff-base libxml2-utils strace)
 fi
 if [ "${1:-build}" = bench ]; then
   want+=(strace time python3)

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "pm/error.h"
+#include "pm/progress.h"
 
 #define PM_PUF_MAX_LINE 8192 /* longer lines are malformed */
 
@@ -118,6 +119,11 @@ void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
  * reads. Written next to the PUF (atomically). A run uses it only when it is provably current for
  * the PUF; otherwise it scans and says why in stats->index_note. */
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err);
+/* The same, telling 'progress' (may be NULL) how many bytes of the PUF the scan has read, about
+ * every MiB, out of the PUF's size; done == total once, when the index is in place (the passes
+ * after the scan read only the index's own entries and are not counted). */
+int pm_puf_index_build_progress(const char *puf_path, const char *idx_path,
+                                const struct pm_progress *progress, struct pm_error *err);
 /* Whether "<puf>.idx" would be used for the PUF as it is now, without asking anything: the same
  * checks a run makes first (header, size, sampled content). Returns the state and sets
  * st->index_state and st->index_note (PM_PUF_INDEX_USED: current), or PM_ERR_NOMEM. */

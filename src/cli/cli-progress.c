@@ -9,6 +9,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifdef _WIN32
@@ -20,6 +21,18 @@
 #endif
 
 #define CLI_PROGRESS_EVERY_MS 250
+
+/* CLI_PROGRESS_EVERY_MS, except in test builds, where PM_TEST_PROGRESS_EVERY_MS=0 shows every
+ * update the library makes: a test sees the updates in between however fast the machine is. */
+static uint64_t every_ms(void)
+{
+#ifdef PM_TEST_HOOKS
+    const char *v = getenv("PM_TEST_PROGRESS_EVERY_MS");
+    if (v && *v)
+        return strtoull(v, NULL, 10);
+#endif
+    return CLI_PROGRESS_EVERY_MS;
+}
 
 /* The progress line being drawn on a terminal, for cli_progress_interrupt. */
 static struct cli_progress *active;
@@ -40,7 +53,7 @@ static void show(void *ctx, unsigned long long done, unsigned long long total)
     struct cli_progress *cp = ctx;
     uint64_t now = pm_os_monotonic_ms();
     int last = done >= total;
-    if (cp->finished || (!last && cp->shown && now - cp->last_ms < CLI_PROGRESS_EVERY_MS))
+    if (cp->finished || (!last && cp->shown && now - cp->last_ms < cp->every_ms))
         return;
     cp->shown = 1;
     cp->last_ms = now;
@@ -73,6 +86,7 @@ const struct pm_progress *cli_progress_start(struct cli_progress *cp, const char
     cp->what = what;
     cp->unit = unit;
     cp->start_ms = pm_os_monotonic_ms();
+    cp->every_ms = every_ms();
     cp->p.fn = show;
     cp->p.ctx = cp;
     return &cp->p;

@@ -116,7 +116,7 @@ extern const struct cli_packaged_file cli_packaged_scripts[];
 struct cli_progress {
     struct pm_progress p;
     const char *what, *unit;
-    uint64_t start_ms, last_ms;
+    uint64_t start_ms, last_ms, every_ms;
     size_t width;
     int tty, shown, finished;
 };

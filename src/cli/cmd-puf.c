@@ -68,8 +68,8 @@ static int index_path(struct pm_buf *b, const char *puf)
     return pm_buf_printf(b, "%s.idx", puf);
 }
 
-/* 'progress' as cli_progress_start takes it. The index is built in one call that reports no
- * progress of its own: its progress is the whole PUF once it is built. */
+/* 'progress' as cli_progress_start takes it: the bytes of the PUF scanned, 100% once the index
+ * is in place. */
 static int write_index(const char *puf, int progress)
 {
     struct pm_buf idx = PM_BUF_INIT;
@@ -81,12 +81,7 @@ static int write_index(const char *puf, int progress)
     }
     struct cli_progress cp;
     const struct pm_progress *p = cli_progress_start(&cp, "puf index", "bytes", progress);
-    long long size = pm_os_file_size(puf);
-    unsigned long long total = size > 0 ? (unsigned long long)size : 0;
-    pm_progress_update(p, 0, total);
-    int rc = pm_puf_index_build(puf, idx.data, &err);
-    if (rc == 0)
-        pm_progress_update(p, total, total);
+    int rc = pm_puf_index_build_progress(puf, idx.data, p, &err);
     cli_progress_end(&cp);
     if (rc < 0)
         cli_print_error(&err);

@@ -22,7 +22,8 @@
  * Every read is one positioned read (pm_os_pread): on a share each call is a round trip.
  *
  * Building stays within a few MiB whatever the PUF size: one pass writes the entries to a
- * temporary file, and then each pass gathers the buckets that fit in a 2 MiB arena. */
+ * temporary file (its progress: the bytes of the PUF read), and then each pass gathers the
+ * buckets that fit in a 2 MiB arena. */
 #include "compat.h"
 
 #include "pm/os.h"
@@ -47,6 +48,9 @@
 /* A bucket holds about 8 entries; more than this many sharing one hash is not worth indexing. */
 #define IDX_MAX_CANDIDATES 64
 #define IDX_CHUNK 256 /* entries read at a time */
+/* The scan reports its progress every this many bytes of the PUF: a few updates a second from a
+ * share, more from a local disk, which the caller throttles to what it shows. */
+#define IDX_PROGRESS_EVERY ((uint64_t)1 << 20)
 
 struct idx_header {
     struct puf_fingerprint fp;
@@ -512,7 +516,20 @@ struct idx_build {
     uint64_t lines;
     uint64_t malformed;
     int failed; /* PM_ERR_LIMIT / PM_ERR_IO from the callback */
+    const struct pm_progress *progress;
+    uint64_t size;  /* of the PUF when the build started: the progress total */
+    uint64_t shown; /* bytes last reported */
 };
+
+/* The bytes scanned so far, every IDX_PROGRESS_EVERY. Never the whole size: 100% is reported
+ * once the index is in place, not when the scan ends with the index still to be written. */
+static void idx_progress(struct idx_build *b, uint64_t scanned)
+{
+    if (!b->progress || !b->size || scanned < b->shown + IDX_PROGRESS_EVERY)
+        return;
+    b->shown = scanned;
+    pm_progress_update(b->progress, scanned < b->size ? scanned : b->size - 1, b->size);
+}
 
 static int idx_put_entry(struct idx_build *b, const struct puf_span *key, int kind, uint64_t off,
                          size_t len, unsigned lineno)
@@ -532,6 +549,7 @@ static int idx_build_line(void *vctx, const char *line, size_t len, uint64_t off
     struct idx_build *b = vctx;
     struct puf_fields f;
     b->lines = lineno;
+    idx_progress(b, off + len + 1);
     if (!line) {
         b->malformed++;
         return 0;
@@ -721,6 +739,12 @@ static int idx_seal(FILE *fp, FILE *out, struct idx_header *h, const struct puf_
 
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err)
 {
+    return pm_puf_index_build_progress(puf_path, idx_path, NULL, err);
+}
+
+int pm_puf_index_build_progress(const char *puf_path, const char *idx_path,
+                                const struct pm_progress *progress, struct pm_error *err)
+{
     struct pm_buf idxname = PM_BUF_INIT, tmpname = PM_BUF_INIT, recname = PM_BUF_INIT;
     struct idx_build b = {0};
     struct idx_header h;
@@ -739,6 +763,10 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
     }
     if ((rc = idx_open(puf_path, recname.data, &fp, &before, &b.rec, err)) < 0)
         goto out;
+    b.progress = progress;
+    b.size = before.size;
+    if (before.size) /* an empty PUF: its one update is 100%, at the end */
+        pm_progress_update(progress, 0, before.size);
     if ((rc = idx_collect(fp, &b, puf_path, err)) < 0)
         goto out;
     idx_layout(&h, &b);
@@ -777,6 +805,7 @@ int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_err
         rc = pm_error_set(err, PM_ERR_IO, idxname.data, 0, "cannot replace the index");
         goto out;
     }
+    pm_progress_update(progress, before.size, before.size);
 out:
     if (out)
         fclose(out);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Progress on stderr: report, puf build, puf check and puf index print progress lines ending at
-# 100% with --progress (stderr here is a file: one line per update); without it, and with
-# --no-progress, a stderr that is not a terminal gets none, and what the commands write to
-# stdout and their exit codes do not change.
+# 100% with --progress (stderr here is a file: one line per update), puf index with updates in
+# between as it scans the PUF; without it, and with --no-progress, a stderr that is not a
+# terminal gets none, and what the commands write to stdout and their exit codes do not change.
 set -euo pipefail
 bin="$PM_BINARY_DIR/profilemanager"
 work=$(mktemp -d)
@@ -47,6 +47,33 @@ three check "puf check" "$bin" puf check "$work/mbm.puf"
 cmp -s "$work/check.out1" "$work/check.out2" || fail "puf check: --progress changed stdout"
 three index "puf index" "$bin" puf index "$work/mbm.puf"
 [ -s "$work/mbm.puf.idx" ] || fail "puf index: no index written"
+
+# puf index counts the bytes of the PUF as it scans it: on a PUF of a few MB there are updates
+# between 0% and 100% (with the rate and the time left), rising, at most about one a MiB (the
+# library's pace), the last at 100%; none without --progress. PM_TEST_PROGRESS_EVERY_MS=0 makes
+# the test build show every update the library makes, however fast this machine scans.
+awk 'BEGIN { g = "/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=";
+  for (i = 1; i <= 20000; i++)
+    printf "/o=Old%suser%06d|/o=New%suser%06d-new|user%06d@new.example.com\n", g, i, g, i, i }' \
+  >"$work/big.puf"
+size=$(wc -c <"$work/big.puf")
+[ "$size" -gt 4000000 ] || fail "big.puf: only $size bytes"
+PM_TEST_PROGRESS_EVERY_MS=0 "$bin" puf index "$work/big.puf" --progress >/dev/null \
+  2>"$work/big.err1" || fail "puf index big.puf --progress: exit $?"
+cp "$work/big.puf.idx" "$work/big.idx1"
+grep "^puf index: " "$work/big.err1" | sed 's/^puf index: \([0-9]*\)%.*/\1/' >"$work/big.pct"
+grep -qx '[1-9][0-9]\{0,1\}' "$work/big.pct" ||
+  fail "puf index: no update between 0% and 100%: $(tr '\n' ' ' <"$work/big.err1")"
+grep -E '^puf index: [1-9][0-9]?% \(' "$work/big.err1" | grep -q 'MB/s, .* left' ||
+  fail "puf index: no rate or time left before 100%: $(tr '\n' ' ' <"$work/big.err1")"
+[ "$(tail -n 1 "$work/big.pct")" = 100 ] || fail "puf index: the last update is not 100%"
+sort -n -c "$work/big.pct" 2>/dev/null || fail "puf index: progress went back: $(tr '\n' ' ' <"$work/big.pct")"
+[ "$(grep -c . "$work/big.pct")" -le $((size / 1048576 + 2)) ] ||
+  fail "puf index: more than one update a MiB: $(grep -c . "$work/big.pct") for $size bytes"
+PM_TEST_PROGRESS_EVERY_MS=0 "$bin" puf index "$work/big.puf" >/dev/null 2>"$work/big.err2" ||
+  fail "puf index big.puf: exit $?"
+! grep -q "^puf index: [0-9]*% (" "$work/big.err2" || fail "puf index big.puf: progress without --progress"
+cmp -s "$work/big.idx1" "$work/big.puf.idx" || fail "puf index: --progress changed the index"
 
 # The options are accepted in any position and a second file is still refused.
 "$bin" puf check --progress "$work/mbm.puf" >/dev/null 2>&1 || fail "puf check --progress FILE"

@@ -634,6 +634,68 @@ static void test_index_build_errors(void **state)
     assert_int_equal(pm_puf_resolve(missing, &q, 1, 0, &st, NULL, NULL, &err), PM_ERR_IO);
 }
 
+struct seen {
+    unsigned long long done[64], total[64];
+    size_t n;
+};
+
+static void record(void *ctx, unsigned long long done, unsigned long long total)
+{
+    struct seen *s = ctx;
+    if (s->n < 64) {
+        s->done[s->n] = done;
+        s->total[s->n] = total;
+    }
+    s->n++;
+}
+
+/* Building with progress reports the bytes of the PUF scanned out of its size: from 0, rising,
+ * about once a MiB, done == total once and last (when the index is in place); the index is the
+ * same as without progress, and a build that fails never reports 100%. */
+static void test_index_build_progress(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(20000);
+    make_files(&f, text);
+    unsigned long long size = strlen(text);
+    free(text);
+    assert_true(size > 4000000);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    size_t plain_len, len;
+    char *plain = pmt_read_file(f.idx, &plain_len);
+    assert_non_null(plain);
+
+    struct seen s = {0};
+    struct pm_progress p = {record, &s};
+    assert_int_equal(pm_puf_index_build_progress(f.puf, NULL, &p, &err), 0);
+    char *idx = pmt_read_file(f.idx, &len);
+    assert_non_null(idx);
+    assert_int_equal(len, plain_len);
+    assert_memory_equal(idx, plain, len);
+    free(idx);
+    free(plain);
+
+    assert_true(s.n >= 4 && s.n <= size / (1u << 20) + 2);
+    assert_true(s.done[0] == 0);
+    for (size_t i = 0; i < s.n; i++) {
+        assert_true(s.total[i] == size);
+        assert_true((s.done[i] == size) == (i == s.n - 1));
+        if (i)
+            assert_true(s.done[i] > s.done[i - 1]);
+    }
+
+    char missing[1200];
+    snprintf(missing, sizeof(missing), "%s.nope", f.puf);
+    memset(&s, 0, sizeof(s));
+    assert_int_equal(pm_puf_index_build_progress(missing, NULL, &p, &err), PM_ERR_IO);
+    for (size_t i = 0; i < s.n; i++)
+        assert_true(s.done[i] < s.total[i]);
+    /* NULL progress is the plain build. */
+    assert_int_equal(pm_puf_index_build_progress(f.puf, NULL, NULL, &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -646,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_index_by_smtp),
         cmocka_unit_test(test_index_old_version_scans),
         cmocka_unit_test(test_index_build_errors),
+        cmocka_unit_test(test_index_build_progress),
     };
     return cmocka_run_group_tests(tests, NULL, free_dirs);
 }

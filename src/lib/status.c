@@ -44,7 +44,10 @@ static uint32_t status_clamp(unsigned long n)
     return n > 0xFFFFFFFFul ? 0xFFFFFFFFu : (uint32_t)n;
 }
 
-int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_error *err)
+/* Writes every value in one transaction. 'result' is the Result text; 'waiting_for' names the
+ * clients a watch waits for, NULL for a finished run (the value is then deleted). */
+static int status_put(struct pm_store *st, const struct pm_status *s, const char *result,
+                      const char *waiting_for, struct pm_error *err)
 {
     char ts[32];
     pm_log_timestamp(s->time, ts);
@@ -58,7 +61,7 @@ int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_er
     if (rc == 0)
         rc = status_dword(st, "ResultCode", (uint32_t)s->exit_code, err);
     if (rc == 0)
-        rc = status_sz(st, "Result", pm_exit_name(s->exit_code), err);
+        rc = status_sz(st, "Result", result, err);
     if (rc == 0)
         rc = status_dword(st, "Updated", status_clamp(s->updated), err);
     if (rc == 0)
@@ -68,9 +71,9 @@ int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_er
     /* Which command left the values: a restore's ResultCode=0 means "put back", not "done". */
     if (rc == 0)
         rc = status_sz(st, "Action", s->action ? s->action : "update", err);
-    /* A finished run is waiting for no one (pm_status_write_waiting). */
     if (rc == 0)
-        rc = pm_store_delete_value(st, PM_STATUS_KEY, "WaitingFor", err);
+        rc = waiting_for ? status_sz(st, "WaitingFor", waiting_for, err)
+                         : pm_store_delete_value(st, PM_STATUS_KEY, "WaitingFor", err);
     /* A run without a log must not leave the previous run's log path behind. */
     if (rc == 0)
         rc = s->log_path ? status_sz(st, "LogFile", s->log_path, err)
@@ -85,41 +88,18 @@ int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_er
     return 0;
 }
 
+int pm_status_write(struct pm_store *st, const struct pm_status *s, struct pm_error *err)
+{
+    return status_put(st, s, pm_exit_name(s->exit_code), NULL, err);
+}
+
 int pm_status_write_waiting(struct pm_store *st, const struct pm_status *s, const char *clients,
                             struct pm_error *err)
 {
-    char ts[32];
-    pm_log_timestamp(s->time, ts);
-    int rc = pm_store_begin(st, err);
-    if (rc < 0)
-        return rc;
     /* ResultCode stays a shipped exit code (5, "retry later"); Result tells a watch from a run
      * that gave up, so a detection rule counts the user neither done nor failed. */
-    if (rc == 0)
-        rc = status_sz(st, "LastRun", ts, err);
-    if (rc == 0)
-        rc = status_qword(st, "LastRunTime", (uint64_t)(s->time < 0 ? 0 : s->time), err);
-    if (rc == 0)
-        rc = status_dword(st, "ResultCode", (uint32_t)PM_EXIT_IN_USE, err);
-    if (rc == 0)
-        rc = status_sz(st, "Result", PM_STATUS_WAITING, err);
-    if (rc == 0)
-        rc = status_sz(st, "WaitingFor", clients ? clients : "", err);
-    if (rc == 0)
-        rc = status_dword(st, "Updated", 0, err);
-    if (rc == 0)
-        rc = status_dword(st, "Pending", status_clamp(s->pending), err);
-    if (rc == 0)
-        rc = status_sz(st, "Version", s->version ? s->version : "", err);
-    if (rc == 0)
-        rc = s->log_path ? status_sz(st, "LogFile", s->log_path, err)
-                         : pm_store_delete_value(st, PM_STATUS_KEY, "LogFile", err);
-    if (rc >= 0)
-        rc = pm_store_commit(st, err);
-    if (rc < 0) {
-        if (pm_store_in_transaction(st))
-            pm_store_rollback(st, NULL);
-        return rc;
-    }
-    return 0;
+    struct pm_status w = *s;
+    w.exit_code = PM_EXIT_IN_USE;
+    w.updated = 0;
+    return status_put(st, &w, PM_STATUS_WAITING, clients ? clients : "", err);
 }

@@ -214,15 +214,11 @@ static int ftab_grow(struct ftab *t)
     return 0;
 }
 
-/* Finds the name 'k' (of kind 'kind') in t, or adds it with 'line'. Returns the first line that
- * had it (c->be then holds that line's entry), 0 when it was added, or a negative error. */
-static long long ftab_put(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
-                          size_t kn, unsigned line)
+/* Looks the name 'k' (of kind 'kind') up in t: the first line that had it (c->be then holds
+ * that line's entry), or 0 with *slot at the free slot where it would go; or a negative error. */
+static long long ftab_find(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
+                           size_t kn, size_t *slot)
 {
-    if (t->n >= PM_PUFCHECK_MAX_ENTRIES)
-        return PM_ERR_LIMIT;
-    if ((t->n + 1) * 4 > t->cap * 3 && ftab_grow(t) < 0)
-        return PM_ERR_NOMEM;
     uint64_t fp = name_hash(k, kn) >> 32;
     size_t j = (size_t)fp & (t->cap - 1);
     for (; t->slots[j]; j = (j + 1) & (t->cap - 1)) {
@@ -237,7 +233,24 @@ static long long ftab_put(struct checker *c, struct ftab *t, enum key_kind kind,
         if (on == kn && pm_ascii_ncasecmp(ok, k, kn) == 0)
             return first;
     }
-    t->slots[j] = fp << 32 | line;
+    *slot = j;
+    return 0;
+}
+
+/* Finds the name 'k' (of kind 'kind') in t, or adds it with 'line'. Returns the first line that
+ * had it (c->be then holds that line's entry), 0 when it was added, or a negative error. */
+static long long ftab_put(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
+                          size_t kn, unsigned line)
+{
+    if (t->n >= PM_PUFCHECK_MAX_ENTRIES)
+        return PM_ERR_LIMIT;
+    if ((t->n + 1) * 4 > t->cap * 3 && ftab_grow(t) < 0)
+        return PM_ERR_NOMEM;
+    size_t j = 0;
+    long long first = ftab_find(c, t, kind, k, kn, &j);
+    if (first != 0)
+        return first;
+    t->slots[j] = (name_hash(k, kn) >> 32) << 32 | line;
     t->n++;
     return 0;
 }
@@ -246,22 +259,8 @@ static long long ftab_put(struct checker *c, struct ftab *t, enum key_kind kind,
 static long long ftab_get(struct checker *c, struct ftab *t, enum key_kind kind, const char *k,
                           size_t kn)
 {
-    if (!t->cap)
-        return 0;
-    uint64_t fp = name_hash(k, kn) >> 32;
-    for (size_t j = (size_t)fp & (t->cap - 1); t->slots[j]; j = (j + 1) & (t->cap - 1)) {
-        if (t->slots[j] >> 32 != fp)
-            continue;
-        unsigned first = (unsigned)(t->slots[j] & 0xffffffffu);
-        int rc = read_back(c, first);
-        if (rc < 0)
-            return rc;
-        size_t on;
-        const char *ok = entry_key(&c->be, kind, &on);
-        if (on == kn && pm_ascii_ncasecmp(ok, k, kn) == 0)
-            return first;
-    }
-    return 0;
+    size_t j;
+    return t->cap ? ftab_find(c, t, kind, k, kn, &j) : 0;
 }
 
 /* Field 7 names one source mailbox: the lines that carry it (the mailbox's own and those of its

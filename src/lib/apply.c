@@ -73,8 +73,10 @@ int pm_apply_gated(struct pm_store *st, const struct pm_model *m, const struct p
     if (plan->nedits == 0)
         return 0;
     int rc;
-    if (opts && opts->backup_path && (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
+    if (opts && opts->backup_path && (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0) {
+        res->backup_failed = 1;
         return rc;
+    }
     /* The last moment before anything is written: the live store writes each edit through at
      * once, so a later look would be too late. */
     if (gate && (rc = gate(gate_ctx, err)) != 0) {

@@ -18,6 +18,7 @@ struct pm_apply_result {
     size_t files_moved;
     int rolled_back;         /* 1 when a failure was rolled back */
     int rollback_failed;     /* 1 when even the rollback failed: restore from the backup */
+    int backup_failed;       /* 1 when the backup file could not be written (nothing changed) */
 };
 
 /* Returns 0 when every edit is committed (or the plan is empty). Errors: the backup could not

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pm/error.h"
 #include "pm/progress.h"
@@ -113,6 +114,12 @@ const char *pm_puf_smtp_key(const char *s, size_t len, size_t *keylen);
  * overwritten (release them with pm_puf_queries_release); on error they hold nothing. */
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
                    struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx, struct pm_error *err);
+/* The same with the PUF already open as f (NULL: opened by path). The index path reads f with
+ * positioned reads and leaves it open (the caller's to close): on a share the open that proved
+ * the PUF readable serves the lookups too. A scan (no usable index) opens 'path' again. */
+int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                        unsigned flags, struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
+                        struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
 /* The sidecar index "<puf>.idx": lets a run find its few lines with a handful of positioned

@@ -38,6 +38,7 @@ struct pm_update_opts {
     const char *store_spec; /* "live", "reg:FILE", "hive:FILE", "mem:"; unused when 'store' set */
     struct pm_store *store; /* an open store to run on (the caller closes it), or NULL */
     const char *puf_path;   /* NULL: the config's PufFile */
+    FILE *puf; /* that PUF already open (the caller's to close; pm_puf_resolve_open), or NULL */
     unsigned flags;         /* PM_UPDATE_* */
     struct pm_log *log;     /* events go here; NULL: none */
     pm_update_answer_fn answer; /* NULL: the PUF file answers */
@@ -77,6 +78,7 @@ struct pm_update {
     char *autod_dir;           /* the folder they were looked for in; NULL: not looked at */
     /* apply */
     struct pm_apply_result res;
+    int backup_fallback; /* the backup went to the fallback path (pm_update_apply_fallback) */
     int applied; /* the plan was committed (not a dry run, not empty) */
     struct pm_update_counts n;
 };
@@ -106,6 +108,13 @@ int pm_update_osts(const struct pm_update *u, struct pm_strlist *out);
  * counts move from updated to failed and u->res says whether the rollback held. When the gate
  * (opts.gate) stops the run before the first write: PM_ERR_BUSY, nothing changed. */
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err);
+/* The same, and when the backup cannot be written to 'backup_path' (its folder cannot be made
+ * or written), to 'fallback_path' (NULL: none): no probe file first, the write itself is the
+ * test (on a share each probe is three round trips). A backup that went to the fallback is
+ * logged as a warning naming both folders and sets u->backup_fallback; when neither can be
+ * written, a warning says so and nothing changes. */
+int pm_update_apply_fallback(struct pm_update *u, const char *backup_path,
+                             const char *fallback_path, struct pm_error *err);
 /* Settings outside the profile (src/lib/update-outside.c). Scan: fills u->outside after the
  * plan (a failure is logged as a warning) and logs an "outside" event per item only reported;
  * on a live run (or files_any_store) also finds the cached Autodiscover files naming a mailbox

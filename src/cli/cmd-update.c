@@ -42,6 +42,10 @@ struct run {
     struct cli_watch watch;
     struct pm_buf held; /* the clients that held the profile at the last look */
     uint64_t commit_ms; /* when the update was committed (0: not) */
+    /* The PUF, opened once at the start for run.start's puf_bytes, the readable check and the
+     * lookups (on a share each open, stat and close is a round trip); closed while a watch waits,
+     * so a PUF replaced meanwhile is the one the next attempt reads. */
+    FILE *puf;
 };
 
 static void usage(FILE *out)
@@ -315,8 +319,17 @@ static void print_error_logged(struct run *r, const struct pm_error *err)
     cli_error("%s", buf);
 }
 
+static void close_puf(struct run *r)
+{
+    if (r->puf)
+        fclose(r->puf);
+    r->puf = NULL;
+    r->u.o.puf = NULL;
+}
+
 static void run_release(struct run *r)
 {
+    close_puf(r);
     pm_log_close(r->log);
     pm_buf_release(&r->exe_dir);
     pm_buf_release(&r->home);
@@ -363,9 +376,11 @@ static int read_and_plan(struct run *r, const char **why)
     struct pm_update *u = &r->u;
     struct pm_error err;
     pm_error_clear(&err);
-    /* The PUF must be readable before anything else happens. */
-    FILE *f = fopen(r->cfg.puf_file, "rb");
-    if (!f) {
+    /* The PUF must be readable before anything else happens: the open made at the start (or
+     * again after a watch's wait) is the check, and the lookups read through it. */
+    if (!r->puf)
+        r->puf = fopen(r->cfg.puf_file, "rb");
+    if (!r->puf) {
         pm_error_set(&err, PM_ERR_IO, r->cfg.puf_file, 0,
                      pm_os_file_exists(r->cfg.puf_file) ? "cannot read the PUF"
                                                         : "the PUF does not exist");
@@ -373,7 +388,7 @@ static int read_and_plan(struct run *r, const char **why)
         *why = "puf";
         return PM_EXIT_PUF;
     }
-    fclose(f);
+    u->o.puf = r->puf;
 
     struct diag_ctx model_diag = {r, PM_EV_WARNING};
     int rc = pm_update_read(u, diag, &model_diag, &err);
@@ -440,21 +455,45 @@ static int write_update(struct run *r, const char **why)
     struct pm_update *u = &r->u;
     struct pm_error err;
     pm_error_clear(&err);
-    struct pm_buf bdir = PM_BUF_INIT, bpath = PM_BUF_INIT;
-    /* No usable folder: the first choice is kept and the backup there fails (nothing changes). */
-    if (r->cfg.backup)
+    struct pm_buf bdir = PM_BUF_INIT, bpath = PM_BUF_INIT, fdir = PM_BUF_INIT, fpath = PM_BUF_INIT;
+    int brc = 0, direct = u->plan.nedits > 0;
+    if (r->cfg.backup && direct) {
+        /* The backup is written straight to its folder, made when missing; only when that
+         * write fails does it go to the fallback in the user's profile (the library says so in
+         * the log). No probe file first: on a share that is three round trips a run. */
+        brc = pm_update_backup_dir(&r->cfg, r->log_dir.len ? r->log_dir.data : NULL, r->home.data,
+                                   &bdir);
+        if (brc == 0 && r->home.len && pm_update_backup_dir(NULL, NULL, r->home.data, &fdir) == 0 &&
+            pm_name_casecmp(fdir.data, bdir.data) != 0)
+            brc =
+                pm_update_backup_path(fdir.data, r->computer.data, r->user.data, r->run_id, &fpath);
+    } else if (r->cfg.backup) {
+        /* Only settings outside the profile to remove: their backups go beside a path in a
+         * folder known to work (no first write here to prove it). No usable folder: the first
+         * choice is kept and the backup there fails (nothing changes). */
         backup_place(r, &bdir);
-    if (r->cfg.backup &&
-        pm_update_backup_path(bdir.data, r->computer.data, r->user.data, r->run_id, &bpath) < 0) {
+    }
+    if (r->cfg.backup && (brc < 0 || pm_update_backup_path(bdir.data, r->computer.data,
+                                                           r->user.data, r->run_id, &bpath) < 0)) {
         pm_buf_release(&bdir);
         pm_buf_release(&bpath);
+        pm_buf_release(&fdir);
+        pm_buf_release(&fpath);
         pm_error_set(&err, PM_ERR_NOMEM, NULL, 0, "out of memory");
         print_error_logged(r, &err);
         return PM_EXIT_ROLLED_BACK;
     }
+    int rc = pm_update_apply_fallback(u, r->cfg.backup ? bpath.data : NULL,
+                                      fpath.len ? fpath.data : NULL, &err);
+    if (u->backup_fallback)
+        fprintf(stderr,
+                "profilemanager: warning: cannot write the backup folder '%s'; backups go to "
+                "'%s'\n",
+                bdir.data, fdir.data);
     pm_buf_release(&bdir);
-    int rc = pm_update_apply(u, r->cfg.backup ? bpath.data : NULL, &err);
     pm_buf_release(&bpath);
+    pm_buf_release(&fdir);
+    pm_buf_release(&fpath);
     if (rc == PM_ERR_BUSY && r->watch_seconds) {
         /* The gate saw a client start after the plan: nothing written, the watch goes on. */
         struct pm_strlist found = PM_STRLIST_INIT;
@@ -578,7 +617,10 @@ static int load_config(struct run *r, const char *store_spec)
     open_log(r, r->cfg.log_folder);
     struct pm_buf exe = PM_BUF_INIT;
     char size[32] = "";
-    long long sz = pm_os_file_size(r->cfg.puf_file);
+    /* The size from the open PUF (one fstat); by path only when it cannot be opened, where
+     * read_and_plan stops the run anyway. */
+    r->puf = fopen(r->cfg.puf_file, "rb");
+    long long sz = r->puf ? pm_os_fsize(r->puf) : pm_os_file_size(r->cfg.puf_file);
     if (sz >= 0)
         snprintf(size, sizeof(size), "%" PM_PRId64, PM_I64(sz));
     pm_os_exe_path(&exe);
@@ -637,6 +679,7 @@ static int run_locked(struct run *r, const char **why)
          * script's run is not held up by the watch). Then the run starts again from the top:
          * the clients may have changed the profile. */
         pm_update_release(&r->u);
+        close_puf(r);
         pm_os_lock_release(lock);
         lock = NULL;
         int w = cli_watch_wait(&r->watch, r->held.data, r->u.live ? r->uo.store_spec : NULL,

@@ -12,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The backup file; *unwritable set when the export worked and the file could not be written
+ * (another folder may do), not when the store could not be read. */
 static int write_backup(struct pm_store *st, const struct pm_model *m, const struct pm_plan *plan,
-                        const char *path, struct pm_error *err)
+                        const char *path, int *unwritable, struct pm_error *err)
 {
     const char **paths = calloc(m->nprofiles ? m->nprofiles : 1, sizeof(*paths));
     if (!paths)
@@ -25,6 +27,7 @@ static int write_backup(struct pm_store *st, const struct pm_model *m, const str
     struct pm_buf text = PM_BUF_INIT;
     int rc = pm_regfile_export(st, paths, n, PM_REGFMT_REGEDIT5, &text, err);
     free(paths);
+    int exported = rc == 0;
     /* The folder is made only when the write finds it missing: it usually exists, and on a
      * share each check is a round trip. */
     if (rc == 0)
@@ -38,6 +41,7 @@ static int write_backup(struct pm_store *st, const struct pm_model *m, const str
     }
     pm_buf_release(&dir);
     pm_buf_release(&text);
+    *unwritable = exported && rc < 0;
     return rc;
 }
 
@@ -73,7 +77,8 @@ int pm_apply_gated(struct pm_store *st, const struct pm_model *m, const struct p
     if (plan->nedits == 0)
         return 0;
     int rc;
-    if (opts && opts->backup_path && (rc = write_backup(st, m, plan, opts->backup_path, err)) < 0)
+    if (opts && opts->backup_path &&
+        (rc = write_backup(st, m, plan, opts->backup_path, &res->backup_failed, err)) < 0)
         return rc;
     /* The last moment before anything is written: the live store writes each edit through at
      * once, so a later look would be too late. */

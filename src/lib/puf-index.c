@@ -383,13 +383,17 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     return 1;
 }
 
-/* Opens the index and the PUF and proves the index describes the PUF as it is now, by content:
- * the same size and block hashes, and an index file of the size its header gives. 1 when it
- * does; 0 with a note when not, and the caller scans the PUF instead. The files opened are the
- * caller's to close. On a share this is six calls: two opens, the header, the index's size and
- * the PUF's four blocks (the tail read also proves the size). */
-static int idx_open_fresh(const char *path, const char *idxname, FILE **fi, FILE **fp,
-                          struct idx_header *h, struct pm_puf_stats *st, uint64_t *idx_bytes)
+/* Opens the index (and the PUF, unless 'given' is the PUF already open) and proves the index
+ * describes the PUF as it is now, by content: the same size and block hashes. 1 when it does; 0
+ * with a note when not, and the caller scans the PUF instead. The files opened are the caller's
+ * to close (*fp == given is not). With 'check_size' the index file must also be the size its
+ * header gives (puf check); a run does not ask: its every read of the index is checked for
+ * length, so a cut index shows as a short read where a lookup reaches the cut, and bytes past
+ * the end are never read. On a share a run's check is five calls: the index's open, its header
+ * and the PUF's four blocks (the tail read also proves the size). */
+static int idx_open_fresh(const char *path, const char *idxname, FILE *given, int check_size,
+                          FILE **fi, FILE **fp, struct idx_header *h, struct pm_puf_stats *st,
+                          uint64_t *idx_bytes)
 {
     unsigned char hb[IDX_HEADER];
 
@@ -404,10 +408,12 @@ static int idx_open_fresh(const char *path, const char *idxname, FILE **fi, FILE
         return idx_note(
             st, strstr(bad, "older format") ? PM_PUF_INDEX_OLD_FORMAT : PM_PUF_INDEX_DAMAGED,
             "index '%s' %s", idxname, bad);
-    long long isize = pm_os_fsize(*fi);
-    if (isize < 0 || (uint64_t)isize != h->entries_offset + h->nentries * IDX_REC)
-        return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (size)", idxname);
-    if (!(*fp = fopen(path, "rb")))
+    if (check_size) {
+        long long isize = pm_os_fsize(*fi);
+        if (isize < 0 || (uint64_t)isize != h->entries_offset + h->nentries * IDX_REC)
+            return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (size)", idxname);
+    }
+    if (!(*fp = given ? given : fopen(path, "rb")))
         return idx_note(st, PM_PUF_INDEX_NOT_USED, "index not used: the puf cannot be read");
     struct puf_fingerprint now = {0};
     now.size = h->fp.size;
@@ -435,8 +441,8 @@ static int idx_open_fresh(const char *path, const char *idxname, FILE **fi, FILE
     return 1;
 }
 
-int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struct pm_puf_stats *st,
-                      pm_diag_fn warn, void *ctx)
+int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, size_t nq,
+                      struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
 {
     struct pm_buf name = PM_BUF_INIT;
     if (pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
@@ -450,7 +456,7 @@ int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq, struc
     int rc = 0;
     uint64_t idx_bytes = 0;
 
-    if ((rc = idx_open_fresh(path, idxname, &fi, &fp, &h, st, &idx_bytes)) != 1)
+    if ((rc = idx_open_fresh(path, idxname, given, 0, &fi, &fp, &h, st, &idx_bytes)) != 1)
         goto out;
     if (!(linebuf = malloc(PM_PUF_MAX_LINE + 8))) {
         rc = PM_ERR_NOMEM;
@@ -479,7 +485,7 @@ out:
         puf_queries_reset(q, nq);
     if (fi)
         fclose(fi);
-    if (fp)
+    if (fp && fp != given)
         fclose(fp);
     free(linebuf);
     pm_buf_release(&name);
@@ -497,7 +503,7 @@ int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
     struct idx_header h = {0};
     FILE *fi = NULL, *fp = NULL;
     uint64_t idx_bytes = 0;
-    if (idx_open_fresh(path, name.data, &fi, &fp, &h, st, &idx_bytes) == 1)
+    if (idx_open_fresh(path, name.data, NULL, 1, &fi, &fp, &h, st, &idx_bytes) == 1)
         idx_note(st, PM_PUF_INDEX_USED, "index '%s' is current (%" PM_PRIu64 " lines)", name.data,
                  PM_U64(h.lines));
     if (fi)

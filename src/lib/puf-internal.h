@@ -59,10 +59,11 @@ int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, u
 /* Resets answers to PM_PUF_NONE (used when the index path gives up half way). */
 void puf_queries_reset(struct pm_puf_query *q, size_t nq);
 
-/* The index read path (puf-index.c). Returns 1 when the index answered every query, 0 when it
- * cannot be used (the reason is in stats->index_note; answers are reset), <0 on allocation
- * failure. */
-int puf_index_resolve(const char *path, struct pm_puf_query *q, size_t nq,
+/* The index read path (puf-index.c). 'given' is the PUF already open (read with positioned
+ * reads, left open), or NULL to open 'path'. Returns 1 when the index answered every query, 0
+ * when it cannot be used (the reason is in stats->index_note; answers are reset), <0 on
+ * allocation failure. */
+int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, size_t nq,
                       struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx);
 
 /* Streams every line of an open PUF through fn with one fixed buffer (no per-line allocation).

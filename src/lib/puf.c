@@ -724,6 +724,13 @@ const char *pm_puf_index_state_name(int state)
 int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned flags,
                    struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
+    return pm_puf_resolve_open(path, NULL, q, nq, flags, stats, warn, ctx, err);
+}
+
+int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                        unsigned flags, struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
+                        struct pm_error *err)
+{
     struct pm_puf_stats local;
     if (!stats)
         stats = &local;
@@ -738,7 +745,7 @@ int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned
     if (flags & PM_PUF_NO_INDEX) {
         snprintf(stats->index_note, sizeof(stats->index_note), "index not used (--no-index)");
     } else {
-        int rc = puf_index_resolve(path, q, nq, stats, warn, ctx);
+        int rc = puf_index_resolve(path, f, q, nq, stats, warn, ctx);
         if (rc == 1)
             return 0;
         if (rc < 0) {

@@ -80,9 +80,9 @@ int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm
     if (u->o.answer)
         rc = u->o.answer(u->o.answer_ctx, u->q, u->nq, err);
     else
-        rc = pm_puf_resolve(u->o.puf_path, u->q, u->nq,
-                            (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
-                            warn, ctx, err);
+        rc = pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,
+                                 (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
+                                 warn, ctx, err);
     if (rc < 0)
         return rc;
     char nq[24], br[24], mal[24];
@@ -239,9 +239,44 @@ static void log_changes(struct pm_update *u)
     pm_buf_release(&newv);
 }
 
+static int update_apply(struct pm_update *u, const char *backup_path, const char *fallback_path,
+                        int say_folders, struct pm_error *err);
+
 int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_error *err)
 {
+    return update_apply(u, backup_path, NULL, 0, err);
+}
+
+int pm_update_apply_fallback(struct pm_update *u, const char *backup_path,
+                             const char *fallback_path, struct pm_error *err)
+{
+    return update_apply(u, backup_path, fallback_path, 1, err);
+}
+
+/* The backup folders' warning: which folder failed and where the backup went (NULL: nowhere). */
+static void log_backup_fallback(struct pm_update *u, const char *first, const char *used)
+{
+    struct pm_buf d1 = PM_BUF_INIT, d2 = PM_BUF_INIT;
+    pm_path_dirname(&d1, first);
+    if (used) {
+        pm_path_dirname(&d2, used);
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG,
+                     "cannot create or write the backup folder: backups go to the fallback",
+                     PM_F_FILE, d1.data, PM_F_FALLBACK, d2.data, NULL);
+    } else {
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_MSG,
+                     "no backup folder can be created or written (nor the fallback)", PM_F_FILE,
+                     d1.data, NULL);
+    }
+    pm_buf_release(&d1);
+    pm_buf_release(&d2);
+}
+
+static int update_apply(struct pm_update *u, const char *backup_path, const char *fallback_path,
+                        int say_folders, struct pm_error *err)
+{
     memset(&u->res, 0, sizeof(u->res));
+    u->backup_fallback = 0;
     if (u->o.flags & PM_UPDATE_DRY_RUN) {
         log_changes(u);
         pm_update_outside_act(u, NULL);
@@ -257,6 +292,24 @@ int pm_update_apply(struct pm_update *u, const char *backup_path, struct pm_erro
     pm_log_flush(u->o.log);
     int rc = pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res,
                             err);
+    if (rc < 0 && u->res.backup_failed && backup_path && fallback_path) {
+        /* Nothing was changed: the same again with the backup in the fallback folder. The first
+         * folder's error is the one reported when the fallback fails too. */
+        struct pm_error first = *err;
+        aopts.backup_path = fallback_path;
+        rc = pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res,
+                            err);
+        if (rc < 0 && u->res.backup_failed) {
+            *err = first;
+            log_backup_fallback(u, backup_path, NULL);
+        } else {
+            u->backup_fallback = 1;
+            log_backup_fallback(u, backup_path, fallback_path);
+            backup_path = fallback_path;
+        }
+    } else if (rc < 0 && u->res.backup_failed && backup_path && say_folders) {
+        log_backup_fallback(u, backup_path, NULL);
+    }
     if (rc < 0) {
         u->n.failed = u->n.updated;
         u->n.updated = 0;

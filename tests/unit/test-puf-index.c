@@ -389,8 +389,10 @@ static void test_index_damage_falls_back(void **state)
             bad[20] ^= 0x40; /* the recorded PUF size */
             note = "header checksum";
         } else if (c == 2) {
-            blen = len - 7;
-            note = "damaged (size)";
+            /* Cut inside the entries: a run does not ask the file's size (a round trip on a
+             * share), the lookup's read past the cut comes back short. */
+            blen = (size_t)entries + 5;
+            note = "damaged (short read)";
         } else if (c == 3) {
             /* Every slot's checksum changed: whichever bucket a query reads is refused. */
             for (size_t i = PUF_IDX_HEADER; i < entries; i += PUF_IDX_SLOT)
@@ -406,6 +408,14 @@ static void test_index_damage_falls_back(void **state)
             fail_msg("case %d: note '%s' lacks '%s'", c, st.index_note, note);
         free(bad);
     }
+    /* Cut where no query of the run reads: the run's answers are still the scan's (resolve_both
+     * compares them), and puf check, which does ask the size, calls the index damaged. */
+    assert_int_equal(pmt_write_file(f.idx, good, len - 7), 0);
+    struct pm_puf_stats st = resolve_both(&f, 300);
+    (void)st;
+    struct pm_puf_stats cs;
+    assert_int_equal(pm_puf_index_status(f.puf, &cs), PM_PUF_INDEX_DAMAGED);
+    assert_non_null(strstr(cs.index_note, "damaged (size)"));
     free(good);
 }
 

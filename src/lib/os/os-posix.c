@@ -204,6 +204,11 @@ static int open_plain(const char *path, int flags, mode_t mode, int own)
     int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
     if (fd < 0)
         return -1;
+    /* O_CREAT | O_EXCL made the file: it did not exist under any form (a link there, even a
+     * dangling one, fails with EEXIST), so it is a new regular file with one name and ours. The
+     * fstat would prove nothing more and costs a round trip on a share. */
+    if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
+        return fd;
     struct stat sb;
     int why = 0;
     if (fstat(fd, &sb) != 0)

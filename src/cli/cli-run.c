@@ -70,6 +70,12 @@ int cli_mapi_names(const char *mapi_clients, struct pm_strlist *names)
     return 0;
 }
 
+void cli_join_names(struct pm_buf *out, const struct pm_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        pm_buf_printf(out, "%s%s", i ? "," : "", l->items[i]);
+}
+
 int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *log,
                      struct pm_strlist *found)
 {

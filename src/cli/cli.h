@@ -46,6 +46,8 @@ int cli_mapi_clients(const char *mapi_clients, int wait_seconds, struct pm_log *
                      struct pm_strlist *found);
 /* MapiClients split into image names (blanks around each trimmed, empty ones dropped). */
 int cli_mapi_names(const char *mapi_clients, struct pm_strlist *names);
+/* Appends the names in 'l' to 'out', comma-separated (as the log's processes field has them). */
+void cli_join_names(struct pm_buf *out, const struct pm_strlist *l);
 
 /* The watch mode of update (cmd-update-watch.c): one watcher per user, waiting on the MAPI
  * clients' processes and saying so in the log and the status key. */
@@ -57,6 +59,7 @@ struct cli_watch {
     uint64_t exit_ms;        /* when the last client was seen gone; 0 before any wait */
     unsigned waits;          /* waits done (0: the watch never had to wait) */
     unsigned restarts;       /* clients that started again before the commit */
+    struct pm_buf started;   /* the clients the gate last found running, comma-separated */
     void *lock;              /* the per-user "watch" lock */
 };
 /* Takes the per-user watch lock without waiting (1), or another watch holds it (0), <0 error. */

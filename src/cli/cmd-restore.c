@@ -121,8 +121,7 @@ static int rs_in_use(struct rs_run *r)
     struct pm_strlist found = PM_STRLIST_INIT;
     int n = cli_mapi_clients(r->cfg.mapi_clients, r->cfg.wait_for_outlook, r->log, &found);
     struct pm_buf list = PM_BUF_INIT;
-    for (size_t i = 0; i < found.n; i++)
-        pm_buf_printf(&list, "%s%s", i ? "," : "", found.items[i]);
+    cli_join_names(&list, &found);
     if (n > 0) {
         pm_log_event(r->log, PM_EV_IN_USE, PM_F_PROCESSES, list.data, NULL);
         cli_error("the profile is in use (%s); nothing restored, run again after closing Outlook",

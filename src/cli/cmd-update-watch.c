@@ -108,9 +108,12 @@ int cli_watch_gate(void *ctx, struct pm_error *err)
 #endif
     struct pm_strlist found = PM_STRLIST_INIT;
     int n = pm_os_find_processes((const char *const *)w->names.items, w->names.n, &found);
-    pm_strlist_release(&found);
-    if (n > 0)
+    if (n > 0) {
         w->restarts++;
+        pm_buf_reset(&w->started);
+        cli_join_names(&w->started, &found);
+    }
+    pm_strlist_release(&found);
     /* A list that cannot be taken is no reason to stop: the check before the plan had one. */
     return n > 0 ? 1 : 0;
 }
@@ -130,6 +133,7 @@ void cli_watch_end(struct cli_watch *w, const char *result, uint64_t commit_ms)
                      restarts, NULL);
     }
     pm_strlist_release(&w->names);
+    pm_buf_release(&w->started);
     if (w->lock)
         pm_os_lock_release(w->lock);
     w->lock = NULL;

@@ -227,8 +227,7 @@ static int profile_in_use(struct run *r, const struct pm_update *u)
     int in_use = cli_mapi_clients(r->cfg.mapi_clients, watching ? 0 : r->cfg.wait_for_outlook,
                                   r->log, &found) > 0;
     struct pm_buf procs = PM_BUF_INIT, files = PM_BUF_INIT;
-    for (size_t i = 0; i < found.n; i++)
-        pm_buf_printf(&procs, "%s%s", i ? "," : "", found.items[i]);
+    cli_join_names(&procs, &found);
     struct pm_strlist osts = PM_STRLIST_INIT;
     pm_update_osts(u, &osts);
     for (size_t i = 0; i < osts.n; i++)
@@ -495,15 +494,10 @@ static int write_update(struct run *r, const char **why)
     pm_buf_release(&fdir);
     pm_buf_release(&fpath);
     if (rc == PM_ERR_BUSY && r->watch_seconds) {
-        /* The gate saw a client start after the plan: nothing written, the watch goes on. */
-        struct pm_strlist found = PM_STRLIST_INIT;
+        /* The gate saw a client start after the plan: nothing written, the watch goes on,
+         * waiting for the clients the gate found (gone again already: the wait returns at once). */
         pm_buf_reset(&r->held);
-        if (cli_mapi_clients(r->cfg.mapi_clients, 0, NULL, &found) > 0)
-            for (size_t i = 0; i < found.n; i++)
-                pm_buf_printf(&r->held, "%s%s", i ? "," : "", found.items[i]);
-        else /* gone again already: the wait below returns at once */
-            pm_buf_puts(&r->held, r->cfg.mapi_clients ? r->cfg.mapi_clients : "");
-        pm_strlist_release(&found);
+        pm_buf_puts(&r->held, r->watch.started.data ? r->watch.started.data : "");
         u->n.failed = 0;
         *why = "in_use";
         return PM_EXIT_IN_USE;

@@ -63,10 +63,6 @@ desc="restore --latest: the profiles would be restored"; check grep -q 'would be
 
 # The status key, live: a dry run leaves the update's values; the restore writes its own, so the
 # detection rule (ResultCode=0 and Pending=0) no longer counts the user as done.
-status() {
-    w reg export 'HKCU\Software\ProfileManager' "$d/status.reg" /y >/dev/null 2>&1 &&
-        iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
-}
 status >"$d/status.txt"
 desc="restore --latest --dry-run: the status key still says update"
 check grep -q '"Action"="update"' "$d/status.txt"

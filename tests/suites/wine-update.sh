@@ -68,34 +68,6 @@ run() {
     (cd "$d" && w 'C:\pm\ProfileManager.exe' "$@" >"$d/out" 2>"$d/err")
     rc=$?
 }
-# export_roots FILE: one .reg (UTF-16LE, BOM) with every scenario root that exists.
-export_roots() {
-    local out=$1 k i=0 parts=()
-    for k in "${ROOTS[@]}"; do
-        if w reg export "$k" "$d/part$i.reg" /y >/dev/null 2>&1; then
-            parts+=("$d/part$i.reg")
-        fi
-        i=$((i + 1))
-    done
-    {
-        printf '\xff\xfe'
-        local first=1 f
-        for f in "${parts[@]}"; do
-            if [ $first = 1 ]; then
-                iconv -f UTF-16LE -t UTF-8 "$f" | sed '1s/^\xEF\xBB\xBF//'
-            else
-                iconv -f UTF-16LE -t UTF-8 "$f" | tail -n +2
-            fi
-            first=0
-        done | iconv -f UTF-8 -t UTF-16LE
-    } >"$out"
-    rm -f "${parts[@]}"
-}
-# The status key as UTF-8 text.
-status() {
-    w reg export 'HKCU\Software\ProfileManager' "$d/status.reg" /y >/dev/null 2>&1 &&
-        iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
-}
 status_has() { status | grep -q -- "$1"; }
 has_profiles() {
     iconv -f UTF-16LE -t UTF-8 "$1" |

@@ -29,36 +29,10 @@ cp "$FX/mbm.puf" "$FX/prof.config" "$PM/"
 mkdir -p "$C/users/alice/AppData/Local/Microsoft/Outlook"
 echo "alice's OST" >"$C/users/alice/AppData/Local/Microsoft/Outlook/alice@source.example.ost"
 
-# export_roots FILE: one .reg (UTF-16LE, BOM) with every scenario root that exists.
-export_roots() {
-    local out=$1 k i=0 parts=()
-    for k in "${ROOTS[@]}"; do
-        if w reg export "$k" "$d/part$i.reg" /y >/dev/null 2>&1; then
-            parts+=("$d/part$i.reg")
-        fi
-        i=$((i + 1))
-    done
-    {
-        printf '\xff\xfe'
-        local first=1 f
-        for f in "${parts[@]}"; do
-            if [ $first = 1 ]; then
-                iconv -f UTF-16LE -t UTF-8 "$f" | sed '1s/^\xEF\xBB\xBF//'
-            else
-                iconv -f UTF-16LE -t UTF-8 "$f" | tail -n +2
-            fi
-            first=0
-        done | iconv -f UTF-8 -t UTF-16LE
-    } >"$out"
-    rm -f "${parts[@]}"
-}
-status() {
-    w reg export 'HKCU\Software\ProfileManager' "$d/status.reg" /y >/dev/null 2>&1 &&
-        iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
-}
 log_has() { grep -qE "$1" "$PM/Logs/"*.log 2>/dev/null; }
 wait_log() {
-    for _ in $(seq 1 300); do log_has "$1" && return 0; sleep 0.1; done
+    # Up to 120 s: a loaded machine (another suite cross-building) slows Wine's start a lot.
+    for _ in $(seq 1 1200); do log_has "$1" && return 0; sleep 0.1; done
     return 1
 }
 
@@ -68,7 +42,8 @@ rm -f "$C/outlook-ready" "$C/outlook-stop"
 (cd "$d" && w "$W_OUTLOOK" --ready 'C:\outlook-ready' --until 'C:\outlook-stop' --max 80 \
     >/dev/null 2>&1) &
 OUT_PID=$!
-for _ in $(seq 200); do [ -f "$C/outlook-ready" ] && break; sleep 0.1; done
+# (up to 120 s, as wait_log below)
+for _ in $(seq 1200); do [ -f "$C/outlook-ready" ] && break; sleep 0.1; done
 (cd "$d" && w 'C:\pm\ProfileManager.exe' update --wait-exit=70 >"$d/out" 2>"$d/err") &
 WATCH=$!
 desc="watch: waits, the wait logged with OUTLOOK.EXE (mode=watch)"

@@ -42,6 +42,37 @@ C=$WINEPREFIX/drive_c
 WUSER=$(ls "$C/users" | grep -vx Public | head -n 1)
 
 w() { "$WINE" "$@"; }
+
+# Exports the keys in ROOTS (set by the suite) into one UTF-16 .reg file OUT, as `reg export`
+# writes a single key: a byte-for-byte comparison of two such files tells whether a run changed
+# anything under them.
+export_roots() {
+    local out=$1 k i=0 parts=()
+    for k in "${ROOTS[@]}"; do
+        if w reg export "$k" "$d/part$i.reg" /y >/dev/null 2>&1; then
+            parts+=("$d/part$i.reg")
+        fi
+        i=$((i + 1))
+    done
+    {
+        printf '\xff\xfe'
+        local first=1 f
+        for f in "${parts[@]}"; do
+            if [ $first = 1 ]; then
+                iconv -f UTF-16LE -t UTF-8 "$f" | sed '1s/^\xEF\xBB\xBF//'
+            else
+                iconv -f UTF-16LE -t UTF-8 "$f" | tail -n +2
+            fi
+            first=0
+        done | iconv -f UTF-8 -t UTF-16LE
+    } >"$out"
+    rm -f "${parts[@]}"
+}
+# The status key (HKCU\Software\ProfileManager) as UTF-8 text.
+status() {
+    w reg export 'HKCU\Software\ProfileManager' "$d/status.reg" /y >/dev/null 2>&1 &&
+        iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
+}
 fails=0
 check() {
     if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((fails + 1)); fi

@@ -66,6 +66,11 @@ int pm_os_seek(FILE *f, long long offset);
 /* The account owning a file when it is a user's account (Windows): 0 and its name in 'out'; 1
  * when the owner is a group, unknown or not available on this platform; PM_ERR_NOMEM. */
 int pm_os_file_owner(const char *path, struct pm_buf *out);
+/* 1 when the file belongs to another user's account: not the running user, not root (POSIX),
+ * not a group such as Administrators or an unknown owner (Windows). A file another user planted
+ * in a folder everyone can create files in (Logs\Backups) is then not taken for one of ours.
+ * 0 otherwise, also when the file cannot be looked at (opening it fails later). */
+int pm_os_file_foreign(const char *path);
 /* Writes len bytes with one write call. 0, or PM_ERR_IO (short or failed write). */
 int pm_os_append_write(void *handle, const void *data, size_t len);
 void pm_os_append_close(void *handle);

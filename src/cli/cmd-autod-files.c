@@ -69,6 +69,16 @@ int cli_autod_restore_check(const char *backup, const char *store_spec, int forc
         code = PM_EXIT_USAGE;
         goto out;
     }
+    /* A manifest beside our backup but made by another user (the backup folder lets users
+     * create files) would put that user's Autodiscover answers into our Outlook folder. */
+    if (pm_os_file_foreign(manifest.data)) {
+        cli_error("%s: made by another user, not by this run's user: not trusted; nothing "
+                  "restored",
+                  manifest.data);
+        *why = "bad backup";
+        code = PM_EXIT_USAGE;
+        goto out;
+    }
     int rc = pm_autod_restore_check(manifest.data, dir.data, force, r, &err);
     if (rc < 0) {
         cli_print_error(&err);

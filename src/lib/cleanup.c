@@ -122,7 +122,11 @@ int pm_cleanup_list_backups(const struct pm_strlist *dirs, const char *computer,
                     !is_run_id(n + prefix.len, len - prefix.len - 4))
                     continue;
                 pm_buf_reset(&path);
-                if ((rc = pm_path_join(&path, dirs->items[d], n)) == 0)
+                if ((rc = pm_path_join(&path, dirs->items[d], n)) < 0)
+                    break;
+                /* Users can create files in the shared backup folder: one named after us but
+                 * made by someone else is not our backup (restore --latest would put it back). */
+                if (!pm_os_file_foreign(path.data))
                     rc = pm_strlist_add(out, path.data);
             }
         }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <utime.h>
 
 #include "pm/cleanup.h"
@@ -123,6 +124,29 @@ static void test_list_backups(void **state)
     pm_strlist_release(&dirs);
 }
 
+/* A backup named after the user but made by another account (users can create files in the
+ * shared backup folder) is not the user's: restore --latest would put it back. */
+static void test_list_skips_foreign_backups(void **state)
+{
+    (void)state;
+    setup_dir("cleanup-foreign");
+    put("PC1_bob-20260101T080000Z-1.reg", 0);
+    put("PC1_bob-20991231T235959Z-9.reg", 0); /* planted: "newest" */
+#ifndef _WIN32
+    if (geteuid() != 0 || chown(path("PC1_bob-20991231T235959Z-9.reg"), 65534, 65534) != 0)
+        skip(); /* only root can give a file to another account */
+#else
+    skip();
+#endif
+    struct pm_strlist dirs = PM_STRLIST_INIT, out = PM_STRLIST_INIT;
+    pm_strlist_add(&dirs, dir);
+    assert_int_equal(pm_cleanup_list_backups(&dirs, "PC1", "bob", &out), 0);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(strrchr(out.items[0], '/') + 1, "PC1_bob-20260101T080000Z-1.reg");
+    pm_strlist_release(&out);
+    pm_strlist_release(&dirs);
+}
+
 struct seen {
     unsigned n;
     char msg[16][64];
@@ -227,6 +251,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ost_dirs),
         cmocka_unit_test(test_list_backups),
+        cmocka_unit_test(test_list_skips_foreign_backups),
         cmocka_unit_test(test_run),
         cmocka_unit_test(test_autodiscover_copies_go_with_their_backup),
     };

@@ -276,6 +276,14 @@ int pm_os_file_owner(const char *path, struct pm_buf *out)
     return 1;
 }
 
+int pm_os_file_foreign(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return 0;
+    return sb.st_uid != geteuid() && sb.st_uid != 0;
+}
+
 int pm_os_append_open(const char *path, void **handle)
 {
     *handle = NULL;

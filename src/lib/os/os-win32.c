@@ -588,6 +588,32 @@ static TOKEN_USER *os_process_user(DWORD pid)
     return tu;
 }
 
+int pm_os_file_foreign(const char *path)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return 0;
+    PSID owner = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION, &owner, NULL,
+                                      NULL, NULL, &sd);
+    free(w);
+    int foreign = 0;
+    if (err == ERROR_SUCCESS && owner) {
+        wchar_t name[256], domain[256];
+        DWORD nn = PM_ARRAY_SIZE(name), dn = PM_ARRAY_SIZE(domain);
+        SID_NAME_USE use;
+        TOKEN_USER *me = os_process_user(GetCurrentProcessId());
+        /* A group owner (Administrators: a copy an administrator made) is trusted as before. */
+        foreign = me && LookupAccountSidW(NULL, owner, name, &nn, domain, &dn, &use) &&
+                  use == SidTypeUser && !EqualSid(owner, me->User.Sid);
+        free(me);
+    }
+    if (sd)
+        LocalFree(sd);
+    return foreign;
+}
+
 /* 1 when the process runs in our session for our user. Outlook of another user logged on to
  * the same terminal server does not hold our profile; one we cannot even open is not ours. */
 static int os_process_is_ours(DWORD pid, DWORD our_session, const TOKEN_USER *me)

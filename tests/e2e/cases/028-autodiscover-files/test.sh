@@ -131,6 +131,18 @@ for bad in "s|$ol/|$ol/../../|" "s|$ol/|$PWD/outside/|" "s|\t[^\t]*autodiscover-
   [ -e "$ol/0f1e2d3c4b5a69788796a5b4c3d2e1f0 - Autodiscover.xml" ] && fail "a tampered manifest wrote a file"
   ls "$PWD"/outside "$LOCALAPPDATA" | grep -q Autodiscover && fail "a file was written outside the folder"
 done
+# A manifest made by another account (users can create files in the shared backup folder) is
+# not trusted, even when it is well formed. Only root can give a file to another account.
+if [ "$(id -u)" = 0 ]; then
+  cp manifest-good.txt "$man"
+  chown 65534:65534 "$man"
+  run restore "$pb" --config prof.config --store reg:work.reg
+  expect_exit 2
+  expect_err "made by another user, not by this run's user: not trusted"
+  expect_same work.reg after-first.reg
+  [ -e "$ol/0f1e2d3c4b5a69788796a5b4c3d2e1f0 - Autodiscover.xml" ] && fail "a foreign manifest wrote a file"
+  rm -f "$man"
+fi
 # A copy changed since the backup is refused too.
 cp manifest-good.txt "$man"
 echo tampered >>"${pb%.reg}.autodiscover-1.xml"

@@ -46,6 +46,7 @@ struct pm_config {
     int lock_wait;         /* LockWait: seconds a second run waits for the first (30) */
     int watch_outlook;     /* WatchOutlook: seconds update watches for the clients to exit (0: off) */
     int watch_run_after;   /* WatchRunAfter: RunAfter also starts after a watch (no) */
+    int puf_cache;         /* PufCache: keep the PUF's answers on this computer (yes) */
 };
 
 /* Fills cfg with defaults (no file read). */

@@ -64,6 +64,7 @@
 #define PM_F_BYTES_READ "bytes_read"
 #define PM_F_MALFORMED "malformed"
 #define PM_F_NOTE "note"
+#define PM_F_CACHE "cache"
 #define PM_F_PROFILE "profile"
 #define PM_F_ACCOUNT "account"
 #define PM_F_ROLE "role"

@@ -47,6 +47,27 @@ int pm_os_file_exists(const char *path);
 long long pm_os_file_size(const char *path);
 /* A file's last write time (seconds since 1970, UTC); -1 when it is missing or a folder. */
 long long pm_os_file_mtime(const char *path);
+/* What a regular file is now, from one call (stat; GetFileAttributesExW), to tell at a later
+ * run whether it changed without reading it: its size, its last write time, its status change
+ * time (POSIX) or creation time (Windows) and, where the system gives them, its inode and
+ * device. Rewriting a file changes its write time and, on POSIX, its status change time; a copy
+ * over it changes them too (or its inode). */
+struct pm_file_id {
+    uint64_t size;
+    int64_t mtime_ns; /* since 1970 (Windows: in 100 ns steps) */
+    int64_t ctime_ns;
+    uint64_t ino, dev; /* 0 on Windows */
+};
+/* The identity of the regular file 'path'. With 'others' also whether someone other than the
+ * administrators and its owner can change the file itself (pm_os_file_writable_by_others: *others
+ * 1 and the reason in 'why', or 0), answered on POSIX from the same stat: one call on a share.
+ * 0, PM_ERR_NOTFOUND when missing, PM_ERR_IO (a folder, a device, a stat that fails). */
+int pm_os_file_id(const char *path, struct pm_file_id *id, int *others, struct pm_buf *why);
+/* The running user's own folder for what the tool keeps on this computer between runs:
+ * %LOCALAPPDATA%\ProfileManager (local, never roams), or $XDG_CACHE_HOME/profilemanager, else
+ * ~/.cache/profilemanager (made 0700 and refused unless the user's alone). Made when missing.
+ * 0, or <0. */
+int pm_os_state_dir(struct pm_buf *out);
 /* Deletes a file (not a folder). 0, or PM_ERR_IO. */
 int pm_os_remove_file(const char *path);
 /* A file opened for appending only, so that each pm_os_append_write() lands whole at the end even

@@ -19,6 +19,7 @@
 #include "pm/policy.h"
 #include "pm/profile.h"
 #include "pm/puf.h"
+#include "pm/pufcache.h"
 #include "pm/store.h"
 #include "pm/util.h"
 
@@ -28,6 +29,13 @@
  * the tool writes it only to the user's own registry). */
 #define PM_UPDATE_STATUS_ANY_STORE 0x4u
 #define PM_UPDATE_NO_STATUS 0x8u /* pm_update_end writes no status key (a run that gave way) */
+
+/* Where a run's answers came from, as puf.lookup's "cache" field says it. */
+enum pm_update_cache {
+    PM_UPDATE_CACHE_OFF = 0, /* no cache (none configured, an answer function, a dry run's miss) */
+    PM_UPDATE_CACHE_HIT,     /* every answer from the cache: the PUF was not opened */
+    PM_UPDATE_CACHE_MISS,    /* asked the PUF; the cache was written anew when it could be */
+};
 
 /* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs
  * without a PUF file (tests, fuzzers). 0 or <0 with err set. */
@@ -39,8 +47,8 @@ struct pm_update_opts {
     struct pm_store *store; /* an open store to run on (the caller closes it), or NULL */
     const char *puf_path;   /* NULL: the config's PufFile */
     FILE *puf; /* that PUF already open (the caller's to close; pm_puf_resolve_open), or NULL */
-    unsigned flags;         /* PM_UPDATE_* */
-    struct pm_log *log;     /* events go here; NULL: none */
+    unsigned flags;             /* PM_UPDATE_* */
+    struct pm_log *log;         /* events go here; NULL: none */
     pm_update_answer_fn answer; /* NULL: the PUF file answers */
     void *answer_ctx;
     /* Handle the cached Autodiscover files of %LOCALAPPDATA% as a live run does, on any store
@@ -48,6 +56,15 @@ struct pm_update_opts {
     int files_any_store;
     pm_apply_gate_fn gate; /* asked right before the first write (pm/apply.h); NULL: none */
     void *gate_ctx;
+    /* The local answer cache (pm/pufcache.h): the file, or NULL for none (PufCache=no,
+     * --no-index). Used with puf_id only: the PUF's identity as this run found it (one call on
+     * the share, pm_os_file_id), which the cache must match to answer. */
+    const char *cache_path;
+    const struct pm_file_id *puf_id;
+    /* From that same call: 1 when someone other than the administrators and the owner can
+     * change the PUF, with the reason; pm_update_check_trust asks nothing more about it. */
+    int puf_others;
+    const char *puf_others_why;
 };
 
 /* Mailboxes by decision, as run.end records them. */
@@ -70,6 +87,9 @@ struct pm_update {
     struct pm_puf_query *q; /* q[i].dn points into dns */
     size_t nq;
     struct pm_puf_stats stats;
+    struct pm_puf_cache cache; /* the cache file as read (pm_update_cache_ready) */
+    int cache_read;            /* 0 not read yet, 1 read and for this PUF, -1 not usable */
+    int cache_state;           /* enum pm_update_cache */
     /* plan */
     struct pm_plan plan;
     struct pm_policy_report policy;
@@ -79,7 +99,7 @@ struct pm_update {
     /* apply */
     struct pm_apply_result res;
     int backup_fallback; /* the backup went to the fallback path (pm_update_apply_fallback) */
-    int applied; /* the plan was committed (not a dry run, not empty) */
+    int applied;         /* the plan was committed (not a dry run, not empty) */
     struct pm_update_counts n;
 };
 
@@ -95,6 +115,11 @@ int pm_update_read(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_er
  * function when one was given, else in one pass over the PUF (or its index). Logs "puf.lookup".
  * Malformed PUF lines go to 'warn'. <0 when the PUF cannot be read. */
 int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err);
+/* Reads the local answer cache once (a damaged one is a "warning" event naming its line, and is
+ * written anew by the lookup) and says whether it was made for the PUF as it is now: 1 when it
+ * may answer (a question it lacks still sends the run to the PUF), else 0. No call on the share:
+ * the caller opens the PUF at once, as the readable check, only when this is 0. */
+int pm_update_cache_ready(struct pm_update *u);
 /* Builds the plan; logs one "mailbox" event per decision and counts them in u->n; checks the
  * Group Policy settings (u->policy, "policy.warning" events) and logs the X500 hint after a
  * move. <0 on allocation failure. */

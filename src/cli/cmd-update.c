@@ -42,32 +42,38 @@ struct run {
     struct cli_watch watch;
     struct pm_buf held; /* the clients that held the profile at the last look */
     uint64_t commit_ms; /* when the update was committed (0: not) */
-    /* The PUF, opened once at the start for run.start's puf_bytes, the readable check and the
-     * lookups (on a share each open, stat and close is a round trip); closed while a watch waits,
-     * so a PUF replaced meanwhile is the one the next attempt reads. */
+    /* The PUF, opened once for the readable check and the lookups (on a share each open, stat
+     * and close is a round trip), and only when the local cache cannot answer; closed while a
+     * watch waits, so a PUF replaced meanwhile is the one the next attempt reads. */
     FILE *puf;
+    /* What one stat of the PUF said at the start (again after a watch's wait): run.start's
+     * puf_bytes, the identity the local cache must match, whether others can change it. */
+    struct pm_file_id puf_id;
+    int puf_id_ok, puf_others;
+    struct pm_buf puf_why;
+    struct pm_buf cache_path; /* the local answer cache; empty: none */
+    unsigned passes;          /* read_and_plan calls (more than one after a watch's wait) */
 };
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: profilemanager [update] [--config FILE] [--store reg:FILE | hive:FILE | live]\n"
-        "                      [--dry-run [--run-after]] [--verbose] [--no-index]\n"
-        "                      [--wait-exit[=SECONDS]] [/switch ...]\n\n"
-        "  --config FILE   prof.config to use (default: prof.config beside the executable)\n"
-        "  --store SPEC    registry to update: a .reg export, an NTUSER.DAT hive, or the live\n"
-        "                  registry of the current user (the default on Windows)\n"
-        "  --dry-run       print every planned change and write nothing\n"
-        "  --verbose       print every decision and change\n"
-        "  --no-index      scan mbm.puf even when its index is current\n"
-        "  --run-after     start RunAfter after a dry run too (a dry run does not)\n"
-        "  --wait-exit[=SECONDS]\n"
-        "                  when Outlook holds the profile, wait (up to SECONDS, default\n"
-        "                  WatchOutlook or 86400) for it to exit and update at once\n"
-        "  /switch ...     Outlook's switches (from a rewritten shortcut): this argument\n"
-        "                  and every one after it are passed on to RunAfter, after\n"
-        "                  RunAfterArgs, exactly as received\n");
+    fprintf(out,
+            "usage: profilemanager [update] [--config FILE] [--store reg:FILE | hive:FILE | live]\n"
+            "                      [--dry-run [--run-after]] [--verbose] [--no-index]\n"
+            "                      [--wait-exit[=SECONDS]] [/switch ...]\n\n"
+            "  --config FILE   prof.config to use (default: prof.config beside the executable)\n"
+            "  --store SPEC    registry to update: a .reg export, an NTUSER.DAT hive, or the live\n"
+            "                  registry of the current user (the default on Windows)\n"
+            "  --dry-run       print every planned change and write nothing\n"
+            "  --verbose       print every decision and change\n"
+            "  --no-index      scan mbm.puf even when its index is current\n"
+            "  --run-after     start RunAfter after a dry run too (a dry run does not)\n"
+            "  --wait-exit[=SECONDS]\n"
+            "                  when Outlook holds the profile, wait (up to SECONDS, default\n"
+            "                  WatchOutlook or 86400) for it to exit and update at once\n"
+            "  /switch ...     Outlook's switches (from a rewritten shortcut): this argument\n"
+            "                  and every one after it are passed on to RunAfter, after\n"
+            "                  RunAfterArgs, exactly as received\n");
 }
 
 /* Warnings from the config, profile and PUF readers go to the log and stderr. */
@@ -97,9 +103,9 @@ static void open_log(struct run *r, const char *configured)
         pm_path_dirname(&r->log_dir, pm_log_path(r->log));
 }
 
-static const char *const update_options[] = {"--config",    "--store",     "--dry-run",
-                                             "--verbose",   "--no-index",  "--run-after",
-                                             "--wait-exit", "--help",      NULL};
+static const char *const update_options[] = {"--config",    "--store",    "--dry-run",
+                                             "--verbose",   "--no-index", "--run-after",
+                                             "--wait-exit", "--help",     NULL};
 
 /* --wait-exit or --wait-exit=SECONDS (0..86400, as WatchOutlook): 1 when it was, 0 when 'a' is
  * another word, -1 (message printed) on a bad number. */
@@ -259,7 +265,9 @@ static void print_policy_warnings(const struct pm_update *u)
         const struct pm_outside_item *it = &u->outside.items[i];
         printf("  outside: HKCU\\%s%s%s = %s: %s (%s)\n", it->key, it->value ? "\\" : "",
                it->value ? it->value : "", it->data, it->msg,
-               it->removable ? ((u->o.flags & PM_UPDATE_DRY_RUN) ? "would be removed" : "removed after backup") : "reported");
+               it->removable ? ((u->o.flags & PM_UPDATE_DRY_RUN) ? "would be removed"
+                                                                 : "removed after backup")
+                             : "reported");
     }
     cli_print_autod_files(u);
 }
@@ -337,6 +345,16 @@ static void run_release(struct run *r)
     pm_buf_release(&r->log_dir);
     pm_buf_release(&r->o.pass_on);
     pm_buf_release(&r->held);
+    pm_buf_release(&r->puf_why);
+    pm_buf_release(&r->cache_path);
+}
+
+/* The PUF's identity and whether others can change it, in one call on the share. */
+static void probe_puf(struct run *r)
+{
+    pm_buf_reset(&r->puf_why);
+    r->puf_others = 0;
+    r->puf_id_ok = pm_os_file_id(r->cfg.puf_file, &r->puf_id, &r->puf_others, &r->puf_why) == 0;
 }
 
 /* The backup folder this run uses: the configured one (Logs\Backups by default), else the
@@ -375,11 +393,16 @@ static int read_and_plan(struct run *r, const char **why)
     struct pm_update *u = &r->u;
     struct pm_error err;
     pm_error_clear(&err);
-    /* The PUF must be readable before anything else happens: the open made at the start (or
-     * again after a watch's wait) is the check, and the lookups read through it. */
-    if (!r->puf)
+    /* After a watch's wait the PUF may have changed: its identity is taken again. */
+    if (r->passes++ > 0)
+        probe_puf(r);
+    /* The PUF must be readable before anything else happens: this open is the check, and the
+     * lookups read through it. A run whose local cache was made for the PUF as it is now
+     * (same size, times and inode) opens it only if the cache lacks an answer (then
+     * pm_update_resolve opens it and a failure stops the run the same way). */
+    if (!r->puf && !pm_update_cache_ready(u))
         r->puf = fopen(r->cfg.puf_file, "rb");
-    if (!r->puf) {
+    if (!r->puf && !pm_update_cache_ready(u)) {
         pm_error_set(&err, PM_ERR_IO, r->cfg.puf_file, 0,
                      pm_os_file_exists(r->cfg.puf_file) ? "cannot read the PUF"
                                                         : "the PUF does not exist");
@@ -611,10 +634,10 @@ static int load_config(struct run *r, const char *store_spec)
     open_log(r, r->cfg.log_folder);
     struct pm_buf exe = PM_BUF_INIT;
     char size[32] = "";
-    /* The size from the open PUF (one fstat); by path only when it cannot be opened, where
-     * read_and_plan stops the run anyway. */
-    r->puf = fopen(r->cfg.puf_file, "rb");
-    long long sz = r->puf ? pm_os_fsize(r->puf) : pm_os_file_size(r->cfg.puf_file);
+    /* The size from the one stat that also gives the PUF's identity (for the local cache) and
+     * whether others can change it (the trust check); read_and_plan opens it when needed. */
+    probe_puf(r);
+    long long sz = r->puf_id_ok ? (long long)r->puf_id.size : -1;
     if (sz >= 0)
         snprintf(size, sizeof(size), "%" PM_PRId64, PM_I64(sz));
     pm_os_exe_path(&exe);
@@ -743,6 +766,17 @@ int cmd_update(int argc, char **argv)
     uo->store_spec = store_spec;
     uo->flags = update_flags(&r);
     uo->log = r.log;
+    if (r.puf_id_ok) {
+        uo->puf_id = &r.puf_id;
+        uo->puf_others = r.puf_others;
+        uo->puf_others_why = r.puf_why.data;
+    }
+    /* The local answer cache, unless turned off (PufCache=no) or the PUF is to be read whole. */
+    struct pm_buf state = PM_BUF_INIT;
+    if (r.cfg.puf_cache && !r.o.no_index && pm_os_state_dir(&state) == 0 &&
+        pm_path_join(&r.cache_path, state.data, PM_PUF_CACHE_FILE) == 0)
+        uo->cache_path = r.cache_path.data;
+    pm_buf_release(&state);
     pm_update_begin(&r.u, &r.cfg, uo);
     /* The watch: --wait-exit wins over WatchOutlook; a dry run writes nothing to wait for. */
     r.watch_seconds = r.o.wait_exit >= 0    ? r.o.wait_exit

@@ -78,6 +78,7 @@ static const struct cfg_key cfg_keys[] = {
     {"LockWait", CFG_SECONDS, CFG_FIELD(lock_wait)},
     {"WatchOutlook", CFG_WATCH, CFG_FIELD(watch_outlook)},
     {"WatchRunAfter", CFG_BOOL, CFG_FIELD(watch_run_after)},
+    {"PufCache", CFG_BOOL, CFG_FIELD(puf_cache)},
 };
 
 void pm_config_defaults(struct pm_config *cfg)
@@ -100,6 +101,7 @@ void pm_config_defaults(struct pm_config *cfg)
     cfg->mapi_clients = pm_strdup(PM_CONFIG_DEFAULT_MAPI_CLIENTS);
     cfg->require_readonly_config = 0;
     cfg->lock_wait = 30;
+    cfg->puf_cache = 1;
 }
 
 void pm_config_release(struct pm_config *cfg)

@@ -63,6 +63,120 @@ int pm_update_read(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_er
     return 0;
 }
 
+/* ---- the local answer cache (pm/pufcache.h) ---- */
+
+/* A PUF written this recently is not cached: a file written again within the same tick of its
+ * clock (or while a copy is still being written) could keep its size and times with other
+ * content. Its next run, seconds later, writes the cache. The write time alone: a time set back
+ * afterwards (touch, a copy keeping times) changes the status change time, which is part of the
+ * identity, and any later write sets the write time anew. */
+#define CACHE_SETTLE_NS ((int64_t)5 * 1000000000)
+
+int pm_update_cache_ready(struct pm_update *u)
+{
+    if (u->cache_read)
+        return u->cache_read > 0;
+    u->cache_read = -1;
+    if (!u->o.cache_path || !u->o.puf_id || (u->o.flags & PM_UPDATE_NO_INDEX) || u->o.answer)
+        return 0;
+    struct pm_buf data = PM_BUF_INIT;
+    struct pm_error err;
+    pm_error_clear(&err);
+    /* Missing (the first run) or unreadable: simply not used, and written anew. */
+    if (!pm_os_file_exists(u->o.cache_path) ||
+        pm_file_read(u->o.cache_path, PM_PUF_CACHE_MAX + 1, &data, &err) < 0) {
+        pm_buf_release(&data);
+        return 0;
+    }
+    int rc =
+        pm_puf_cache_parse(&u->cache, data.data ? data.data : "", data.len, u->o.cache_path, &err);
+    pm_buf_release(&data);
+    if (rc < 0) {
+        char msg[600];
+        pm_error_format(&err, msg, sizeof(msg));
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, u->o.cache_path, PM_F_MSG, msg, PM_F_NOTE,
+                     "the PUF is asked instead and the cache written anew", NULL);
+        return 0;
+    }
+    if (!pm_puf_cache_matches(&u->cache, u->o.puf_path, u->o.puf_id)) {
+        pm_puf_cache_release(&u->cache);
+        return 0;
+    }
+    u->cache_read = 1;
+    return 1;
+}
+
+/* 1 when the cache answered every question, 0 when the PUF must be asked, <0 no memory. */
+static int cache_answer(struct pm_update *u, pm_diag_fn warn, void *ctx)
+{
+    if (!pm_update_cache_ready(u))
+        return 0;
+    int rc = pm_puf_cache_answer(&u->cache, u->q, u->nq, u->o.puf_path, warn, ctx);
+    if (rc == 1) {
+        u->cache_state = PM_UPDATE_CACHE_HIT;
+        snprintf(u->stats.index_note, sizeof(u->stats.index_note),
+                 "answered from the local cache: the puf is unchanged since it was asked");
+    }
+    return rc;
+}
+
+/* Passes a warning on and keeps it for the cache. */
+struct cache_tee {
+    pm_diag_fn warn;
+    void *ctx;
+    struct pm_diag_list seen;
+};
+
+static void cache_tee_warn(void *vctx, const char *where, unsigned line, const char *msg)
+{
+    struct cache_tee *t = vctx;
+    pm_diag_collect(&t->seen, where, line, msg);
+    if (t->warn)
+        t->warn(t->ctx, where, line, msg);
+}
+
+/* Writes what the PUF answered, unless the PUF changed in the last seconds or the cache cannot
+ * be written (then the next run asks the PUF again: nothing is lost but round trips). */
+static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
+{
+    int64_t now = (int64_t)pm_os_time_now() * 1000000000;
+    const struct pm_file_id *id = u->o.puf_id;
+    if (now - id->mtime_ns < CACHE_SETTLE_NS)
+        return;
+    struct pm_buf text = PM_BUF_INIT;
+    struct pm_error err;
+    pm_error_clear(&err);
+    int rc = pm_puf_cache_encode(&text, u->o.puf_path, id, u->q, u->nq, seen);
+    if (rc == 0)
+        rc = pm_file_write_atomic(u->o.cache_path, text.data, text.len, &err);
+    else
+        pm_error_set(&err, rc, u->o.cache_path, 0, "these answers cannot be cached");
+    if (rc < 0) {
+        char msg[600];
+        pm_error_format(&err, msg, sizeof(msg));
+        pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, u->o.cache_path, PM_F_MSG, msg, NULL);
+    }
+    pm_buf_release(&text);
+}
+
+/* Asks the PUF (its index, or a scan) and, with a cache configured, keeps the answers. */
+static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    int use_cache =
+        u->o.cache_path && u->o.puf_id && !(u->o.flags & (PM_UPDATE_NO_INDEX | PM_UPDATE_DRY_RUN));
+    struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
+    int rc =
+        pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,
+                            (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
+                            use_cache ? cache_tee_warn : warn, use_cache ? (void *)&tee : ctx, err);
+    if (use_cache && rc == 0) {
+        u->cache_state = PM_UPDATE_CACHE_MISS;
+        cache_write(u, &tee.seen);
+    }
+    pm_diag_list_release(&tee.seen);
+    return rc;
+}
+
 /* The one place questions are collected and answered: a new kind of question is added to
  * pm_plan_queries and the resolvers, not to every caller. */
 int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
@@ -77,21 +191,26 @@ int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm
         pm_plan_query_init(&u->q[i], u->dns.items[i]);
     memset(&u->stats, 0, sizeof(u->stats));
     int rc;
+    u->cache_state = PM_UPDATE_CACHE_OFF;
     if (u->o.answer)
         rc = u->o.answer(u->o.answer_ctx, u->q, u->nq, err);
+    else if ((rc = cache_answer(u, warn, ctx)) == 1)
+        rc = 0;
+    else if (rc == 0)
+        rc = resolve_and_cache(u, warn, ctx, err);
     else
-        rc = pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,
-                                 (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
-                                 warn, ctx, err);
+        rc = pm_error_set(err, rc, NULL, 0, "out of memory");
     if (rc < 0)
         return rc;
+    static const char *const cache_names[] = {"off", "hit", "miss"};
     char nq[24], br[24], mal[24];
     snprintf(nq, sizeof(nq), "%zu", u->nq);
     snprintf(br, sizeof(br), "%" PM_PRIu64, PM_U64(u->stats.bytes_read));
     snprintf(mal, sizeof(mal), "%" PM_PRIu64, PM_U64(u->stats.malformed));
     pm_log_event(u->o.log, PM_EV_PUF_LOOKUP, PM_F_QUERIES, nq, PM_F_USED_INDEX,
                  u->stats.used_index ? "1" : "0", PM_F_BYTES_READ, br, PM_F_MALFORMED, mal,
-                 PM_F_NOTE, u->stats.index_note[0] ? u->stats.index_note : NULL, NULL);
+                 PM_F_CACHE, cache_names[u->cache_state], PM_F_NOTE,
+                 u->stats.index_note[0] ? u->stats.index_note : NULL, NULL);
     /* Without its index every logon reads the whole PUF from the share: a warning the report
      * counts, not only a note. --no-index asked for it; a lookup answered elsewhere has none. */
     if (!u->o.answer && u->stats.index_state >= PM_PUF_INDEX_MISSING)
@@ -290,8 +409,8 @@ static int update_apply(struct pm_update *u, const char *backup_path, const char
     /* The log's second write point: what was looked up and decided is on the share before the
      * store changes, so a run killed during the commit still shows what it was about to do. */
     pm_log_flush(u->o.log);
-    int rc = pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res,
-                            err);
+    int rc =
+        pm_apply_gated(u->st, &u->model, &u->plan, &aopts, u->o.gate, u->o.gate_ctx, &u->res, err);
     if (rc < 0 && u->res.backup_failed && backup_path && fallback_path) {
         /* Nothing was changed: the same again with the backup in the fallback folder. The first
          * folder's error is the one reported when the fallback fails too. */
@@ -369,6 +488,8 @@ void pm_update_release(struct pm_update *u)
     u->q = NULL;
     u->nq = 0;
     pm_strlist_release(&u->dns);
+    pm_puf_cache_release(&u->cache);
+    u->cache_read = 0;
     pm_model_release(&u->model);
     if (u->own_store)
         pm_store_close(u->st);
@@ -486,7 +607,15 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     int dirrc = 0;
     for (size_t i = 0; i < files.n; i++) {
         pm_buf_reset(&msg);
-        int rc = pm_os_file_writable_by_others(files.items[i], &msg);
+        int rc;
+        /* The PUF was looked at once already at the start (its identity and this answer). */
+        if (u->o.puf_id && cfg->puf_file && !strcmp(files.items[i], cfg->puf_file)) {
+            rc = u->o.puf_others;
+            if (rc == 1 && pm_buf_puts(&msg, u->o.puf_others_why ? u->o.puf_others_why : "") < 0)
+                rc = PM_ERR_NOMEM;
+        } else {
+            rc = pm_os_file_writable_by_others(files.items[i], &msg);
+        }
         pm_buf_reset(&dir);
         if (rc == 0 && pm_path_dirname(&dir, files.items[i]) == 0) {
             if (!lastdir.len || strcmp(dir.data, lastdir.data) != 0) {

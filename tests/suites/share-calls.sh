@@ -2,7 +2,7 @@
 # Round trips to the share: an update run and a nothing-to-do run on a share folder (the
 # executable, prof.config, mbm.puf and its index, Logs), counted from outside with strace by
 # bench/share-calls.sh. Each count must stay within its budget (the figures docs/performance.md
-# gives for the office16 fixture, 5 mailbox DNs; the issue's goals are 24 and 12) and must not
+# gives for the office16 fixture, 5 mailbox DNs; the goals are 24 and 12) and must not
 # depend on the size of the PUF: the same runs with a PUF 20 times larger make the same calls.
 # Skipped (77) without strace or where it cannot trace.
 set -u
@@ -12,20 +12,24 @@ strace -f -o /dev/null true 2>/dev/null || { echo "strace cannot trace here: ski
 [ -x "$PM_BINARY_DIR/profilemanager" ] || { echo "profilemanager not built"; exit 1; }
 
 # What a run may cost today; lower them when a change saves calls, never raise them silently.
-MAX_UPDATE=42
-MAX_NOTHING=35
+# The first logon after an update asks the PUF about the profile's new names; every later
+# nothing-to-do logon is answered by the local cache (the goal: 12).
+MAX_UPDATE=41
+MAX_FIRST=34
+MAX_NOTHING=12
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pm-share-calls-suite.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fails=0
 for lines in 1000 20000; do
     BENCH_LINES=$lines BENCH_CHECK=1 SHARE_CALLS_MAX_UPDATE=$MAX_UPDATE \
-        SHARE_CALLS_MAX_NOTHING=$MAX_NOTHING SHARE_CALLS_OUT="$work/counts-$lines" \
+        SHARE_CALLS_MAX_FIRST=$MAX_FIRST SHARE_CALLS_MAX_NOTHING=$MAX_NOTHING \
+        SHARE_CALLS_OUT="$work/counts-$lines" \
         bash "$PM_SOURCE_DIR/bench/share-calls.sh" "$PM_BINARY_DIR"
     rc=$?
     if [ "$rc" = 77 ]; then exit 77; fi
     if [ "$rc" != 0 ]; then
-        echo "FAIL: $lines-line PUF: a count is above its budget ($MAX_UPDATE, $MAX_NOTHING)"
+        echo "FAIL: $lines-line PUF: a count is above its budget ($MAX_UPDATE, $MAX_FIRST, $MAX_NOTHING)"
         fails=$((fails + 1))
     fi
 done

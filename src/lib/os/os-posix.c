@@ -623,6 +623,29 @@ static int lock_dir(char *out, size_t size)
     return private_dir(out) ? 0 : PM_ERR_IO;
 }
 
+int pm_os_state_dir(struct pm_buf *out)
+{
+    struct pm_buf base = PM_BUF_INIT;
+    const char *x = getenv("XDG_CACHE_HOME");
+    int rc = 0;
+    if (x && x[0] == '/')
+        rc = pm_buf_puts(&base, x) < 0 ? PM_ERR_NOMEM : 0;
+    else if ((rc = pm_os_home_dir(&base)) == 0)
+        rc = pm_buf_puts(&base, "/.cache") < 0 ? PM_ERR_NOMEM : 0;
+    if (rc == 0 && mkdir(base.data, 0700) != 0 && errno != EEXIST)
+        rc = PM_ERR_IO;
+    pm_buf_reset(out);
+    if (rc == 0)
+        rc = pm_path_join(out, base.data, "profilemanager");
+    pm_buf_release(&base);
+    if (rc < 0)
+        return rc;
+    if (mkdir(out->data, 0700) != 0 && errno != EEXIST)
+        return PM_ERR_IO;
+    /* Another user's folder (or one others can write to) would let them choose our answers. */
+    return private_dir(out->data) ? 0 : PM_ERR_IO;
+}
+
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)
 {
     char dir[PATH_MAX], path[PATH_MAX + 64];
@@ -724,6 +747,28 @@ int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
     if (stat(path, &sb) != 0)
         return errno == ENOENT ? PM_ERR_NOTFOUND : PM_ERR_IO;
     return posix_others("file", path, &sb, 0, why);
+}
+
+int pm_os_file_id(const char *path, struct pm_file_id *id, int *others, struct pm_buf *why)
+{
+    struct stat sb;
+    memset(id, 0, sizeof(*id));
+    if (stat(path, &sb) != 0)
+        return errno == ENOENT || errno == ENOTDIR ? PM_ERR_NOTFOUND : PM_ERR_IO;
+    if (!S_ISREG(sb.st_mode))
+        return PM_ERR_IO;
+    id->size = (uint64_t)sb.st_size;
+    id->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+    id->ctime_ns = (int64_t)sb.st_ctim.tv_sec * 1000000000 + sb.st_ctim.tv_nsec;
+    id->ino = (uint64_t)sb.st_ino;
+    id->dev = (uint64_t)sb.st_dev;
+    if (!others)
+        return 0;
+    int rc = posix_others("file", path, &sb, 0, why);
+    if (rc < 0)
+        return rc;
+    *others = rc;
+    return 0;
 }
 
 int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)

@@ -1116,6 +1116,60 @@ int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
     return os_others_one("folder", dir, why);
 }
 
+/* A FILETIME (100 ns steps since 1601) as nanoseconds since 1970. */
+static int64_t os_filetime_ns(const FILETIME *t)
+{
+    int64_t v = (int64_t)(((uint64_t)t->dwHighDateTime << 32) | t->dwLowDateTime);
+    return (v - 116444736000000000LL) * 100;
+}
+
+int pm_os_file_id(const char *path, struct pm_file_id *id, int *others, struct pm_buf *why)
+{
+    memset(id, 0, sizeof(*id));
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    WIN32_FILE_ATTRIBUTE_DATA d;
+    BOOL ok = GetFileAttributesExW(w, GetFileExInfoStandard, &d);
+    DWORD e = ok ? 0 : GetLastError();
+    free(w);
+    if (!ok)
+        return e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? PM_ERR_NOTFOUND : PM_ERR_IO;
+    if (d.dwFileAttributes & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE))
+        return PM_ERR_IO;
+    id->size = ((uint64_t)d.nFileSizeHigh << 32) | d.nFileSizeLow;
+    id->mtime_ns = os_filetime_ns(&d.ftLastWriteTime);
+    id->ctime_ns = os_filetime_ns(&d.ftCreationTime);
+    if (!others)
+        return 0;
+    /* The access list is a second question (no call answers both on Windows). */
+    int rc = os_others_one("file", path, why);
+    if (rc < 0)
+        return rc;
+    *others = rc;
+    return 0;
+}
+
+int pm_os_state_dir(struct pm_buf *out)
+{
+    struct pm_buf base = PM_BUF_INIT;
+    int rc = os_getenv(L"LOCALAPPDATA", &base);
+    if (rc != 0 || !base.len) {
+        wchar_t w[MAX_PATH];
+        pm_buf_reset(&base);
+        rc = SUCCEEDED(SHGetFolderPathW(NULL, CSIDL_LOCAL_APPDATA, NULL, SHGFP_TYPE_CURRENT, w))
+                 ? os_utf8(&base, w, -1)
+                 : PM_ERR_NOTFOUND;
+    }
+    pm_buf_reset(out);
+    if (rc == 0)
+        rc = pm_path_join(out, base.data, "ProfileManager");
+    pm_buf_release(&base);
+    if (rc == 0)
+        rc = pm_os_mkdirs(out->data);
+    return rc;
+}
+
 int pm_os_writable_by_others(const char *path, struct pm_buf *why)
 {
     int rc = pm_os_file_writable_by_others(path, why);

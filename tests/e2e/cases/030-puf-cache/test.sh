@@ -1,0 +1,115 @@
+# The local answer cache: a later logon whose PUF has not changed is answered from the cache (the
+# PUF and its index are not opened) and decides and logs the same; any change of the PUF is seen
+# at the next run; a damaged cache is said and written anew; PufCache=no, --no-index and dry runs
+# write none; a PUF written in the last seconds is not cached.
+cache="$HOME/.cache/profilemanager/puf-cache.txt"
+aged() { touch -d "@$(($(date +%s) - 600))" "$@"; }
+last_lookup() { grep -h 'event=puf.lookup' "$LOGDIR"/*.log | tail -1; }
+expect_lookup() { last_lookup | grep -qE -- "$1" || fail "last puf.lookup lacks /$1/: $(last_lookup)"; }
+# The decisions of the last run, without what differs from run to run.
+decisions() {
+  awk '/event=run.start/ { n = 0; delete l } /event=(mailbox|puf.warning)/ { l[n++] = $0 }
+       END { for (i = 0; i < n; i++) print l[i] }' "$LOGDIR"/*.log | sed 's/^[^ ]* run=[^ ]* //'
+}
+# The PUF lists alice twice (harmless, warned): the warning must come from a cached run too.
+grep alice mbm.puf >alice.txt
+cat alice.txt >>mbm.puf
+run puf index mbm.puf
+expect_exit 0
+aged mbm.puf
+cp before.reg work.reg
+
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_out 'updated 4 mailbox'
+check now reg:work.reg
+expect_lookup 'cache=miss'
+expect_lookup 'used_index=1'
+expect_file "$cache"
+decisions >decisions-lookup.txt
+grep -q 'duplicate of line' decisions-lookup.txt || fail "the lookup gave no duplicate warning"
+cp work.reg after-first.reg
+
+# The same questions again (a dry run on the profile as it was): answered from the cache, with
+# the same decisions and the same warning, and nothing of the PUF read.
+cp before.reg again.reg
+run update --config prof.config --store reg:again.reg --dry-run
+expect_exit 0
+expect_lookup 'cache=hit'
+expect_lookup 'used_index=0 bytes_read=0'
+decisions >decisions-cache.txt
+expect_same decisions-cache.txt decisions-lookup.txt
+
+# The first logon after the update: the profile asks about its new names, not in the cache.
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_out 'nothing to do'
+expect_lookup 'cache=miss'
+decisions >decisions-lookup.txt
+
+# Every later logon: answered from the cache, nothing changed, the same decisions.
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_out 'nothing to do'
+expect_same work.reg after-first.reg
+expect_lookup 'cache=hit'
+decisions >decisions-cache.txt
+expect_same decisions-cache.txt decisions-lookup.txt
+
+# The same bytes count, the same write time, one byte changed in place: the change time differs.
+cp -p mbm.puf ref.puf
+printf 'Z' | dd of=mbm.puf bs=1 seek=$(($(grep -bo 'Zed Other' mbm.puf | cut -d: -f1))) conv=notrunc 2>/dev/null
+touch -r ref.puf mbm.puf
+[ "$(stat -c %s mbm.puf)" = "$(stat -c %s ref.puf)" ] || fail "the edit changed the size"
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_lookup 'cache=miss'
+
+# The shared mailbox migrates on another day: the new PUF is seen at once and the cache made anew.
+cp mbm-later.puf mbm.puf
+aged mbm.puf
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_out 'updated 1 mailbox'
+expect_lookup 'cache=miss'
+check later reg:work.reg
+cp work.reg after-later.reg
+run update --config prof.config --store reg:work.reg
+expect_lookup 'cache=miss'
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_out 'nothing to do'
+expect_lookup 'cache=hit'
+expect_same work.reg after-later.reg
+
+# A damaged cache: said with its file and line, the PUF asked, the cache written anew.
+sed -i 's/^q dn /q xx /' "$cache"
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_lookup 'cache=miss'
+expect_log "event=warning .*puf-cache.txt:4: a question record"
+run update --config prof.config --store reg:work.reg
+expect_lookup 'cache=hit'
+
+# Dry runs read the cache but never write one; --no-index and PufCache=no leave it alone.
+rm -f "$cache"
+run update --config prof.config --store reg:work.reg --dry-run
+expect_exit 0
+[ ! -e "$cache" ] || fail "a dry run wrote the cache"
+run update --config prof.config --store reg:work.reg --no-index
+expect_lookup 'cache=off'
+[ ! -e "$cache" ] || fail "--no-index wrote the cache"
+cp prof.config prof-on.config
+with_config PufCache=no
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_lookup 'cache=off'
+[ ! -e "$cache" ] || fail "PufCache=no wrote the cache"
+cp prof-on.config prof.config
+
+# A PUF written a moment ago is not cached (it could change again within its clock's tick).
+touch mbm.puf
+run update --config prof.config --store reg:work.reg
+expect_exit 0
+expect_lookup 'cache=miss'
+[ ! -e "$cache" ] || fail "a PUF written a moment ago was cached"

@@ -1,16 +1,18 @@
 /* The local answer cache: what a run learnt from the PUF, kept in the user's own folder on this
  * computer (pm_os_state_dir), so that a later logon whose PUF has not changed asks the share for
  * the PUF's identity alone (one call) instead of its index and lines (about twenty). It is used
- * only when the PUF's path and identity (pm_file_id: size, write and change times, inode) are the
- * ones recorded and it holds an answer for every question of the run; anything else is a miss,
- * and the run asks the PUF as before and writes the cache anew. Answers are kept as the PUF
- * lines they came from, and the warnings the lookup gave are kept and given again, so a run
- * answered from the cache decides and logs what the lookup would have.
+ * only when the PUF's path and identity (pm_file_id: size, write and change times, inode) and the
+ * index's identity (or its absence) are the ones recorded and it holds the answers to exactly the
+ * run's questions; anything else is a miss, and the run asks the PUF as before and writes the cache
+ * anew. Answers are kept as the PUF lines they came from, and the warnings the lookup gave are kept
+ * and given again, so a run answered from the cache decides and logs what the lookup would have.
  *
  * The file, text, one record a line ('\n'):
  *   profilemanager-puf-cache 1
  *   puf <the PUF's path as the config gives it>
  *   id <size> <write time ns> <change time ns> <inode> <device>
+ *   idx <the same of the index> | idx none                (a rebuilt index is a miss too)
+ *   lookup <used index 0|1> <index state> <malformed lines> <the lookup's note>
  *   q <dn|smtp> <none|source|target|conflict> <line> <conflict line> <normalized key>
  *   e <the answer's entry, as a PUF line>           (right after a q whose answer is not none)
  *   w <line> <warning>                              (what the lookup warned, in order)
@@ -42,32 +44,43 @@ struct pm_puf_cache_rec {
 struct pm_puf_cache {
     char *puf_path;
     struct pm_file_id id;
+    int idx_found; /* the index existed, with idx_id */
+    struct pm_file_id idx_id;
+    /* What the lookup said (pm_puf_stats): a run answered from the cache says it again. */
+    int used_index;
+    int index_state; /* enum pm_puf_index_state */
+    uint64_t malformed;
+    char *note;
     struct pm_puf_cache_rec *recs;
     size_t nrecs;
     struct pm_diag_list warnings; /* where NULL; the PUF's line and the message */
 };
 
-/* Reads a cache file's text. 0, PM_ERR_PARSE with err naming 'name' and the line when it is not
- * a cache this version wrote whole (another version's header is a parse error too: it is written
- * anew), PM_ERR_NOMEM. */
+/* Reads a cache file's text. 0; PM_ERR_UNSUPPORTED when another version wrote it (not an error:
+ * it is written anew); PM_ERR_PARSE with err naming 'name' and the line when it is not a whole
+ * cache; PM_ERR_NOMEM. */
 int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, const char *name,
                        struct pm_error *err);
 void pm_puf_cache_release(struct pm_puf_cache *c);
 
-/* 1 when the cache was made for this PUF path with this identity, else 0. */
+/* 1 when the cache was made for this PUF path with this identity, and with this index (NULL:
+ * there was none), else 0. */
 int pm_puf_cache_matches(const struct pm_puf_cache *c, const char *puf_path,
-                         const struct pm_file_id *id);
+                         const struct pm_file_id *id, const struct pm_file_id *idx_id);
 
 /* Answers every query from the cache, as pm_puf_resolve would (match, owned entry strings), and
- * gives its warnings again through 'warn' with 'puf_path'. 1 when all were answered, 0 when one is
- * not in the cache (the answers are then reset), PM_ERR_NOMEM. */
+ * gives its warnings again through 'warn' with 'puf_path'. 1 when all were answered, 0 when the
+ * questions are not exactly those the cache holds, one missing or one of the cache's not asked
+ * (its warnings came from their lookup); the answers are then reset. PM_ERR_NOMEM. */
 int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                         const char *puf_path, pm_diag_fn warn, void *ctx);
 
-/* The cache text for these answered queries and the warnings their lookup gave. 0,
+/* The cache text for these answered queries, what their lookup said ('stats') and the warnings
+ * it gave; 'idx_id' is the index's identity, NULL when there was none. 0,
  * PM_ERR_INVALID when something cannot be written on one line (a line break in a key or in the
  * path; such a run is simply not cached), PM_ERR_LIMIT past the record limits, PM_ERR_NOMEM. */
 int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct pm_file_id *id,
+                        const struct pm_file_id *idx_id, const struct pm_puf_stats *stats,
                         const struct pm_puf_query *q, size_t nq,
                         const struct pm_diag_list *warnings);
 

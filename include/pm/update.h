@@ -30,6 +30,14 @@
 #define PM_UPDATE_STATUS_ANY_STORE 0x4u
 #define PM_UPDATE_NO_STATUS 0x8u /* pm_update_end writes no status key (a run that gave way) */
 
+/* What one call on the share said of a file at the start of a run (pm_os_file_id). */
+struct pm_update_probe {
+    int found; /* the file exists and 'id' is its identity */
+    struct pm_file_id id;
+    int others;      /* someone other than the administrators and its owner can change it */
+    const char *why; /* who, when 'others' */
+};
+
 /* Where a run's answers came from, as puf.lookup's "cache" field says it. */
 enum pm_update_cache {
     PM_UPDATE_CACHE_OFF = 0, /* no cache (none configured, an answer function, a dry run's miss) */
@@ -57,14 +65,12 @@ struct pm_update_opts {
     pm_apply_gate_fn gate; /* asked right before the first write (pm/apply.h); NULL: none */
     void *gate_ctx;
     /* The local answer cache (pm/pufcache.h): the file, or NULL for none (PufCache=no,
-     * --no-index). Used with puf_id only: the PUF's identity as this run found it (one call on
-     * the share, pm_os_file_id), which the cache must match to answer. */
+     * --no-index). Used only with both probes. */
     const char *cache_path;
-    const struct pm_file_id *puf_id;
-    /* From that same call: 1 when someone other than the administrators and the owner can
-     * change the PUF, with the reason; pm_update_check_trust asks nothing more about it. */
-    int puf_others;
-    const char *puf_others_why;
+    /* The PUF and its index as the run found them at its start, one call on the share each: the
+     * identities the cache must match, and pm_update_check_trust's answers about them (it asks
+     * nothing more). NULL: not looked at. */
+    const struct pm_update_probe *puf_probe, *idx_probe;
 };
 
 /* Mailboxes by decision, as run.end records them. */

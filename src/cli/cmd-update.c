@@ -46,11 +46,11 @@ struct run {
      * and close is a round trip), and only when the local cache cannot answer; closed while a
      * watch waits, so a PUF replaced meanwhile is the one the next attempt reads. */
     FILE *puf;
-    /* What one stat of the PUF said at the start (again after a watch's wait): run.start's
-     * puf_bytes, the identity the local cache must match, whether others can change it. */
-    struct pm_file_id puf_id;
-    int puf_id_ok, puf_others;
-    struct pm_buf puf_why;
+    /* What one stat each of the PUF and its index said at the start (again after a watch's
+     * wait): run.start's puf_bytes, the identities the local cache must match, whether others
+     * can change them. */
+    struct pm_update_probe puf_probe, idx_probe;
+    struct pm_buf puf_why, idx_why;
     struct pm_buf cache_path; /* the local answer cache; empty: none */
     unsigned passes;          /* read_and_plan calls (more than one after a watch's wait) */
 };
@@ -346,15 +346,26 @@ static void run_release(struct run *r)
     pm_buf_release(&r->o.pass_on);
     pm_buf_release(&r->held);
     pm_buf_release(&r->puf_why);
+    pm_buf_release(&r->idx_why);
     pm_buf_release(&r->cache_path);
 }
 
-/* The PUF's identity and whether others can change it, in one call on the share. */
+/* A file's identity and whether others can change it, in one call on the share (POSIX). */
+static void probe_file(const char *path, struct pm_update_probe *p, struct pm_buf *why)
+{
+    pm_buf_reset(why);
+    memset(p, 0, sizeof(*p));
+    p->found = path && pm_os_file_id(path, &p->id, &p->others, why) == 0;
+    p->why = why->data;
+}
+
 static void probe_puf(struct run *r)
 {
-    pm_buf_reset(&r->puf_why);
-    r->puf_others = 0;
-    r->puf_id_ok = pm_os_file_id(r->cfg.puf_file, &r->puf_id, &r->puf_others, &r->puf_why) == 0;
+    struct pm_buf idx = PM_BUF_INIT;
+    probe_file(r->cfg.puf_file, &r->puf_probe, &r->puf_why);
+    if (pm_buf_printf(&idx, "%s.idx", r->cfg.puf_file) == 0)
+        probe_file(idx.data, &r->idx_probe, &r->idx_why);
+    pm_buf_release(&idx);
 }
 
 /* The backup folder this run uses: the configured one (Logs\Backups by default), else the
@@ -429,7 +440,11 @@ static int read_and_plan(struct run *r, const char **why)
         u->o.files_any_store = 1;
 #endif
     struct diag_ctx puf_diag = {r, PM_EV_PUF_WARNING};
-    if ((rc = pm_update_resolve(u, diag, &puf_diag, &err)) < 0) {
+    rc = pm_update_resolve(u, diag, &puf_diag, &err);
+    /* Asked: the PUF is not held while the profile is written (an administrator replacing it
+     * then is not refused on Windows). */
+    close_puf(r);
+    if (rc < 0) {
         print_error_logged(r, &err);
         if (rc == PM_ERR_NOMEM)
             return PM_EXIT_STORE;
@@ -637,7 +652,7 @@ static int load_config(struct run *r, const char *store_spec)
     /* The size from the one stat that also gives the PUF's identity (for the local cache) and
      * whether others can change it (the trust check); read_and_plan opens it when needed. */
     probe_puf(r);
-    long long sz = r->puf_id_ok ? (long long)r->puf_id.size : -1;
+    long long sz = r->puf_probe.found ? (long long)r->puf_probe.id.size : -1;
     if (sz >= 0)
         snprintf(size, sizeof(size), "%" PM_PRId64, PM_I64(sz));
     pm_os_exe_path(&exe);
@@ -766,11 +781,8 @@ int cmd_update(int argc, char **argv)
     uo->store_spec = store_spec;
     uo->flags = update_flags(&r);
     uo->log = r.log;
-    if (r.puf_id_ok) {
-        uo->puf_id = &r.puf_id;
-        uo->puf_others = r.puf_others;
-        uo->puf_others_why = r.puf_why.data;
-    }
+    uo->puf_probe = &r.puf_probe;
+    uo->idx_probe = &r.idx_probe;
     /* The local answer cache, unless turned off (PufCache=no) or the PUF is to be read whole. */
     struct pm_buf state = PM_BUF_INIT;
     if (r.cfg.puf_cache && !r.o.no_index && pm_os_state_dir(&state) == 0 &&

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define CACHE_MAGIC "profilemanager-puf-cache 1"
+#define CACHE_MAGIC_ANY "profilemanager-puf-cache "
 #define CACHE_SEED 0xcac4eu
 
 static const char *const match_names[] = {"none", "source", "target", "conflict"};
@@ -25,6 +26,7 @@ void pm_puf_cache_release(struct pm_puf_cache *c)
     if (!c)
         return;
     free(c->puf_path);
+    free(c->note);
     for (size_t i = 0; i < c->nrecs; i++) {
         free(c->recs[i].key);
         pm_puf_entry_release(&c->recs[i].entry);
@@ -182,8 +184,13 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
             break;
         }
         if (lineno == 1) {
-            if ((size_t)(e - s) != strlen(CACHE_MAGIC) || memcmp(s, CACHE_MAGIC, (size_t)(e - s)))
-                why = "not a cache file of this version";
+            if ((size_t)(e - s) == strlen(CACHE_MAGIC) && !memcmp(s, CACHE_MAGIC, (size_t)(e - s)))
+                continue;
+            if ((size_t)(e - s) > strlen(CACHE_MAGIC_ANY) &&
+                !memcmp(s, CACHE_MAGIC_ANY, strlen(CACHE_MAGIC_ANY)))
+                return pm_error_set(err, PM_ERR_UNSUPPORTED, name, 1,
+                                    "a cache file of another version");
+            why = "not a cache file";
             continue;
         }
         if (lineno == 2) {
@@ -196,6 +203,32 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
         if (lineno == 3) {
             if (e - s < 3 || memcmp(s, "id ", 3) || cache_id(s + 3, e, &c->id) < 0)
                 why = "line 3 must be 'id <size> <write time> <change time> <inode> <device>'";
+            continue;
+        }
+        if (lineno == 4) {
+            if ((size_t)(e - s) == 8 && !memcmp(s, "idx none", 8))
+                c->idx_found = 0;
+            else if (e - s >= 4 && !memcmp(s, "idx ", 4) && cache_id(s + 4, e, &c->idx_id) == 0)
+                c->idx_found = 1;
+            else
+                why = "line 4 must be 'idx none' or 'idx <size> <write time> <change time> "
+                      "<inode> <device>'";
+            continue;
+        }
+        if (lineno == 5) {
+            const char *q = s + 7;
+            uint64_t used, state, mal;
+            if (e - s < 7 || memcmp(s, "lookup ", 7) || cache_unsigned(&q, e, 1, &used) < 0 ||
+                cache_unsigned(&q, e, PM_PUF_INDEX_NOT_USED, &state) < 0 ||
+                cache_unsigned(&q, e, UINT64_MAX >> 1, &mal) < 0 || q > e) {
+                why = "line 5 must be 'lookup <used index> <index state> <malformed> <note>'";
+                continue;
+            }
+            c->used_index = (int)used;
+            c->index_state = (int)state;
+            c->malformed = mal;
+            if (!(c->note = pm_strndup(q, (size_t)(e - q))))
+                why = "out of memory";
             else
                 have_id = 1;
             continue;
@@ -266,12 +299,17 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
     return 0;
 }
 
-int pm_puf_cache_matches(const struct pm_puf_cache *c, const char *puf_path,
-                         const struct pm_file_id *id)
+static int cache_same_id(const struct pm_file_id *a, const struct pm_file_id *b)
 {
-    return c->puf_path && puf_path && !strcmp(c->puf_path, puf_path) && c->id.size == id->size &&
-           c->id.mtime_ns == id->mtime_ns && c->id.ctime_ns == id->ctime_ns &&
-           c->id.ino == id->ino && c->id.dev == id->dev;
+    return a->size == b->size && a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns &&
+           a->ino == b->ino && a->dev == b->dev;
+}
+
+int pm_puf_cache_matches(const struct pm_puf_cache *c, const char *puf_path,
+                         const struct pm_file_id *id, const struct pm_file_id *idx_id)
+{
+    return c->puf_path && puf_path && !strcmp(c->puf_path, puf_path) && cache_same_id(&c->id, id) &&
+           c->idx_found == (idx_id != NULL) && (!idx_id || cache_same_id(&c->idx_id, idx_id));
 }
 
 static const struct pm_puf_cache_rec *cache_find(const struct pm_puf_cache *c,
@@ -294,6 +332,12 @@ int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, si
         q[i].match = PM_PUF_NONE;
         q[i].conflict_line = 0;
     }
+    /* Only the very questions the cache was made for: its warnings are those of their lookup,
+     * which a run asking fewer questions would not all have been given. */
+    unsigned char *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
+    if (!asked)
+        return PM_ERR_NOMEM;
+    size_t distinct = 0;
     for (size_t i = 0; i < nq; i++) {
         size_t klen;
         puf_query_key(&q[i], &klen);
@@ -301,15 +345,26 @@ int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, si
             continue; /* nothing to ask: NONE, as the lookup answers it */
         const struct pm_puf_cache_rec *r = cache_find(c, &q[i]);
         if (!r) {
+            free(asked);
             pm_puf_queries_release(q, nq);
             return 0;
+        }
+        if (!asked[r - c->recs]) {
+            asked[r - c->recs] = 1;
+            distinct++;
         }
         q[i].match = r->match;
         q[i].conflict_line = r->conflict_line;
         if (r->match != PM_PUF_NONE && pm_puf_entry_copy(&q[i].entry, &r->entry) < 0) {
+            free(asked);
             pm_puf_queries_release(q, nq);
             return PM_ERR_NOMEM;
         }
+    }
+    free(asked);
+    if (distinct != c->nrecs) {
+        pm_puf_queries_release(q, nq);
+        return 0;
     }
     for (size_t i = 0; warn && i < c->warnings.n; i++)
         warn(ctx, puf_path, c->warnings.items[i].line, c->warnings.items[i].msg);
@@ -339,20 +394,36 @@ static int cache_put_entry(struct pm_buf *out, const struct pm_puf_entry *e)
     return rc == 0 ? pm_buf_putc(out, '\n') : rc;
 }
 
+/* " <size> <write> <change> <inode> <device>" */
+static int cache_put_id(struct pm_buf *out, const struct pm_file_id *id)
+{
+    return pm_buf_printf(out,
+                         " %" PM_PRIu64 " %" PM_PRId64 " %" PM_PRId64 " %" PM_PRIu64 " %" PM_PRIu64,
+                         PM_U64(id->size), PM_I64(id->mtime_ns), PM_I64(id->ctime_ns),
+                         PM_U64(id->ino), PM_U64(id->dev));
+}
+
 int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct pm_file_id *id,
+                        const struct pm_file_id *idx_id, const struct pm_puf_stats *stats,
                         const struct pm_puf_query *q, size_t nq,
                         const struct pm_diag_list *warnings)
 {
     pm_buf_reset(out);
-    if (!cache_one_line(puf_path) || !*puf_path)
+    if (!cache_one_line(puf_path) || !*puf_path || !cache_one_line(stats->index_note) ||
+        stats->index_state < 0 || stats->index_state > PM_PUF_INDEX_NOT_USED)
         return PM_ERR_INVALID;
     if (nq > PM_PUF_CACHE_MAX_RECORDS || (warnings && warnings->n > PM_PUF_CACHE_MAX_WARNINGS))
         return PM_ERR_LIMIT;
-    int rc = pm_buf_printf(out,
-                           "%s\npuf %s\nid %" PM_PRIu64 " %" PM_PRId64 " %" PM_PRId64 " %" PM_PRIu64
-                           " %" PM_PRIu64 "\n",
-                           CACHE_MAGIC, puf_path, PM_U64(id->size), PM_I64(id->mtime_ns),
-                           PM_I64(id->ctime_ns), PM_U64(id->ino), PM_U64(id->dev));
+    int rc = pm_buf_printf(out, "%s\npuf %s\nid", CACHE_MAGIC, puf_path);
+    if (rc == 0)
+        rc = cache_put_id(out, id);
+    if (rc == 0)
+        rc = pm_buf_puts(out, idx_id ? "\nidx" : "\nidx none");
+    if (rc == 0 && idx_id)
+        rc = cache_put_id(out, idx_id);
+    if (rc == 0)
+        rc = pm_buf_printf(out, "\nlookup %d %d %" PM_PRIu64 " %s\n", stats->used_index ? 1 : 0,
+                           stats->index_state, PM_U64(stats->malformed), stats->index_note);
     for (size_t i = 0; rc == 0 && i < nq; i++) {
         size_t klen;
         const char *key = puf_query_key(&q[i], &klen);

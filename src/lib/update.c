@@ -77,7 +77,9 @@ int pm_update_cache_ready(struct pm_update *u)
     if (u->cache_read)
         return u->cache_read > 0;
     u->cache_read = -1;
-    if (!u->o.cache_path || !u->o.puf_id || (u->o.flags & PM_UPDATE_NO_INDEX) || u->o.answer)
+    const struct pm_update_probe *pp = u->o.puf_probe, *ip = u->o.idx_probe;
+    if (!u->o.cache_path || !pp || !pp->found || !ip || (u->o.flags & PM_UPDATE_NO_INDEX) ||
+        u->o.answer)
         return 0;
     struct pm_buf data = PM_BUF_INIT;
     struct pm_error err;
@@ -91,6 +93,8 @@ int pm_update_cache_ready(struct pm_update *u)
     int rc =
         pm_puf_cache_parse(&u->cache, data.data ? data.data : "", data.len, u->o.cache_path, &err);
     pm_buf_release(&data);
+    if (rc == PM_ERR_UNSUPPORTED) /* another version's: simply written anew */
+        return 0;
     if (rc < 0) {
         char msg[600];
         pm_error_format(&err, msg, sizeof(msg));
@@ -98,7 +102,7 @@ int pm_update_cache_ready(struct pm_update *u)
                      "the PUF is asked instead and the cache written anew", NULL);
         return 0;
     }
-    if (!pm_puf_cache_matches(&u->cache, u->o.puf_path, u->o.puf_id)) {
+    if (!pm_puf_cache_matches(&u->cache, u->o.puf_path, &pp->id, ip->found ? &ip->id : NULL)) {
         pm_puf_cache_release(&u->cache);
         return 0;
     }
@@ -113,9 +117,13 @@ static int cache_answer(struct pm_update *u, pm_diag_fn warn, void *ctx)
         return 0;
     int rc = pm_puf_cache_answer(&u->cache, u->q, u->nq, u->o.puf_path, warn, ctx);
     if (rc == 1) {
+        /* Nothing read; the rest as the lookup said it (a stale index is still said). */
         u->cache_state = PM_UPDATE_CACHE_HIT;
+        u->stats.index_state = u->cache.index_state;
+        u->stats.malformed = u->cache.malformed;
         snprintf(u->stats.index_note, sizeof(u->stats.index_note),
-                 "answered from the local cache: the puf is unchanged since it was asked");
+                 "answered from the local cache, the puf and its index unchanged since: %s",
+                 u->cache.note);
     }
     return rc;
 }
@@ -140,13 +148,15 @@ static void cache_tee_warn(void *vctx, const char *where, unsigned line, const c
 static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
 {
     int64_t now = (int64_t)pm_os_time_now() * 1000000000;
-    const struct pm_file_id *id = u->o.puf_id;
+    const struct pm_file_id *id = &u->o.puf_probe->id;
+    const struct pm_update_probe *ip = u->o.idx_probe;
     if (now - id->mtime_ns < CACHE_SETTLE_NS)
         return;
     struct pm_buf text = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
-    int rc = pm_puf_cache_encode(&text, u->o.puf_path, id, u->q, u->nq, seen);
+    int rc = pm_puf_cache_encode(&text, u->o.puf_path, id, ip->found ? &ip->id : NULL, &u->stats,
+                                 u->q, u->nq, seen);
     if (rc == 0)
         rc = pm_file_write_atomic(u->o.cache_path, text.data, text.len, &err);
     else
@@ -162,8 +172,8 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
 /* Asks the PUF (its index, or a scan) and, with a cache configured, keeps the answers. */
 static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
-    int use_cache =
-        u->o.cache_path && u->o.puf_id && !(u->o.flags & (PM_UPDATE_NO_INDEX | PM_UPDATE_DRY_RUN));
+    int use_cache = u->o.cache_path && u->o.puf_probe && u->o.puf_probe->found && u->o.idx_probe &&
+                    !(u->o.flags & (PM_UPDATE_NO_INDEX | PM_UPDATE_DRY_RUN));
     struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
     int rc =
         pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,
@@ -601,6 +611,9 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     /* Writable by someone other than the administrators or the owner: every run. */
     struct pm_strlist files = PM_STRLIST_INIT;
     trust_files(cfg, &files);
+    struct pm_buf idxname = PM_BUF_INIT;
+    if (cfg->puf_file && pm_buf_printf(&idxname, "%s.idx", cfg->puf_file) < 0)
+        pm_buf_release(&idxname);
     /* prof.config, the PUF and its index usually share a folder: it is asked about once (each
      * question is a round trip on a share), and its answer given for every file in it. */
     struct pm_buf dir = PM_BUF_INIT, lastdir = PM_BUF_INIT, dirmsg = PM_BUF_INIT;
@@ -608,10 +621,15 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     for (size_t i = 0; i < files.n; i++) {
         pm_buf_reset(&msg);
         int rc;
-        /* The PUF was looked at once already at the start (its identity and this answer). */
-        if (u->o.puf_id && cfg->puf_file && !strcmp(files.items[i], cfg->puf_file)) {
-            rc = u->o.puf_others;
-            if (rc == 1 && pm_buf_puts(&msg, u->o.puf_others_why ? u->o.puf_others_why : "") < 0)
+        /* The PUF and its index were looked at once already at the start. */
+        const struct pm_update_probe *probe = NULL;
+        if (cfg->puf_file && !strcmp(files.items[i], cfg->puf_file))
+            probe = u->o.puf_probe;
+        else if (idxname.data && !strcmp(files.items[i], idxname.data))
+            probe = u->o.idx_probe;
+        if (probe) {
+            rc = probe->found ? probe->others : PM_ERR_NOTFOUND;
+            if (rc == 1 && pm_buf_puts(&msg, probe->why ? probe->why : "") < 0)
                 rc = PM_ERR_NOMEM;
         } else {
             rc = pm_os_file_writable_by_others(files.items[i], &msg);
@@ -637,6 +655,7 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
         found++;
     }
     pm_strlist_release(&files);
+    pm_buf_release(&idxname);
     pm_buf_release(&dir);
     pm_buf_release(&lastdir);
     pm_buf_release(&dirmsg);

@@ -1086,7 +1086,7 @@ static void fx_store_exo(struct fx *fx, const char *key, const uint8_t ids[5][16
     put_long(fx, key, "00036609", 0x0c);
     put_long(fx, key, "0003660a", primary ? 1 : 2);
     put_bin(fx, key, "01023414", primary ? fx_mdb_primary : fx_mdb_delegate, 16);
-    char smtp[160], name[300], dn[300], srv[160];
+    char smtp[160], name[300], dn[400], srv[160];
     if (!strcmp(role, "noname")) {
         put_long(fx, key, "00033009", 0);
         put_w(fx, key, "001f3001", "Team Calendar");

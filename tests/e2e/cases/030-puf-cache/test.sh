@@ -58,12 +58,26 @@ expect_same decisions-cache.txt decisions-lookup.txt
 
 # The same bytes count, the same write time, one byte changed in place: the change time differs.
 cp -p mbm.puf ref.puf
-printf 'Z' | dd of=mbm.puf bs=1 seek=$(($(grep -bo 'Zed Other' mbm.puf | cut -d: -f1))) conv=notrunc 2>/dev/null
+printf 'Q' | dd of=mbm.puf bs=1 seek=$(($(grep -bo 'Zed Other' mbm.puf | cut -d: -f1))) conv=notrunc 2>/dev/null
 touch -r ref.puf mbm.puf
 [ "$(stat -c %s mbm.puf)" = "$(stat -c %s ref.puf)" ] || fail "the edit changed the size"
 run update --config prof.config --store reg:work.reg
 expect_exit 0
 expect_lookup 'cache=miss'
+# The index no longer matches the PUF: the lookup said so, and a run answered from the cache says
+# it again (the report keeps counting it until the index is rebuilt).
+expect_lookup 'index is stale'
+run update --config prof.config --store reg:work.reg
+expect_lookup 'cache=hit'
+expect_lookup 'index is stale'
+[ "$(grep -ch 'event=puf.index state=stale' "$LOGDIR"/*.log)" = 2 ] ||
+  fail "the stale index was not said by both runs"
+# Rebuilding the index (the PUF unchanged) is a change too.
+run puf index mbm.puf
+expect_exit 0
+run update --config prof.config --store reg:work.reg
+expect_lookup 'cache=miss'
+expect_lookup 'used_index=1'
 
 # The shared mailbox migrates on another day: the new PUF is seen at once and the cache made anew.
 cp mbm-later.puf mbm.puf
@@ -87,7 +101,7 @@ sed -i 's/^q dn /q xx /' "$cache"
 run update --config prof.config --store reg:work.reg
 expect_exit 0
 expect_lookup 'cache=miss'
-expect_log "event=warning .*puf-cache.txt:4: a question record"
+expect_log "event=warning .*puf-cache.txt:6: a question record"
 run update --config prof.config --store reg:work.reg
 expect_lookup 'cache=hit'
 

@@ -333,6 +333,10 @@ static int cache_put_entry(struct pm_buf *out, const struct pm_puf_entry *e)
             return PM_ERR_INVALID;
         if (i)
             rc = pm_buf_putc(out, '|');
+        /* Field 7 loses one "SMTP:" when read: an address that still starts with one (the PUF
+         * said "SMTP:SMTP:...") is written with one more, so it reads back as it was. */
+        if (rc == 0 && i == 6 && f[i] && !pm_ascii_ncasecmp(f[i], "smtp:", 5))
+            rc = pm_buf_puts(out, "SMTP:");
         if (rc == 0 && f[i])
             rc = pm_buf_puts(out, f[i]);
     }
@@ -359,6 +363,13 @@ int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct p
         if (!klen)
             continue;
         if (memchr(key, '\n', klen) || memchr(key, '\r', klen) || memchr(key, '\0', klen))
+            return PM_ERR_INVALID;
+        /* A key that still starts with its prefix ("X500:X500:..." asked) is not in the form
+         * the reader takes: such a run is not cached rather than cached unreadably. */
+        size_t rlen;
+        const char *again = q[i].by == PM_PUF_BY_SMTP ? pm_puf_smtp_key(key, klen, &rlen)
+                                                      : pm_puf_dn_key(key, klen, &rlen);
+        if (again != key || rlen != klen)
             return PM_ERR_INVALID;
         /* The same question twice (a DN asked by two profiles) is written once. */
         int seen = 0;

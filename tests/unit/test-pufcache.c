@@ -344,6 +344,32 @@ static void test_doubled_prefixes(void **state)
     free(dir);
 }
 
+/* Every part of the identity is kept exactly, whatever its value: a file system may give an inode
+ * with the top bit set, and the times may be before 1970. */
+static void test_identity_extremes(void **state)
+{
+    (void)state;
+    const struct pm_file_id ids[] = {
+        {0, 0, 0, 0, 0},
+        {UINT64_MAX, INT64_MAX, INT64_MIN + 1, UINT64_MAX, UINT64_MAX},
+        {(uint64_t)1 << 63, -1, 1, 0x8000000000000001u, (uint64_t)1 << 63},
+    };
+    struct pm_puf_query q;
+    set_query(&q, PM_PUF_BY_DN, "/o=x/cn=a");
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        struct pm_buf text = PM_BUF_INIT;
+        assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &ids[i], &q, 1, NULL), 0);
+        struct pm_puf_cache c;
+        struct pm_error err;
+        pm_error_clear(&err);
+        if (pm_puf_cache_parse(&c, text.data, text.len, NAME, &err) != 0)
+            fail_msg("id %zu: %s (line %u) in\n%s", i, err.msg, err.line, text.data);
+        assert_true(pm_puf_cache_matches(&c, "/p/mbm.puf", &ids[i]));
+        pm_puf_cache_release(&c);
+        pm_buf_release(&text);
+    }
+}
+
 /* ---- matching keys ---- */
 
 static void test_keys_as_the_puf_matches_them(void **state)
@@ -622,6 +648,7 @@ static void test_parse_refusals(void **state)
     accepted(HEAD "q dn none 0 0 /o=A\nq smtp none 0 0 /o=a\n");
     accepted(MAGIC PUF "id 0 0 0 0 0\n");
     accepted(MAGIC PUF "id 9223372036854775807 -9223372036854775807 9223372036854775807 1 1\n");
+    accepted(MAGIC PUF "id 18446744073709551615 -1 1 18446744073709551615 18446744073709551615\n");
 
     /* The header: this version's magic, the PUF, its identity. */
     refused("profilemanager-puf-cache 2\n" PUF ID, 1, "not a cache file of this version");
@@ -885,6 +912,7 @@ int main(void)
     /* clang-format off */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_identity_extremes),
         cmocka_unit_test(test_doubled_prefixes),
         cmocka_unit_test(test_keys_as_the_puf_matches_them),
         cmocka_unit_test(test_by_matters),

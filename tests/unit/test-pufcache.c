@@ -1,12 +1,13 @@
 /* Tests of the local answer cache's file (pm/pufcache.h): answers resolved from a real PUF, written
  * to the cache and read back, are the lookup's answers field for field, with its warnings given
- * again in order; keys match as the PUF matches them (case, prefixes) but only for the same kind
- * of question; a question the cache lacks answers nothing; the PUF's path and every part of its
- * identity decide whether the cache is for it; encode refuses what cannot be written on one line
- * and writes a repeated question once; and the reader refuses, with the file name and the line,
- * anything it did not write whole: other versions, missing lines, bad numbers and records, keys
- * not in their normalized form, a changed byte, a cut file, text after the end, and a file past
- * the size limit. */
+ * again in order; so are an identity with extreme values and an address with a doubled "SMTP:",
+ * and a question whose key would not read back is not written; keys match as the PUF matches
+ * them (case, prefixes) but only for the same kind of question; a question the cache lacks
+ * answers nothing; the PUF's path and every part of its identity decide whether the cache is for
+ * it; encode refuses what cannot be written on one line and writes a repeated question once; and
+ * the reader refuses, with the file name and the line, anything it did not write whole: other
+ * versions, missing lines, bad numbers and records, keys not in their normalized form, a changed
+ * byte, a cut file, text after the end, and a file past the size limit. */
 #include "compat.h"
 
 #include <setjmp.h>

@@ -78,7 +78,9 @@ int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, si
 /* The cache text for these answered queries, what their lookup said ('stats') and the warnings
  * it gave; 'idx_id' is the index's identity, NULL when there was none. 0,
  * PM_ERR_INVALID when something cannot be written on one line (a line break in a key or in the
- * path; such a run is simply not cached), PM_ERR_LIMIT past the record limits, PM_ERR_NOMEM. */
+ * path) or a key would not read back (one still starting with "X500:" or "SMTP:" once normalized,
+ * e.g. "X500:X500:/o=..." asked): such a run is simply not cached. PM_ERR_LIMIT past the record
+ * limits, PM_ERR_NOMEM. */
 int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct pm_file_id *id,
                         const struct pm_file_id *idx_id, const struct pm_puf_stats *stats,
                         const struct pm_puf_query *q, size_t nq,

@@ -36,14 +36,9 @@ void pm_puf_cache_release(struct pm_puf_cache *c)
     memset(c, 0, sizeof(*c));
 }
 
-/* A decimal number taking the whole token [p, end): 0 or -1. 'neg' allows a leading '-'. */
-static int cache_number(const char *p, const char *end, int neg, uint64_t max, int64_t *out)
+/* The decimal digits [p, end), the whole token, without a leading zero, at most 'max': 0 or -1. */
+static int cache_digits(const char *p, const char *end, uint64_t max, uint64_t *out)
 {
-    int minus = 0;
-    if (neg && p < end && *p == '-') {
-        minus = 1;
-        p++;
-    }
     if (p == end || end - p > 20 || (*p == '0' && end - p > 1))
         return -1;
     uint64_t v = 0;
@@ -55,6 +50,21 @@ static int cache_number(const char *p, const char *end, int neg, uint64_t max, i
             return -1;
         v = v * 10 + d;
     }
+    *out = v;
+    return 0;
+}
+
+/* A decimal number taking the whole token [p, end): 0 or -1. 'neg' allows a leading '-'. */
+static int cache_number(const char *p, const char *end, int neg, uint64_t max, int64_t *out)
+{
+    int minus = 0;
+    uint64_t v;
+    if (neg && p < end && *p == '-') {
+        minus = 1;
+        p++;
+    }
+    if (cache_digits(p, end, max, &v) < 0)
+        return -1;
     *out = minus ? -(int64_t)v : (int64_t)v;
     return 0;
 }
@@ -77,11 +87,7 @@ static int cache_token(const char **p, const char *end, const char **tok, const 
 static int cache_unsigned(const char **p, const char *end, uint64_t max, uint64_t *out)
 {
     const char *t, *te;
-    int64_t v;
-    if (cache_token(p, end, &t, &te) < 0 || cache_number(t, te, 0, max, &v) < 0)
-        return -1;
-    *out = (uint64_t)v;
-    return 0;
+    return cache_token(p, end, &t, &te) < 0 ? -1 : cache_digits(t, te, max, out);
 }
 
 static int cache_word(const char **p, const char *end, const char *const *names, size_t n)
@@ -100,11 +106,13 @@ static int cache_id(const char *p, const char *end, struct pm_file_id *id)
     const char *t, *te;
     int64_t m, c;
     uint64_t size, ino, dev;
-    if (cache_unsigned(&p, end, UINT64_MAX >> 1, &size) < 0 || cache_token(&p, end, &t, &te) < 0 ||
+    /* Size, inode and device take every value a file system may give (an inode may have its top
+     * bit set); the times every value encode writes but INT64_MIN, which no file has. */
+    if (cache_unsigned(&p, end, UINT64_MAX, &size) < 0 || cache_token(&p, end, &t, &te) < 0 ||
         cache_number(t, te, 1, INT64_MAX, &m) < 0 || cache_token(&p, end, &t, &te) < 0 ||
         cache_number(t, te, 1, INT64_MAX, &c) < 0 ||
-        cache_unsigned(&p, end, UINT64_MAX >> 1, &ino) < 0 ||
-        cache_unsigned(&p, end, UINT64_MAX >> 1, &dev) < 0 || p != end)
+        cache_unsigned(&p, end, UINT64_MAX, &ino) < 0 ||
+        cache_unsigned(&p, end, UINT64_MAX, &dev) < 0 || p != end)
         return -1;
     id->size = size;
     id->mtime_ns = m;
@@ -388,6 +396,10 @@ static int cache_put_entry(struct pm_buf *out, const struct pm_puf_entry *e)
             return PM_ERR_INVALID;
         if (i)
             rc = pm_buf_putc(out, '|');
+        /* Field 7 loses one "SMTP:" when read: an address that still starts with one (the PUF
+         * said "SMTP:SMTP:...") is written with one more, so it reads back as it was. */
+        if (rc == 0 && i == 6 && f[i] && !pm_ascii_ncasecmp(f[i], "smtp:", 5))
+            rc = pm_buf_puts(out, "SMTP:");
         if (rc == 0 && f[i])
             rc = pm_buf_puts(out, f[i]);
     }
@@ -430,6 +442,13 @@ int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct p
         if (!klen)
             continue;
         if (memchr(key, '\n', klen) || memchr(key, '\r', klen) || memchr(key, '\0', klen))
+            return PM_ERR_INVALID;
+        /* A key that still starts with its prefix ("X500:X500:..." asked) is not in the form
+         * the reader takes: such a run is not cached rather than cached unreadably. */
+        size_t rlen;
+        const char *again = q[i].by == PM_PUF_BY_SMTP ? pm_puf_smtp_key(key, klen, &rlen)
+                                                      : pm_puf_dn_key(key, klen, &rlen);
+        if (again != key || rlen != klen)
             return PM_ERR_INVALID;
         /* The same question twice (a DN asked by two profiles) is written once. */
         int seen = 0;

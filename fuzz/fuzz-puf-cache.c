@@ -87,14 +87,22 @@ static void one(const char *text, size_t size)
     pm_error_clear(&err);
     int rc = pm_puf_cache_parse(&c, text, size, "fuzz", &err);
     if (rc != 0) {
-        if (rc != PM_ERR_PARSE && rc != PM_ERR_NOMEM)
+        if (rc != PM_ERR_PARSE && rc != PM_ERR_NOMEM && rc != PM_ERR_UNSUPPORTED)
             abort();
         if (c.puf_path || c.recs || c.nrecs || c.warnings.n)
             abort();
         return;
     }
-    if (!c.puf_path || !pm_puf_cache_matches(&c, c.puf_path, &c.id))
+    const struct pm_file_id *idx = c.idx_found ? &c.idx_id : NULL;
+    if (!c.puf_path || !c.note || !pm_puf_cache_matches(&c, c.puf_path, &c.id, idx))
         abort();
+    /* What the lookup said, as encode takes it. */
+    struct pm_puf_stats st;
+    memset(&st, 0, sizeof(st));
+    st.used_index = c.used_index;
+    st.index_state = c.index_state;
+    st.malformed = c.malformed;
+    snprintf(st.index_note, sizeof(st.index_note), "%s", c.note);
 
     static char spelled[NQ][512];
     struct pm_puf_query q[NQ];
@@ -103,6 +111,12 @@ static void one(const char *text, size_t size)
     rc = pm_puf_cache_answer(&c, q, nq, c.puf_path, pm_diag_collect, &warned);
     if (rc == PM_ERR_NOMEM)
         goto out;
+    /* Fewer questions than the cache holds: not answered (its warnings are theirs). */
+    if (nq < c.nrecs) {
+        if (rc != 0 || warned.n || !holds_nothing(q, nq))
+            abort();
+        goto out;
+    }
     if (rc != 1 || !same_warnings(&warned, &c.warnings))
         abort();
     for (size_t i = 0; i < nq; i++) {
@@ -114,7 +128,7 @@ static void one(const char *text, size_t size)
 
     /* Written again: readable, the same answers and warnings, and a fixed point. */
     struct pm_buf out = PM_BUF_INIT, out2 = PM_BUF_INIT;
-    rc = pm_puf_cache_encode(&out, c.puf_path, &c.id, q, nq, &c.warnings);
+    rc = pm_puf_cache_encode(&out, c.puf_path, &c.id, idx, &st, q, nq, &c.warnings);
     if (rc == PM_ERR_NOMEM)
         goto out_buf;
     if (rc != 0)
@@ -122,8 +136,10 @@ static void one(const char *text, size_t size)
     struct pm_puf_cache again;
     if (pm_puf_cache_parse(&again, out.data, out.len, "again", &err) != 0)
         abort();
-    if (strcmp(again.puf_path, c.puf_path) || !pm_puf_cache_matches(&again, c.puf_path, &c.id) ||
-        again.nrecs != nq || !same_warnings(&again.warnings, &c.warnings))
+    if (strcmp(again.puf_path, c.puf_path) ||
+        !pm_puf_cache_matches(&again, c.puf_path, &c.id, idx) || again.nrecs != nq ||
+        !same_warnings(&again.warnings, &c.warnings) || again.index_state != c.index_state ||
+        again.malformed != c.malformed || again.used_index != c.used_index)
         abort();
     struct pm_puf_query q2[NQ];
     static char spelled2[NQ][512];
@@ -134,7 +150,8 @@ static void one(const char *text, size_t size)
             if (q2[i].match != q[i].match || q2[i].conflict_line != q[i].conflict_line ||
                 !same_entry(&q2[i].entry, &q[i].entry))
                 abort();
-        if (pm_puf_cache_encode(&out2, c.puf_path, &c.id, q2, nq2, &again.warnings) == 0 &&
+        if (pm_puf_cache_encode(&out2, c.puf_path, &c.id, idx, &st, q2, nq2, &again.warnings) ==
+                0 &&
             (out2.len != out.len || memcmp(out2.data, out.data, out.len)))
             abort();
         pm_puf_queries_release(q2, nq2);

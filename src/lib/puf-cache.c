@@ -46,7 +46,7 @@ static int cache_digits(const char *p, const char *end, uint64_t max, uint64_t *
         if (*p < '0' || *p > '9')
             return -1;
         unsigned d = (unsigned)(*p - '0');
-        if (v > (max - d) / 10)
+        if (d > max || v > (max - d) / 10)
             return -1;
         v = v * 10 + d;
     }

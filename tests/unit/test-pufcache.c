@@ -31,6 +31,9 @@
 #define CACHE_SEED 0xcac4eu
 #define NAME "puf-cache.txt"
 
+/* A lookup that said nothing special: no index state, no note. */
+static const struct pm_puf_stats no_stats;
+
 /* ---- a small PUF and the questions a run asks it ---- */
 
 static const char puf_text[] =
@@ -202,7 +205,8 @@ static void world_make(struct world *w)
     pm_error_clear(&err);
     assert_int_equal(pm_puf_resolve(w->puf, w->q, NQ, 0, &st, pm_diag_collect, &w->warned, &err),
                      0);
-    assert_int_equal(pm_puf_cache_encode(&w->text, w->puf, &some_id, w->q, NQ, &w->warned), 0);
+    assert_int_equal(
+        pm_puf_cache_encode(&w->text, w->puf, &some_id, NULL, &no_stats, w->q, NQ, &w->warned), 0);
 }
 
 static void world_release(struct world *w)
@@ -242,7 +246,7 @@ static void test_round_trip(void **state)
     assert_int_equal(pm_puf_cache_parse(&c, w.text.data, w.text.len, NAME, &err), 0);
     assert_string_equal(c.puf_path, w.puf);
     assert_memory_equal(&c.id, &some_id, sizeof(some_id));
-    assert_true(pm_puf_cache_matches(&c, w.puf, &some_id));
+    assert_true(pm_puf_cache_matches(&c, w.puf, &some_id, NULL));
 
     struct pm_puf_query fresh[NQ];
     fill_queries(fresh);
@@ -267,7 +271,8 @@ static void test_round_trip(void **state)
     fill_queries(fresh);
     assert_int_equal(pm_puf_cache_answer(&c, fresh, NQ, w.puf, NULL, NULL), 1);
     struct pm_buf text2 = PM_BUF_INIT;
-    assert_int_equal(pm_puf_cache_encode(&text2, w.puf, &some_id, fresh, NQ, &c.warnings), 0);
+    assert_int_equal(
+        pm_puf_cache_encode(&text2, w.puf, &some_id, NULL, &no_stats, fresh, NQ, &c.warnings), 0);
     assert_int_equal(text2.len, w.text.len);
     assert_memory_equal(text2.data, w.text.data, w.text.len);
     pm_buf_release(&text2);
@@ -313,7 +318,7 @@ static void test_doubled_prefixes(void **state)
 
     struct pm_buf out = PM_BUF_INIT;
     struct pm_puf_cache c;
-    assert_int_equal(pm_puf_cache_encode(&out, puf, &some_id, q, 1, NULL), 0);
+    assert_int_equal(pm_puf_cache_encode(&out, puf, &some_id, NULL, &no_stats, q, 1, NULL), 0);
     parse_text(&c, &out);
     set_query(&fresh[0], PM_PUF_BY_DN, "/o=Fabrikam/cn=Recipients/cn=gina");
     assert_int_equal(pm_puf_cache_answer(&c, fresh, 1, puf, NULL, NULL), 1);
@@ -323,7 +328,7 @@ static void test_doubled_prefixes(void **state)
 
     /* Each of the other two questions: written so that it reads back, or not written at all. */
     for (size_t i = 1; i < 3; i++) {
-        int rc = pm_puf_cache_encode(&out, puf, &some_id, q, i + 1, NULL);
+        int rc = pm_puf_cache_encode(&out, puf, &some_id, NULL, &no_stats, q, i + 1, NULL);
         if (rc == PM_ERR_INVALID)
             continue;
         assert_int_equal(rc, 0);
@@ -359,13 +364,14 @@ static void test_identity_extremes(void **state)
     set_query(&q, PM_PUF_BY_DN, "/o=x/cn=a");
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
         struct pm_buf text = PM_BUF_INIT;
-        assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &ids[i], &q, 1, NULL), 0);
+        assert_int_equal(
+            pm_puf_cache_encode(&text, "/p/mbm.puf", &ids[i], NULL, &no_stats, &q, 1, NULL), 0);
         struct pm_puf_cache c;
         struct pm_error err;
         pm_error_clear(&err);
         if (pm_puf_cache_parse(&c, text.data, text.len, NAME, &err) != 0)
             fail_msg("id %zu: %s (line %u) in\n%s", i, err.msg, err.line, text.data);
-        assert_true(pm_puf_cache_matches(&c, "/p/mbm.puf", &ids[i]));
+        assert_true(pm_puf_cache_matches(&c, "/p/mbm.puf", &ids[i], NULL));
         pm_puf_cache_release(&c);
         pm_buf_release(&text);
     }
@@ -401,7 +407,8 @@ static void test_by_matters(void **state)
     struct pm_buf text = PM_BUF_INIT;
 
     set_query(&q, PM_PUF_BY_SMTP, same);
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, &q, 1, NULL), 0);
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, &q, 1, NULL), 0);
     parse_text(&c, &text);
     set_query(&q, PM_PUF_BY_SMTP, same);
     assert_int_equal(pm_puf_cache_answer(&c, &q, 1, "/p/mbm.puf", NULL, NULL), 1);
@@ -409,10 +416,12 @@ static void test_by_matters(void **state)
     assert_int_equal(pm_puf_cache_answer(&c, &q, 1, "/p/mbm.puf", NULL, NULL), 0);
     pm_puf_cache_release(&c);
 
-    /* And the other way round, with an answer that holds an entry. */
+    /* And the other way round, with an answer that holds an entry (carol by DN, asked[3]). */
     struct world w;
     world_make(&w);
-    parse_text(&c, &w.text);
+    assert_int_equal(pm_puf_cache_encode(&text, w.puf, &some_id, NULL, &no_stats, &w.q[3], 1, NULL),
+                     0);
+    parse_text(&c, &text);
     set_query(&q, PM_PUF_BY_DN, "/o=Fabrikam/cn=Recipients/cn=carol");
     assert_int_equal(pm_puf_cache_answer(&c, &q, 1, w.puf, NULL, NULL), 1);
     assert_int_equal(q.match, PM_PUF_SOURCE);
@@ -450,10 +459,17 @@ static void test_missing_question(void **state)
     assert_int_equal(pm_puf_cache_answer(&c, q, NQ + 1, w.puf, pm_diag_collect, &warned), 0);
     assert_holds_nothing(q, NQ + 1);
     /* A question without a key needs no record: the lookup answers it NONE too. */
-    set_query(&q[0], PM_PUF_BY_SMTP, " SMTP: ");
-    set_query(&q[1], PM_PUF_BY_DN, NULL);
-    assert_int_equal(pm_puf_cache_answer(&c, q, 2, w.puf, NULL, NULL), 1);
-    assert_holds_nothing(q, 2);
+    fill_queries(q);
+    set_query(&q[NQ], PM_PUF_BY_SMTP, " SMTP: ");
+    assert_int_equal(pm_puf_cache_answer(&c, q, NQ + 1, w.puf, NULL, NULL), 1);
+    assert_holds_nothing(&q[NQ], 1);
+    pm_puf_queries_release(q, NQ + 1);
+    /* Fewer questions than the cache holds: not answered, since its warnings are those of all
+     * of them (a run asking fewer would not have been given them all). */
+    fill_queries(q);
+    assert_int_equal(pm_puf_cache_answer(&c, q, NQ - 1, w.puf, pm_diag_collect, &warned), 0);
+    assert_holds_nothing(q, NQ - 1);
+    assert_int_equal(warned.n, 0);
     pm_puf_cache_release(&c);
     world_release(&w);
 }
@@ -467,28 +483,28 @@ static void test_matches(void **state)
     set_query(&q, PM_PUF_BY_DN, "/o=x/cn=a");
     struct pm_buf text = PM_BUF_INIT;
     static const char path[] = "\\\\fs01\\migration$\\mbm.puf";
-    assert_int_equal(pm_puf_cache_encode(&text, path, &some_id, &q, 1, NULL), 0);
+    assert_int_equal(pm_puf_cache_encode(&text, path, &some_id, NULL, &no_stats, &q, 1, NULL), 0);
     struct pm_puf_cache c;
     parse_text(&c, &text);
     struct pm_file_id id = some_id;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 1);
-    assert_int_equal(pm_puf_cache_matches(&c, "\\\\fs01\\migration$\\MBM.puf", &id), 0);
-    assert_int_equal(pm_puf_cache_matches(&c, "\\\\fs02\\migration$\\mbm.puf", &id), 0);
-    assert_int_equal(pm_puf_cache_matches(&c, NULL, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 1);
+    assert_int_equal(pm_puf_cache_matches(&c, "\\\\fs01\\migration$\\MBM.puf", &id, NULL), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, "\\\\fs02\\migration$\\mbm.puf", &id, NULL), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, NULL, &id, NULL), 0);
     id.size++;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 0);
     id = some_id;
     id.mtime_ns++;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 0);
     id = some_id;
     id.ctime_ns--;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 0);
     id = some_id;
     id.ino ^= (uint64_t)1 << 40;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 0);
     id = some_id;
     id.dev = 0;
-    assert_int_equal(pm_puf_cache_matches(&c, path, &id), 0);
+    assert_int_equal(pm_puf_cache_matches(&c, path, &id, NULL), 0);
     pm_puf_cache_release(&c);
     pm_buf_release(&text);
 }
@@ -515,24 +531,30 @@ static void test_encode(void **state)
     struct pm_buf text = PM_BUF_INIT;
     struct pm_puf_query q[4];
     set_query(&q[0], PM_PUF_BY_DN, "/o=x/cn=a\nq dn none 0 0 /o=x/cn=b");
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, q, 1, NULL),
-                     PM_ERR_INVALID);
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, q, 1, NULL),
+        PM_ERR_INVALID);
     set_query(&q[0], PM_PUF_BY_SMTP, "a@b\rc");
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, q, 1, NULL),
-                     PM_ERR_INVALID);
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, q, 1, NULL),
+        PM_ERR_INVALID);
     set_query(&q[0], PM_PUF_BY_DN, "/o=x/cn=a");
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf\nid 1 2 3 4 5", &some_id, q, 1, NULL),
+    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf\nid 1 2 3 4 5", &some_id, NULL,
+                                         &no_stats, q, 1, NULL),
                      PM_ERR_INVALID);
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm\r.puf", &some_id, q, 1, NULL),
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm\r.puf", &some_id, NULL, &no_stats, q, 1, NULL),
+        PM_ERR_INVALID);
+    assert_int_equal(pm_puf_cache_encode(&text, "", &some_id, NULL, &no_stats, q, 1, NULL),
                      PM_ERR_INVALID);
-    assert_int_equal(pm_puf_cache_encode(&text, "", &some_id, q, 1, NULL), PM_ERR_INVALID);
 
     /* The same question asked twice (two profiles, other spellings) is one record, and the file
      * reads back (the reader refuses a question twice). */
     set_query(&q[1], PM_PUF_BY_DN, " X500:/O=X/CN=A");
     set_query(&q[2], PM_PUF_BY_SMTP, "/o=x/cn=a"); /* another question: by address */
     set_query(&q[3], PM_PUF_BY_DN, "/o=x/cn=a");
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, q, 4, NULL), 0);
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, q, 4, NULL), 0);
     assert_int_equal(count_lines_starting(&text, "q dn "), 1);
     assert_int_equal(count_lines_starting(&text, "q smtp "), 1);
     struct pm_puf_cache c;
@@ -544,7 +566,8 @@ static void test_encode(void **state)
     struct pm_diag_list warned = PM_DIAG_LIST_INIT;
     pm_diag_collect(&warned, "/p/mbm.puf", 7, "two\nlines\r");
     pm_diag_collect(&warned, "/p/mbm.puf", 0, "3 more malformed lines skipped");
-    assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, q, 1, &warned), 0);
+    assert_int_equal(
+        pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, q, 1, &warned), 0);
     assert_int_equal(count_lines_starting(&text, "w "), 2);
     parse_text(&c, &text);
     assert_int_equal(c.warnings.n, 2);
@@ -616,10 +639,24 @@ static void accepted(const char *body)
     free(s);
 }
 
+/* Another version's file: not an error, the run writes it anew. */
+static void other_version(const char *body)
+{
+    size_t len;
+    char *s = seal_n(body, strlen(body), &len);
+    struct pm_puf_cache c;
+    struct pm_error err;
+    pm_error_clear(&err);
+    assert_int_equal(pm_puf_cache_parse(&c, s, len, NAME, &err), PM_ERR_UNSUPPORTED);
+    assert_null(c.puf_path);
+    free(s);
+}
+
 #define MAGIC "profilemanager-puf-cache 1\n"
 #define PUF "puf /srv/share/mbm.puf\n"
 #define ID "id 100 1700000000000000000 -5 42 7\n"
-#define HEAD MAGIC PUF ID
+#define IDXL "idx none\nlookup 0 0 0 \n"
+#define HEAD MAGIC PUF ID IDXL
 #define BOB "/o=Fabrikam/cn=Recipients/cn=bob"
 #define ENTRY BOB "|/o=Contoso/cn=Recipients/cn=bob|bob@contoso.com"
 
@@ -647,15 +684,32 @@ static void test_parse_refusals(void **state)
     accepted(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "\nw 8 duplicate\n");
     accepted(HEAD "q dn conflict 3 8 " BOB "\ne " ENTRY "\n");
     accepted(HEAD "q dn none 0 0 /o=A\nq smtp none 0 0 /o=a\n");
-    accepted(MAGIC PUF "id 0 0 0 0 0\n");
-    accepted(MAGIC PUF "id 9223372036854775807 -9223372036854775807 9223372036854775807 1 1\n");
-    accepted(MAGIC PUF "id 18446744073709551615 -1 1 18446744073709551615 18446744073709551615\n");
+    accepted(MAGIC PUF "id 0 0 0 0 0\n" IDXL);
+    accepted(MAGIC PUF
+             "id 9223372036854775807 -9223372036854775807 9223372036854775807 1 1\n" IDXL);
+    accepted(MAGIC PUF
+             "id 18446744073709551615 -1 1 18446744073709551615 18446744073709551615\n" IDXL);
+    accepted(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 3 12 index is stale: puf grew\n");
+    accepted(MAGIC PUF ID "idx none\nlookup 0 6 0 index not used (--no-index)\n");
 
     /* The header: this version's magic, the PUF, its identity. */
-    refused("profilemanager-puf-cache 2\n" PUF ID, 1, "not a cache file of this version");
-    refused("profilemanager-puf-cache 1 \n" PUF ID, 1, "not a cache file of this version");
-    refused("profilemanager-puf-cache\n" PUF ID, 1, "not a cache file of this version");
-    refused(PUF ID, 1, "not a cache file of this version");
+    other_version("profilemanager-puf-cache 2\n" PUF ID);
+    other_version("profilemanager-puf-cache 1 \n" PUF ID);
+    refused("profilemanager-puf-cache\n" PUF ID, 1, "not a cache file");
+    refused(PUF ID, 1, "not a cache file");
+    /* The index's identity (or none) and what the lookup said. */
+    refused(MAGIC PUF ID, 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "lookup 0 0 0 \n", 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "idx\nlookup 0 0 0 \n", 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "idx none \nlookup 0 0 0 \n", 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "idx 1 2 3 4\nlookup 0 0 0 \n", 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "idx +1 2 3 4 5\nlookup 0 0 0 \n", 4, "line 4 must be 'idx none' or");
+    refused(MAGIC PUF ID "idx none\n", 5, "line 5 must be 'lookup");
+    refused(MAGIC PUF ID "idx none\nq dn none 0 0 /o=x\n", 5, "line 5 must be 'lookup");
+    refused(MAGIC PUF ID "idx none\nlookup 2 0 0 \n", 5, "line 5 must be 'lookup");
+    refused(MAGIC PUF ID "idx none\nlookup 0 7 0 \n", 5, "line 5 must be 'lookup");
+    refused(MAGIC PUF ID "idx none\nlookup 0 0 -1 \n", 5, "line 5 must be 'lookup");
+    refused(MAGIC PUF ID "idx none\nlookup 0 0\n", 5, "line 5 must be 'lookup");
     refused(MAGIC ID, 2, "line 2 must name the PUF");
     refused(MAGIC "puf \n" ID, 2, "line 2 must name the PUF");
     refused(MAGIC "puf\n" ID, 2, "line 2 must name the PUF");
@@ -692,113 +746,113 @@ static void test_parse_refusals(void **state)
         snprintf(body, sizeof(body), MAGIC PUF "%s\n", bad_ids[i]);
         refused(body, 3, "line 3 must be 'id");
     }
-    refused(HEAD "q dn source 03 0 " BOB "\ne " ENTRY "\n", 4, "a question record must be");
-    refused(HEAD "q dn source +3 0 " BOB "\ne " ENTRY "\n", 4, "a question record must be");
-    refused(HEAD "q dn source -3 0 " BOB "\ne " ENTRY "\n", 4, "a question record must be");
-    refused(HEAD "q dn source 4294967296 0 " BOB "\ne " ENTRY "\n", 4, "a question record must be");
-    refused(HEAD "q dn conflict 3 4294967299 " BOB "\ne " ENTRY "\n", 4,
+    refused(HEAD "q dn source 03 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
+    refused(HEAD "q dn source +3 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
+    refused(HEAD "q dn source -3 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
+    refused(HEAD "q dn source 4294967296 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
+    refused(HEAD "q dn conflict 3 4294967299 " BOB "\ne " ENTRY "\n", 6,
             "a question record must be");
-    refused(HEAD "q dn conflict 3 08 " BOB "\ne " ENTRY "\n", 4, "a question record must be");
-    refused(HEAD "w 08 duplicate\n", 4, "a warning record must be");
-    refused(HEAD "w -8 duplicate\n", 4, "a warning record must be");
-    refused(HEAD "w 4294967296 duplicate\n", 4, "a warning record must be");
-    refused(HEAD "w 8\n", 4, "a warning record must be");
-    refused(HEAD "w 8 \n", 4, "a warning record must be");
-    refused(HEAD "w x duplicate\n", 4, "a warning record must be");
+    refused(HEAD "q dn conflict 3 08 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
+    refused(HEAD "w 08 duplicate\n", 6, "a warning record must be");
+    refused(HEAD "w -8 duplicate\n", 6, "a warning record must be");
+    refused(HEAD "w 4294967296 duplicate\n", 6, "a warning record must be");
+    refused(HEAD "w 8\n", 6, "a warning record must be");
+    refused(HEAD "w 8 \n", 6, "a warning record must be");
+    refused(HEAD "w x duplicate\n", 6, "a warning record must be");
 
     /* Records. */
-    refused(HEAD "x 1\n", 4, "unknown record");
-    refused(HEAD "q dn none 0 0 /o=x\nQ dn none 0 0 /o=y\n", 5, "unknown record");
-    refused(HEAD "\n", 4, "unknown record");
-    refused(HEAD "q\n", 4, "unknown record");
-    refused(HEAD "qdn none 0 0 /o=x\n", 4, "unknown record");
-    refused(HEAD "end\n", 4, "unknown record");
-    refused(HEAD "q sip none 0 0 /o=x\n", 4, "a question record must be");
-    refused(HEAD "q dn None 0 0 /o=x\n", 4, "a question record must be");
-    refused(HEAD "q dn none 0 0\n", 4, "a question record must be");
-    refused(HEAD "q dn none 0 0 \n", 4, "a question record must be");
-    refused(HEAD "q dn none 0 /o=x\n", 4, "a question record must be");
+    refused(HEAD "x 1\n", 6, "unknown record");
+    refused(HEAD "q dn none 0 0 /o=x\nQ dn none 0 0 /o=y\n", 7, "unknown record");
+    refused(HEAD "\n", 6, "unknown record");
+    refused(HEAD "q\n", 6, "unknown record");
+    refused(HEAD "qdn none 0 0 /o=x\n", 6, "unknown record");
+    refused(HEAD "end\n", 6, "unknown record");
+    refused(HEAD "q sip none 0 0 /o=x\n", 6, "a question record must be");
+    refused(HEAD "q dn None 0 0 /o=x\n", 6, "a question record must be");
+    refused(HEAD "q dn none 0 0\n", 6, "a question record must be");
+    refused(HEAD "q dn none 0 0 \n", 6, "a question record must be");
+    refused(HEAD "q dn none 0 /o=x\n", 6, "a question record must be");
 
     /* An entry right after each question that has an answer, and only there. */
-    refused(HEAD "q dn source 3 0 " BOB "\nq dn none 0 0 /o=x\n", 5, "must follow its question");
-    refused(HEAD "q dn source 3 0 " BOB "\nw 8 duplicate\n", 5, "must follow its question");
-    refused(HEAD "q dn target 3 0 " BOB "\n", 5, "must follow its question");
-    refused(HEAD "q dn none 0 0 " BOB "\ne " ENTRY "\n", 5, "without a question");
-    refused(HEAD "e " ENTRY "\n", 4, "without a question");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "\ne " ENTRY "\n", 6, "without a question");
+    refused(HEAD "q dn source 3 0 " BOB "\nq dn none 0 0 /o=x\n", 7, "must follow its question");
+    refused(HEAD "q dn source 3 0 " BOB "\nw 8 duplicate\n", 7, "must follow its question");
+    refused(HEAD "q dn target 3 0 " BOB "\n", 7, "must follow its question");
+    refused(HEAD "q dn none 0 0 " BOB "\ne " ENTRY "\n", 7, "without a question");
+    refused(HEAD "e " ENTRY "\n", 6, "without a question");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "\ne " ENTRY "\n", 8, "without a question");
 
     /* Line numbers that fit the answer: none has none, conflict has a second line. */
-    refused(HEAD "q dn none 3 0 " BOB "\n", 4, "the line numbers do not fit the answer");
-    refused(HEAD "q dn none 0 8 " BOB "\n", 4, "the line numbers do not fit the answer");
-    refused(HEAD "q dn source 0 0 " BOB "\ne " ENTRY "\n", 4, "do not fit the answer");
-    refused(HEAD "q dn source 3 8 " BOB "\ne " ENTRY "\n", 4, "do not fit the answer");
-    refused(HEAD "q smtp target 3 8 bob@contoso.com\ne " ENTRY "\n", 4, "do not fit the answer");
-    refused(HEAD "q dn conflict 3 0 " BOB "\ne " ENTRY "\n", 4, "do not fit the answer");
+    refused(HEAD "q dn none 3 0 " BOB "\n", 6, "the line numbers do not fit the answer");
+    refused(HEAD "q dn none 0 8 " BOB "\n", 6, "the line numbers do not fit the answer");
+    refused(HEAD "q dn source 0 0 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
+    refused(HEAD "q dn source 3 8 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
+    refused(HEAD "q smtp target 3 8 bob@contoso.com\ne " ENTRY "\n", 6, "do not fit the answer");
+    refused(HEAD "q dn conflict 3 0 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
 
     /* Keys as the lookup compares them, nothing else. */
-    refused(HEAD "q dn none 0 0  /o=x\n", 4, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 /o=x \n", 4, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 /o=x\t\n", 4, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 X500:/o=x\n", 4, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 x500:/o=x\n", 4, "the key is not in its normalized form");
-    refused(HEAD "q smtp none 0 0 SMTP:a@b\n", 4, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0  /o=x\n", 6, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 /o=x \n", 6, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 /o=x\t\n", 6, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 X500:/o=x\n", 6, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 x500:/o=x\n", 6, "the key is not in its normalized form");
+    refused(HEAD "q smtp none 0 0 SMTP:a@b\n", 6, "the key is not in its normalized form");
     accepted(HEAD "q smtp none 0 0 X500:/o=x\n"); /* not a prefix of addresses */
 
     /* The same question twice. */
-    refused(HEAD "q dn none 0 0 /o=A\nq dn none 0 0 /o=a\n", 5, "the same question twice");
-    refused(HEAD "q smtp none 0 0 a@b\nw 1 x\nq smtp source 3 0 A@B\ne " ENTRY "\n", 6,
+    refused(HEAD "q dn none 0 0 /o=A\nq dn none 0 0 /o=a\n", 7, "the same question twice");
+    refused(HEAD "q smtp none 0 0 a@b\nw 1 x\nq smtp source 3 0 A@B\ne " ENTRY "\n", 8,
             "the same question twice");
 
     /* The entry: a well-formed PUF line. */
-    refused(HEAD "q dn source 3 0 " BOB "\ne not a line\n", 5, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob\n", 5,
+    refused(HEAD "q dn source 3 0 " BOB "\ne not a line\n", 7, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob\n", 7,
             "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob|bob\n", 5,
+    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob|bob\n", 7,
             "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne \n", 5, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne # " ENTRY "\n", 5, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "||||x\n", 5, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne \n", 7, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne # " ENTRY "\n", 7, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "||||x\n", 7, "not a well-formed PUF line");
 
     /* CR and NUL bytes, even with a right checksum. */
-    refused(HEAD "q dn none 0 0 /o=x\ry\n", 4, "a carriage return or a NUL byte");
+    refused(HEAD "q dn none 0 0 /o=x\ry\n", 6, "a carriage return or a NUL byte");
     refused(MAGIC "puf /p\r\n" ID, 2, "a carriage return or a NUL byte");
     refused("profilemanager-puf-cache 1\r\n" PUF ID, 1, "a carriage return or a NUL byte");
     {
         static const char nul[] = HEAD "q dn none 0 0 /o=x\0y\n";
         size_t len;
         char *s = seal_n(nul, sizeof(nul) - 1, &len);
-        refused_n(s, len, 4, "a carriage return or a NUL byte");
+        refused_n(s, len, 6, "a carriage return or a NUL byte");
         free(s);
     }
 
     /* The end record: its checksum, and nothing after it. */
-    refused_n(HEAD "end 0000000000000000\n", strlen(HEAD "end 0000000000000000\n"), 4,
+    refused_n(HEAD "end 0000000000000000\n", strlen(HEAD "end 0000000000000000\n"), 6,
               "the checksum does not match");
     {
         size_t len;
         char *s = seal_n(HEAD, strlen(HEAD), &len);
         s[len - 2] = s[len - 2] == '0' ? '1' : '0';
-        refused_n(s, len, 4, "the checksum does not match");
+        refused_n(s, len, 6, "the checksum does not match");
         char *longer = malloc(len + 1);
         memcpy(longer, s, len - 1);
         memcpy(longer + len - 1, "0\n", 2);
-        refused_n(longer, len + 1, 4, "the checksum does not match");
+        refused_n(longer, len + 1, 6, "the checksum does not match");
         free(longer);
         free(s);
         s = seal_n(HEAD, strlen(HEAD), &len);
         char *after = malloc(len + 16);
         memcpy(after, s, len);
         memcpy(after + len, "w 1 x\n", 6);
-        refused_n(after, len + 6, 5, "text after the end record");
+        refused_n(after, len + 6, 7, "text after the end record");
         memcpy(after + len, "\n", 1);
-        refused_n(after, len + 1, 5, "text after the end record");
+        refused_n(after, len + 1, 7, "text after the end record");
         memcpy(after + len, "x", 1);
-        refused_n(after, len + 1, 5, NULL);
+        refused_n(after, len + 1, 7, NULL);
         free(after);
         free(s);
     }
     refused_n("", 0, 1, "it is cut");
-    refused_n(HEAD, strlen(HEAD), 4, "it is cut");
+    refused_n(HEAD, strlen(HEAD), 6, "it is cut");
 }
 
 /* A valid file with one byte changed anywhere, or cut anywhere, is refused. */
@@ -820,7 +874,8 @@ static void test_changed_or_cut(void **state)
             struct pm_error err;
             pm_error_clear(&err);
             int rc = pm_puf_cache_parse(&c, copy, len, NAME, &err);
-            if (rc != PM_ERR_PARSE)
+            /* The version in the first line changed reads as another version's file. */
+            if (rc != PM_ERR_PARSE && !(rc == PM_ERR_UNSUPPORTED && i < strlen(MAGIC)))
                 fail_msg("byte %zu ^ 0x%02x: %d", i, flips[f], rc);
             assert_string_equal(err.where, NAME);
         }
@@ -873,7 +928,8 @@ static void test_size_limit(void **state)
     for (size_t want = PM_PUF_CACHE_MAX; want <= PM_PUF_CACHE_MAX + 1; want++) {
         /* The last warning fills the file to 'want' bytes. */
         pm_diag_collect(&warned, "/p/mbm.puf", 100000, "m");
-        assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, &q, 1, &warned), 0);
+        assert_int_equal(
+            pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, &q, 1, &warned), 0);
         assert_true(text.len < want);
         size_t last = want - text.len + 1;
         assert_true(last <= 2 * each);
@@ -883,7 +939,8 @@ static void test_size_limit(void **state)
         free(warned.items[warned.n].where);
         free(warned.items[warned.n].msg);
         pm_diag_collect(&warned, "/p/mbm.puf", 100000, msg);
-        assert_int_equal(pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, &q, 1, &warned), 0);
+        assert_int_equal(
+            pm_puf_cache_encode(&text, "/p/mbm.puf", &some_id, NULL, &no_stats, &q, 1, &warned), 0);
         assert_int_equal(text.len, want);
         struct pm_puf_cache c;
         struct pm_error err;

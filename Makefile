@@ -87,7 +87,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 # The targets that need files (puf, puf-index, hive) write them under TMPDIR: memory is twice as
-# fast as a disk there (docs/fuzzing.md).
+# fast as a disk there (docs/fuzzing.md). Each run gets a folder of its own there, removed after.
 FUZZ_TMPDIR ?= $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm || echo $${TMPDIR:-/tmp})
 FUZZ_TARGETS ?= $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 fuzz: test-deps
@@ -97,10 +97,13 @@ fuzz: test-deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		mkdir -p $(FUZZ_BUILD)/corpus-$$t $(FUZZ_BUILD)/artifacts-$$t; \
 		echo "fuzz-$$t: $(FUZZ_SECONDS) s"; \
-		if ( cd $(FUZZ_BUILD)/artifacts-$$t && TMPDIR=$(FUZZ_TMPDIR) ../fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
+		tmp=$$(mktemp -d $(FUZZ_TMPDIR)/pm-fuzz-run.XXXXXX); ok=1; \
+		( cd $(FUZZ_BUILD)/artifacts-$$t && TMPDIR=$$tmp ../fuzz-$$t -max_total_time=$(FUZZ_SECONDS) \
 			-print_final_stats=1 -max_len=65536 $$( [ -f $(CURDIR)/fuzz/$$t.dict ] && echo -dict=$(CURDIR)/fuzz/$$t.dict ) \
 			../corpus-$$t $(CURDIR)/fuzz/corpus/$$t \
-			>../fuzz-$$t.log 2>&1 ); then \
+			>../fuzz-$$t.log 2>&1 ) || ok=0; \
+		rm -rf "$$tmp"; \
+		if [ $$ok = 1 ]; then \
 			grep -E 'stat::number_of_executed_units' $(FUZZ_BUILD)/fuzz-$$t.log; \
 		else \
 			grep -E 'ERROR|SUMMARY' $(FUZZ_BUILD)/fuzz-$$t.log | head -5; \

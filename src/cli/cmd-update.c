@@ -412,9 +412,10 @@ static int read_and_plan(struct run *r, const char **why)
      * lookups read through it. A run whose local cache was made for the PUF as it is now
      * (same size, times and inode) opens it only if the cache lacks an answer (then
      * pm_update_resolve opens it and a failure stops the run the same way). */
-    if (!r->puf && !pm_update_cache_ready(u))
+    int cached = pm_update_cache_ready(u);
+    if (!r->puf && !cached)
         r->puf = fopen(r->cfg.puf_file, "rb");
-    if (!r->puf && !pm_update_cache_ready(u)) {
+    if (!r->puf && !cached) {
         pm_error_set(&err, PM_ERR_IO, r->cfg.puf_file, 0,
                      pm_os_file_exists(r->cfg.puf_file) ? "cannot read the PUF"
                                                         : "the PUF does not exist");

@@ -72,21 +72,27 @@ int pm_update_read(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_er
  * identity, and any later write sets the write time anew. */
 #define CACHE_SETTLE_NS ((int64_t)5 * 1000000000)
 
+/* The run has a cache to read and write: one configured, the PUF found at the start, the PUF
+ * itself to be asked (not --no-index, not an answer function). */
+static int cache_configured(const struct pm_update *u)
+{
+    return u->o.cache_path && u->o.puf_probe && u->o.puf_probe->found && u->o.idx_probe &&
+           !(u->o.flags & PM_UPDATE_NO_INDEX) && !u->o.answer;
+}
+
 int pm_update_cache_ready(struct pm_update *u)
 {
     if (u->cache_read)
         return u->cache_read > 0;
     u->cache_read = -1;
-    const struct pm_update_probe *pp = u->o.puf_probe, *ip = u->o.idx_probe;
-    if (!u->o.cache_path || !pp || !pp->found || !ip || (u->o.flags & PM_UPDATE_NO_INDEX) ||
-        u->o.answer)
+    if (!cache_configured(u))
         return 0;
+    const struct pm_update_probe *pp = u->o.puf_probe, *ip = u->o.idx_probe;
     struct pm_buf data = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
     /* Missing (the first run) or unreadable: simply not used, and written anew. */
-    if (!pm_os_file_exists(u->o.cache_path) ||
-        pm_file_read(u->o.cache_path, PM_PUF_CACHE_MAX + 1, &data, &err) < 0) {
+    if (pm_file_read(u->o.cache_path, PM_PUF_CACHE_MAX + 1, &data, &err) < 0) {
         pm_buf_release(&data);
         return 0;
     }
@@ -172,8 +178,8 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
 /* Asks the PUF (its index, or a scan) and, with a cache configured, keeps the answers. */
 static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
-    int use_cache = u->o.cache_path && u->o.puf_probe && u->o.puf_probe->found && u->o.idx_probe &&
-                    !(u->o.flags & (PM_UPDATE_NO_INDEX | PM_UPDATE_DRY_RUN));
+    /* A dry run reads the cache but writes nothing. */
+    int use_cache = cache_configured(u) && !(u->o.flags & PM_UPDATE_DRY_RUN);
     struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
     int rc =
         pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,

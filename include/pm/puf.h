@@ -122,6 +122,9 @@ int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_
                         struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
+/* The sidecar index's name beside a PUF: "<puf>.idx" (appended to 'out'). 0 or PM_ERR_NOMEM. */
+int pm_puf_index_path(const char *puf_path, struct pm_buf *out);
+
 /* The sidecar index "<puf>.idx": lets a run find its few lines with a handful of positioned
  * reads. Written next to the PUF (atomically). A run uses it only when it is provably current for
  * the PUF; otherwise it scans and says why in stats->index_note. */

@@ -63,11 +63,6 @@ static void print_diag(void *ctx, const char *where, unsigned line, const char *
         d->failed = 1;
 }
 
-static int index_path(struct pm_buf *b, const char *puf)
-{
-    return pm_buf_printf(b, "%s.idx", puf);
-}
-
 /* 'progress' as cli_progress_start takes it: the bytes of the PUF scanned, 100% once the index
  * is in place. */
 static int write_index(const char *puf, int progress)
@@ -75,7 +70,7 @@ static int write_index(const char *puf, int progress)
     struct pm_buf idx = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
-    if (index_path(&idx, puf) < 0) {
+    if (pm_puf_index_path(puf, &idx) < 0) {
         cli_error("out of memory");
         return PM_EXIT_PUF;
     }
@@ -140,7 +135,7 @@ static int puf_build(int argc, char **argv)
         return PM_EXIT_USAGE;
     }
     struct pm_buf idx = PM_BUF_INIT;
-    if (index_path(&idx, o.out_path) < 0)
+    if (pm_puf_index_path(o.out_path, &idx) < 0)
         return PM_EXIT_PUF;
     int had_index = pm_os_file_exists(idx.data);
     pm_buf_release(&idx);

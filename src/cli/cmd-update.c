@@ -364,7 +364,7 @@ static void probe_puf(struct run *r)
 {
     struct pm_buf idx = PM_BUF_INIT;
     probe_file(r->cfg.puf_file, &r->puf_probe, &r->puf_why);
-    if (pm_buf_printf(&idx, "%s.idx", r->cfg.puf_file) == 0)
+    if (pm_puf_index_path(r->cfg.puf_file, &idx) == 0)
         probe_file(idx.data, &r->idx_probe, &r->idx_why);
     pm_buf_release(&idx);
 }

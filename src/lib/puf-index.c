@@ -237,6 +237,11 @@ int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes)
     return 0;
 }
 
+int pm_puf_index_path(const char *puf_path, struct pm_buf *out)
+{
+    return pm_buf_puts(out, puf_path) < 0 || pm_buf_puts(out, ".idx") < 0 ? PM_ERR_NOMEM : 0;
+}
+
 /* ---- lookup ---- */
 
 struct idx_cand {
@@ -445,7 +450,7 @@ int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, siz
                       struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
 {
     struct pm_buf name = PM_BUF_INIT;
-    if (pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
+    if (pm_puf_index_path(path, &name) < 0) {
         pm_buf_release(&name);
         return PM_ERR_NOMEM;
     }
@@ -496,7 +501,7 @@ int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
 {
     memset(st, 0, sizeof(*st));
     struct pm_buf name = PM_BUF_INIT;
-    if (!path || pm_buf_puts(&name, path) < 0 || pm_buf_puts(&name, ".idx") < 0) {
+    if (!path || pm_puf_index_path(path, &name) < 0) {
         pm_buf_release(&name);
         return PM_ERR_NOMEM;
     }
@@ -606,8 +611,7 @@ static int idx_gather(FILE *rec, uint32_t bits, uint32_t b0, uint32_t b1, uint32
 static int idx_names(const char *puf_path, const char *idx_path, struct pm_buf *idxname,
                      struct pm_buf *tmpname, struct pm_buf *recname)
 {
-    return (idx_path ? pm_buf_puts(idxname, idx_path)
-                     : (pm_buf_puts(idxname, puf_path) || pm_buf_puts(idxname, ".idx"))) ||
+    return (idx_path ? pm_buf_puts(idxname, idx_path) : pm_puf_index_path(puf_path, idxname)) ||
            pm_buf_printf(tmpname, "%s.tmp%ld", idxname->data, pm_os_pid()) ||
            pm_buf_printf(recname, "%s.entries%ld", idxname->data, pm_os_pid());
 }

@@ -584,7 +584,7 @@ static void trust_files(const struct pm_config *cfg, struct pm_strlist *out)
     if (cfg->puf_file) {
         struct pm_buf idx = PM_BUF_INIT;
         pm_strlist_add(out, cfg->puf_file);
-        if (pm_buf_printf(&idx, "%s.idx", cfg->puf_file) == 0)
+        if (pm_puf_index_path(cfg->puf_file, &idx) == 0)
             pm_strlist_add(out, idx.data);
         pm_buf_release(&idx);
     }
@@ -618,7 +618,7 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     struct pm_strlist files = PM_STRLIST_INIT;
     trust_files(cfg, &files);
     struct pm_buf idxname = PM_BUF_INIT;
-    if (cfg->puf_file && pm_buf_printf(&idxname, "%s.idx", cfg->puf_file) < 0)
+    if (cfg->puf_file && pm_puf_index_path(cfg->puf_file, &idxname) < 0)
         pm_buf_release(&idxname);
     /* prof.config, the PUF and its index usually share a folder: it is asked about once (each
      * question is a round trip on a share), and its answer given for every file in it. */

@@ -598,31 +598,6 @@ static int private_dir(const char *dir)
            !(sb.st_mode & (S_IWGRP | S_IWOTH));
 }
 
-/* The lock's folder: $XDG_RUNTIME_DIR, else ~/.cache/profilemanager (made 0700). Not the shared
- * temp folder, where another user could create the lock file first (and hold it for ever) or
- * leave a link there to a file of ours. */
-static int lock_dir(char *out, size_t size)
-{
-    const char *x = getenv("XDG_RUNTIME_DIR");
-    if (x && *x && private_dir(x) && (size_t)snprintf(out, size, "%s", x) < size)
-        return 0;
-    struct pm_buf home = PM_BUF_INIT;
-    int rc = pm_os_home_dir(&home);
-    if (rc == 0 && (size_t)snprintf(out, size, "%s/.cache", home.data) >= size)
-        rc = PM_ERR_LIMIT;
-    pm_buf_release(&home);
-    if (rc < 0)
-        return rc;
-    if (mkdir(out, 0700) != 0 && errno != EEXIST)
-        return PM_ERR_IO;
-    size_t n = strlen(out);
-    if ((size_t)snprintf(out + n, size - n, "/profilemanager") >= size - n)
-        return PM_ERR_LIMIT;
-    if (mkdir(out, 0700) != 0 && errno != EEXIST)
-        return PM_ERR_IO;
-    return private_dir(out) ? 0 : PM_ERR_IO;
-}
-
 int pm_os_state_dir(struct pm_buf *out)
 {
     struct pm_buf base = PM_BUF_INIT;
@@ -642,8 +617,25 @@ int pm_os_state_dir(struct pm_buf *out)
         return rc;
     if (mkdir(out->data, 0700) != 0 && errno != EEXIST)
         return PM_ERR_IO;
-    /* Another user's folder (or one others can write to) would let them choose our answers. */
+    /* Another user's folder (or one others can write to) would let them choose our answers,
+     * or take our lock. */
     return private_dir(out->data) ? 0 : PM_ERR_IO;
+}
+
+/* The lock's folder: $XDG_RUNTIME_DIR, else the state folder (pm_os_state_dir, 0700). Not the
+ * shared temp folder, where another user could create the lock file first (and hold it for ever)
+ * or leave a link there to a file of ours. */
+static int lock_dir(char *out, size_t size)
+{
+    const char *x = getenv("XDG_RUNTIME_DIR");
+    if (x && *x && private_dir(x) && (size_t)snprintf(out, size, "%s", x) < size)
+        return 0;
+    struct pm_buf state = PM_BUF_INIT;
+    int rc = pm_os_state_dir(&state);
+    if (rc == 0 && (size_t)snprintf(out, size, "%s", state.data) >= size)
+        rc = PM_ERR_LIMIT;
+    pm_buf_release(&state);
+    return rc;
 }
 
 int pm_os_lock_acquire(const char *name, int wait_seconds, void **handle)

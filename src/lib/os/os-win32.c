@@ -264,6 +264,13 @@ long long pm_os_file_size(const char *path)
     return ((long long)d.nFileSizeHigh << 32) | (long long)d.nFileSizeLow;
 }
 
+/* A FILETIME (100 ns steps since 1601) as nanoseconds since 1970. */
+static int64_t os_filetime_ns(const FILETIME *t)
+{
+    int64_t v = (int64_t)(((uint64_t)t->dwHighDateTime << 32) | t->dwLowDateTime);
+    return (v - 116444736000000000LL) * 100;
+}
+
 long long pm_os_file_mtime(const char *path)
 {
     wchar_t *w = os_wide(path);
@@ -274,10 +281,7 @@ long long pm_os_file_mtime(const char *path)
     free(w);
     if (!ok || (d.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY))
         return -1;
-    /* FILETIME counts 100 ns from 1601-01-01. */
-    unsigned long long t = ((unsigned long long)d.ftLastWriteTime.dwHighDateTime << 32) |
-                           d.ftLastWriteTime.dwLowDateTime;
-    return (long long)(t / 10000000ULL) - 11644473600LL;
+    return (long long)(os_filetime_ns(&d.ftLastWriteTime) / 1000000000);
 }
 
 int pm_os_remove_file(const char *path)
@@ -1114,13 +1118,6 @@ int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
 int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why)
 {
     return os_others_one("folder", dir, why);
-}
-
-/* A FILETIME (100 ns steps since 1601) as nanoseconds since 1970. */
-static int64_t os_filetime_ns(const FILETIME *t)
-{
-    int64_t v = (int64_t)(((uint64_t)t->dwHighDateTime << 32) | t->dwLowDateTime);
-    return (v - 116444736000000000LL) * 100;
 }
 
 int pm_os_file_id(const char *path, struct pm_file_id *id, int *others, struct pm_buf *why)

@@ -170,7 +170,7 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
         return cache_err(err, name, 0, "the cache file is too big to be one");
     const char *p = data, *stop = data + len;
     unsigned lineno = 0;
-    int need_entry = 0, ended = 0, have_id = 0;
+    int need_entry = 0, ended = 0, have_header = 0;
     const char *why = NULL;
     while (!why && p < stop) {
         const char *nl = memchr(p, '\n', (size_t)(stop - p));
@@ -238,7 +238,7 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
             if (!(c->note = pm_strndup(q, (size_t)(e - q))))
                 why = "out of memory";
             else
-                have_id = 1;
+                have_header = 1;
             continue;
         }
         if (e - s >= 4 && !memcmp(s, "end ", 4)) {
@@ -294,7 +294,7 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
                 why = "out of memory";
         }
     }
-    if (!why && (!have_id || need_entry || !ended)) {
+    if (!why && (!have_header || need_entry || !ended)) {
         why = "the file ends before its end record: it is cut";
         lineno++;
     }

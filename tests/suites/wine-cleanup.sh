@@ -11,7 +11,7 @@ PM=$C/pm
 mkdir -p "$PM"
 cp "$WIN/ProfileManager.exe" "$PM/"
 "$BIN/mkprofiles" --scenario office16 "$d/fx" >/dev/null || { echo "FAIL: mkprofiles"; exit 1; }
-w reg import "$d/fx/before.reg" >/dev/null 2>&1 || echo "reg import failed"
+import_reg "$d/fx/before.reg"
 cp "$d/fx/mbm.puf" "$d/fx/prof.config" "$PM/"
 printf 'BackupKeep=2\r\n' >>"$PM/prof.config"
 OST=$C/users/alice/AppData/Local/Microsoft/Outlook

@@ -16,8 +16,8 @@ cp "$WIN/ProfileManager.exe" "$PM/"
 VERSION=$(sed -n 's/^#define PM_VERSION "\(.*\)"/\1/p' "$SRC/include/pm/pm.h")
 
 export_reg() {
-    w reg export HKCU "$1.hkcu" /y >/dev/null 2>&1
-    w reg export 'HKLM\Software' "$1.hklm" /y >/dev/null 2>&1
+    export_key HKCU "$1.hkcu"
+    export_key 'HKLM\Software' "$1.hklm"
 }
 # The prefix settles (wineboot, services) before the first snapshot, so that only the tool could
 # change anything between the two.

@@ -14,7 +14,7 @@ mkdir -p "$PM/tools"
 cp "$WIN/ProfileManager.exe" "$PM/"
 cp "$WIN/tests/win/marker.exe" "$PM/tools/"
 "$BIN/mkprofiles" --scenario office16 "$d/fx" >/dev/null || { echo "FAIL: mkprofiles"; exit 1; }
-w reg import "$d/fx/before.reg" >/dev/null 2>&1 || echo "reg import failed"
+import_reg "$d/fx/before.reg"
 cp "$d/fx/mbm.puf" "$PM/mbm.puf"
 cp "$d/fx/prof.config" "$PM/prof.config"
 printf 'RunAfter=C:\\pm\\tools\\marker.exe\r\nRunAfterArgs=C:\\pm\\ran.txt\r\n' >>"$PM/prof.config"

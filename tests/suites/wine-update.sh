@@ -43,7 +43,7 @@ reset() {
     for k in "${ROOTS[@]}" 'HKCU\Software\ProfileManager' 'HKCU\Software\Policies\Microsoft\Office'; do
         w reg delete "$k" /f >/dev/null 2>&1
     done
-    w reg import "$FX/before.reg" >/dev/null 2>&1 || echo "reg import failed"
+    import_reg "$FX/before.reg"
     rm -rf "$PM/Logs" "$PM"/ran-*.txt "$UPROFILE/Profile.Logs"
     cp "$FX/mbm.puf" "$PM/mbm.puf"
     cp "$FX/prof.config" "$PM/prof.config"

@@ -24,7 +24,7 @@ W_OUTLOOK='C:\Program Files\Microsoft Office\root\Office16\OUTLOOK.EXE'
 FX=$d/fx
 ROOTS=('HKCU\Software\Microsoft\Office' 'HKCU\Software\Microsoft\Exchange' 'HKCU\Software\Contoso'
     'HKCU\Software\Microsoft\Windows NT\CurrentVersion\Windows Messaging Subsystem')
-w reg import "$FX/before.reg" >/dev/null 2>&1 || echo "reg import failed"
+import_reg "$FX/before.reg"
 cp "$FX/mbm.puf" "$FX/prof.config" "$PM/"
 mkdir -p "$C/users/alice/AppData/Local/Microsoft/Outlook"
 echo "alice's OST" >"$C/users/alice/AppData/Local/Microsoft/Outlook/alice@source.example.ost"

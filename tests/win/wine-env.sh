@@ -43,13 +43,44 @@ WUSER=$(ls "$C/users" | grep -vx Public | head -n 1)
 
 w() { "$WINE" "$@"; }
 
+# import_reg FILE: `reg import` of FILE, retried like export_key; three failures count as a
+# failure of the suite.
+import_reg() {
+    local attempt
+    for attempt in 1 2 3; do
+        w reg import "$1" >"$d/import.err" 2>&1 && return 0
+        echo "note: reg import $1 failed (attempt $attempt): $(tr -d '\r' <"$d/import.err" | head -n 3)"
+        sleep 1
+    done
+    echo "FAIL: reg import $1 failed three times"
+    fails=$((fails + 1))
+    return 1
+}
+# export_key KEY FILE: `reg export` of one key. Returns 0 when exported, 1 when the key does not
+# exist. Any other failure (a Wine process that failed to start under load) is retried; after
+# three failed attempts the export counts as a failure of the suite, so a key that exists is never
+# silently left out of a comparison.
+export_key() {
+    local attempt
+    for attempt in 1 2 3; do
+        if w reg export "$1" "$2" /y >"$d/export.err" 2>&1; then
+            return 0
+        fi
+        grep -q 'Unable to find the specified registry key' "$d/export.err" && return 1
+        echo "note: reg export $1 failed (attempt $attempt): $(tr -d '\r' <"$d/export.err" | head -n 3)"
+        sleep 1
+    done
+    echo "FAIL: reg export $1 failed three times"
+    fails=$((fails + 1))
+    return 1
+}
 # Exports the keys in ROOTS (set by the suite) into one UTF-16 .reg file OUT, as `reg export`
 # writes a single key: a byte-for-byte comparison of two such files tells whether a run changed
 # anything under them.
 export_roots() {
     local out=$1 k i=0 parts=()
     for k in "${ROOTS[@]}"; do
-        if w reg export "$k" "$d/part$i.reg" /y >/dev/null 2>&1; then
+        if export_key "$k" "$d/part$i.reg"; then
             parts+=("$d/part$i.reg")
         fi
         i=$((i + 1))

@@ -157,7 +157,7 @@ PY
 echo "== in use: Outlook running"
 reset
 runafter inuse
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 desc="the imported profiles read back with reg export"
 check has_profiles "$d/before.reg"
 outlook --max 60
@@ -182,7 +182,7 @@ runafter ostheld
     --ready 'C:\outlook-ready' --until 'C:\outlook-stop' --max 60 >/dev/null 2>&1) &
 for i in $(seq 200); do [ -f "$C/outlook-ready" ] && break; sleep 0.1; done
 rm -f "$C/outlook-ready"
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 run
 outlook_stop
 export_roots "$d/after.reg"
@@ -208,7 +208,7 @@ reset
 runafter updated
 w reg add 'HKCU\Software\Policies\Microsoft\Office\16.0\Outlook\Cached Mode' /v enable \
     /t REG_DWORD /d 0 /f >/dev/null 2>&1
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 run
 export_roots "$d/after.reg"
 desc="updated: exit 0"; check [ "$rc" = 0 ]
@@ -268,7 +268,7 @@ echo "== PUF missing"
 reset
 runafter nopuf
 rm -f "$PM/mbm.puf"
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 run
 export_roots "$d/after.reg"
 desc="PUF missing: exit 4"; check [ "$rc" = 4 ]
@@ -305,7 +305,7 @@ echo "not a folder" >"$PM/blocker"
 config 'BackupFolder=C:\pm\blocker\Backups'
 # The fallback cannot be written either.
 echo "not a folder" >"$UPROFILE/Profile.Logs"
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 run
 export_roots "$d/after.reg"
 desc="failure: exit 6"; check [ "$rc" = 6 ]
@@ -320,7 +320,7 @@ echo "== config missing"
 reset
 runafter noconfig
 rm -f "$PM/prof.config"
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 run
 export_roots "$d/after.reg"
 desc="config missing: exit 3"; check [ "$rc" = 3 ]
@@ -396,7 +396,7 @@ for scenario in $("$BIN/mkprofiles" --list); do
     "$BIN/mkprofiles" --scenario "$scenario" "$FX" >/dev/null || { echo "FAIL: mkprofiles $scenario"; fails=$((fails + 1)); continue; }
     reset
     runafter "$scenario"
-    export_roots "$d/before.reg"
+    export_before "$d/before.reg"
     run
     export_roots "$d/after.reg"
     desc="$scenario: exit 0"; check [ "$rc" = 0 ]

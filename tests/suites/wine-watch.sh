@@ -36,7 +36,7 @@ wait_log() {
     return 1
 }
 
-export_roots "$d/before.reg"
+export_before "$d/before.reg"
 # The dummy Outlook, then the watch beside it.
 rm -f "$C/outlook-ready" "$C/outlook-stop"
 (cd "$d" && w "$W_OUTLOOK" --ready 'C:\outlook-ready' --until 'C:\outlook-stop' --max 80 \

@@ -86,6 +86,17 @@ static void test_planted_link_refused(void **state)
     assert_int_equal(symlink(at("nothing-yet"), at("dangling")), 0);
     assert_null(pm_os_fopen_write(at("dangling"), "wb"));
     assert_int_equal(access(at("nothing-yet"), F_OK), -1);
+    /* A file made new ("x", the backup's and every temporary file's open) is made through
+     * neither kind of link, nor over a file that exists. */
+    assert_null(pm_os_fopen_write(at("link.tmp"), "wbx"));
+    assert_null(pm_os_fopen_write(at("dangling"), "wbx"));
+    assert_null(pm_os_fopen_write(at("dangling"), "w+bx"));
+    assert_int_equal(access(at("nothing-yet"), F_OK), -1);
+    assert_null(pm_os_fopen_write(at("victim"), "wbx"));
+    FILE *made = pm_os_fopen_write(at("made-new"), "wbx");
+    assert_non_null(made);
+    assert_int_equal(fputs("new", made) >= 0, 1);
+    assert_int_equal(fclose(made), 0);
     size_t n;
     char *d = pmt_read_file(at("victim"), &n);
     assert_string_equal(d, "keep");

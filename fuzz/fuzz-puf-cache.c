@@ -103,6 +103,10 @@ static void one(const char *text, size_t size)
     st.index_state = c.index_state;
     st.malformed = c.malformed;
     snprintf(st.index_note, sizeof(st.index_note), "%s", c.note);
+    /* A fingerprint exactly when an index answered. */
+    if (c.have_fp != c.used_index)
+        abort();
+    memcpy(st.index_fp, c.fp, sizeof(st.index_fp));
 
     static char spelled[NQ][512];
     struct pm_puf_query q[NQ];
@@ -139,8 +143,27 @@ static void one(const char *text, size_t size)
     if (strcmp(again.puf_path, c.puf_path) ||
         !pm_puf_cache_matches(&again, c.puf_path, &c.id, idx) || again.nrecs != nq ||
         !same_warnings(&again.warnings, &c.warnings) || again.index_state != c.index_state ||
-        again.malformed != c.malformed || again.used_index != c.used_index)
+        again.malformed != c.malformed || again.used_index != c.used_index ||
+        again.have_fp != c.have_fp || memcmp(again.fp, c.fp, sizeof(c.fp)))
         abort();
+    /* Asked the same questions in part: every one held is answered as in full. */
+    {
+        struct pm_puf_query q3[NQ];
+        static char spelled3[NQ][512];
+        unsigned char known[NQ];
+        size_t nq3 = ask(&c, q3, spelled3);
+        int got = pm_puf_cache_answer_known(&again, q3, nq3, known);
+        if (got >= 0) {
+            if ((size_t)got != nq3)
+                abort();
+            for (size_t i = 0; i < nq3; i++)
+                if (!known[i] || q3[i].match != q[i].match ||
+                    q3[i].conflict_line != q[i].conflict_line ||
+                    (q[i].match != PM_PUF_NONE && !same_entry(&q3[i].entry, &q[i].entry)))
+                    abort();
+            pm_puf_queries_release(q3, nq3);
+        }
+    }
     struct pm_puf_query q2[NQ];
     static char spelled2[NQ][512];
     size_t nq2 = ask(&c, q2, spelled2);
@@ -205,8 +228,8 @@ static int resealed(char *text, size_t size)
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 {
-    /* An exact copy: a read past the end is caught. */
-    char *copy = malloc(size ? size : 1);
+    /* An exact copy: a read past the end is caught (zeroed: the empty input's byte is defined). */
+    char *copy = calloc(size ? size : 1, 1);
     if (!copy)
         return 0;
     if (size)

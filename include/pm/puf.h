@@ -82,6 +82,10 @@ enum pm_puf_index_state {
 /* "off", "used", "missing", "stale", "old_format", "damaged", "not_used". */
 const char *pm_puf_index_state_name(int state);
 
+/* A PUF's content fingerprint as its index records it: the size, then the hashes of the head, two
+ * sampled blocks and the tail (docs/puf-format.md). */
+#define PM_PUF_FP_WORDS 5
+
 struct pm_puf_stats {
     uint64_t bytes_read;  /* bytes of PUF data read */
     uint64_t lines;       /* lines seen (scan) */
@@ -89,6 +93,8 @@ struct pm_puf_stats {
     int used_index;       /* 1 when the sidecar index answered */
     int index_state;      /* enum pm_puf_index_state */
     char index_note[256]; /* why the index was or was not used */
+    /* With used_index: the PUF's size and block hashes that the index was found to describe. */
+    uint64_t index_fp[PM_PUF_FP_WORDS];
 };
 
 /* Checks one PUF line (without its line break). Returns 0 and fills e (owned strings) when
@@ -120,6 +126,13 @@ int pm_puf_resolve(const char *path, struct pm_puf_query *q, size_t nq, unsigned
 int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
                         unsigned flags, struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
                         struct pm_error *err);
+/* The same, trusting 'known_fp' (NULL: nothing): when the index's header records that very
+ * fingerprint, the PUF's blocks are not read again to prove it (four round trips on a share). For
+ * a caller that saw this fingerprint proved for the PUF and knows the PUF unchanged since: the
+ * local answer cache, whose PUF and index have kept their identity (pm/pufcache.h). */
+int pm_puf_resolve_known(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                         unsigned flags, const uint64_t *known_fp, struct pm_puf_stats *stats,
+                         pm_diag_fn warn, void *ctx, struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
 /* The sidecar index's name beside a PUF: "<puf>.idx" (appended to 'out'). 0 or PM_ERR_NOMEM. */

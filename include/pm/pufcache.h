@@ -3,16 +3,20 @@
  * the PUF's identity alone (one call) instead of its index and lines (about twenty). It is used
  * only when the PUF's path and identity (pm_file_id: size, write and change times, inode) and the
  * index's identity (or its absence) are the ones recorded and it holds the answers to exactly the
- * run's questions; anything else is a miss, and the run asks the PUF as before and writes the cache
- * anew. Answers are kept as the PUF lines they came from, and the warnings the lookup gave are kept
+ * run's questions. When it holds some of them, its lookup used the index and warned nothing, the
+ * others are asked of the index without proving the index again (pm_puf_resolve_known: the
+ * fingerprint the cache recorded): a partial answer. Anything else is a miss, and the run asks the
+ * PUF as before. Both write the cache anew. Answers are kept as the PUF lines they came from, and the warnings the lookup gave are kept
  * and given again, so a run answered from the cache decides and logs what the lookup would have.
  *
  * The file, text, one record a line ('\n'):
- *   profilemanager-puf-cache 1
+ *   profilemanager-puf-cache 2
  *   puf <the PUF's path as the config gives it>
  *   id <size> <write time ns> <change time ns> <inode> <device>
  *   idx <the same of the index> | idx none                (a rebuilt index is a miss too)
  *   lookup <used index 0|1> <index state> <malformed lines> <the lookup's note>
+ *   fp <size> <head> <sample> <sample> <tail> | fp none    (the fingerprint the index was proved
+ *                                                   to describe; none when no index answered)
  *   q <dn|smtp> <none|source|target|conflict> <line> <conflict line> <normalized key>
  *   e <the answer's entry, as a PUF line>           (right after a q whose answer is not none)
  *   w <line> <warning>                              (what the lookup warned, in order)
@@ -51,6 +55,8 @@ struct pm_puf_cache {
     int index_state; /* enum pm_puf_index_state */
     uint64_t malformed;
     char *note;
+    int have_fp; /* with used_index: the index was proved to describe the PUF of fingerprint fp */
+    uint64_t fp[PM_PUF_FP_WORDS];
     struct pm_puf_cache_rec *recs;
     size_t nrecs;
     struct pm_diag_list warnings; /* where NULL; the PUF's line and the message */
@@ -75,8 +81,15 @@ int pm_puf_cache_matches(const struct pm_puf_cache *c, const char *puf_path,
 int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                         const char *puf_path, pm_diag_fn warn, void *ctx);
 
-/* The cache text for these answered queries, what their lookup said ('stats') and the warnings
- * it gave; 'idx_id' is the index's identity, NULL when there was none. 0,
+/* Answers the queries the cache holds, as pm_puf_cache_answer does; the others are left
+ * unanswered (PM_PUF_NONE, no entry) with known[i] = 0. Gives no warnings: for a caller that asks
+ * the rest of the index, which only a cache with no warnings may be completed by. The number of
+ * queries answered, or PM_ERR_NOMEM (the answers then reset). */
+int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
+                              unsigned char *known);
+
+/* The cache text for these answered queries, what their lookup said ('stats', with the
+ * fingerprint its index was proved for) and the warnings it gave; 'idx_id' is the index's identity, NULL when there was none. 0,
  * PM_ERR_INVALID when something cannot be written on one line (a line break in a key or in the
  * path) or a key would not read back (one still starting with "X500:" or "SMTP:" once normalized,
  * e.g. "X500:X500:/o=..." asked): such a run is simply not cached. PM_ERR_LIMIT past the record

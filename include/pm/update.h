@@ -43,6 +43,8 @@ enum pm_update_cache {
     PM_UPDATE_CACHE_OFF = 0, /* no cache (none configured, an answer function, a dry run's miss) */
     PM_UPDATE_CACHE_HIT,     /* every answer from the cache: the PUF was not opened */
     PM_UPDATE_CACHE_MISS,    /* asked the PUF; the cache was written anew when it could be */
+    PM_UPDATE_CACHE_PARTIAL, /* some answers from the cache, the rest from the index without
+                                proving it again; the cache written anew when it could be */
 };
 
 /* Answers the queries in place as pm_puf_resolve does (match, owned entry strings), for runs

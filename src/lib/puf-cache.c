@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_MAGIC "profilemanager-puf-cache 1"
+#define CACHE_MAGIC "profilemanager-puf-cache 2"
 #define CACHE_MAGIC_ANY "profilemanager-puf-cache "
 #define CACHE_SEED 0xcac4eu
 
@@ -237,8 +237,23 @@ int pm_puf_cache_parse(struct pm_puf_cache *c, const char *data, size_t len, con
             c->malformed = mal;
             if (!(c->note = pm_strndup(q, (size_t)(e - q))))
                 why = "out of memory";
-            else
+            continue;
+        }
+        if (lineno == 6) {
+            /* A fingerprint exactly when an index answered: the one a partial answer trusts. */
+            const char *q = s + 3;
+            if ((size_t)(e - s) == 7 && !memcmp(s, "fp none", 7) && !c->used_index) {
                 have_header = 1;
+                continue;
+            }
+            int ok = e - s >= 3 && !memcmp(s, "fp ", 3) && c->used_index;
+            for (int i = 0; ok && i < PM_PUF_FP_WORDS; i++)
+                ok = cache_unsigned(&q, e, UINT64_MAX, &c->fp[i]) == 0;
+            if (!ok || q != e)
+                why = "line 6 must be 'fp <size> <4 block hashes>' when the index answered, "
+                      "else 'fp none'";
+            else
+                have_header = c->have_fp = 1;
             continue;
         }
         if (e - s >= 4 && !memcmp(s, "end ", 4)) {
@@ -379,6 +394,36 @@ int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, si
     return 1;
 }
 
+int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
+                              unsigned char *known)
+{
+    int answered = 0;
+    for (size_t i = 0; i < nq; i++) {
+        memset(&q[i].entry, 0, sizeof(q[i].entry));
+        q[i].match = PM_PUF_NONE;
+        q[i].conflict_line = 0;
+        known[i] = 0;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        size_t klen;
+        puf_query_key(&q[i], &klen);
+        const struct pm_puf_cache_rec *r = klen ? cache_find(c, &q[i]) : NULL;
+        if (klen && !r)
+            continue;
+        known[i] = 1;
+        answered++;
+        if (!r)
+            continue; /* nothing to ask: NONE, as the lookup answers it */
+        q[i].match = r->match;
+        q[i].conflict_line = r->conflict_line;
+        if (r->match != PM_PUF_NONE && pm_puf_entry_copy(&q[i].entry, &r->entry) < 0) {
+            pm_puf_queries_release(q, nq);
+            return PM_ERR_NOMEM;
+        }
+    }
+    return answered;
+}
+
 static int cache_one_line(const char *s)
 {
     return s && !strpbrk(s, "\r\n");
@@ -434,8 +479,12 @@ int pm_puf_cache_encode(struct pm_buf *out, const char *puf_path, const struct p
     if (rc == 0 && idx_id)
         rc = cache_put_id(out, idx_id);
     if (rc == 0)
-        rc = pm_buf_printf(out, "\nlookup %d %d %" PM_PRIu64 " %s\n", stats->used_index ? 1 : 0,
+        rc = pm_buf_printf(out, "\nlookup %d %d %" PM_PRIu64 " %s\nfp", stats->used_index ? 1 : 0,
                            stats->index_state, PM_U64(stats->malformed), stats->index_note);
+    for (int i = 0; rc == 0 && stats->used_index && i < PM_PUF_FP_WORDS; i++)
+        rc = pm_buf_printf(out, " %" PM_PRIu64, PM_U64(stats->index_fp[i]));
+    if (rc == 0)
+        rc = pm_buf_puts(out, stats->used_index ? "\n" : " none\n");
     for (size_t i = 0; rc == 0 && i < nq; i++) {
         size_t klen;
         const char *key = puf_query_key(&q[i], &klen);

@@ -388,6 +388,19 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     return 1;
 }
 
+_Static_assert(PM_PUF_FP_WORDS == 1 + PUF_FP_BLOCKS, "the public fingerprint is size and blocks");
+
+/* 1 when fp is the fingerprint 'words' (size, then the block hashes). */
+static int idx_fp_is(const struct puf_fingerprint *fp, const uint64_t *words)
+{
+    if (fp->size != words[0])
+        return 0;
+    for (int i = 0; i < PUF_FP_BLOCKS; i++)
+        if (fp->hash[i] != words[1 + i])
+            return 0;
+    return 1;
+}
+
 /* Opens the index (and the PUF, unless 'given' is the PUF already open) and proves the index
  * describes the PUF as it is now, by content: the same size and block hashes. 1 when it does; 0
  * with a note when not, and the caller scans the PUF instead. The files opened are the caller's
@@ -397,8 +410,8 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
  * the end are never read. On a share a run's check is five calls: the index's open, its header
  * and the PUF's four blocks (the tail read also proves the size). */
 static int idx_open_fresh(const char *path, const char *idxname, FILE *given, int check_size,
-                          FILE **fi, FILE **fp, struct idx_header *h, struct pm_puf_stats *st,
-                          uint64_t *idx_bytes)
+                          const uint64_t *known_fp, FILE **fi, FILE **fp, struct idx_header *h,
+                          struct pm_puf_stats *st, uint64_t *idx_bytes)
 {
     unsigned char hb[IDX_HEADER];
 
@@ -420,6 +433,8 @@ static int idx_open_fresh(const char *path, const char *idxname, FILE *given, in
     }
     if (!(*fp = given ? given : fopen(path, "rb")))
         return idx_note(st, PM_PUF_INDEX_NOT_USED, "index not used: the puf cannot be read");
+    if (known_fp && idx_fp_is(&h->fp, known_fp))
+        return 1; /* proved before for this very PUF, unchanged since (the caller knows) */
     struct puf_fingerprint now = {0};
     now.size = h->fp.size;
     int rc = puf_fingerprint_hashes(*fp, &now, &st->bytes_read);
@@ -446,8 +461,9 @@ static int idx_open_fresh(const char *path, const char *idxname, FILE *given, in
     return 1;
 }
 
-int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, size_t nq,
-                      struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
+int puf_index_resolve(const char *path, FILE *given, const uint64_t *known_fp,
+                      struct pm_puf_query *q, size_t nq, struct pm_puf_stats *st,
+                      pm_diag_fn warn, void *ctx)
 {
     struct pm_buf name = PM_BUF_INIT;
     if (pm_puf_index_path(path, &name) < 0) {
@@ -461,7 +477,8 @@ int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, siz
     int rc = 0;
     uint64_t idx_bytes = 0;
 
-    if ((rc = idx_open_fresh(path, idxname, given, 0, &fi, &fp, &h, st, &idx_bytes)) != 1)
+    if ((rc = idx_open_fresh(path, idxname, given, 0, known_fp, &fi, &fp, &h, st, &idx_bytes)) !=
+        1)
         goto out;
     if (!(linebuf = malloc(PM_PUF_MAX_LINE + 8))) {
         rc = PM_ERR_NOMEM;
@@ -474,6 +491,9 @@ int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, siz
     }
     st->used_index = 1;
     st->malformed = h.malformed;
+    st->index_fp[0] = h.fp.size;
+    for (int i = 0; i < PUF_FP_BLOCKS; i++)
+        st->index_fp[1 + i] = h.fp.hash[i];
     idx_note(st, PM_PUF_INDEX_USED, "used index '%s' (%" PM_PRIu64 " bytes of index read)", idxname,
              PM_U64(idx_bytes));
     if (h.malformed && warn) {
@@ -508,7 +528,7 @@ int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
     struct idx_header h = {0};
     FILE *fi = NULL, *fp = NULL;
     uint64_t idx_bytes = 0;
-    if (idx_open_fresh(path, name.data, NULL, 1, &fi, &fp, &h, st, &idx_bytes) == 1)
+    if (idx_open_fresh(path, name.data, NULL, 1, NULL, &fi, &fp, &h, st, &idx_bytes) == 1)
         idx_note(st, PM_PUF_INDEX_USED, "index '%s' is current (%" PM_PRIu64 " lines)", name.data,
                  PM_U64(h.lines));
     if (fi)

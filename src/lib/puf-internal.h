@@ -60,11 +60,12 @@ int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, u
 void puf_queries_reset(struct pm_puf_query *q, size_t nq);
 
 /* The index read path (puf-index.c). 'given' is the PUF already open (read with positioned
- * reads, left open), or NULL to open 'path'. Returns 1 when the index answered every query, 0
- * when it cannot be used (the reason is in stats->index_note; answers are reset), <0 on
- * allocation failure. */
-int puf_index_resolve(const char *path, FILE *given, struct pm_puf_query *q, size_t nq,
-                      struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx);
+ * reads, left open), or NULL to open 'path'; 'known_fp' as pm_puf_resolve_known. Returns 1 when
+ * the index answered every query, 0 when it cannot be used (the reason is in stats->index_note;
+ * answers are reset), <0 on allocation failure. */
+int puf_index_resolve(const char *path, FILE *given, const uint64_t *known_fp,
+                      struct pm_puf_query *q, size_t nq, struct pm_puf_stats *stats,
+                      pm_diag_fn warn, void *ctx);
 
 /* Streams every line of an open PUF through fn with one fixed buffer (no per-line allocation).
  * 'off' is the file offset of the line's first byte. A line longer than the buffer allows is

@@ -731,6 +731,13 @@ int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_
                         unsigned flags, struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
                         struct pm_error *err)
 {
+    return pm_puf_resolve_known(path, f, q, nq, flags, NULL, stats, warn, ctx, err);
+}
+
+int pm_puf_resolve_known(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                         unsigned flags, const uint64_t *known_fp, struct pm_puf_stats *stats,
+                         pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
     struct pm_puf_stats local;
     if (!stats)
         stats = &local;
@@ -745,7 +752,7 @@ int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_
     if (flags & PM_PUF_NO_INDEX) {
         snprintf(stats->index_note, sizeof(stats->index_note), "index not used (--no-index)");
     } else {
-        int rc = puf_index_resolve(path, f, q, nq, stats, warn, ctx);
+        int rc = puf_index_resolve(path, f, known_fp, q, nq, stats, warn, ctx);
         if (rc == 1)
             return 0;
         if (rc < 0) {

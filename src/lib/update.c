@@ -175,6 +175,79 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
     pm_buf_release(&text);
 }
 
+/* A partial answer: the cache answers what it holds and the index the rest, trusting the
+ * fingerprint the cache recorded, as the PUF and the index kept the identity they had when it
+ * was proved. Only from a cache whose lookup used the index and warned nothing (a warning is the
+ * whole lookup's, not one question's). 1 answered, 0 not possible (nothing changed), <0 error. */
+static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
+    if (!pm_update_cache_ready(u) || !u->cache.used_index || !u->cache.have_fp ||
+        u->cache.warnings.n || !u->nq)
+        return 0;
+    unsigned char *known = calloc(u->nq, 1);
+    if (!known)
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    int answered = pm_puf_cache_answer_known(&u->cache, u->q, u->nq, known);
+    if (answered <= 0) {
+        free(known);
+        return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : 0;
+    }
+    size_t nrest = u->nq - (size_t)answered, k = 0;
+    char prefix[96];
+    snprintf(prefix, sizeof(prefix), "%d of %zu answered from the local cache", answered, u->nq);
+    if (nrest == 0) { /* fewer questions than the cache holds: nothing read */
+        free(known);
+        u->cache_state = PM_UPDATE_CACHE_HIT;
+        u->stats.index_state = u->cache.index_state;
+        u->stats.malformed = u->cache.malformed;
+        snprintf(u->stats.index_note, sizeof(u->stats.index_note),
+                 "%s, the puf and its index unchanged since: %s", prefix, u->cache.note);
+        return 1;
+    }
+    struct pm_puf_query *rest = calloc(nrest, sizeof(*rest));
+    if (!rest) {
+        free(known);
+        pm_puf_queries_release(u->q, u->nq);
+        return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < u->nq; i++)
+        if (!known[i]) {
+            rest[k].dn = u->q[i].dn;
+            rest[k].by = u->q[i].by;
+            rest[k++].smtp = u->q[i].smtp;
+        }
+    int use_cache = !(u->o.flags & PM_UPDATE_DRY_RUN);
+    struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
+    int rc = pm_puf_resolve_known(u->o.puf_path, u->o.puf, rest, nrest, 0, u->cache.fp, &u->stats,
+                                  use_cache ? cache_tee_warn : warn,
+                                  use_cache ? (void *)&tee : ctx, err);
+    if (rc < 0) { /* the lookup released its own answers */
+        free(rest);
+        free(known);
+        pm_diag_list_release(&tee.seen);
+        pm_puf_queries_release(u->q, u->nq);
+        return rc;
+    }
+    k = 0;
+    for (size_t i = 0; i < u->nq; i++)
+        if (!known[i]) /* moves the answer and its strings */
+            u->q[i] = rest[k++];
+    free(rest);
+    free(known);
+    u->cache_state = PM_UPDATE_CACHE_PARTIAL;
+    if (use_cache)
+        cache_write(u, &tee.seen);
+    pm_diag_list_release(&tee.seen);
+    char note[sizeof(prefix) + sizeof(u->stats.index_note) + 16];
+    snprintf(note, sizeof(note), "%s, the rest: %s", prefix, u->stats.index_note);
+    size_t len = strlen(note);
+    if (len >= sizeof(u->stats.index_note))
+        len = sizeof(u->stats.index_note) - 1;
+    memcpy(u->stats.index_note, note, len);
+    u->stats.index_note[len] = '\0';
+    return 1;
+}
+
 /* Asks the PUF (its index, or a scan) and, with a cache configured, keeps the answers. */
 static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
@@ -210,15 +283,15 @@ int pm_update_resolve(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm
     u->cache_state = PM_UPDATE_CACHE_OFF;
     if (u->o.answer)
         rc = u->o.answer(u->o.answer_ctx, u->q, u->nq, err);
-    else if ((rc = cache_answer(u, warn, ctx)) == 1)
+    else if ((rc = cache_answer(u, warn, ctx)) < 0)
+        rc = pm_error_set(err, rc, NULL, 0, "out of memory");
+    else if (rc == 1 || (rc = cache_complete(u, warn, ctx, err)) == 1)
         rc = 0;
     else if (rc == 0)
         rc = resolve_and_cache(u, warn, ctx, err);
-    else
-        rc = pm_error_set(err, rc, NULL, 0, "out of memory");
     if (rc < 0)
         return rc;
-    static const char *const cache_names[] = {"off", "hit", "miss"};
+    static const char *const cache_names[] = {"off", "hit", "miss", "partial"};
     char nq[24], br[24], mal[24];
     snprintf(nq, sizeof(nq), "%zu", u->nq);
     snprintf(br, sizeof(br), "%" PM_PRIu64, PM_U64(u->stats.bytes_read));

@@ -261,6 +261,70 @@ static void test_index_stale_after_append(void **state)
     free(text);
 }
 
+/* A fingerprint the caller vouches for (the local cache: the PUF and the index kept their
+ * identity since it was proved) spares the four block reads; only the very fingerprint the header
+ * records is trusted, any other is proved again by reading the blocks. */
+static void test_index_known_fingerprint(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(3000);
+    size_t size = strlen(text);
+    make_files(&f, text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+
+    /* The fingerprint an index lookup was proved for is given back. */
+    struct pm_puf_query q = {.dn = "/o=Fabrikam/cn=Recipients/cn=dup"};
+    struct pm_puf_stats proved;
+    assert_int_equal(pm_puf_resolve(f.puf, &q, 1, 0, &proved, NULL, NULL, &err), 0);
+    pm_puf_queries_release(&q, 1);
+    assert_int_equal(proved.used_index, 1);
+    assert_int_equal(proved.index_fp[0], size);
+    for (int i = 1; i < PM_PUF_FP_WORDS; i++)
+        assert_int_not_equal(proved.index_fp[i], 0);
+
+    /* Trusted: the same answer, without the blocks' bytes. */
+    struct pm_puf_stats st;
+    q = (struct pm_puf_query){.dn = "/o=Fabrikam/cn=Recipients/cn=dup"};
+    assert_int_equal(
+        pm_puf_resolve_known(f.puf, NULL, &q, 1, 0, proved.index_fp, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(q.match, PM_PUF_SOURCE);
+    assert_true(st.bytes_read + 4 * 4096 <= proved.bytes_read);
+    assert_memory_equal(st.index_fp, proved.index_fp, sizeof(st.index_fp));
+    pm_puf_queries_release(&q, 1);
+
+    /* The head's byte changed in place: proved again it is stale; trusted it is not read. */
+    char *edited = strdup(text);
+    edited[10] ^= 0x20;
+    assert_int_equal(pmt_write_file(f.puf, edited, size), 0);
+    q = (struct pm_puf_query){.dn = "/o=Fabrikam/cn=Recipients/cn=dup"};
+    assert_int_equal(pm_puf_resolve_known(f.puf, NULL, &q, 1, 0, NULL, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.index_state, PM_PUF_INDEX_STALE);
+    pm_puf_queries_release(&q, 1);
+    q = (struct pm_puf_query){.dn = "/o=Fabrikam/cn=Recipients/cn=dup"};
+    assert_int_equal(
+        pm_puf_resolve_known(f.puf, NULL, &q, 1, 0, proved.index_fp, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.index_state, PM_PUF_INDEX_USED);
+    pm_puf_queries_release(&q, 1);
+
+    /* A fingerprint other than the header's, in any word, is not trusted: the blocks are read. */
+    for (int w = 0; w < PM_PUF_FP_WORDS; w++) {
+        uint64_t other[PM_PUF_FP_WORDS];
+        memcpy(other, proved.index_fp, sizeof(other));
+        other[w] ^= 1;
+        q = (struct pm_puf_query){.dn = "/o=Fabrikam/cn=Recipients/cn=dup"};
+        assert_int_equal(
+            pm_puf_resolve_known(f.puf, NULL, &q, 1, 0, other, &st, NULL, NULL, &err), 0);
+        if (st.index_state != PM_PUF_INDEX_STALE)
+            fail_msg("word %d changed: %s", w, st.index_note);
+        pm_puf_queries_release(&q, 1);
+    }
+    free(edited);
+    free(text);
+}
+
 static unsigned char *read_idx(const struct files *f, size_t *len);
 
 /* The index is judged by content: copied with the PUF to another folder with new modification
@@ -713,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_index_many_partitions),
         cmocka_unit_test(test_index_stale_after_append),
         cmocka_unit_test(test_index_survives_copy),
+        cmocka_unit_test(test_index_known_fingerprint),
         cmocka_unit_test(test_index_damage_falls_back),
         cmocka_unit_test(test_index_collision_is_verified),
         cmocka_unit_test(test_index_by_smtp),

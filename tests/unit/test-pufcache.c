@@ -292,6 +292,52 @@ static int parse_text(struct pm_puf_cache *c, const struct pm_buf *text)
     return rc;
 }
 
+/* A run asking questions the cache partly holds: those it holds are answered as the lookup
+ * answered them, the others are left unanswered and flagged; a question without a key counts as
+ * answered (NONE). And the fingerprint an index was proved for reads back as written. */
+static void test_answer_known(void **state)
+{
+    (void)state;
+    struct world w;
+    world_make(&w);
+    struct pm_puf_cache c;
+    assert_int_equal(parse_text(&c, &w.text), 0);
+    assert_int_equal(c.have_fp, 0);
+
+    struct pm_puf_query q[NQ + 2];
+    fill_queries(q);
+    set_query(&q[NQ], PM_PUF_BY_DN, "/o=Fabrikam/cn=Recipients/cn=newcomer");
+    set_query(&q[NQ + 1], PM_PUF_BY_SMTP, "newcomer@fabrikam.com");
+    unsigned char known[NQ + 2];
+    assert_int_equal(pm_puf_cache_answer_known(&c, q, NQ + 2, known), NQ);
+    for (size_t i = 0; i < NQ; i++)
+        assert_int_equal(known[i], 1);
+    assert_int_equal(known[NQ], 0);
+    assert_int_equal(known[NQ + 1], 0);
+    assert_same_answers(q, w.q, NQ);
+    assert_holds_nothing(q + NQ, 2);
+    pm_puf_queries_release(q, NQ + 2);
+
+    /* None held: nothing answered. */
+    set_query(&q[0], PM_PUF_BY_SMTP, "newcomer@fabrikam.com");
+    assert_int_equal(pm_puf_cache_answer_known(&c, q, 1, known), 0);
+    assert_int_equal(known[0], 0);
+    pm_puf_cache_release(&c);
+
+    /* The fingerprint, with every bit of a word kept. */
+    struct pm_puf_stats used = {.used_index = 1, .index_state = PM_PUF_INDEX_USED,
+                                .index_fp = {7177168, 1, UINT64_MAX, 0, 0x8000000000000000u}};
+    struct pm_buf text = PM_BUF_INIT;
+    assert_int_equal(
+        pm_puf_cache_encode(&text, w.puf, &some_id, &some_id, &used, w.q, NQ, NULL), 0);
+    assert_int_equal(parse_text(&c, &text), 0);
+    assert_int_equal(c.have_fp, 1);
+    assert_memory_equal(c.fp, used.index_fp, sizeof(c.fp));
+    pm_puf_cache_release(&c);
+    pm_buf_release(&text);
+    world_release(&w);
+}
+
 /* A PUF line may hold a doubled prefix in field 7, which the PUF reads as an address starting
  * with "SMTP:": the cache gives that same address back, and a question that only such a spelling
  * answers is not written in a form the reader refuses. */
@@ -652,10 +698,10 @@ static void other_version(const char *body)
     free(s);
 }
 
-#define MAGIC "profilemanager-puf-cache 1\n"
+#define MAGIC "profilemanager-puf-cache 2\n"
 #define PUF "puf /srv/share/mbm.puf\n"
 #define ID "id 100 1700000000000000000 -5 42 7\n"
-#define IDXL "idx none\nlookup 0 0 0 \n"
+#define IDXL "idx none\nlookup 0 0 0 \nfp none\n"
 #define HEAD MAGIC PUF ID IDXL
 #define BOB "/o=Fabrikam/cn=Recipients/cn=bob"
 #define ENTRY BOB "|/o=Contoso/cn=Recipients/cn=bob|bob@contoso.com"
@@ -689,12 +735,14 @@ static void test_parse_refusals(void **state)
              "id 9223372036854775807 -9223372036854775807 9223372036854775807 1 1\n" IDXL);
     accepted(MAGIC PUF
              "id 18446744073709551615 -1 1 18446744073709551615 18446744073709551615\n" IDXL);
-    accepted(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 3 12 index is stale: puf grew\n");
-    accepted(MAGIC PUF ID "idx none\nlookup 0 6 0 index not used (--no-index)\n");
+    accepted(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 12 used index\nfp 100 1 2 3 18446744073709551615\n");
+    accepted(MAGIC PUF ID "idx none\nlookup 0 6 0 index not used (--no-index)\nfp none\n");
+    accepted(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 0 3 12 index is stale: puf grew\nfp none\n");
 
     /* The header: this version's magic, the PUF, its identity. */
-    other_version("profilemanager-puf-cache 2\n" PUF ID);
-    other_version("profilemanager-puf-cache 1 \n" PUF ID);
+    other_version("profilemanager-puf-cache 1\n" PUF ID);
+    other_version("profilemanager-puf-cache 3\n" PUF ID);
+    other_version("profilemanager-puf-cache 2 \n" PUF ID);
     refused("profilemanager-puf-cache\n" PUF ID, 1, "not a cache file");
     refused(PUF ID, 1, "not a cache file");
     /* The index's identity (or none) and what the lookup said. */
@@ -710,6 +758,18 @@ static void test_parse_refusals(void **state)
     refused(MAGIC PUF ID "idx none\nlookup 0 7 0 \n", 5, "line 5 must be 'lookup");
     refused(MAGIC PUF ID "idx none\nlookup 0 0 -1 \n", 5, "line 5 must be 'lookup");
     refused(MAGIC PUF ID "idx none\nlookup 0 0\n", 5, "line 5 must be 'lookup");
+    /* The fingerprint: exactly when the index answered, all five numbers. */
+    refused(MAGIC PUF ID "idx none\nlookup 0 0 0 \n", 6, "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx none\nlookup 0 0 0 \nq dn none 0 0 /o=x\n", 6, "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx none\nlookup 0 0 0 \nfp 1 2 3 4 5\n", 6, "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 0 used\nfp none\n", 6, "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 0 used\nfp 1 2 3 4\n", 6, "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 0 used\nfp 1 2 3 4 5 6\n", 6,
+            "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 0 used\nfp 1 2 3 4 05\n", 6,
+            "line 6 must be 'fp");
+    refused(MAGIC PUF ID "idx 5 6 7 8 9\nlookup 1 1 0 used\nfp 1 2 3 4 18446744073709551616\n", 6,
+            "line 6 must be 'fp");
     refused(MAGIC ID, 2, "line 2 must name the PUF");
     refused(MAGIC "puf \n" ID, 2, "line 2 must name the PUF");
     refused(MAGIC "puf\n" ID, 2, "line 2 must name the PUF");
@@ -746,113 +806,113 @@ static void test_parse_refusals(void **state)
         snprintf(body, sizeof(body), MAGIC PUF "%s\n", bad_ids[i]);
         refused(body, 3, "line 3 must be 'id");
     }
-    refused(HEAD "q dn source 03 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
-    refused(HEAD "q dn source +3 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
-    refused(HEAD "q dn source -3 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
-    refused(HEAD "q dn source 4294967296 0 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
-    refused(HEAD "q dn conflict 3 4294967299 " BOB "\ne " ENTRY "\n", 6,
+    refused(HEAD "q dn source 03 0 " BOB "\ne " ENTRY "\n", 7, "a question record must be");
+    refused(HEAD "q dn source +3 0 " BOB "\ne " ENTRY "\n", 7, "a question record must be");
+    refused(HEAD "q dn source -3 0 " BOB "\ne " ENTRY "\n", 7, "a question record must be");
+    refused(HEAD "q dn source 4294967296 0 " BOB "\ne " ENTRY "\n", 7, "a question record must be");
+    refused(HEAD "q dn conflict 3 4294967299 " BOB "\ne " ENTRY "\n", 7,
             "a question record must be");
-    refused(HEAD "q dn conflict 3 08 " BOB "\ne " ENTRY "\n", 6, "a question record must be");
-    refused(HEAD "w 08 duplicate\n", 6, "a warning record must be");
-    refused(HEAD "w -8 duplicate\n", 6, "a warning record must be");
-    refused(HEAD "w 4294967296 duplicate\n", 6, "a warning record must be");
-    refused(HEAD "w 8\n", 6, "a warning record must be");
-    refused(HEAD "w 8 \n", 6, "a warning record must be");
-    refused(HEAD "w x duplicate\n", 6, "a warning record must be");
+    refused(HEAD "q dn conflict 3 08 " BOB "\ne " ENTRY "\n", 7, "a question record must be");
+    refused(HEAD "w 08 duplicate\n", 7, "a warning record must be");
+    refused(HEAD "w -8 duplicate\n", 7, "a warning record must be");
+    refused(HEAD "w 4294967296 duplicate\n", 7, "a warning record must be");
+    refused(HEAD "w 8\n", 7, "a warning record must be");
+    refused(HEAD "w 8 \n", 7, "a warning record must be");
+    refused(HEAD "w x duplicate\n", 7, "a warning record must be");
 
     /* Records. */
-    refused(HEAD "x 1\n", 6, "unknown record");
-    refused(HEAD "q dn none 0 0 /o=x\nQ dn none 0 0 /o=y\n", 7, "unknown record");
-    refused(HEAD "\n", 6, "unknown record");
-    refused(HEAD "q\n", 6, "unknown record");
-    refused(HEAD "qdn none 0 0 /o=x\n", 6, "unknown record");
-    refused(HEAD "end\n", 6, "unknown record");
-    refused(HEAD "q sip none 0 0 /o=x\n", 6, "a question record must be");
-    refused(HEAD "q dn None 0 0 /o=x\n", 6, "a question record must be");
-    refused(HEAD "q dn none 0 0\n", 6, "a question record must be");
-    refused(HEAD "q dn none 0 0 \n", 6, "a question record must be");
-    refused(HEAD "q dn none 0 /o=x\n", 6, "a question record must be");
+    refused(HEAD "x 1\n", 7, "unknown record");
+    refused(HEAD "q dn none 0 0 /o=x\nQ dn none 0 0 /o=y\n", 8, "unknown record");
+    refused(HEAD "\n", 7, "unknown record");
+    refused(HEAD "q\n", 7, "unknown record");
+    refused(HEAD "qdn none 0 0 /o=x\n", 7, "unknown record");
+    refused(HEAD "end\n", 7, "unknown record");
+    refused(HEAD "q sip none 0 0 /o=x\n", 7, "a question record must be");
+    refused(HEAD "q dn None 0 0 /o=x\n", 7, "a question record must be");
+    refused(HEAD "q dn none 0 0\n", 7, "a question record must be");
+    refused(HEAD "q dn none 0 0 \n", 7, "a question record must be");
+    refused(HEAD "q dn none 0 /o=x\n", 7, "a question record must be");
 
     /* An entry right after each question that has an answer, and only there. */
-    refused(HEAD "q dn source 3 0 " BOB "\nq dn none 0 0 /o=x\n", 7, "must follow its question");
-    refused(HEAD "q dn source 3 0 " BOB "\nw 8 duplicate\n", 7, "must follow its question");
-    refused(HEAD "q dn target 3 0 " BOB "\n", 7, "must follow its question");
-    refused(HEAD "q dn none 0 0 " BOB "\ne " ENTRY "\n", 7, "without a question");
-    refused(HEAD "e " ENTRY "\n", 6, "without a question");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "\ne " ENTRY "\n", 8, "without a question");
+    refused(HEAD "q dn source 3 0 " BOB "\nq dn none 0 0 /o=x\n", 8, "must follow its question");
+    refused(HEAD "q dn source 3 0 " BOB "\nw 8 duplicate\n", 8, "must follow its question");
+    refused(HEAD "q dn target 3 0 " BOB "\n", 8, "must follow its question");
+    refused(HEAD "q dn none 0 0 " BOB "\ne " ENTRY "\n", 8, "without a question");
+    refused(HEAD "e " ENTRY "\n", 7, "without a question");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "\ne " ENTRY "\n", 9, "without a question");
 
     /* Line numbers that fit the answer: none has none, conflict has a second line. */
-    refused(HEAD "q dn none 3 0 " BOB "\n", 6, "the line numbers do not fit the answer");
-    refused(HEAD "q dn none 0 8 " BOB "\n", 6, "the line numbers do not fit the answer");
-    refused(HEAD "q dn source 0 0 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
-    refused(HEAD "q dn source 3 8 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
-    refused(HEAD "q smtp target 3 8 bob@contoso.com\ne " ENTRY "\n", 6, "do not fit the answer");
-    refused(HEAD "q dn conflict 3 0 " BOB "\ne " ENTRY "\n", 6, "do not fit the answer");
+    refused(HEAD "q dn none 3 0 " BOB "\n", 7, "the line numbers do not fit the answer");
+    refused(HEAD "q dn none 0 8 " BOB "\n", 7, "the line numbers do not fit the answer");
+    refused(HEAD "q dn source 0 0 " BOB "\ne " ENTRY "\n", 7, "do not fit the answer");
+    refused(HEAD "q dn source 3 8 " BOB "\ne " ENTRY "\n", 7, "do not fit the answer");
+    refused(HEAD "q smtp target 3 8 bob@contoso.com\ne " ENTRY "\n", 7, "do not fit the answer");
+    refused(HEAD "q dn conflict 3 0 " BOB "\ne " ENTRY "\n", 7, "do not fit the answer");
 
     /* Keys as the lookup compares them, nothing else. */
-    refused(HEAD "q dn none 0 0  /o=x\n", 6, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 /o=x \n", 6, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 /o=x\t\n", 6, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 X500:/o=x\n", 6, "the key is not in its normalized form");
-    refused(HEAD "q dn none 0 0 x500:/o=x\n", 6, "the key is not in its normalized form");
-    refused(HEAD "q smtp none 0 0 SMTP:a@b\n", 6, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0  /o=x\n", 7, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 /o=x \n", 7, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 /o=x\t\n", 7, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 X500:/o=x\n", 7, "the key is not in its normalized form");
+    refused(HEAD "q dn none 0 0 x500:/o=x\n", 7, "the key is not in its normalized form");
+    refused(HEAD "q smtp none 0 0 SMTP:a@b\n", 7, "the key is not in its normalized form");
     accepted(HEAD "q smtp none 0 0 X500:/o=x\n"); /* not a prefix of addresses */
 
     /* The same question twice. */
-    refused(HEAD "q dn none 0 0 /o=A\nq dn none 0 0 /o=a\n", 7, "the same question twice");
-    refused(HEAD "q smtp none 0 0 a@b\nw 1 x\nq smtp source 3 0 A@B\ne " ENTRY "\n", 8,
+    refused(HEAD "q dn none 0 0 /o=A\nq dn none 0 0 /o=a\n", 8, "the same question twice");
+    refused(HEAD "q smtp none 0 0 a@b\nw 1 x\nq smtp source 3 0 A@B\ne " ENTRY "\n", 9,
             "the same question twice");
 
     /* The entry: a well-formed PUF line. */
-    refused(HEAD "q dn source 3 0 " BOB "\ne not a line\n", 7, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob\n", 7,
+    refused(HEAD "q dn source 3 0 " BOB "\ne not a line\n", 8, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob\n", 8,
             "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob|bob\n", 7,
+    refused(HEAD "q dn source 3 0 " BOB "\ne " BOB "|/o=Contoso/cn=bob|bob\n", 8,
             "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne \n", 7, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne # " ENTRY "\n", 7, "not a well-formed PUF line");
-    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "||||x\n", 7, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne \n", 8, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne # " ENTRY "\n", 8, "not a well-formed PUF line");
+    refused(HEAD "q dn source 3 0 " BOB "\ne " ENTRY "||||x\n", 8, "not a well-formed PUF line");
 
     /* CR and NUL bytes, even with a right checksum. */
-    refused(HEAD "q dn none 0 0 /o=x\ry\n", 6, "a carriage return or a NUL byte");
+    refused(HEAD "q dn none 0 0 /o=x\ry\n", 7, "a carriage return or a NUL byte");
     refused(MAGIC "puf /p\r\n" ID, 2, "a carriage return or a NUL byte");
-    refused("profilemanager-puf-cache 1\r\n" PUF ID, 1, "a carriage return or a NUL byte");
+    refused("profilemanager-puf-cache 2\r\n" PUF ID, 1, "a carriage return or a NUL byte");
     {
         static const char nul[] = HEAD "q dn none 0 0 /o=x\0y\n";
         size_t len;
         char *s = seal_n(nul, sizeof(nul) - 1, &len);
-        refused_n(s, len, 6, "a carriage return or a NUL byte");
+        refused_n(s, len, 7, "a carriage return or a NUL byte");
         free(s);
     }
 
     /* The end record: its checksum, and nothing after it. */
-    refused_n(HEAD "end 0000000000000000\n", strlen(HEAD "end 0000000000000000\n"), 6,
+    refused_n(HEAD "end 0000000000000000\n", strlen(HEAD "end 0000000000000000\n"), 7,
               "the checksum does not match");
     {
         size_t len;
         char *s = seal_n(HEAD, strlen(HEAD), &len);
         s[len - 2] = s[len - 2] == '0' ? '1' : '0';
-        refused_n(s, len, 6, "the checksum does not match");
+        refused_n(s, len, 7, "the checksum does not match");
         char *longer = malloc(len + 1);
         memcpy(longer, s, len - 1);
         memcpy(longer + len - 1, "0\n", 2);
-        refused_n(longer, len + 1, 6, "the checksum does not match");
+        refused_n(longer, len + 1, 7, "the checksum does not match");
         free(longer);
         free(s);
         s = seal_n(HEAD, strlen(HEAD), &len);
         char *after = malloc(len + 16);
         memcpy(after, s, len);
         memcpy(after + len, "w 1 x\n", 6);
-        refused_n(after, len + 6, 7, "text after the end record");
+        refused_n(after, len + 6, 8, "text after the end record");
         memcpy(after + len, "\n", 1);
-        refused_n(after, len + 1, 7, "text after the end record");
+        refused_n(after, len + 1, 8, "text after the end record");
         memcpy(after + len, "x", 1);
-        refused_n(after, len + 1, 7, NULL);
+        refused_n(after, len + 1, 8, NULL);
         free(after);
         free(s);
     }
     refused_n("", 0, 1, "it is cut");
-    refused_n(HEAD, strlen(HEAD), 6, "it is cut");
+    refused_n(HEAD, strlen(HEAD), 7, "it is cut");
 }
 
 /* A valid file with one byte changed anywhere, or cut anywhere, is refused. */
@@ -887,7 +947,9 @@ static void test_changed_or_cut(void **state)
     char *bumped = malloc(len);
     assert_non_null(bumped);
     memcpy(bumped, text, len);
-    bumped[k - text + 3] = 'N';
+    size_t at = (size_t)(k - text) + 3;
+    assert_true(at < len);
+    bumped[at] = 'N';
     unsigned endline = 0;
     for (size_t i = 0; i < len; i++)
         endline += text[i] == '\n';
@@ -970,6 +1032,7 @@ int main(void)
     /* clang-format off */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_answer_known),
         cmocka_unit_test(test_identity_extremes),
         cmocka_unit_test(test_doubled_prefixes),
         cmocka_unit_test(test_keys_as_the_puf_matches_them),

@@ -1,7 +1,8 @@
 # The local answer cache: a later logon whose PUF has not changed is answered from the cache (the
 # PUF and its index are not opened) and decides and logs the same; any change of the PUF is seen
-# at the next run; a damaged cache is said and written anew; PufCache=no, --no-index and dry runs
-# write none; a PUF written in the last seconds is not cached.
+# at the next run; the first logon after an update is answered partly from the cache and partly by
+# the index, deciding as a full lookup does; a damaged cache is said and written anew;
+# PufCache=no, --no-index and dry runs write none; a PUF written in the last seconds is not cached.
 cache="$HOME/.cache/profilemanager/puf-cache.txt"
 aged() { touch -d "@$(($(date +%s) - 600))" "$@"; }
 last_lookup() { grep -h 'event=puf.lookup' "$LOGDIR"/*.log | tail -1; }
@@ -101,9 +102,58 @@ sed -i 's/^q dn /q xx /' "$cache"
 run update --config prof.config --store reg:work.reg
 expect_exit 0
 expect_lookup 'cache=miss'
-expect_log "event=warning .*puf-cache.txt:6: a question record"
+expect_log "event=warning .*puf-cache.txt:7: a question record"
 run update --config prof.config --store reg:work.reg
 expect_lookup 'cache=hit'
+
+# The first logon after an update, with a PUF the index answers without a warning: the questions
+# the cache holds are answered from it, the profile's new names by the index, without reading the
+# PUF's sampled blocks again (the PUF and the index kept the identity they had when the cache
+# recorded their fingerprint). It decides what a run without the cache decides, and the logon
+# after it is answered from the cache alone.
+run puf index mbm.puf
+expect_exit 0
+cp before.reg part.reg
+run update --config prof.config --store reg:part.reg
+expect_exit 0
+expect_lookup 'cache=miss'
+expect_lookup 'used_index=1'
+grep -q '^fp [0-9]' "$cache" || fail "the cache lacks the fingerprint its index was proved for"
+grep -q '^w ' "$cache" && fail "this PUF should give no warning"
+full_bytes=$(last_lookup | sed -n 's/.* bytes_read=\([0-9]*\).*/\1/p')
+run update --config prof.config --store reg:part.reg
+expect_exit 0
+expect_out 'nothing to do'
+expect_lookup 'cache=partial'
+expect_lookup 'answered from the local cache, the rest: used index'
+part_bytes=$(last_lookup | sed -n 's/.* bytes_read=\([0-9]*\).*/\1/p')
+[ "$part_bytes" -lt "$full_bytes" ] || fail "the partial answer read $part_bytes bytes of the PUF, the full one $full_bytes"
+decisions >decisions-partial.txt
+cp part.reg part-after.reg
+cp prof.config prof-on.config
+with_config PufCache=no
+run update --config prof.config --store reg:part.reg
+expect_lookup 'cache=off'
+decisions >decisions-full.txt
+expect_same decisions-partial.txt decisions-full.txt
+cp prof-on.config prof.config
+run update --config prof.config --store reg:part.reg
+expect_exit 0
+expect_lookup 'cache=hit'
+expect_same part.reg part-after.reg
+# A cache whose lookup warned is never completed: its warnings belong to the whole lookup.
+cp mbm.puf clean.puf
+cat alice.txt alice.txt >>mbm.puf
+aged mbm.puf
+run puf index mbm.puf
+cp before.reg warned.reg
+run update --config prof.config --store reg:warned.reg
+expect_lookup 'cache=miss'
+grep -q '^w ' "$cache" || fail "the duplicate was not kept as a warning"
+run update --config prof.config --store reg:warned.reg
+expect_lookup 'cache=miss'
+cp clean.puf mbm.puf
+aged mbm.puf
 
 # Dry runs read the cache but never write one; --no-index and PufCache=no leave it alone.
 rm -f "$cache"

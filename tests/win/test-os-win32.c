@@ -1,5 +1,6 @@
 /* Tests of the Windows platform layer, run under Wine: paths and folders with non-ASCII names,
- * the no-replace rename and the atomic replace, a file held without sharing counts as in use,
+ * the no-replace rename and the atomic replace, a file held without sharing counts as in use, a
+ * file open for reading can be opened for delete and moved aside (a new PUF published meanwhile),
  * a started program runs without being waited for and is then found by image name, the per-user
  * lock excludes a second holder and can be taken once released.
  *
@@ -148,6 +149,53 @@ static void test_folders_and_files(void **state)
     pm_buf_release(&f);
     pm_buf_release(&g);
     pm_buf_release(&blocked);
+    free(tmp);
+}
+
+/* A file the tool only reads (the PUF, its index, the config) can be replaced meanwhile: an
+ * administrator publishing a new PUF by renaming it over the old one is not refused because a
+ * desktop happens to be reading it, and the reader goes on reading the old content. */
+static void test_read_open_lets_a_replace_through(void **state)
+{
+    (void)state;
+    char *tmp = (char *)pmt_tempdir("replace");
+    struct pm_buf puf = PM_BUF_INIT, next = PM_BUF_INIT;
+    join(&puf, tmp, "mb\xc3\xb6m.puf");
+    join(&next, tmp, "mb\xc3\xb6m.puf.new");
+    assert_int_equal(pmt_write_file(puf.data, "old content", 11), 0);
+    assert_int_equal(pmt_write_file(next.data, "new", 3), 0);
+    FILE *f = fopen(puf.data, "rb");
+    assert_non_null(f);
+    wchar_t *wp = wide(puf.data), *wn = wide(next.data);
+    /* What a rename over the file needs of the handles open on it: delete shared. */
+    HANDLE del = CreateFileW(wp, DELETE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                             NULL, OPEN_EXISTING, 0, NULL);
+    if (del == INVALID_HANDLE_VALUE)
+        fail_msg("the file cannot be opened for delete while it is read: error %lu",
+                 GetLastError());
+    CloseHandle(del);
+    /* Publishing by moving the old file aside and the new one in. (Renaming the new one straight
+     * over it is what Windows then allows too; Wine refuses to replace any open file, so that
+     * step is not tested here.) */
+    struct pm_buf aside = PM_BUF_INIT;
+    join(&aside, tmp, "mb\xc3\xb6m.puf.old");
+    wchar_t *wa = wide(aside.data);
+    if (!MoveFileExW(wp, wa, 0))
+        fail_msg("the file cannot be moved aside while it is read: error %lu", GetLastError());
+    assert_true(MoveFileExW(wn, wp, 0));
+    char got[32] = {0};
+    assert_int_equal(fread(got, 1, sizeof(got) - 1, f), 11);
+    assert_string_equal(got, "old content");
+    fclose(f);
+    assert_int_equal(pm_os_file_size(puf.data), 3);
+    free(wa);
+    pm_buf_release(&aside);
+    /* Missing: NULL, as before. */
+    assert_null(fopen(next.data, "rb"));
+    free(wp);
+    free(wn);
+    pm_buf_release(&puf);
+    pm_buf_release(&next);
     free(tmp);
 }
 
@@ -328,6 +376,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_path_helpers),
         cmocka_unit_test(test_folders_and_files),
         cmocka_unit_test(test_file_in_use),
+        cmocka_unit_test(test_read_open_lets_a_replace_through),
         cmocka_unit_test(test_start_and_find_process),
         cmocka_unit_test(test_single_instance_lock),
         cmocka_unit_test(test_lock_is_global_per_sid),

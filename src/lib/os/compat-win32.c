@@ -2,7 +2,12 @@
  * path to UTF-16 and calls the wide function. */
 #include "compat.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
 #include <windows.h>
 
@@ -23,8 +28,39 @@ static wchar_t *widen(const char *s)
     return w;
 }
 
+/* A file opened only to be read shares read, write and delete, as a POSIX open does: the C
+ * runtime shares no delete, so an administrator renaming a new PUF (or index) over the one a
+ * desktop is reading at that moment would be refused. The reader keeps the old content. */
+static FILE *open_shared_read(const wchar_t *wp)
+{
+    HANDLE h = CreateFileW(wp, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                           NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+        errno = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? ENOENT
+                : e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION ? EACCES
+                                                                             : EIO;
+        return NULL;
+    }
+    int fd = _open_osfhandle((intptr_t)h, _O_RDONLY | _O_BINARY);
+    if (fd < 0) {
+        CloseHandle(h);
+        return NULL;
+    }
+    FILE *f = _fdopen(fd, "rb");
+    if (!f)
+        _close(fd);
+    return f;
+}
+
 FILE *pm_win_fopen(const char *path, const char *mode)
 {
+    if (!strcmp(mode, "rb")) {
+        wchar_t *wp = widen(path);
+        FILE *f = wp ? open_shared_read(wp) : NULL;
+        free(wp);
+        return f;
+    }
     wchar_t *wp = widen(path), *wm = widen(mode);
     FILE *f = (wp && wm) ? _wfopen(wp, wm) : NULL;
     free(wp);

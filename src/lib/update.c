@@ -188,22 +188,17 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
     if (!known)
         return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     int answered = pm_puf_cache_answer_known(&u->cache, u->q, u->nq, known);
-    if (answered <= 0) {
+    /* None known: a plain miss. All known (fewer questions than the cache holds): a miss as
+     * well, asked in full as before, so that a hit always means exactly the cache's questions. */
+    if (answered <= 0 || (size_t)answered == u->nq) {
         free(known);
+        if (answered > 0)
+            pm_puf_queries_release(u->q, u->nq);
         return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : 0;
     }
     size_t nrest = u->nq - (size_t)answered, k = 0;
     char prefix[96];
     snprintf(prefix, sizeof(prefix), "%d of %zu answered from the local cache", answered, u->nq);
-    if (nrest == 0) { /* fewer questions than the cache holds: nothing read */
-        free(known);
-        u->cache_state = PM_UPDATE_CACHE_HIT;
-        u->stats.index_state = u->cache.index_state;
-        u->stats.malformed = u->cache.malformed;
-        snprintf(u->stats.index_note, sizeof(u->stats.index_note),
-                 "%s, the puf and its index unchanged since: %s", prefix, u->cache.note);
-        return 1;
-    }
     struct pm_puf_query *rest = calloc(nrest, sizeof(*rest));
     if (!rest) {
         free(known);

@@ -61,8 +61,8 @@ run() {
     rc=$?
 }
 # has KEY VALUE: the value exists in the live registry.
-has() { w reg query "$1" /v "$2" >/dev/null 2>&1; }
-haskey() { w reg query "$1" >/dev/null 2>&1; }
+has() { reg_has "$1" "$2"; }
+haskey() { reg_has "$1"; }
 REMOVED=("$AD PreferLocalXML" "$AD ExcludeExplicitO365Endpoint" "$AD ExcludeHttpsRootDomain"
     "$AD ExcludeSrvRecord" "$AD source.example" "$AD\\RedirectServers mail.source.example"
     'HKEY_CURRENT_USER\Software\Microsoft\Exchange MapiHttpDisabled')

@@ -43,6 +43,23 @@ WUSER=$(ls "$C/users" | grep -vx Public | head -n 1)
 
 w() { "$WINE" "$@"; }
 
+# reg_has KEY [VALUE]: 0 when the key (or its value) exists, 1 when reg says it does not. Any
+# other failure is retried like export_key, and three failures count as a failure of the suite
+# (returning 2), so a failed query is never read as an absent key.
+reg_has() {
+    local attempt args=("$1")
+    [ $# -gt 1 ] && args+=(/v "$2")
+    for attempt in 1 2 3; do
+        w reg query "${args[@]}" >"$d/query.out" 2>&1 && return 0
+        grep -q 'Unable to find the specified registry' "$d/query.out" && return 1
+        # On stderr: a caller may be writing a snapshot of the registry to stdout.
+        echo "note: reg query $* failed (attempt $attempt): $(tr -d '\r' <"$d/query.out" | head -n 3)" >&2
+        sleep 1
+    done
+    echo "FAIL: reg query $* failed three times" >&2
+    fails=$((fails + 1))
+    return 2
+}
 # import_reg FILE: `reg import` of FILE, retried like export_key; three failures count as a
 # failure of the suite.
 import_reg() {

@@ -82,6 +82,11 @@ int pm_os_append_open(const char *path, void **handle);
 FILE *pm_os_fopen_write(const char *path, const char *mode);
 /* Opens a regular file for reading the same way (never blocks on a FIFO); *size its size. */
 FILE *pm_os_fopen_read(const char *path, long long *size);
+/* Opens a file to read with positioned reads (pm_os_pread) in one call and no check: a UTF-8
+ * path as everywhere in libpm (the C runtime's fopen takes ANSI paths on Windows), sharing
+ * delete on Windows so that a new file can be renamed into place meanwhile. For a caller outside
+ * libpm (the CLI's open of the PUF), which does not get compat.h's fopen. */
+FILE *pm_os_fopen_rb(const char *path);
 /* 64-bit seek from the start. 0 or PM_ERR_IO. */
 int pm_os_seek(FILE *f, long long offset);
 /* The account owning a file when it is a user's account (Windows): 0 and its name in 'out'; 1

@@ -414,7 +414,7 @@ static int read_and_plan(struct run *r, const char **why)
      * pm_update_resolve opens it and a failure stops the run the same way). */
     int cached = pm_update_cache_ready(u);
     if (!r->puf && !cached)
-        r->puf = fopen(r->cfg.puf_file, "rb");
+        r->puf = pm_os_fopen_rb(r->cfg.puf_file);
     if (!r->puf && !cached) {
         pm_error_set(&err, PM_ERR_IO, r->cfg.puf_file, 0,
                      pm_os_file_exists(r->cfg.puf_file) ? "cannot read the PUF"

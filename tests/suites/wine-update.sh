@@ -9,6 +9,8 @@
 #                 status key written, policy warning logged, backup written
 #   nothing to do a second run: exit 0, nothing changed
 #   PUF missing   exit 4;  failure (backup impossible, fallback too): exit 6, nothing changed
+#   non-ASCII     the PUF and its index in a folder named Migração: found, used, and every open
+#                 of them shares delete (Wine's file trace)
 #   backup fallback  Logs\Backups cannot be created: the backup goes to Profile.Logs\Backups
 #   RunAfter      started (with its arguments) in each case above, not when the config is missing
 #   logs          in Logs beside the exe, else in %USERPROFILE%\Profile.Logs
@@ -276,6 +278,35 @@ desc="PUF missing: nothing changed"; check same "$d/before.reg" "$d/after.reg"
 desc="PUF missing: RunAfter started"; check wait_ran nopuf
 desc="PUF missing: logged"; check grep -q 'event=run.end result=puf_error' "$PM/Logs/"*.log
 desc="PUF missing: status key ResultCode=4"; check status_has '"ResultCode"=dword:00000004'
+
+# ---------------------------------------------------------------- PUF in a non-ASCII folder
+# PufFile names a folder whose name is not ASCII (a share like \\srv\Migração$): the PUF is opened
+# by its UTF-8 path through the wide API (the C runtime's fopen takes ANSI paths, which are UTF-8
+# only where the manifest's code page applies: Windows 10 1903 and later, and Wine), sharing
+# delete.
+echo "== PUF in a folder with a non-ASCII name"
+reset
+runafter nonascii
+mkdir -p "$PM/Migração"
+mv "$PM/mbm.puf" "$PM/Migração/mbm.puf"
+config 'PufFile=C:\pm\Migração\mbm.puf'
+w 'C:\pm\ProfileManager.exe' puf index 'C:\pm\Migração\mbm.puf' >/dev/null 2>&1
+desc="non-ASCII PUF folder: puf index wrote the index"; check [ -s "$PM/Migração/mbm.puf.idx" ]
+# No local answer cache: the run opens the PUF. Wine's file trace shows every open's sharing.
+rm -rf "$UPROFILE/AppData/Local/ProfileManager"
+(cd "$d" && WINEDEBUG=+file w 'C:\pm\ProfileManager.exe' >"$d/out" 2>"$d/trace.txt")
+rc=$?
+desc="non-ASCII PUF folder: exit 0"; check [ "$rc" = 0 ]
+desc="non-ASCII PUF folder: the mailboxes updated"; check grep -q 'updated [1-9]' "$d/out"
+desc="non-ASCII PUF folder: RunAfter started"; check wait_ran nonascii
+# Every open of the PUF and its index shares delete, so that an administrator can rename a new
+# one into place while a desktop reads it (docs/windows.md).
+puf_opens() { grep -q 'trace:file:CreateFileW L".*mbm\.puf' "$d/trace.txt"; }
+desc="non-ASCII PUF folder: the PUF was opened (the trace shows it)"; check puf_opens
+desc="non-ASCII PUF folder: the index answered"; check grep -q 'event=puf.lookup .*used_index=1' "$PM/Logs/"*.log
+desc="non-ASCII PUF folder: every open of the PUF or its index shares delete"
+check bash -c "! grep 'trace:file:CreateFileW L\".*mbm\\.puf' '$d/trace.txt' | grep -v FILE_SHARE_DELETE"
+rm -rf "$PM/Migração"
 
 # ---------------------------------------------------------------- backup fallback
 # The share as deployment.md sets it up lets users create files in Logs but not folders: Logs\Backups

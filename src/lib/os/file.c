@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+FILE *pm_os_fopen_rb(const char *path)
+{
+    return fopen(path, "rb"); /* compat.h's on Windows */
+}
+
 int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_error *err)
 {
     if (!max)

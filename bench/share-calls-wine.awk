@@ -1,0 +1,28 @@
+# Counts, in a Wine trace (WINEDEBUG=+file) of one ProfileManager.exe run, the NT file calls that
+# touch C:\pm, the folder standing for the share (bench/share-calls-wine.sh). Prints
+# "opens names reads writes queries total dll": NtCreateFile of a file there (the loader's
+# search for a DLL beside the exe apart, in 'dll'), queries by name (GetFileAttributes[Ex]W), and
+# the calls on a handle that CreateFileW returned for a file there. Wine's trace shows neither
+# closes nor the handles of opens made without CreateFileW (the access-list reads); those are not
+# in 'total'.
+/trace:file:NtCreateFile / && /name=L"\\\\\?\?\\\\C:\\\\pm\\\\/ {
+    if ($0 ~ /\.dll"/) dll++; else opens++
+    next
+}
+/trace:file:CreateFileW returning / {
+    h = tolower($NF); sub(/^0+/, "", h)
+    if (pending) share[h] = 1; else delete share[h]
+    pending = 0
+    next
+}
+/trace:file:CreateFileW L"/ { pending = ($0 ~ /CreateFileW L"C:\\\\pm\\\\/); next }
+/trace:file:GetFileAttributes(Ex)?W L"C:\\\\pm\\\\/ { names++; next }
+/trace:file:Nt(Read|Write|QueryInformation|SetInformation|FlushBuffers)File \(0x/ {
+    i = index($0, "(0x"); split(substr($0, i + 3), arg, ",")
+    h = tolower(arg[1]); sub(/^0+/, "", h)
+    if (!(h in share)) next
+    if ($0 ~ /NtReadFile/) reads++
+    else if ($0 ~ /NtWriteFile/) writes++
+    else queries++
+}
+END { printf "%d %d %d %d %d %d %d\n", opens, names, reads, writes, queries, opens + names + reads + writes + queries, dll }

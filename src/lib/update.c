@@ -669,8 +669,12 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     /* Writable by the running user: only where it matters, a run that starts a program or one
      * on a user's own registry. */
     const char *mine[] = {cfg->path, cfg->puf_file};
+    /* Both are known to exist without asking the share again: the run has read prof.config, and
+     * the PUF was looked at at the start (a probe, when the caller took one). */
+    const struct pm_update_probe *pp = u->o.puf_probe;
+    int exists[] = {1, pp ? pp->found : cfg->puf_file && pm_os_file_exists(cfg->puf_file)};
     for (size_t i = 0; ((cfg->run_after && *cfg->run_after) || u->live) && i < 2; i++) {
-        if (mine[i] && pm_os_file_exists(mine[i]) && pm_os_user_can_write(mine[i]) > 0) {
+        if (mine[i] && exists[i] && pm_os_user_can_write(mine[i]) > 0) {
             pm_log_event(u->o.log, PM_EV_WARNING, PM_F_FILE, mine[i], PM_F_MSG,
                          "writable by the running user: whoever can change it can run programs "
                          "through RunAfter",

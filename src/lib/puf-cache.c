@@ -347,55 +347,11 @@ static const struct pm_puf_cache_rec *cache_find(const struct pm_puf_cache *c,
     return NULL;
 }
 
-int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
-                        const char *puf_path, pm_diag_fn warn, void *ctx)
-{
-    for (size_t i = 0; i < nq; i++) {
-        memset(&q[i].entry, 0, sizeof(q[i].entry));
-        q[i].match = PM_PUF_NONE;
-        q[i].conflict_line = 0;
-    }
-    /* Only the very questions the cache was made for: its warnings are those of their lookup,
-     * which a run asking fewer questions would not all have been given. */
-    unsigned char *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
-    if (!asked)
-        return PM_ERR_NOMEM;
-    size_t distinct = 0;
-    for (size_t i = 0; i < nq; i++) {
-        size_t klen;
-        puf_query_key(&q[i], &klen);
-        if (!klen)
-            continue; /* nothing to ask: NONE, as the lookup answers it */
-        const struct pm_puf_cache_rec *r = cache_find(c, &q[i]);
-        if (!r) {
-            free(asked);
-            pm_puf_queries_release(q, nq);
-            return 0;
-        }
-        if (!asked[r - c->recs]) {
-            asked[r - c->recs] = 1;
-            distinct++;
-        }
-        q[i].match = r->match;
-        q[i].conflict_line = r->conflict_line;
-        if (r->match != PM_PUF_NONE && pm_puf_entry_copy(&q[i].entry, &r->entry) < 0) {
-            free(asked);
-            pm_puf_queries_release(q, nq);
-            return PM_ERR_NOMEM;
-        }
-    }
-    free(asked);
-    if (distinct != c->nrecs) {
-        pm_puf_queries_release(q, nq);
-        return 0;
-    }
-    for (size_t i = 0; warn && i < c->warnings.n; i++)
-        warn(ctx, puf_path, c->warnings.items[i].line, c->warnings.items[i].msg);
-    return 1;
-}
-
-int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
-                              unsigned char *known)
+/* Answers each query the cache holds (known[i] = 1; a query without a key is known too: NONE, as
+ * the lookup answers it) and leaves the others unanswered; with 'asked', marks the records that
+ * answered. The number answered, or PM_ERR_NOMEM (the answers then released). */
+static int cache_fill(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
+                      unsigned char *known, unsigned char *asked)
 {
     int answered = 0;
     for (size_t i = 0; i < nq; i++) {
@@ -413,7 +369,9 @@ int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query 
         known[i] = 1;
         answered++;
         if (!r)
-            continue; /* nothing to ask: NONE, as the lookup answers it */
+            continue;
+        if (asked)
+            asked[r - c->recs] = 1;
         q[i].match = r->match;
         q[i].conflict_line = r->conflict_line;
         if (r->match != PM_PUF_NONE && pm_puf_entry_copy(&q[i].entry, &r->entry) < 0) {
@@ -422,6 +380,35 @@ int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query 
         }
     }
     return answered;
+}
+
+int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
+                        const char *puf_path, pm_diag_fn warn, void *ctx)
+{
+    unsigned char *known = calloc(nq ? nq : 1, 1), *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
+    int rc = known && asked ? cache_fill(c, q, nq, known, asked) : PM_ERR_NOMEM;
+    /* Only the very questions the cache was made for: its warnings are those of their lookup,
+     * which a run asking fewer questions would not all have been given. */
+    size_t distinct = 0;
+    for (size_t i = 0; rc >= 0 && i < c->nrecs; i++)
+        distinct += asked[i];
+    free(known);
+    free(asked);
+    if (rc < 0)
+        return rc;
+    if ((size_t)rc != nq || distinct != c->nrecs) {
+        pm_puf_queries_release(q, nq);
+        return 0;
+    }
+    for (size_t i = 0; warn && i < c->warnings.n; i++)
+        warn(ctx, puf_path, c->warnings.items[i].line, c->warnings.items[i].msg);
+    return 1;
+}
+
+int pm_puf_cache_answer_known(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
+                              unsigned char *known)
+{
+    return cache_fill(c, q, nq, known, NULL);
 }
 
 static int cache_one_line(const char *s)

@@ -138,15 +138,27 @@ static int cache_answer(struct pm_update *u, pm_diag_fn warn, void *ctx)
 struct cache_tee {
     pm_diag_fn warn;
     void *ctx;
-    struct pm_diag_list seen;
+    struct pm_diag_list *seen;
 };
 
 static void cache_tee_warn(void *vctx, const char *where, unsigned line, const char *msg)
 {
     struct cache_tee *t = vctx;
-    pm_diag_collect(&t->seen, where, line, msg);
+    pm_diag_collect(t->seen, where, line, msg);
     if (t->warn)
         t->warn(t->ctx, where, line, msg);
+}
+
+/* Asks the PUF about q (its index, or a scan; known_fp as pm_puf_resolve_known) into u->stats.
+ * With 'seen', the warnings given are also kept there, for the cache. */
+static int ask_puf(struct pm_update *u, struct pm_puf_query *q, size_t nq, const uint64_t *known_fp,
+                   pm_diag_fn warn, void *ctx, struct pm_diag_list *seen, struct pm_error *err)
+{
+    struct cache_tee tee = {warn, ctx, seen};
+    return pm_puf_resolve_known(u->o.puf_path, u->o.puf, q, nq,
+                                (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, known_fp,
+                                &u->stats, seen ? cache_tee_warn : warn, seen ? (void *)&tee : ctx,
+                                err);
 }
 
 /* Writes what the PUF answered, unless the PUF changed in the last seconds or the cache cannot
@@ -197,8 +209,6 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
         return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : 0;
     }
     size_t nrest = u->nq - (size_t)answered, k = 0;
-    char prefix[96];
-    snprintf(prefix, sizeof(prefix), "%d of %zu answered from the local cache", answered, u->nq);
     struct pm_puf_query *rest = calloc(nrest, sizeof(*rest));
     if (!rest) {
         free(known);
@@ -211,15 +221,14 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
             rest[k].by = u->q[i].by;
             rest[k++].smtp = u->q[i].smtp;
         }
-    int use_cache = !(u->o.flags & PM_UPDATE_DRY_RUN);
-    struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
-    int rc = pm_puf_resolve_known(u->o.puf_path, u->o.puf, rest, nrest, 0, u->cache.fp, &u->stats,
-                                  use_cache ? cache_tee_warn : warn,
-                                  use_cache ? (void *)&tee : ctx, err);
+    /* A dry run reads the cache but writes nothing. */
+    int keep = !(u->o.flags & PM_UPDATE_DRY_RUN);
+    struct pm_diag_list seen = PM_DIAG_LIST_INIT;
+    int rc = ask_puf(u, rest, nrest, u->cache.fp, warn, ctx, keep ? &seen : NULL, err);
     if (rc < 0) { /* the lookup released its own answers */
         free(rest);
         free(known);
-        pm_diag_list_release(&tee.seen);
+        pm_diag_list_release(&seen);
         pm_puf_queries_release(u->q, u->nq);
         return rc;
     }
@@ -230,16 +239,17 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
     free(rest);
     free(known);
     u->cache_state = PM_UPDATE_CACHE_PARTIAL;
-    if (use_cache)
-        cache_write(u, &tee.seen);
-    pm_diag_list_release(&tee.seen);
-    char note[sizeof(prefix) + sizeof(u->stats.index_note) + 16];
-    snprintf(note, sizeof(note), "%s, the rest: %s", prefix, u->stats.index_note);
-    size_t len = strlen(note);
-    if (len >= sizeof(u->stats.index_note))
-        len = sizeof(u->stats.index_note) - 1;
-    memcpy(u->stats.index_note, note, len);
-    u->stats.index_note[len] = '\0';
+    if (keep)
+        cache_write(u, &seen);
+    pm_diag_list_release(&seen);
+    /* The log's note, after the cache kept the lookup's own (a longer one is cut: it is read by
+     * people). */
+    char lookup[sizeof(u->stats.index_note)];
+    memcpy(lookup, u->stats.index_note, sizeof(lookup));
+    if (snprintf(u->stats.index_note, sizeof(u->stats.index_note),
+                 "%d of %zu answered from the local cache, the rest: %s", answered, u->nq,
+                 lookup) < 0)
+        u->stats.index_note[0] = '\0';
     return 1;
 }
 
@@ -247,17 +257,14 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
 static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
     /* A dry run reads the cache but writes nothing. */
-    int use_cache = cache_configured(u) && !(u->o.flags & PM_UPDATE_DRY_RUN);
-    struct cache_tee tee = {warn, ctx, PM_DIAG_LIST_INIT};
-    int rc =
-        pm_puf_resolve_open(u->o.puf_path, u->o.puf, u->q, u->nq,
-                            (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, &u->stats,
-                            use_cache ? cache_tee_warn : warn, use_cache ? (void *)&tee : ctx, err);
-    if (use_cache && rc == 0) {
+    int keep = cache_configured(u) && !(u->o.flags & PM_UPDATE_DRY_RUN);
+    struct pm_diag_list seen = PM_DIAG_LIST_INIT;
+    int rc = ask_puf(u, u->q, u->nq, NULL, warn, ctx, keep ? &seen : NULL, err);
+    if (keep && rc == 0) {
         u->cache_state = PM_UPDATE_CACHE_MISS;
-        cache_write(u, &tee.seen);
+        cache_write(u, &seen);
     }
-    pm_diag_list_release(&tee.seen);
+    pm_diag_list_release(&seen);
     return rc;
 }
 

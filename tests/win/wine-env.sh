@@ -43,54 +43,31 @@ WUSER=$(ls "$C/users" | grep -vx Public | head -n 1)
 
 w() { "$WINE" "$@"; }
 
-# reg_has KEY [VALUE]: 0 when the key (or its value) exists, 1 when reg says it does not. Any
-# other failure is retried like export_key, and three failures count as a failure of the suite
-# (returning 2), so a failed query is never read as an absent key.
-reg_has() {
-    local attempt args=("$1")
-    [ $# -gt 1 ] && args+=(/v "$2")
+# reg_retry ARGS...: `reg ARGS...` under Wine. 0 when it succeeded, 1 when reg says the key or
+# value does not exist. Any other failure (a Wine process that failed to start under load) is
+# retried; after three failed attempts it counts as a failure of the suite (returning 2), so a
+# failed reg is never read as an absent key. Its notes go to stderr: a caller may be writing a
+# snapshot of the registry to stdout.
+reg_retry() {
+    local attempt
     for attempt in 1 2 3; do
-        w reg query "${args[@]}" >"$d/query.out" 2>&1 && return 0
-        grep -q 'Unable to find the specified registry' "$d/query.out" && return 1
-        # On stderr: a caller may be writing a snapshot of the registry to stdout.
-        echo "note: reg query $* failed (attempt $attempt): $(tr -d '\r' <"$d/query.out" | head -n 3)" >&2
+        w reg "$@" >"$d/reg.out" 2>&1 && return 0
+        grep -q 'Unable to find the specified registry' "$d/reg.out" && return 1
+        echo "note: reg $* failed (attempt $attempt): $(tr -d '\r' <"$d/reg.out" | head -n 3)" >&2
         sleep 1
     done
-    echo "FAIL: reg query $* failed three times" >&2
+    echo "FAIL: reg $* failed three times" >&2
     fails=$((fails + 1))
     return 2
 }
-# import_reg FILE: `reg import` of FILE, retried like export_key; three failures count as a
-# failure of the suite.
-import_reg() {
-    local attempt
-    for attempt in 1 2 3; do
-        w reg import "$1" >"$d/import.err" 2>&1 && return 0
-        echo "note: reg import $1 failed (attempt $attempt): $(tr -d '\r' <"$d/import.err" | head -n 3)"
-        sleep 1
-    done
-    echo "FAIL: reg import $1 failed three times"
-    fails=$((fails + 1))
-    return 1
+# reg_has KEY [VALUE]: whether the key (or its value) exists (reg_retry's codes).
+reg_has() {
+    if [ $# -gt 1 ]; then reg_retry query "$1" /v "$2"; else reg_retry query "$1"; fi
 }
-# export_key KEY FILE: `reg export` of one key. Returns 0 when exported, 1 when the key does not
-# exist. Any other failure (a Wine process that failed to start under load) is retried; after
-# three failed attempts the export counts as a failure of the suite, so a key that exists is never
-# silently left out of a comparison.
-export_key() {
-    local attempt
-    for attempt in 1 2 3; do
-        if w reg export "$1" "$2" /y >"$d/export.err" 2>&1; then
-            return 0
-        fi
-        grep -q 'Unable to find the specified registry key' "$d/export.err" && return 1
-        echo "note: reg export $1 failed (attempt $attempt): $(tr -d '\r' <"$d/export.err" | head -n 3)"
-        sleep 1
-    done
-    echo "FAIL: reg export $1 failed three times"
-    fails=$((fails + 1))
-    return 1
-}
+# import_reg FILE: `reg import` of FILE.
+import_reg() { reg_retry import "$1"; }
+# export_key KEY FILE: `reg export` of one key; 0 exported, 1 the key does not exist, 2 failed.
+export_key() { reg_retry export "$1" "$2" /y; }
 # Exports the keys in ROOTS (set by the suite) into one UTF-16 .reg file OUT, as `reg export`
 # writes a single key: a byte-for-byte comparison of two such files tells whether a run changed
 # anything under them.

@@ -6,7 +6,11 @@
  *              == 2: the rest is a list of (u16 offset, u8 xor) patches to the valid index;
  *              == 3: the same patches, then the header re-sealed.
  * The PUF has v2 lines (fields 7-9) and the questions are asked by DN and by SMTP address.
- * Whatever the index holds, the answers must be exactly those of the scan. */
+ * Whatever the index holds, the answers must be exactly those of the scan. Four questions that
+ * warn nothing are also asked with the targets of their sources asked ahead: whatever was asked
+ * ahead must be answered as the scan answers those target DNs (the valid index records the PUF's
+ * malformed line, which keeps anything from being asked ahead: patching that count to 0 and
+ * re-sealing, mode 3, opens the path; the corpus has such an input). */
 #include "compat.h"
 
 #include <stddef.h>
@@ -56,6 +60,13 @@ static char puf[600], idx[620];
 static unsigned char *valid;
 static size_t valid_len;
 static struct pm_puf_query expect[NQ];
+
+/* Questions that warn nothing (indexes into dns), and the scan's answers about the targets of
+ * those that are sources: what asking ahead must give. */
+#define NQ_AHEAD 4
+static const int ahead_of[NQ_AHEAD] = {0, 1, 6, 2};
+static struct pm_puf_query expect_ahead[NQ_AHEAD];
+static size_t n_expect_ahead;
 
 static void setup(void)
 {
@@ -107,6 +118,47 @@ static void setup(void)
         expect[10].match != PM_PUF_TARGET || expect[11].match != PM_PUF_CONFLICT ||
         expect[12].match != PM_PUF_SOURCE || expect[13].match != PM_PUF_NONE)
         abort();
+    for (int i = 0; i < NQ_AHEAD; i++)
+        if (expect[ahead_of[i]].match == PM_PUF_SOURCE)
+            expect_ahead[n_expect_ahead++].dn = expect[ahead_of[i]].entry.target_dn;
+    if (n_expect_ahead != 3 || pm_puf_resolve(puf, expect_ahead, n_expect_ahead, PM_PUF_NO_INDEX,
+                                              &st, NULL, NULL, &err) != 0)
+        abort();
+}
+
+/* The four questions with their targets asked ahead: the answers as the scan's, and anything
+ * asked ahead answered as the scan answers it. */
+static void check_ahead(void)
+{
+    struct pm_puf_query q[NQ_AHEAD], more[NQ_AHEAD];
+    memset(q, 0, sizeof(q));
+    for (int i = 0; i < NQ_AHEAD; i++)
+        q[i].dn = dns[ahead_of[i]];
+    struct pm_puf_ahead ahead = {more, NQ_AHEAD, 0};
+    struct pm_puf_stats st;
+    struct pm_error err;
+    if (pm_puf_resolve_ahead(puf, NULL, q, NQ_AHEAD, 0, NULL, &ahead, &st, NULL, NULL, &err) != 0)
+        abort();
+    for (int i = 0; i < NQ_AHEAD; i++)
+        if (q[i].match != expect[ahead_of[i]].match ||
+            q[i].entry.line != expect[ahead_of[i]].entry.line)
+            abort();
+    if (ahead.n > n_expect_ahead)
+        abort();
+    for (size_t k = 0; k < ahead.n; k++) {
+        size_t j = 0;
+        while (j < n_expect_ahead && strcmp(expect_ahead[j].dn, more[k].dn) != 0)
+            j++;
+        if (j == n_expect_ahead || more[k].match != expect_ahead[j].match ||
+            more[k].entry.line != expect_ahead[j].entry.line ||
+            more[k].conflict_line != expect_ahead[j].conflict_line) {
+            fprintf(stderr, "asked ahead '%s': index gave %d line %u (%s)\n", more[k].dn,
+                    more[k].match, more[k].entry.line, st.index_note);
+            abort();
+        }
+    }
+    pm_puf_queries_release(more, ahead.n);
+    pm_puf_queries_release(q, NQ_AHEAD);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -169,5 +221,6 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
             abort();
     }
     pm_puf_queries_release(q, NQ);
+    check_ahead();
     return 0;
 }

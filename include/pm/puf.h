@@ -88,6 +88,7 @@ const char *pm_puf_index_state_name(int state);
 
 struct pm_puf_stats {
     uint64_t bytes_read;  /* bytes of PUF data read */
+    uint64_t index_reads; /* positioned reads of the index (each a round trip on a share) */
     uint64_t lines;       /* lines seen (scan) */
     uint64_t malformed;   /* malformed lines skipped */
     int used_index;       /* 1 when the sidecar index answered */
@@ -133,6 +134,24 @@ int pm_puf_resolve_open(const char *path, FILE *f, struct pm_puf_query *q, size_
 int pm_puf_resolve_known(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
                          unsigned flags, const uint64_t *known_fp, struct pm_puf_stats *stats,
                          pm_diag_fn warn, void *ctx, struct pm_error *err);
+/* Room for the questions asked ahead (pm_puf_resolve_ahead). */
+struct pm_puf_ahead {
+    struct pm_puf_query *q; /* out: up to 'cap' queries, answered as any other */
+    size_t cap;
+    size_t n; /* out: how many were asked */
+};
+/* The same as pm_puf_resolve_known, and then, in the same pass over the index (no second open on
+ * the share), asks ahead: each query that matched a source line is asked again by that line's
+ * target DN, the name a run asks about once the mailbox was re-pointed, unless it was asked
+ * already. The answers go to ahead->q; each ahead->q[k].dn points at the entry.target_dn of an
+ * answer in q (valid while q's answers are). None are asked (ahead->n = 0) when the PUF is
+ * scanned, and none are kept when one of them would warn: they are for a caller that keeps
+ * answers whose lookup warned nothing (the local answer cache, pm/pufcache.h). Release them with
+ * pm_puf_queries_release(ahead->q, ahead->n). */
+int pm_puf_resolve_ahead(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                         unsigned flags, const uint64_t *known_fp, struct pm_puf_ahead *ahead,
+                         struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
+                         struct pm_error *err);
 void pm_puf_queries_release(struct pm_puf_query *q, size_t nq);
 
 /* The sidecar index's name beside a PUF: "<puf>.idx" (appended to 'out'). 0 or PM_ERR_NOMEM. */

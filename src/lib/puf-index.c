@@ -13,7 +13,14 @@
  *            (kind 2) when the line has it. Version 1 had only the DN entries (kind in bit 63),
  *            version 2 recorded the PUF's modification time and two hashes: a run treats both
  *            as another format and scans.
- * A lookup reads two slots and one bucket (a few hundred bytes), then reads the PUF line each
+ * The builder keeps the directory to at most 2^12 buckets (64 KiB) while buckets stay under
+ * IDX_BUCKET_BIG entries, so a run reads the header and the whole directory in its first read
+ * and each lookup then costs one read of its bucket (a few KiB at a million lines) instead of two
+ * round trips; a directory too large for that first read (an index built by an earlier release,
+ * or a PUF of tens of millions of lines) is read two slots at a time as before. An index of up
+ * to 64 KiB (a PUF of about 900 lines: a pilot wave) comes whole in that first read and its
+ * lookups read nothing more from it. The lookup reads
+ * the PUF line each
  * candidate points at and checks it, so a hash collision or a damaged index can never produce a
  * wrong answer: a collision is skipped, anything inconsistent falls back to the scan. The index
  * is used only when the PUF's size and its four block hashes match the header, judged by content
@@ -43,14 +50,25 @@
 #define IDX_REC PUF_IDX_REC
 #define IDX_MIN_BITS 4u
 #define IDX_MAX_BITS 18u /* 2^18 u32 counters = 1 MiB while building */
+/* The largest directory a run reads with the header, in its first read: 2^12 + 1 slots, 64 KiB.
+ * The builder uses more buckets only when they would otherwise hold more than IDX_BUCKET_BIG
+ * entries each on average (80 KiB, a PUF of about five million lines). */
+#define IDX_DIR_BITS 12u
+#define IDX_BUCKET_BIG 4096u
+#define IDX_FIRST_READ (IDX_HEADER + (((size_t)1 << IDX_DIR_BITS) + 1) * IDX_SLOT)
+/* A bucket is read in reads of at most this many entries (a multiple of IDX_CHUNK, the unit its
+ * checksum is chained by, 320 KiB): one read for any bucket the builder makes. */
+#define IDX_READ_ENTRIES (IDX_CHUNK * 64u)
 #define IDX_ARENA ((size_t)2 << 20)
 #define IDX_MAX_OFFSET (((uint64_t)1 << 48) - 1)
 /* A bucket holds about 8 entries; more than this many sharing one hash is not worth indexing. */
 #define IDX_MAX_CANDIDATES 64
-#define IDX_CHUNK 256 /* entries read at a time */
+#define IDX_CHUNK 256 /* entries a bucket's checksum is chained by; the builder's read unit */
 /* The scan reports its progress every this many bytes of the PUF: a few updates a second from a
  * share, more from a local disk, which the caller throttles to what it shows. */
 #define IDX_PROGRESS_EVERY ((uint64_t)1 << 20)
+
+unsigned puf_index_test_bits;
 
 struct idx_header {
     struct puf_fingerprint fp;
@@ -60,6 +78,11 @@ struct idx_header {
     uint64_t entries_offset;
     uint64_t lines;
     uint64_t malformed;
+    /* Set by the reader: the index's first bytes as read with the header, and the whole
+     * directory among them, or NULL when it did not fit (the slots are then read per lookup). */
+    const unsigned char *first;
+    uint64_t first_len;
+    const unsigned char *dir;
 };
 
 static void put_u32(unsigned char *p, uint32_t v)
@@ -259,6 +282,33 @@ static int idx_cand_cmp(const void *a, const void *b)
     return x->kind - y->kind;
 }
 
+/* The lines a session has read and proved whole, so a line that answers two questions (a
+ * mailbox's source and, asked ahead, its target) is read from the share once. */
+#define IDX_MEMO_LINES 32
+struct idx_memo {
+    struct {
+        uint64_t off;
+        uint32_t len;
+        size_t at; /* in text */
+    } line[IDX_MEMO_LINES];
+    size_t n;
+    struct pm_buf text;
+};
+
+/* One lookup session: the two files, the header proved for the PUF, the work buffers and what
+ * was read. */
+struct idx_session {
+    FILE *fi, *fp;
+    const char *path, *idxname;
+    struct idx_header h;
+    struct pm_puf_stats *st;
+    uint64_t idx_bytes;
+    unsigned char *first;  /* IDX_FIRST_READ: the header, the directory, a small index whole */
+    unsigned char *bucket; /* IDX_READ_ENTRIES entries */
+    char *line;            /* PM_PUF_MAX_LINE + 8 */
+    struct idx_memo memo;
+};
+
 /* Why the index was not used, in stats->index_note; returns 0 (= scan instead). */
 static int idx_note(struct pm_puf_stats *st, int state, const char *fmt, ...) PM_PRINTF(3, 4);
 
@@ -272,37 +322,59 @@ static int idx_note(struct pm_puf_stats *st, int state, const char *fmt, ...)
     return 0;
 }
 
-/* The entries of the key's bucket whose hash is the key's and whose kind answers the query
- * (base and base + 1), into cand. Every entry must belong to the bucket and the bucket must match
- * its checksum: a damaged index is noted and not used, never trusted. 1 when read, 0 when the
- * index is unusable (note set). */
-static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxname, uint64_t hash,
-                          int base, struct idx_cand *cand, size_t *ncand, struct pm_puf_stats *st,
-                          uint64_t *idx_bytes)
+/* Reads 'len' bytes of the index at 'off', counting the read and its bytes. */
+static long idx_pread(FILE *fi, void *buf, size_t len, uint64_t off, struct pm_puf_stats *st,
+                      uint64_t *idx_bytes)
 {
+    long n = puf_pread(fi, buf, len, off);
+    st->index_reads++;
+    if (n > 0)
+        *idx_bytes += (uint64_t)n;
+    return n;
+}
+
+/* The entries of the key's bucket whose hash is the key's and whose kind answers the query
+ * (base and base + 1), into cand. The bucket's two slots come from the directory read with the
+ * header when it fit there, else from one read; the bucket itself is one read of up to
+ * IDX_READ_ENTRIES entries into 'buf'. Every entry must belong to the bucket and the bucket must
+ * match its checksum: a damaged index is noted and not used, never trusted. 1 when read, 0 when
+ * the index is unusable (note set). */
+static int idx_candidates(struct idx_session *se, uint64_t hash, int base, struct idx_cand *cand,
+                          size_t *ncand)
+{
+    FILE *fi = se->fi;
+    const struct idx_header *h = &se->h;
+    const char *idxname = se->idxname;
+    struct pm_puf_stats *st = se->st;
+    uint64_t *idx_bytes = &se->idx_bytes;
+    unsigned char *buf = se->bucket;
     uint32_t b = idx_bucket(hash, h->bits);
-    unsigned char slots[2 * IDX_SLOT];
-    if (puf_pread(fi, slots, sizeof(slots), h->dir_offset + (uint64_t)b * IDX_SLOT) !=
-        (long)sizeof(slots))
+    unsigned char read_slots[2 * IDX_SLOT];
+    const unsigned char *slots = h->dir ? h->dir + (size_t)b * IDX_SLOT : read_slots;
+    if (!h->dir && idx_pread(fi, read_slots, sizeof(read_slots),
+                             h->dir_offset + (uint64_t)b * IDX_SLOT, st,
+                             idx_bytes) != (long)sizeof(read_slots))
         return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (short read)", idxname);
-    *idx_bytes += sizeof(slots);
     uint64_t start = get_u64(slots), sum = get_u64(slots + 8), end = get_u64(slots + IDX_SLOT);
     if (start > end || end > h->nentries)
         return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (bucket %u)", idxname, b);
 
-    unsigned char chunk[IDX_CHUNK * IDX_REC];
-    /* Incremental form of puf_bytes_hash over the bucket's bytes. */
+    /* Incremental form of puf_bytes_hash over the bucket's bytes, per IDX_CHUNK entries. */
     uint64_t acc = idx_bucket_seed(b, start, end);
     for (uint64_t at = start; at < end;) {
-        size_t n = (size_t)((end - at) < IDX_CHUNK ? (end - at) : IDX_CHUNK);
-        if (puf_pread(fi, chunk, n * IDX_REC, h->entries_offset + at * IDX_REC) !=
-            (long)(n * IDX_REC))
+        size_t n = (size_t)((end - at) < IDX_READ_ENTRIES ? (end - at) : IDX_READ_ENTRIES);
+        uint64_t from = h->entries_offset + at * IDX_REC;
+        const unsigned char *recs = buf;
+        if (from + n * IDX_REC <= h->first_len)
+            recs = h->first + from; /* a small index came whole with the header */
+        else if (idx_pread(fi, buf, n * IDX_REC, from, st, idx_bytes) != (long)(n * IDX_REC))
             return idx_note(st, PM_PUF_INDEX_DAMAGED, "index '%s' is damaged (short read)",
                             idxname);
-        *idx_bytes += n * IDX_REC;
-        acc = puf_bytes_hash(acc, chunk, n * IDX_REC);
+        for (size_t done = 0; done < n; done += IDX_CHUNK)
+            acc = puf_bytes_hash(acc, recs + done * IDX_REC,
+                                 (n - done < IDX_CHUNK ? n - done : IDX_CHUNK) * IDX_REC);
         for (size_t i = 0; i < n; i++) {
-            const unsigned char *r = chunk + i * IDX_REC;
+            const unsigned char *r = recs + i * IDX_REC;
             uint64_t rh = get_u64(r);
             if (idx_bucket(rh, h->bits) != b)
                 return idx_note(st, PM_PUF_INDEX_DAMAGED,
@@ -329,37 +401,71 @@ static int idx_candidates(FILE *fi, const struct idx_header *h, const char *idxn
     return 1;
 }
 
+/* The proved line at c's place, when the session has read it before: copied to se->line. */
+static const char *idx_memo_find(struct idx_session *se, const struct idx_cand *c)
+{
+    for (size_t i = 0; i < se->memo.n; i++)
+        if (se->memo.line[i].off == c->off && se->memo.line[i].len == c->len) {
+            memcpy(se->line, se->memo.text.data + se->memo.line[i].at, c->len);
+            return se->line;
+        }
+    return NULL;
+}
+
+/* Keeps a proved line for the session (the first IDX_MEMO_LINES; later ones are read again). */
+static int idx_memo_keep(struct idx_session *se, const struct idx_cand *c, const char *line)
+{
+    struct idx_memo *m = &se->memo;
+    if (m->n == IDX_MEMO_LINES)
+        return 0;
+    size_t at = m->text.len;
+    if (pm_buf_append(&m->text, line, c->len) < 0)
+        return PM_ERR_NOMEM;
+    m->line[m->n].off = c->off;
+    m->line[m->n].len = c->len;
+    m->line[m->n++].at = at;
+    return 0;
+}
+
 /* Candidate c's line, split into f. It is read with the byte before and after it, to prove it is
  * a whole line of the PUF as it is now: an index that points elsewhere is noted and not used.
- * 1 when read, 0 when the index is unusable (note set). */
-static int idx_read_line(FILE *fp, const struct idx_header *h, const char *idxname,
-                         const struct idx_cand *c, char *linebuf, struct puf_fields *f,
-                         struct pm_puf_stats *st)
+ * A line the session proved before is not read again. 1 when read, 0 when the index is unusable
+ * (note set), <0 no memory. */
+static int idx_read_line(struct idx_session *se, const struct idx_cand *c, struct puf_fields *f)
 {
+    const struct idx_header *h = &se->h;
+    struct pm_puf_stats *st = se->st;
     if (c->len > PM_PUF_MAX_LINE + 1 || c->off + c->len > h->fp.size || c->line == 0)
         return idx_note(st, PM_PUF_INDEX_STALE, "index '%s' does not match the puf (line %u)",
-                        idxname, c->line);
-    uint64_t from = c->off ? c->off - 1 : 0;
-    size_t want = (size_t)(c->off - from) + c->len + 1;
-    long got = puf_pread(fp, linebuf, want, from);
-    if (got < 0)
-        return idx_note(st, PM_PUF_INDEX_NOT_USED, "puf read failed at offset %" PM_PRIu64,
-                        PM_U64(from));
-    st->bytes_read += (uint64_t)got;
-    const char *line = linebuf + (c->off - from);
-    int whole = (size_t)got >= want - 1 && (c->off == 0 || linebuf[0] == '\n') &&
-                ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
-                !memchr(line, '\n', c->len);
-    if (!whole || puf_split(line, c->len, f, NULL, 0) != 0)
+                        se->idxname, c->line);
+    const char *line = idx_memo_find(se, c);
+    if (!line) {
+        uint64_t from = c->off ? c->off - 1 : 0;
+        size_t want = (size_t)(c->off - from) + c->len + 1;
+        long got = puf_pread(se->fp, se->line, want, from);
+        if (got < 0)
+            return idx_note(st, PM_PUF_INDEX_NOT_USED, "puf read failed at offset %" PM_PRIu64,
+                            PM_U64(from));
+        st->bytes_read += (uint64_t)got;
+        line = se->line + (c->off - from);
+        int whole =
+            (size_t)got >= want - 1 && (c->off == 0 || se->line[0] == '\n') &&
+            ((size_t)got == want - 1 ? c->off + c->len == h->fp.size : line[c->len] == '\n') &&
+            !memchr(line, '\n', c->len);
+        if (!whole)
+            return idx_note(st, PM_PUF_INDEX_STALE, "index '%s' does not match the puf (line %u)",
+                            se->idxname, c->line);
+        if (idx_memo_keep(se, c, line) < 0)
+            return PM_ERR_NOMEM;
+    }
+    if (puf_split(line, c->len, f, NULL, 0) != 0)
         return idx_note(st, PM_PUF_INDEX_STALE, "index '%s' does not match the puf (line %u)",
-                        idxname, c->line);
+                        se->idxname, c->line);
     return 1;
 }
 
 /* Answers one query from the index. 1 answered, 0 index unusable (note set), <0 no memory. */
-static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char *path,
-                      const char *idxname, struct pm_puf_query *q, struct pm_puf_stats *st,
-                      uint64_t *idx_bytes, char *linebuf, pm_diag_fn warn, void *ctx)
+static int idx_lookup(struct idx_session *se, struct pm_puf_query *q, pm_diag_fn warn, void *ctx)
 {
     size_t klen;
     const char *key = puf_query_key(q, &klen);
@@ -369,21 +475,80 @@ static int idx_lookup(FILE *fi, FILE *fp, const struct idx_header *h, const char
     int base = q->by == PM_PUF_BY_SMTP ? PUF_K_SOURCE_SMTP : PUF_K_SOURCE_DN;
     struct idx_cand cand[IDX_MAX_CANDIDATES];
     size_t ncand = 0;
-    int rc =
-        idx_candidates(fi, h, idxname, puf_key_hash(key, klen), base, cand, &ncand, st, idx_bytes);
+    int rc = idx_candidates(se, puf_key_hash(key, klen), base, cand, &ncand);
     if (rc != 1)
         return rc;
     qsort(cand, ncand, sizeof(cand[0]), idx_cand_cmp);
     for (size_t i = 0; i < ncand; i++) {
         struct puf_fields f;
-        if ((rc = idx_read_line(fp, h, idxname, &cand[i], linebuf, &f, st)) != 1)
+        if ((rc = idx_read_line(se, &cand[i], &f)) != 1)
             return rc;
         struct puf_span k = puf_fields_key(&f, cand[i].kind);
         if (!puf_key_equal(key, klen, k.p, k.len))
             continue; /* a hash collision: another key */
-        rc = puf_consider(q, cand[i].kind - base, &f, cand[i].line, path, warn, ctx);
+        rc = puf_consider(q, cand[i].kind - base, &f, cand[i].line, se->path, warn, ctx);
         if (rc < 0)
             return rc;
+    }
+    return 1;
+}
+
+/* Passes warnings on (when there is somewhere to pass them) and counts them. */
+struct idx_warned {
+    pm_diag_fn warn;
+    void *ctx;
+    size_t n;
+};
+
+static void idx_count_warning(void *vctx, const char *where, unsigned line, const char *msg)
+{
+    struct idx_warned *w = vctx;
+    w->n++;
+    if (w->warn)
+        w->warn(w->ctx, where, line, msg);
+}
+
+/* 1 when 'key' (normalized) is the DN a query of q[0..n) asks about. */
+static int idx_asked(const struct pm_puf_query *q, size_t n, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t l;
+        const char *k = puf_query_key(&q[i], &l);
+        if (q[i].by == PM_PUF_BY_DN && puf_key_equal(k, l, key, klen))
+            return 1;
+    }
+    return 0;
+}
+
+/* The questions asked ahead (pm_puf_resolve_ahead): each source matched in q asked again by its
+ * target DN, unless asked already. Any warning from them drops them all. 1, 0 (index unusable,
+ * note set), <0 no memory. */
+static int idx_ask_ahead(struct idx_session *se, const struct pm_puf_query *q, size_t nq,
+                         struct pm_puf_ahead *ahead)
+{
+    struct idx_warned warned = {NULL, NULL, 0};
+    ahead->n = 0;
+    for (size_t i = 0; i < nq && ahead->n < ahead->cap; i++) {
+        const char *t = q[i].entry.target_dn;
+        if (q[i].match != PM_PUF_SOURCE || !t)
+            continue;
+        size_t klen;
+        const char *key = pm_puf_dn_key(t, strlen(t), &klen);
+        if (!klen || idx_asked(q, nq, key, klen) || idx_asked(ahead->q, ahead->n, key, klen))
+            continue;
+        struct pm_puf_query *a = &ahead->q[ahead->n++];
+        memset(a, 0, sizeof(*a));
+        a->dn = t;
+        int rc = idx_lookup(se, a, idx_count_warning, &warned);
+        if (rc != 1) {
+            pm_puf_queries_release(ahead->q, ahead->n);
+            ahead->n = 0;
+            return rc;
+        }
+    }
+    if (warned.n) {
+        pm_puf_queries_release(ahead->q, ahead->n);
+        ahead->n = 0;
     }
     return 1;
 }
@@ -403,29 +568,33 @@ static int idx_fp_is(const struct puf_fingerprint *fp, const uint64_t *words)
 
 /* Opens the index (and the PUF, unless 'given' is the PUF already open) and proves the index
  * describes the PUF as it is now, by content: the same size and block hashes. 1 when it does; 0
- * with a note when not, and the caller scans the PUF instead. The files opened are the caller's
- * to close (*fp == given is not). With 'check_size' the index file must also be the size its
- * header gives (puf check); a run does not ask: its every read of the index is checked for
- * length, so a cut index shows as a short read where a lookup reaches the cut, and bytes past
- * the end are never read. On a share a run's check is five calls: the index's open, its header
- * and the PUF's four blocks (the tail read also proves the size). */
+ * with a note when not, and the caller scans the PUF instead. The first read takes 'cap' bytes
+ * into 'first' (IDX_FIRST_READ for a run: the header and a directory of up to 2^IDX_DIR_BITS
+ * buckets; IDX_HEADER for a check); h->dir points into it when the whole directory came with it.
+ * The files opened are the caller's to close (*fp == given is not). With 'check_size' the index
+ * file must also be the size its header gives (puf check); a run does not ask: its every read of
+ * the index is checked for length, so a cut index shows as a short read where a lookup reaches
+ * the cut, and bytes past the end are never read. On a share a run's check is six calls: the
+ * index's open and first read, the PUF's open and four blocks (the tail read also proves the
+ * size). */
 static int idx_open_fresh(const char *path, const char *idxname, FILE *given, int check_size,
-                          const uint64_t *known_fp, FILE **fi, FILE **fp, struct idx_header *h,
-                          struct pm_puf_stats *st, uint64_t *idx_bytes)
+                          const uint64_t *known_fp, unsigned char *first, size_t cap, FILE **fi,
+                          FILE **fp, struct idx_header *h, struct pm_puf_stats *st,
+                          uint64_t *idx_bytes)
 {
-    unsigned char hb[IDX_HEADER];
-
     if (!(*fi = fopen(idxname, "rb")))
         return idx_note(st, PM_PUF_INDEX_MISSING, "no index '%s'", idxname);
-    long n = puf_pread(*fi, hb, sizeof(hb), 0);
+    long n = idx_pread(*fi, first, cap, 0, st, idx_bytes);
     if (n < 0)
         return idx_note(st, PM_PUF_INDEX_MISSING, "index '%s' cannot be read", idxname);
-    *idx_bytes += (uint64_t)n;
-    const char *bad = idx_header_decode(hb, (size_t)n, h);
+    const char *bad = idx_header_decode(first, (size_t)n, h);
     if (bad)
         return idx_note(
             st, strstr(bad, "older format") ? PM_PUF_INDEX_OLD_FORMAT : PM_PUF_INDEX_DAMAGED,
             "index '%s' %s", idxname, bad);
+    h->first = first;
+    h->first_len = (uint64_t)n;
+    h->dir = h->entries_offset <= (uint64_t)n ? first + h->dir_offset : NULL;
     if (check_size) {
         long long isize = pm_os_fsize(*fi);
         if (isize < 0 || (uint64_t)isize != h->entries_offset + h->nentries * IDX_REC)
@@ -462,57 +631,63 @@ static int idx_open_fresh(const char *path, const char *idxname, FILE *given, in
 }
 
 int puf_index_resolve(const char *path, FILE *given, const uint64_t *known_fp,
-                      struct pm_puf_query *q, size_t nq, struct pm_puf_stats *st,
-                      pm_diag_fn warn, void *ctx)
+                      struct pm_puf_query *q, size_t nq, struct pm_puf_ahead *ahead,
+                      struct pm_puf_stats *st, pm_diag_fn warn, void *ctx)
 {
     struct pm_buf name = PM_BUF_INIT;
     if (pm_puf_index_path(path, &name) < 0) {
         pm_buf_release(&name);
         return PM_ERR_NOMEM;
     }
-    const char *idxname = name.data;
-    struct idx_header h = {0};
-    FILE *fi = NULL, *fp = NULL;
-    char *linebuf = NULL;
+    struct idx_session se = {.path = path, .idxname = name.data, .st = st};
+    se.line = malloc(PM_PUF_MAX_LINE + 8);
+    se.first = malloc(IDX_FIRST_READ);
+    se.bucket = malloc(IDX_READ_ENTRIES * IDX_REC);
     int rc = 0;
-    uint64_t idx_bytes = 0;
 
-    if ((rc = idx_open_fresh(path, idxname, given, 0, known_fp, &fi, &fp, &h, st, &idx_bytes)) !=
-        1)
-        goto out;
-    if (!(linebuf = malloc(PM_PUF_MAX_LINE + 8))) {
+    if (!se.line || !se.first || !se.bucket) {
         rc = PM_ERR_NOMEM;
         goto out;
     }
-    for (size_t i = 0; i < nq; i++) {
-        rc = idx_lookup(fi, fp, &h, path, idxname, &q[i], st, &idx_bytes, linebuf, warn, ctx);
-        if (rc != 1)
+    if ((rc = idx_open_fresh(path, se.idxname, given, 0, known_fp, se.first, IDX_FIRST_READ,
+                             &se.fi, &se.fp, &se.h, st, &se.idx_bytes)) != 1)
+        goto out;
+    struct idx_warned warned = {warn, ctx, 0};
+    for (size_t i = 0; i < nq; i++)
+        if ((rc = idx_lookup(&se, &q[i], idx_count_warning, &warned)) != 1)
             goto out;
-    }
+    /* A lookup that warns (the malformed lines below included) is kept for its exact questions
+     * only: asking ahead would cost round trips for nothing. */
+    if (ahead && !warned.n && !se.h.malformed && (rc = idx_ask_ahead(&se, q, nq, ahead)) != 1)
+        goto out;
     st->used_index = 1;
-    st->malformed = h.malformed;
-    st->index_fp[0] = h.fp.size;
+    st->malformed = se.h.malformed;
+    st->index_fp[0] = se.h.fp.size;
     for (int i = 0; i < PUF_FP_BLOCKS; i++)
-        st->index_fp[1 + i] = h.fp.hash[i];
-    idx_note(st, PM_PUF_INDEX_USED, "used index '%s' (%" PM_PRIu64 " bytes of index read)", idxname,
-             PM_U64(idx_bytes));
-    if (h.malformed && warn) {
+        st->index_fp[1 + i] = se.h.fp.hash[i];
+    idx_note(st, PM_PUF_INDEX_USED,
+             "used index '%s' (%" PM_PRIu64 " bytes of index read in %" PM_PRIu64 " reads)",
+             se.idxname, PM_U64(se.idx_bytes), PM_U64(st->index_reads));
+    if (se.h.malformed && warn) {
         char msg[200];
         snprintf(msg, sizeof(msg),
                  "%" PM_PRIu64
                  " malformed lines were skipped when the index was built (run puf check)",
-                 PM_U64(h.malformed));
+                 PM_U64(se.h.malformed));
         warn(ctx, path, 0, msg);
     }
     rc = 1;
 out:
     if (rc != 1)
         puf_queries_reset(q, nq);
-    if (fi)
-        fclose(fi);
-    if (fp && fp != given)
-        fclose(fp);
-    free(linebuf);
+    if (se.fi)
+        fclose(se.fi);
+    if (se.fp && se.fp != given)
+        fclose(se.fp);
+    free(se.line);
+    free(se.first);
+    free(se.bucket);
+    pm_buf_release(&se.memo.text);
     pm_buf_release(&name);
     return rc;
 }
@@ -528,7 +703,9 @@ int pm_puf_index_status(const char *path, struct pm_puf_stats *st)
     struct idx_header h = {0};
     FILE *fi = NULL, *fp = NULL;
     uint64_t idx_bytes = 0;
-    if (idx_open_fresh(path, name.data, NULL, 1, NULL, &fi, &fp, &h, st, &idx_bytes) == 1)
+    unsigned char hb[IDX_HEADER];
+    if (idx_open_fresh(path, name.data, NULL, 1, NULL, hb, sizeof(hb), &fi, &fp, &h, st,
+                       &idx_bytes) == 1)
         idx_note(st, PM_PUF_INDEX_USED, "index '%s' is current (%" PM_PRIu64 " lines)", name.data,
                  PM_U64(h.lines));
     if (fi)
@@ -668,13 +845,19 @@ static int idx_collect(FILE *fp, struct idx_build *b, const char *puf_path, stru
     return rc;
 }
 
-/* The file's shape from the entry count: about 8 entries a bucket, the bucket directory (one
- * slot more than buckets, for the end sentinel) after the header, the entries after it. */
+/* The file's shape from the entry count: about 8 entries a bucket up to 2^IDX_DIR_BITS buckets
+ * (a directory a run reads with the header), then larger buckets up to IDX_BUCKET_BIG entries
+ * (each still one read), then more buckets; the bucket directory (one slot more than buckets,
+ * for the end sentinel) after the header, the entries after it. */
 static void idx_layout(struct idx_header *h, const struct idx_build *b)
 {
     h->bits = IDX_MIN_BITS;
-    while (h->bits < IDX_MAX_BITS && ((uint64_t)1 << h->bits) * 8 < b->nentries)
+    while (h->bits < IDX_DIR_BITS && ((uint64_t)1 << h->bits) * 8 < b->nentries)
         h->bits++;
+    while (h->bits < IDX_MAX_BITS && ((uint64_t)1 << h->bits) * IDX_BUCKET_BIG < b->nentries)
+        h->bits++;
+    if (puf_index_test_bits)
+        h->bits = puf_index_test_bits;
     uint32_t nb = (uint32_t)1 << h->bits;
     h->nentries = b->nentries;
     h->lines = b->lines;

@@ -60,12 +60,13 @@ int puf_consider(struct pm_puf_query *q, int kind, const struct puf_fields *f, u
 void puf_queries_reset(struct pm_puf_query *q, size_t nq);
 
 /* The index read path (puf-index.c). 'given' is the PUF already open (read with positioned
- * reads, left open), or NULL to open 'path'; 'known_fp' as pm_puf_resolve_known. Returns 1 when
- * the index answered every query, 0 when it cannot be used (the reason is in stats->index_note;
- * answers are reset), <0 on allocation failure. */
+ * reads, left open), or NULL to open 'path'; 'known_fp' and 'ahead' (may be NULL) as
+ * pm_puf_resolve_ahead. Returns 1 when the index answered every query, 0 when it cannot be used
+ * (the reason is in stats->index_note; answers are reset, none asked ahead), <0 on allocation
+ * failure. */
 int puf_index_resolve(const char *path, FILE *given, const uint64_t *known_fp,
-                      struct pm_puf_query *q, size_t nq, struct pm_puf_stats *stats,
-                      pm_diag_fn warn, void *ctx);
+                      struct pm_puf_query *q, size_t nq, struct pm_puf_ahead *ahead,
+                      struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx);
 
 /* Streams every line of an open PUF through fn with one fixed buffer (no per-line allocation).
  * 'off' is the file offset of the line's first byte. A line longer than the buffer allows is
@@ -110,6 +111,11 @@ int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes)
 #define PUF_IDX_REC 20u
 /* The checksum stored in bucket b's slot, over its n entries starting at entry 'start'. */
 uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *rec, size_t n);
+
+/* For tests: when nonzero, the bucket bits every index build uses instead of its own choice
+ * (at most 18), to lay an index out as an earlier release did (a directory too large to come
+ * with the header). */
+extern unsigned puf_index_test_bits;
 
 /* For tests and fuzzing: rewrites the fingerprint of the PUF into an existing index file's
  * header (and its header checksum), so a patched index is taken as current. 0 or <0. */

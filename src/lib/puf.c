@@ -738,7 +738,17 @@ int pm_puf_resolve_known(const char *path, FILE *f, struct pm_puf_query *q, size
                          unsigned flags, const uint64_t *known_fp, struct pm_puf_stats *stats,
                          pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
+    return pm_puf_resolve_ahead(path, f, q, nq, flags, known_fp, NULL, stats, warn, ctx, err);
+}
+
+int pm_puf_resolve_ahead(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
+                         unsigned flags, const uint64_t *known_fp, struct pm_puf_ahead *ahead,
+                         struct pm_puf_stats *stats, pm_diag_fn warn, void *ctx,
+                         struct pm_error *err)
+{
     struct pm_puf_stats local;
+    if (ahead)
+        ahead->n = 0;
     if (!stats)
         stats = &local;
     memset(stats, 0, sizeof(*stats));
@@ -752,7 +762,7 @@ int pm_puf_resolve_known(const char *path, FILE *f, struct pm_puf_query *q, size
     if (flags & PM_PUF_NO_INDEX) {
         snprintf(stats->index_note, sizeof(stats->index_note), "index not used (--no-index)");
     } else {
-        int rc = puf_index_resolve(path, f, known_fp, q, nq, stats, warn, ctx);
+        int rc = puf_index_resolve(path, f, known_fp, q, nq, ahead, stats, warn, ctx);
         if (rc == 1)
             return 0;
         if (rc < 0) {

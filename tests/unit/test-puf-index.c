@@ -47,6 +47,8 @@ static void make_files(struct files *f, const char *text)
     assert_int_equal(pmt_write_file(f->puf, text, strlen(text)), 0);
 }
 
+static unsigned char *read_idx(const struct files *f, size_t *len);
+
 /* A PUF of n generated lines, with a conflict, a duplicate and a malformed line mixed in. */
 static char *gen_puf(unsigned n)
 {
@@ -195,6 +197,15 @@ static void test_index_many_partitions(void **state)
     struct pm_puf_stats st = resolve_both(&f, 70000);
     assert_int_equal(st.used_index, 1);
     assert_true(st.bytes_read <= PUF_FP_BLOCKS * PUF_FP_SAMPLE + 4096);
+    /* On a share each read is a round trip: the header comes with the whole directory (2^12
+     * buckets at most at this size), so each of the 8 lookups (the ninth query is empty) is one
+     * read of its bucket. */
+    size_t len;
+    unsigned char *idx = read_idx(&f, &len);
+    assert_true(idx[48] <= 12);
+    free(idx);
+    assert_int_equal(st.index_reads, 1 + 8);
+    assert_non_null(strstr(st.index_note, "in 9 reads)"));
     /* Every 997th mailbox, asked for by index, is found on its line. */
     for (unsigned i = 0; i < 70000; i += 997) {
         char dn[200];
@@ -209,6 +220,185 @@ static void test_index_many_partitions(void **state)
         assert_int_equal(q.entry.line, i + 2);
         pm_puf_queries_release(&q, 1);
     }
+}
+
+/* An index whose directory does not come with the header (laid out with 2^16 buckets, as an
+ * earlier release did for a large PUF) still answers like the scan, reading two slots and then
+ * the bucket for each lookup. */
+static void test_index_large_directory(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(3000);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    puf_index_test_bits = 16;
+    int rc = pm_puf_index_build(f.puf, NULL, &err);
+    puf_index_test_bits = 0;
+    assert_int_equal(rc, 0);
+    size_t len;
+    unsigned char *idx = read_idx(&f, &len);
+    assert_int_equal(idx[48], 16);
+    free(idx);
+    struct pm_puf_stats st = resolve_both(&f, 3000);
+    assert_int_equal(st.used_index, 1);
+    /* The header, the slots of each of the 8 lookups, and the buckets that hold entries. */
+    assert_true(st.index_reads > 1 + 8 && st.index_reads <= 1 + 2 * 8);
+    /* Built again with the builder's own choice: one read a lookup. */
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    st = resolve_both(&f, 3000);
+    assert_int_equal(st.used_index, 1);
+    assert_true(st.index_reads <= 1 + 8);
+}
+
+/* The index of a pilot wave's PUF (a hundred lines) fits in the first read: the lookups read
+ * the PUF's lines and nothing more of the index. */
+static void test_index_small_read_once(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(100);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    struct pm_puf_stats st = resolve_both(&f, 100);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(st.index_reads, 1);
+}
+
+static void count_warning(void *ctx, const char *where, unsigned line, const char *msg)
+{
+    (void)where;
+    (void)line;
+    (void)msg;
+    ++*(int *)ctx;
+}
+
+/* Asked ahead: each source found is asked again by its target DN in the same pass over the index,
+ * as a run will ask once the profile names the target; the answer is the line the source's was
+ * (read once), and the questions already asked or scanned for are not asked ahead. */
+static void test_index_asks_ahead(void **state)
+{
+    (void)state;
+    struct files f;
+    char *text = gen_puf(3000);
+    /* Without the malformed line: its warning would keep anything from being asked ahead. */
+    char *bad = strstr(text, "not a line\r\n");
+    memmove(bad, bad + 12, strlen(bad + 12) + 1);
+    make_files(&f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    const char *fab = "/o=Fabrikam/ou=Exchange Administrative Group "
+                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=";
+    const char *con = "/o=Contoso/ou=Exchange Administrative Group "
+                      "(FYDIBOHF23SPDLT)/cn=Recipients/cn=";
+    char dn[4][200];
+    snprintf(dn[0], sizeof(dn[0]), "%suser5", fab);
+    snprintf(dn[1], sizeof(dn[1]), "X500:%suser7", fab);
+    snprintf(dn[2], sizeof(dn[2]), "%sU7", con); /* user7's target, asked already */
+    snprintf(dn[3], sizeof(dn[3]), "%snobody", fab);
+    struct pm_puf_query q[4], ahead_q[4];
+    memset(q, 0, sizeof(q));
+    for (int i = 0; i < 4; i++)
+        q[i].dn = dn[i];
+    struct pm_puf_ahead ahead = {ahead_q, 4, 99};
+    struct pm_puf_stats st, plain;
+    assert_int_equal(
+        pm_puf_resolve_ahead(f.puf, NULL, q, 4, 0, NULL, &ahead, &st, NULL, NULL, &err), 0);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(q[0].match, PM_PUF_SOURCE);
+    assert_int_equal(q[1].match, PM_PUF_SOURCE);
+    assert_int_equal(q[2].match, PM_PUF_TARGET);
+    assert_int_equal(ahead.n, 1); /* user5's target; user7's was asked */
+    assert_ptr_equal(ahead.q[0].dn, q[0].entry.target_dn);
+    assert_int_equal(ahead.q[0].match, PM_PUF_TARGET);
+    assert_int_equal(ahead.q[0].entry.line, q[0].entry.line);
+    assert_string_equal(ahead.q[0].entry.source_dn, q[0].entry.source_dn);
+    /* The same lookup without asking ahead reads the same PUF bytes (the line is read once) and
+     * one bucket less. */
+    struct pm_puf_query q2[4];
+    memset(q2, 0, sizeof(q2));
+    for (int i = 0; i < 4; i++)
+        q2[i].dn = dn[i];
+    assert_int_equal(pm_puf_resolve(f.puf, q2, 4, 0, &plain, NULL, NULL, &err), 0);
+    assert_true(plain.bytes_read == st.bytes_read);
+    assert_int_equal(st.index_reads, plain.index_reads + 1);
+    pm_puf_queries_release(ahead.q, ahead.n);
+    pm_puf_queries_release(q2, 4);
+    pm_puf_queries_release(q, 4);
+
+    /* A scan asks nothing ahead. */
+    ahead.n = 99;
+    assert_int_equal(pm_puf_resolve_ahead(f.puf, NULL, q, 4, PM_PUF_NO_INDEX, NULL, &ahead, &st,
+                                          NULL, NULL, &err),
+                     0);
+    assert_int_equal(st.used_index, 0);
+    assert_int_equal(q[0].match, PM_PUF_SOURCE);
+    assert_int_equal(ahead.n, 0);
+    pm_puf_queries_release(q, 4);
+}
+
+/* Questions asked ahead are for a cache that keeps lookups that warned nothing: a warning from
+ * one of them drops them all, and a lookup that warned itself asks nothing ahead. Neither changes
+ * the answers or the warnings of the questions asked. */
+static void test_index_ahead_warnings(void **state)
+{
+    (void)state;
+    struct files f;
+    make_files(&f, "/o=Fabrikam/cn=Recipients/cn=chain|/o=Contoso/cn=Recipients/cn=chained|"
+                   "c@contoso.com\n"
+                   "/o=Contoso/cn=Recipients/cn=chained|/o=Other/cn=Recipients/cn=x|x@other.com\n"
+                   "/o=Contoso/cn=Recipients/cn=chained|/o=Other/cn=Recipients/cn=x|x@other.com\n"
+                   "/o=Fabrikam/cn=Recipients/cn=plain|/o=Contoso/cn=Recipients/cn=plain|"
+                   "p@contoso.com\n"
+                   "/o=Fabrikam/cn=Recipients/cn=twice|/o=Contoso/cn=Recipients/cn=twice|"
+                   "t@contoso.com\n"
+                   "/o=Fabrikam/cn=Recipients/cn=twice|/o=Contoso/cn=Recipients/cn=twice|"
+                   "t@contoso.com\n");
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    struct pm_puf_query q[2], ahead_q[2];
+    struct pm_puf_ahead ahead = {ahead_q, 2, 0};
+    struct pm_puf_stats st;
+    int warnings = 0;
+    /* chain's target is itself listed twice (a warning if asked): nothing kept ahead. */
+    memset(q, 0, sizeof(q));
+    q[0].dn = "/o=Fabrikam/cn=Recipients/cn=chain";
+    q[1].dn = "/o=Fabrikam/cn=Recipients/cn=plain";
+    assert_int_equal(pm_puf_resolve_ahead(f.puf, NULL, q, 2, 0, NULL, &ahead, &st, count_warning,
+                                          &warnings, &err),
+                     0);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(warnings, 0);
+    assert_int_equal(q[0].match, PM_PUF_SOURCE);
+    assert_int_equal(ahead.n, 0);
+    pm_puf_queries_release(q, 2);
+    /* A question that warns (twice is listed twice): nothing asked ahead, its warning given. */
+    memset(q, 0, sizeof(q));
+    q[0].dn = "/o=Fabrikam/cn=Recipients/cn=twice";
+    q[1].dn = "/o=Fabrikam/cn=Recipients/cn=plain";
+    uint64_t reads_asked = 0;
+    assert_int_equal(pm_puf_resolve_ahead(f.puf, NULL, q, 2, 0, NULL, &ahead, &st, count_warning,
+                                          &warnings, &err),
+                     0);
+    reads_asked = st.index_reads;
+    assert_int_equal(warnings, 1);
+    assert_int_equal(q[1].match, PM_PUF_SOURCE);
+    assert_int_equal(ahead.n, 0);
+    pm_puf_queries_release(q, 2);
+    /* Without the warning, plain's target is asked ahead. */
+    memset(q, 0, sizeof(q));
+    q[0].dn = "/o=Fabrikam/cn=Recipients/cn=plain";
+    assert_int_equal(
+        pm_puf_resolve_ahead(f.puf, NULL, q, 1, 0, NULL, &ahead, &st, NULL, NULL, &err), 0);
+    assert_int_equal(ahead.n, 1);
+    assert_int_equal(ahead.q[0].match, PM_PUF_TARGET);
+    assert_true(reads_asked >= 1);
+    pm_puf_queries_release(ahead.q, ahead.n);
+    pm_puf_queries_release(q, 1);
 }
 
 static void append(const char *path, const char *text)
@@ -325,7 +515,6 @@ static void test_index_known_fingerprint(void **state)
     free(text);
 }
 
-static unsigned char *read_idx(const struct files *f, size_t *len);
 
 /* The index is judged by content: copied with the PUF to another folder with new modification
  * times it is still used; one byte changed inside a sampled block, or another size, makes it
@@ -775,6 +964,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_answers_like_scan),
         cmocka_unit_test(test_index_many_partitions),
+        cmocka_unit_test(test_index_large_directory),
+        cmocka_unit_test(test_index_small_read_once),
+        cmocka_unit_test(test_index_asks_ahead),
+        cmocka_unit_test(test_index_ahead_warnings),
         cmocka_unit_test(test_index_stale_after_append),
         cmocka_unit_test(test_index_survives_copy),
         cmocka_unit_test(test_index_known_fingerprint),

@@ -3,11 +3,13 @@
  * the PUF's identity alone (one call) instead of its index and lines (about twenty). It is used
  * only when the PUF's path and identity (pm_file_id: size, write and change times, inode) and the
  * index's identity (or its absence) are the ones recorded and it holds the answers to exactly the
- * run's questions. When it holds some of them, its lookup used the index and warned nothing, the
- * others are asked of the index without proving the index again (pm_puf_resolve_known: the
- * fingerprint the cache recorded): a partial answer. Anything else is a miss, and the run asks the
- * PUF as before. Both write the cache anew. Answers are kept as the PUF lines they came from, and the warnings the lookup gave are kept
- * and given again, so a run answered from the cache decides and logs what the lookup would have.
+ * run's questions, or, when its lookup used the index and warned nothing, to all of them among
+ * others (the targets an update's lookup asked ahead: pm_puf_resolve_ahead). When such a cache
+ * holds some of them, the others are asked of the index without proving the index again
+ * (pm_puf_resolve_known: the fingerprint the cache recorded): a partial answer. Anything else is a
+ * miss, and the run asks the PUF as before. Both write the cache anew. Answers are kept as the PUF
+ * lines they came from, and the warnings the lookup gave are kept and given again, so a run
+ * answered from the cache decides and logs what the lookup would have.
  *
  * The file, text, one record a line ('\n'):
  *   profilemanager-puf-cache 2

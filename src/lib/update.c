@@ -116,21 +116,26 @@ int pm_update_cache_ready(struct pm_update *u)
     return 1;
 }
 
+/* Every question answered from the cache: nothing read; the rest as the lookup said it (a stale
+ * index is still said). */
+static void cache_hit(struct pm_update *u)
+{
+    u->cache_state = PM_UPDATE_CACHE_HIT;
+    u->stats.index_state = u->cache.index_state;
+    u->stats.malformed = u->cache.malformed;
+    snprintf(u->stats.index_note, sizeof(u->stats.index_note),
+             "answered from the local cache, the puf and its index unchanged since: %s",
+             u->cache.note);
+}
+
 /* 1 when the cache answered every question, 0 when the PUF must be asked, <0 no memory. */
 static int cache_answer(struct pm_update *u, pm_diag_fn warn, void *ctx)
 {
     if (!pm_update_cache_ready(u))
         return 0;
     int rc = pm_puf_cache_answer(&u->cache, u->q, u->nq, u->o.puf_path, warn, ctx);
-    if (rc == 1) {
-        /* Nothing read; the rest as the lookup said it (a stale index is still said). */
-        u->cache_state = PM_UPDATE_CACHE_HIT;
-        u->stats.index_state = u->cache.index_state;
-        u->stats.malformed = u->cache.malformed;
-        snprintf(u->stats.index_note, sizeof(u->stats.index_note),
-                 "answered from the local cache, the puf and its index unchanged since: %s",
-                 u->cache.note);
-    }
+    if (rc == 1)
+        cache_hit(u);
     return rc;
 }
 
@@ -150,20 +155,40 @@ static void cache_tee_warn(void *vctx, const char *where, unsigned line, const c
 }
 
 /* Asks the PUF about q (its index, or a scan; known_fp as pm_puf_resolve_known) into u->stats.
- * With 'seen', the warnings given are also kept there, for the cache. */
+ * With 'seen', the warnings given are also kept there, and the questions a run asks once the
+ * profile was updated are asked ahead into 'ahead' (pm_puf_resolve_ahead), for the cache. */
 static int ask_puf(struct pm_update *u, struct pm_puf_query *q, size_t nq, const uint64_t *known_fp,
-                   pm_diag_fn warn, void *ctx, struct pm_diag_list *seen, struct pm_error *err)
+                   pm_diag_fn warn, void *ctx, struct pm_diag_list *seen,
+                   struct pm_puf_ahead *ahead, struct pm_error *err)
 {
     struct cache_tee tee = {warn, ctx, seen};
-    return pm_puf_resolve_known(u->o.puf_path, u->o.puf, q, nq,
+    return pm_puf_resolve_ahead(u->o.puf_path, u->o.puf, q, nq,
                                 (u->o.flags & PM_UPDATE_NO_INDEX) ? PM_PUF_NO_INDEX : 0, known_fp,
-                                &u->stats, seen ? cache_tee_warn : warn, seen ? (void *)&tee : ctx,
-                                err);
+                                seen ? ahead : NULL, &u->stats, seen ? cache_tee_warn : warn,
+                                seen ? (void *)&tee : ctx, err);
 }
 
-/* Writes what the PUF answered, unless the PUF changed in the last seconds or the cache cannot
- * be written (then the next run asks the PUF again: nothing is lost but round trips). */
-static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
+/* Room to ask ahead about as many names as q asks; ahead->cap is 0 when there is no memory for
+ * it (nothing is then asked ahead: only round trips are lost). */
+static struct pm_puf_ahead ahead_room(size_t nq)
+{
+    struct pm_puf_ahead a = {NULL, 0, 0};
+    if (nq && (a.q = calloc(nq, sizeof(*a.q))))
+        a.cap = nq;
+    return a;
+}
+
+static void ahead_release(struct pm_puf_ahead *a)
+{
+    pm_puf_queries_release(a->q, a->n);
+    free(a->q);
+}
+
+/* Writes what the PUF answered (and what was asked ahead), unless the PUF changed in the last
+ * seconds or the cache cannot be written (then the next run asks the PUF again: nothing is lost
+ * but round trips). */
+static void cache_write(struct pm_update *u, const struct pm_diag_list *seen,
+                        const struct pm_puf_ahead *ahead)
 {
     int64_t now = (int64_t)pm_os_time_now() * 1000000000;
     const struct pm_file_id *id = &u->o.puf_probe->id;
@@ -173,8 +198,20 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen)
     struct pm_buf text = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
-    int rc = pm_puf_cache_encode(&text, u->o.puf_path, id, ip->found ? &ip->id : NULL, &u->stats,
-                                 u->q, u->nq, seen);
+    /* The run's answers, then those asked ahead: a shallow list, owning nothing. A cache that
+     * keeps warnings answers its exact questions only (pm_puf_cache_answer): nothing ahead. */
+    size_t n = u->nq + (seen->n ? 0 : ahead->n);
+    struct pm_puf_query *all = calloc(n ? n : 1, sizeof(*all));
+    int rc = PM_ERR_NOMEM;
+    if (all) {
+        if (u->nq)
+            memcpy(all, u->q, u->nq * sizeof(*all));
+        if (n > u->nq)
+            memcpy(all + u->nq, ahead->q, (n - u->nq) * sizeof(*all));
+        rc = pm_puf_cache_encode(&text, u->o.puf_path, id, ip->found ? &ip->id : NULL, &u->stats,
+                                 all, n, seen);
+        free(all);
+    }
     if (rc == 0)
         rc = pm_file_write_atomic(u->o.cache_path, text.data, text.len, &err);
     else
@@ -200,13 +237,15 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
     if (!known)
         return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     int answered = pm_puf_cache_answer_known(&u->cache, u->q, u->nq, known);
-    /* None known: a plain miss. All known (fewer questions than the cache holds): a miss as
-     * well, asked in full as before, so that a hit always means exactly the cache's questions. */
+    /* None known: a plain miss. All known (fewer questions than the cache holds: the names an
+     * update's lookup asked ahead, or a profile that lost a mailbox): a hit, which a cache that
+     * warned nothing may give for any of its questions, as their lookup would answer them
+     * alone. */
     if (answered <= 0 || (size_t)answered == u->nq) {
         free(known);
         if (answered > 0)
-            pm_puf_queries_release(u->q, u->nq);
-        return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : 0;
+            cache_hit(u);
+        return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : answered > 0;
     }
     size_t nrest = u->nq - (size_t)answered, k = 0;
     struct pm_puf_query *rest = calloc(nrest, sizeof(*rest));
@@ -224,11 +263,13 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
     /* A dry run reads the cache but writes nothing. */
     int keep = !(u->o.flags & PM_UPDATE_DRY_RUN);
     struct pm_diag_list seen = PM_DIAG_LIST_INIT;
-    int rc = ask_puf(u, rest, nrest, u->cache.fp, warn, ctx, keep ? &seen : NULL, err);
+    struct pm_puf_ahead ahead = ahead_room(keep ? nrest : 0);
+    int rc = ask_puf(u, rest, nrest, u->cache.fp, warn, ctx, keep ? &seen : NULL, &ahead, err);
     if (rc < 0) { /* the lookup released its own answers */
         free(rest);
         free(known);
         pm_diag_list_release(&seen);
+        ahead_release(&ahead);
         pm_puf_queries_release(u->q, u->nq);
         return rc;
     }
@@ -240,8 +281,9 @@ static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struc
     free(known);
     u->cache_state = PM_UPDATE_CACHE_PARTIAL;
     if (keep)
-        cache_write(u, &seen);
+        cache_write(u, &seen, &ahead);
     pm_diag_list_release(&seen);
+    ahead_release(&ahead);
     /* The log's note, after the cache kept the lookup's own (a longer one is cut: it is read by
      * people). */
     char lookup[sizeof(u->stats.index_note)];
@@ -259,12 +301,14 @@ static int resolve_and_cache(struct pm_update *u, pm_diag_fn warn, void *ctx, st
     /* A dry run reads the cache but writes nothing. */
     int keep = cache_configured(u) && !(u->o.flags & PM_UPDATE_DRY_RUN);
     struct pm_diag_list seen = PM_DIAG_LIST_INIT;
-    int rc = ask_puf(u, u->q, u->nq, NULL, warn, ctx, keep ? &seen : NULL, err);
+    struct pm_puf_ahead ahead = ahead_room(keep ? u->nq : 0);
+    int rc = ask_puf(u, u->q, u->nq, NULL, warn, ctx, keep ? &seen : NULL, &ahead, err);
     if (keep && rc == 0) {
         u->cache_state = PM_UPDATE_CACHE_MISS;
-        cache_write(u, &seen);
+        cache_write(u, &seen, &ahead);
     }
     pm_diag_list_release(&seen);
+    ahead_release(&ahead);
     return rc;
 }
 

@@ -1,7 +1,8 @@
 # The local answer cache: a later logon whose PUF has not changed is answered from the cache (the
 # PUF and its index are not opened) and decides and logs the same; any change of the PUF is seen
-# at the next run; the first logon after an update is answered partly from the cache and partly by
-# the index, deciding as a full lookup does; a damaged cache is said and written anew;
+# at the next run; the first logon after an update is answered from what the update asked ahead,
+# and a profile asking names the cache lacks partly from the cache and partly by the index, both
+# deciding as a full lookup does; a damaged cache is said and written anew;
 # PufCache=no, --no-index and dry runs write none; a PUF written in the last seconds is not cached.
 cache="$HOME/.cache/profilemanager/puf-cache.txt"
 aged() { touch -d "@$(($(date +%s) - 600))" "$@"; }
@@ -106,11 +107,10 @@ expect_log "event=warning .*puf-cache.txt:7: a question record"
 run update --config prof.config --store reg:work.reg
 expect_lookup 'cache=hit'
 
-# The first logon after an update, with a PUF the index answers without a warning: the questions
-# the cache holds are answered from it, the profile's new names by the index, without reading the
-# PUF's sampled blocks again (the PUF and the index kept the identity they had when the cache
-# recorded their fingerprint). It decides what a run without the cache decides, and the logon
-# after it is answered from the cache alone.
+# The first logon after an update, with a PUF the index answers without a warning: the update's
+# lookup also asked the index about the names the profile gets (the targets of the mailboxes it
+# moves), in the same pass, so that logon is answered from the cache alone, and decides what a
+# run without the cache decides.
 run puf index mbm.puf
 expect_exit 0
 cp before.reg part.reg
@@ -120,19 +120,41 @@ expect_lookup 'cache=miss'
 expect_lookup 'used_index=1'
 grep -q '^fp [0-9]' "$cache" || fail "the cache lacks the fingerprint its index was proved for"
 grep -q '^w ' "$cache" && fail "this PUF should give no warning"
+[ "$(grep -c '^q ' "$cache")" -gt 5 ] || fail "the update asked nothing ahead: $(grep '^q ' "$cache")"
 full_bytes=$(last_lookup | sed -n 's/.* bytes_read=\([0-9]*\).*/\1/p')
 run update --config prof.config --store reg:part.reg
 expect_exit 0
 expect_out 'nothing to do'
+expect_lookup 'cache=hit'
+expect_lookup 'used_index=0 bytes_read=0'
+decisions >decisions-ahead.txt
+cp part.reg part-after.reg
+cp prof.config prof-on.config
+with_config PufCache=no
+run update --config prof.config --store reg:part.reg
+expect_lookup 'cache=off'
+decisions >decisions-full.txt
+expect_same decisions-ahead.txt decisions-full.txt
+cp prof-on.config prof.config
+
+# A profile asking about names the cache does not hold (here the profile as it was before the
+# update, restored from a backup, against a cache written by a logon of the updated one): the
+# names the cache holds are answered from it, the others by the index, without reading the PUF's
+# sampled blocks again (the PUF and the index kept the identity they had when the cache recorded
+# their fingerprint). It decides what a run without the cache decides.
+rm -f "$cache"
+run update --config prof.config --store reg:part.reg
+expect_lookup 'cache=miss'
+cp before.reg restored.reg
+run update --config prof.config --store reg:restored.reg --dry-run
+expect_exit 0
 expect_lookup 'cache=partial'
 expect_lookup 'answered from the local cache, the rest: used index'
 part_bytes=$(last_lookup | sed -n 's/.* bytes_read=\([0-9]*\).*/\1/p')
 [ "$part_bytes" -lt "$full_bytes" ] || fail "the partial answer read $part_bytes bytes of the PUF, the full one $full_bytes"
 decisions >decisions-partial.txt
-cp part.reg part-after.reg
-cp prof.config prof-on.config
 with_config PufCache=no
-run update --config prof.config --store reg:part.reg
+run update --config prof.config --store reg:restored.reg --dry-run
 expect_lookup 'cache=off'
 decisions >decisions-full.txt
 expect_same decisions-partial.txt decisions-full.txt

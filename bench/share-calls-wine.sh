@@ -1,7 +1,9 @@
 #!/bin/bash
 # The Windows side of bench/share-calls.sh, under Wine: ProfileManager.exe run three times in a
-# row from C:\pm (standing for the share: the exe, prof.config, the office16 fixture's mbm.puf and
-# its index, Logs\Backups), as three logons: the update, the first logon after it, a later logon
+# row from C:\pm (standing for the share: the exe, prof.config, an mbm.puf of BENCH_LINES
+# generated lines (default 20000; 0: the office16 fixture's own few lines, a pilot wave's PUF whose
+# index a run reads whole in one read) with the fixture's lines among them, its index,
+# Logs\Backups), as three logons: the update, the first logon after it, a later logon
 # with nothing to do. Wine's file trace (WINEDEBUG=+file, NtClose relayed) of each run is counted by
 # bench/share-calls-wine.awk: the NT file calls on files in C:\pm. Indicative only: Wine's trace
 # does not give the handles of the access-list reads (their query and close are not counted), Wine's loader looks for every DLL
@@ -32,7 +34,9 @@ fi
 "$BIN/mkprofiles" --scenario office16 "$d/fx" >/dev/null
 PM=$C/pm
 mkdir -p "$PM/Logs/Backups"
-cp "$WIN/ProfileManager.exe" "$d/fx/mbm.puf" "$d/fx/prof.config" "$PM/"
+cp "$WIN/ProfileManager.exe" "$d/fx/prof.config" "$PM/"
+LINES=${BENCH_LINES:-20000}
+awk -v n="$LINES" -v extra="$d/fx/mbm.puf" -f "$SRC/bench/share-puf.awk" >"$PM/mbm.puf"
 w 'C:\pm\ProfileManager.exe' puf index 'C:\pm\mbm.puf' >/dev/null 2>&1
 touch -d "@$(($(date +%s) - 600))" "$PM/mbm.puf"
 import_reg "$d/fx/before.reg"
@@ -41,7 +45,7 @@ import_reg "$d/fx/before.reg"
 w reg add 'HKCU\Software\Wine\Debug' /v RelayInclude /t REG_SZ /d ntdll.NtClose /f >/dev/null 2>&1
 "$WINESERVER" -w
 
-echo "NT file calls on C:\\pm under Wine, office16 fixture ($(date -u +%Y-%m-%d))"
+echo "NT file calls on C:\\pm under Wine, office16 fixture, PUF of $LINES more lines ($(date -u +%Y-%m-%d))"
 printf '%-22s %6s %6s %6s %6s %8s %6s %6s   %s\n' run opens names reads writes queries closes total "DLL probes"
 over=0
 limits=("${SHARE_CALLS_WINE_MAX_UPDATE:-}" "${SHARE_CALLS_WINE_MAX_FIRST:-}" "${SHARE_CALLS_WINE_MAX_NOTHING:-}")

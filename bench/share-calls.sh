@@ -49,18 +49,7 @@ mkdir -p "$SHARE/Logs/Backups" "$W/user/home" "$W/user/home-timing"
 cp "$BUILD/profilemanager" "$SHARE/"
 cp "$W/fx/prof.config" "$SHARE/"
 # A large PUF: generated lines with the fixture's lines in the middle (awk, no compiler needed).
-awk -v n="$LINES" -v extra="$W/fx/mbm.puf" 'BEGIN {
-    print "# fields: source|target|smtp|display|server|serverdn"
-    for (i = 0; i < n; i++) {
-        if (i == int(n / 2))
-            while ((getline l < extra) > 0)
-                if (l !~ /^#/)
-                    print l
-        printf "/o=Source Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%08x-user%d|", i * 2654435761 % 4294967296, i
-        printf "/o=Target Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%08x-user%d|", i * 40503 % 4294967296, i
-        printf "user%d@target.example|User %d|mbx%02d.target.example|/o=Target Org/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=mbx%02d\n", i, i, i % 40, i % 40
-    }
-}' >"$SHARE/mbm.puf"
+awk -v n="$LINES" -v extra="$W/fx/mbm.puf" -f "$ROOT/bench/share-puf.awk" >"$SHARE/mbm.puf"
 "$SHARE/profilemanager" puf index "$SHARE/mbm.puf" >/dev/null
 # Published a while before the logons (a run caches no answer from a PUF written in its last
 # seconds: docs/puf-format.md). The index is judged by content, so the new time changes nothing.

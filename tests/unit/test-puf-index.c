@@ -206,6 +206,15 @@ static void test_index_many_partitions(void **state)
     free(idx);
     assert_int_equal(st.index_reads, 1 + 8);
     assert_non_null(strstr(st.index_note, "in 9 reads)"));
+    /* Four buckets of about 52,000 entries each: a bucket larger than one read is read in parts
+     * (16,384 entries each) and its checksum chained across them, as the builder summed it. */
+    puf_index_test_bits = 2;
+    int rc = pm_puf_index_build(f.puf, f.idx, &err);
+    puf_index_test_bits = 0;
+    assert_int_equal(rc, 0);
+    st = resolve_both(&f, 70000);
+    assert_int_equal(st.used_index, 1);
+    assert_int_equal(st.index_reads, 1 + 8 * 4);
     /* Every 997th mailbox, asked for by index, is found on its line. */
     for (unsigned i = 0; i < 70000; i += 997) {
         char dn[200];

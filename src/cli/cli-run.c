@@ -113,3 +113,19 @@ int cli_store_option(const char *cmd, int argc, char **argv, int *i, const char 
     }
     return rc;
 }
+
+void cli_lock_refused(struct pm_log *log, int rc, const char *done)
+{
+    /* Both exit 7 (docs/deployment.md): the second is not another run, and must not say so. */
+    if (rc < 0) {
+        /* POSIX: no folder of the user's own for the lock file; Windows: the mutex cannot be
+         * made (its name held by another user who denies access, in both namespaces). */
+        cli_error("the single-run lock cannot be taken (where it lives: docs/deployment.md); "
+                  "nothing %s",
+                  done);
+        pm_log_event(log, PM_EV_ERROR, PM_F_MSG, "the single-run lock cannot be taken", NULL);
+    } else {
+        cli_error("another profilemanager run of this user is in progress; nothing %s", done);
+        pm_log_event(log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+    }
+}

@@ -134,6 +134,10 @@ void cli_progress_end(struct cli_progress *cp);
  * line of its own; the progress is drawn again at its next update. */
 void cli_progress_interrupt(void);
 
+/* Says why the single-run lock was not taken (rc: pm_os_lock_acquire's 0, another run holds it,
+ * or <0, it cannot be taken at all), on stderr and in the log, ending "nothing <done>". */
+void cli_lock_refused(struct pm_log *log, int rc, const char *done);
+
 /* Prints "profilemanager: <msg>" to stderr. */
 void cli_error(const char *fmt, ...) PM_PRINTF(1, 2);
 void cli_print_error(const struct pm_error *err);

@@ -236,10 +236,10 @@ static int rs_open(struct rs_run *r, const char *store_spec, struct pm_buf *text
         *why = "bad backup";
         return PM_EXIT_USAGE;
     }
-    if (pm_os_lock_acquire("update", r->cfg.lock_wait, lock) <= 0) {
+    int lrc = pm_os_lock_acquire("update", r->cfg.lock_wait, lock);
+    if (lrc <= 0) {
         *lock = NULL;
-        cli_error("another profilemanager run of this user is in progress; nothing restored");
-        pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+        cli_lock_refused(r->log, lrc, "restored");
         *why = "locked";
         return PM_EXIT_LOCKED;
     }

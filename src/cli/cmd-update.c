@@ -697,8 +697,7 @@ static int run_locked(struct run *r, const char **why)
     }
     int rc = pm_os_lock_acquire("update", r->cfg.lock_wait, &lock);
     if (rc <= 0) {
-        cli_error("another profilemanager run of this user is in progress; nothing changed");
-        pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+        cli_lock_refused(r->log, rc, "changed");
         *why = "locked";
         return PM_EXIT_LOCKED;
     }
@@ -720,10 +719,9 @@ static int run_locked(struct run *r, const char **why)
                                r->u.n.not_migrated, r->log ? pm_log_path(r->log) : NULL);
         struct pm_update_counts seen = r->u.n; /* what the status says if the time runs out */
         pm_update_begin(&r->u, &r->cfg, &r->uo);
-        if (pm_os_lock_acquire("update", r->cfg.lock_wait, &lock) <= 0) {
+        if ((rc = pm_os_lock_acquire("update", r->cfg.lock_wait, &lock)) <= 0) {
             lock = NULL;
-            cli_error("another profilemanager run of this user is in progress; nothing changed");
-            pm_log_event(r->log, PM_EV_ERROR, PM_F_MSG, "another run holds the lock", NULL);
+            cli_lock_refused(r->log, rc, "changed");
             *why = "locked";
             code = PM_EXIT_LOCKED;
             break;

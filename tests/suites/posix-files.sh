@@ -121,5 +121,20 @@ as_user XDG_RUNTIME_DIR="$work/tmp" "$work/bin/profilemanager" update --config p
 [ -e "$squat" ] && fail "shared xdg: lock in a folder open to all"
 [ -f "$lockdir/profilemanager-$UID_N-update.lock" ] || fail "shared xdg: not in ~/.cache"
 
+# 7. No folder of the user's own for the lock (a home the user cannot write, no usable
+# $XDG_RUNTIME_DIR): the run exits 7 as when locked and changes nothing, but says that the lock
+# cannot be taken: no other run is in progress.
+mkdir -m 755 roothome
+cp case/before.reg case/work.reg && chown "$UID_N" case/work.reg
+as_user HOME="$work/roothome" "$work/bin/profilemanager" update --config prof.config \
+  --store reg:work.reg >out.txt 2>err.txt
+rc=$?
+[ "$rc" = 7 ] || fail "no lock folder: exit $rc, expected 7"
+grep -q 'single-run lock cannot be taken' err.txt || fail "no lock folder: $(cat err.txt)"
+grep -q 'in progress' err.txt && fail "no lock folder: says another run is in progress"
+cmp -s case/before.reg case/work.reg || fail "no lock folder: the store changed"
+grep -q 'event=error msg="the single-run lock cannot be taken' "share/Logs/$log_name" ||
+  fail "no lock folder: the log does not say so"
+
 [ "$failures" = 0 ] || exit 1
 echo "posix-files: all checks passed"

@@ -115,6 +115,11 @@ int pm_file_read(const char *path, size_t max, struct pm_buf *out, struct pm_err
 /* Writes data to path through a temporary file in the same folder, flushed to the disk, then
  * renamed over path, so readers see the old file or the new one, never a part. */
 int pm_file_write_atomic(const char *path, const void *data, size_t len, struct pm_error *err);
+/* Makes a new file at 'path' (never one that exists in any form, a link included: -1 with errno
+ * EEXIST), writes 'data' and has it on the disk when it returns, in as few calls as the system
+ * allows (POSIX: opened O_SYNC, one write, close; Windows: written, _commit, closed). 0, or -1 with
+ * errno set (the file may then be left, part written). */
+int pm_os_write_new_file(const char *path, const void *data, size_t len);
 /* Flushes a stream's written data to the disk (fsync, _commit). 0 or PM_ERR_IO. The caller
  * fflush()es first. */
 int pm_os_fsync(FILE *f);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h> /* after the headers it needs */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,45 @@ static void test_planted_link_refused(void **state)
     free(d);
 }
 
+/* The atomic write's temporary file: made new, never through a link nor over a file, and the
+ * replacement leaves the new content whole; a temporary name left by a killed run (here a link
+ * to a file of the user's) is removed, never written through. */
+static void test_new_file_and_atomic_write(void **state)
+{
+    (void)state;
+    assert_int_equal(pmt_write_file(at("keep2"), "keep", 4), 0);
+    assert_int_equal(symlink(at("keep2"), at("link2")), 0);
+    assert_int_equal(symlink(at("nothing2"), at("dangling2")), 0);
+    errno = 0;
+    assert_int_equal(pm_os_write_new_file(at("link2"), "x", 1), -1);
+    assert_int_equal(errno, EEXIST);
+    assert_int_equal(pm_os_write_new_file(at("dangling2"), "x", 1), -1);
+    assert_int_equal(access(at("nothing2"), F_OK), -1);
+    assert_int_equal(pm_os_write_new_file(at("keep2"), "x", 1), -1);
+    assert_int_equal(pm_os_write_new_file(at("fresh"), "fresh\n", 6), 0);
+    size_t n;
+    char *d = pmt_read_file(at("fresh"), &n);
+    assert_string_equal(d, "fresh\n");
+    free(d);
+
+    struct pm_error err;
+    char tmpname[1100];
+    snprintf(tmpname, sizeof(tmpname), "%s.tmp-%ld-1", at("target"), pm_os_pid());
+    assert_int_equal(symlink(at("keep2"), tmpname), 0);
+    assert_int_equal(pm_file_write_atomic(at("target"), "new content", 11, &err), 0);
+    d = pmt_read_file(at("target"), &n);
+    assert_string_equal(d, "new content");
+    free(d);
+    d = pmt_read_file(at("keep2"), &n);
+    assert_string_equal(d, "keep");
+    free(d);
+    assert_int_equal(access(tmpname, F_OK), -1);
+    assert_int_equal(pm_file_write_atomic(at("target"), "", 0, &err), 0);
+    struct stat sb;
+    assert_int_equal(stat(at("target"), &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+}
+
 static void test_hard_link_refused(void **state)
 {
     (void)state;
@@ -158,6 +198,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plain_file_written),
         cmocka_unit_test(test_planted_link_refused),
+        cmocka_unit_test(test_new_file_and_atomic_write),
         cmocka_unit_test(test_hard_link_refused),
         cmocka_unit_test(test_fifo_refused_without_blocking),
         cmocka_unit_test(test_log_of_another_user_refused),

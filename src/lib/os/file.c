@@ -49,30 +49,19 @@ int pm_file_write_atomic(const char *path, const void *data, size_t len, struct 
     struct pm_buf tmp = PM_BUF_INIT;
     if (pm_buf_printf(&tmp, "%s.tmp-%ld-%lu", path, pm_os_pid(), ++counter) < 0)
         return pm_error_set(err, PM_ERR_NOMEM, path, 0, "out of memory");
-    /* The temporary name is this process's own: made new, written with one write (unbuffered),
-     * since on a share every call is a round trip. */
-    FILE *f = pm_os_fopen_write(tmp.data, "wbx");
-    if (!f && errno == EEXIST) /* left by a killed run whose process id was the same */
-        f = pm_os_fopen_write(tmp.data, "wb");
-    if (f)
-        setvbuf(f, NULL, _IONBF, 0);
-    if (!f) {
-        int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot create '%s': %s", tmp.data,
-                              strerror(errno));
-        pm_buf_release(&tmp);
-        return rc;
-    }
-    int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0;
-    /* Flush to the disk before the rename, so a crash leaves the old file or the new one. */
-    ok = ok && pm_os_fsync(f) == 0;
-    int saved = errno;
-    ok = (fclose(f) == 0) && ok;
+    /* The temporary name is this process's own: made new and written to the disk before the
+     * rename, so a crash leaves the old file or the new one, in as few calls as the system
+     * allows, since on a share every call is a round trip. A name left by a killed run whose
+     * process id was the same is removed first (never written through: it may be anything). */
+    int ok = pm_os_write_new_file(tmp.data, data, len) == 0;
+    if (!ok && errno == EEXIST && remove(tmp.data) == 0)
+        ok = pm_os_write_new_file(tmp.data, data, len) == 0;
     if (!ok || pm_os_replace_file(tmp.data, path) < 0) {
-        if (ok)
-            saved = errno;
-        remove(tmp.data);
-        int rc =
-            pm_error_set(err, PM_ERR_IO, path, 0, "cannot write '%s': %s", path, strerror(saved));
+        int saved = errno;
+        if (saved != EEXIST) /* this run's own file, part written or not renamed */
+            remove(tmp.data);
+        int rc = pm_error_set(err, PM_ERR_IO, path, 0, "cannot write '%s' (through '%s'): %s",
+                              path, tmp.data, strerror(saved));
         pm_buf_release(&tmp);
         return rc;
     }

@@ -964,6 +964,25 @@ void pm_os_sleep_ms(unsigned ms)
 
 /* ---- whole files ---- */
 
+int pm_os_write_new_file(const char *path, const void *data, size_t len)
+{
+    /* CREATE_NEW through pm_os_fopen_write, one unbuffered write, then _commit: the flush
+     * FILE_FLAG_WRITE_THROUGH might spare is kept, as what the write-through leaves of the
+     * file's metadata in the cache is not documented closely enough to rely on. */
+    FILE *f = pm_os_fopen_write(path, "wbx");
+    if (!f)
+        return -1;
+    setvbuf(f, NULL, _IONBF, 0);
+    int ok = fwrite(data, 1, len, f) == len && fflush(f) == 0 && pm_os_fsync(f) == 0;
+    int saved = errno;
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        errno = saved ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
 int pm_os_fsync(FILE *f)
 {
     return _commit(_fileno(f)) == 0 ? 0 : PM_ERR_IO;

@@ -86,7 +86,8 @@ echo "latency from OUTLOOK.EXE's exit to the commit (Wine): ${lat:-?} ms"
 (cd "$d" && w 'C:\pm\ProfileManager.exe' update --wait-exit=70 >"$d/out2" 2>&1)
 rc=$?
 desc="watch: a later watch finds nothing to do, exit 0 at once"
-check bash -c "[ $rc = 0 ] && grep -q 'nothing to do' '$d/out2'"
+check bash -c "[ $rc = 0 ] && grep -q 'nothing to do' '$d/out2'" ||
+    { echo "  exit $rc:"; sed 's/^/  /' "$d/out2"; tail -n 20 "$PM/Logs/"*.log | cut -c1-400 | sed 's/^/  /'; }
 
 # The scheduled task: Wine's schtasks reads the XML and registers it (it keeps only part of
 # it: Wine's Task Scheduler has no logon or session triggers; tests/suites/task-xml.sh checks

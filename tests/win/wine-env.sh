@@ -135,6 +135,8 @@ status() {
         iconv -f UTF-16LE -t UTF-8 "$d/status.reg" | tr -d '\r'
 }
 fails=0
+# check CMD...: "ok: $desc" or "FAIL: $desc" (counted); returns CMD's success, so that a caller
+# can print what it saw when a check fails.
 check() {
-    if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((fails + 1)); fi
+    if "$@"; then echo "ok: ${desc}"; else echo "FAIL: ${desc}"; fails=$((fails + 1)); return 1; fi
 }

@@ -7,10 +7,8 @@
  *              == 3: the same patches, then the header re-sealed.
  * The PUF has v2 lines (fields 7-9) and the questions are asked by DN and by SMTP address.
  * Whatever the index holds, the answers must be exactly those of the scan. Four questions that
- * warn nothing are also asked with the targets of their sources asked ahead: whatever was asked
- * ahead must be answered as the scan answers those target DNs (the valid index records the PUF's
- * malformed line, which keeps anything from being asked ahead: patching that count to 0 and
- * re-sealing, mode 3, opens the path; the corpus has such an input). */
+ * warn about nothing are also asked with the targets of their sources asked ahead: whatever was
+ * asked ahead must be answered as the scan answers those target DNs. */
 #include "compat.h"
 
 #include <stddef.h>

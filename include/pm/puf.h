@@ -145,8 +145,9 @@ struct pm_puf_ahead {
  * target DN, the name a run asks about once the mailbox was re-pointed, unless it was asked
  * already. The answers go to ahead->q; each ahead->q[k].dn points at the entry.target_dn of an
  * answer in q (valid while q's answers are). None are asked (ahead->n = 0) when the PUF is
- * scanned, and none are kept when one of them would warn: they are for a caller that keeps
- * answers whose lookup warned nothing (the local answer cache, pm/pufcache.h). Release them with
+ * scanned or when the lookup of q warned about a question, and none are kept when one of them
+ * would warn: they are for a caller that keeps answers whose lookup warned about no question (the
+ * local answer cache, pm/pufcache.h; the index's count of malformed lines is about none). Release them with
  * pm_puf_queries_release(ahead->q, ahead->n). */
 int pm_puf_resolve_ahead(const char *path, FILE *f, struct pm_puf_query *q, size_t nq,
                          unsigned flags, const uint64_t *known_fp, struct pm_puf_ahead *ahead,

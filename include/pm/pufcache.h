@@ -3,9 +3,9 @@
  * the PUF's identity alone (one call) instead of its index and lines (about twenty). It is used
  * only when the PUF's path and identity (pm_file_id: size, write and change times, inode) and the
  * index's identity (or its absence) are the ones recorded and it holds the answers to exactly the
- * run's questions, or, when its lookup used the index and warned nothing, to all of them among
- * others (the targets an update's lookup asked ahead: pm_puf_resolve_ahead). When such a cache
- * holds some of them, the others are asked of the index without proving the index again
+ * run's questions, or, when its lookup used the index and warned about no question (the index's
+ * count of malformed lines is about none), to all of them among others (the targets an update's
+ * lookup asked ahead: pm_puf_resolve_ahead). When such a cache holds some of them, the others are asked of the index without proving the index again
  * (pm_puf_resolve_known: the fingerprint the cache recorded): a partial answer. Anything else is a
  * miss, and the run asks the PUF as before. Both write the cache anew. Answers are kept as the PUF
  * lines they came from, and the warnings the lookup gave are kept and given again, so a run
@@ -76,10 +76,16 @@ void pm_puf_cache_release(struct pm_puf_cache *c);
 int pm_puf_cache_matches(const struct pm_puf_cache *c, const char *puf_path,
                          const struct pm_file_id *id, const struct pm_file_id *idx_id);
 
+/* 1 when the cache may answer any of its questions, alone or among others: its lookup used the
+ * index and gave no warning about a question (only the index's count of malformed lines, at line
+ * 0, which every lookup through that index gives). Else its warnings belong to exactly its
+ * questions. */
+int pm_puf_cache_any_questions(const struct pm_puf_cache *c);
+
 /* Answers every query from the cache, as pm_puf_resolve would (match, owned entry strings), and
- * gives its warnings again through 'warn' with 'puf_path'. 1 when all were answered, 0 when the
- * questions are not exactly those the cache holds, one missing or one of the cache's not asked
- * (its warnings came from their lookup); the answers are then reset. PM_ERR_NOMEM. */
+ * gives its warnings again through 'warn' with 'puf_path'. 1 when all were answered, 0 when one is
+ * missing, or when the cache's questions are not exactly these and it may not answer fewer
+ * (pm_puf_cache_any_questions); the answers are then reset. PM_ERR_NOMEM. */
 int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                         const char *puf_path, pm_diag_fn warn, void *ctx);
 

@@ -382,13 +382,26 @@ static int cache_fill(const struct pm_puf_cache *c, struct pm_puf_query *q, size
     return answered;
 }
 
+int pm_puf_cache_any_questions(const struct pm_puf_cache *c)
+{
+    if (!c->used_index)
+        return 0;
+    /* Through the index a warning at line 0 is its count of malformed lines, which every lookup
+     * through it gives; any other names the line of a question's answer. */
+    for (size_t i = 0; i < c->warnings.n; i++)
+        if (c->warnings.items[i].line != 0)
+            return 0;
+    return 1;
+}
+
 int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                         const char *puf_path, pm_diag_fn warn, void *ctx)
 {
     unsigned char *known = calloc(nq ? nq : 1, 1), *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
     int rc = known && asked ? cache_fill(c, q, nq, known, asked) : PM_ERR_NOMEM;
-    /* Only the very questions the cache was made for: its warnings are those of their lookup,
-     * which a run asking fewer questions would not all have been given. */
+    /* The very questions the cache was made for: its warnings are those of their lookup, which
+     * a run asking fewer questions would not all have been given. Or any of them, when no
+     * warning was about a question (pm_puf_cache_any_questions). */
     size_t distinct = 0;
     for (size_t i = 0; rc >= 0 && i < c->nrecs; i++)
         distinct += asked[i];
@@ -396,7 +409,7 @@ int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, si
     free(asked);
     if (rc < 0)
         return rc;
-    if ((size_t)rc != nq || distinct != c->nrecs) {
+    if ((size_t)rc != nq || (distinct != c->nrecs && !pm_puf_cache_any_questions(c))) {
         pm_puf_queries_release(q, nq);
         return 0;
     }

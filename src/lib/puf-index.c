@@ -656,9 +656,9 @@ int puf_index_resolve(const char *path, FILE *given, const uint64_t *known_fp,
     for (size_t i = 0; i < nq; i++)
         if ((rc = idx_lookup(&se, &q[i], idx_count_warning, &warned)) != 1)
             goto out;
-    /* A lookup that warns (the malformed lines below included) is kept for its exact questions
-     * only: asking ahead would cost round trips for nothing. */
-    if (ahead && !warned.n && !se.h.malformed && (rc = idx_ask_ahead(&se, q, nq, ahead)) != 1)
+    /* A lookup that warns about a question is kept for its exact questions only: asking ahead
+     * would cost round trips for nothing. (The count of malformed lines below is about none.) */
+    if (ahead && !warned.n && (rc = idx_ask_ahead(&se, q, nq, ahead)) != 1)
         goto out;
     st->used_index = 1;
     st->malformed = se.h.malformed;

@@ -198,9 +198,13 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen,
     struct pm_buf text = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
-    /* The run's answers, then those asked ahead: a shallow list, owning nothing. A cache that
-     * keeps warnings answers its exact questions only (pm_puf_cache_answer): nothing ahead. */
-    size_t n = u->nq + (seen->n ? 0 : ahead->n);
+    /* The run's answers, then those asked ahead: a shallow list, owning nothing. A cache with a
+     * warning about a question answers its exact questions only (pm_puf_cache_any_questions):
+     * nothing ahead then. */
+    int about_a_question = 0;
+    for (size_t i = 0; i < seen->n; i++)
+        about_a_question |= seen->items[i].line != 0;
+    size_t n = u->nq + (about_a_question ? 0 : ahead->n);
     struct pm_puf_query *all = calloc(n ? n : 1, sizeof(*all));
     int rc = PM_ERR_NOMEM;
     if (all) {
@@ -226,26 +230,24 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen,
 
 /* A partial answer: the cache answers what it holds and the index the rest, trusting the
  * fingerprint the cache recorded, as the PUF and the index kept the identity they had when it
- * was proved. Only from a cache whose lookup used the index and warned nothing (a warning is the
- * whole lookup's, not one question's). 1 answered, 0 not possible (nothing changed), <0 error. */
+ * was proved. Only from a cache whose lookup used the index and warned about no question
+ * (pm_puf_cache_any_questions: such a warning is the whole lookup's, not one question's). 1 answered, 0 not possible (nothing changed), <0 error. */
 static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
-    if (!pm_update_cache_ready(u) || !u->cache.used_index || !u->cache.have_fp ||
-        u->cache.warnings.n || !u->nq)
+    if (!pm_update_cache_ready(u) || !pm_puf_cache_any_questions(&u->cache) ||
+        !u->cache.have_fp || !u->nq)
         return 0;
     unsigned char *known = calloc(u->nq, 1);
     if (!known)
         return pm_error_set(err, PM_ERR_NOMEM, NULL, 0, "out of memory");
     int answered = pm_puf_cache_answer_known(&u->cache, u->q, u->nq, known);
-    /* None known: a plain miss. All known (fewer questions than the cache holds: the names an
-     * update's lookup asked ahead, or a profile that lost a mailbox): a hit, which a cache that
-     * warned nothing may give for any of its questions, as their lookup would answer them
-     * alone. */
+    /* None known: a plain miss. All known: pm_puf_cache_answer answered them already (a cache
+     * that may be completed may answer any of its questions), so not here. */
     if (answered <= 0 || (size_t)answered == u->nq) {
         free(known);
         if (answered > 0)
-            cache_hit(u);
-        return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : answered > 0;
+            pm_puf_queries_release(u->q, u->nq);
+        return answered < 0 ? pm_error_set(err, answered, NULL, 0, "out of memory") : 0;
     }
     size_t nrest = u->nq - (size_t)answered, k = 0;
     struct pm_puf_query *rest = calloc(nrest, sizeof(*rest));

@@ -520,6 +520,66 @@ static void test_missing_question(void **state)
     world_release(&w);
 }
 
+/* A cache made through the index whose only warning is the index's count of malformed lines
+ * (line 0: every lookup through that index gives it) answers any of its questions, and gives that
+ * warning again; a warning about a question's line, or a lookup that scanned the PUF, keeps it to
+ * exactly its questions. */
+static void test_answers_fewer_when_no_question_warned(void **state)
+{
+    (void)state;
+    static const char *const dns[3] = {"/o=Fabrikam/cn=Recipients/cn=a",
+                                       "/o=Fabrikam/cn=Recipients/cn=b",
+                                       "/o=Contoso/cn=Recipients/cn=a-target"};
+    struct pm_puf_query q[3];
+    for (int i = 0; i < 3; i++)
+        set_query(&q[i], PM_PUF_BY_DN, dns[i]);
+    struct pm_puf_stats st = no_stats;
+    st.used_index = 1;
+    static const char puf[] = "/srv/pm/mbm.puf";
+    for (int k = 0; k < 3; k++) {
+        /* k 0: only the count at line 0; 1: also a warning at line 12; 2: a scan, no warning. */
+        struct pm_diag_list w = PM_DIAG_LIST_INIT;
+        if (k < 2)
+            pm_diag_collect(&w, puf, 0,
+                            "2 malformed lines were skipped when the index was built (run puf "
+                            "check)");
+        if (k == 1)
+            pm_diag_collect(&w, puf, 12, "duplicate of line 11 for 'x'; line 11 is used");
+        st.used_index = k != 2;
+        struct pm_buf text = PM_BUF_INIT;
+        assert_int_equal(pm_puf_cache_encode(&text, puf, &some_id, NULL, &st, q, 3, &w), 0);
+        struct pm_puf_cache c;
+        parse_text(&c, &text);
+        assert_int_equal(pm_puf_cache_any_questions(&c), k == 0);
+        struct pm_puf_query fewer[2];
+        set_query(&fewer[0], PM_PUF_BY_DN, dns[2]);
+        set_query(&fewer[1], PM_PUF_BY_DN, dns[1]);
+        struct pm_diag_list again = PM_DIAG_LIST_INIT;
+        assert_int_equal(pm_puf_cache_answer(&c, fewer, 2, puf, pm_diag_collect, &again), k == 0);
+        if (k == 0) {
+            assert_int_equal(again.n, 1);
+            assert_int_equal(again.items[0].line, 0);
+            assert_non_null(strstr(again.items[0].msg, "malformed lines"));
+        } else {
+            assert_int_equal(again.n, 0);
+        }
+        assert_holds_nothing(fewer, 2);
+        /* All of them: answered whatever the warnings, each given again. */
+        struct pm_puf_query all[3];
+        for (int i = 0; i < 3; i++)
+            set_query(&all[i], PM_PUF_BY_DN, dns[i]);
+        pm_diag_list_release(&again);
+        assert_int_equal(pm_puf_cache_answer(&c, all, 3, puf, pm_diag_collect, &again), 1);
+        assert_int_equal(again.n, w.n);
+        pm_puf_queries_release(all, 3);
+        pm_puf_queries_release(fewer, 2);
+        pm_diag_list_release(&again);
+        pm_diag_list_release(&w);
+        pm_puf_cache_release(&c);
+        pm_buf_release(&text);
+    }
+}
+
 /* ---- which PUF the cache is for ---- */
 
 static void test_matches(void **state)
@@ -1038,6 +1098,7 @@ int main(void)
         cmocka_unit_test(test_keys_as_the_puf_matches_them),
         cmocka_unit_test(test_by_matters),
         cmocka_unit_test(test_missing_question),
+        cmocka_unit_test(test_answers_fewer_when_no_question_warned),
         cmocka_unit_test(test_matches),
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_seal),

@@ -2,7 +2,7 @@
 # PUF and its index are not opened) and decides and logs the same; any change of the PUF is seen
 # at the next run; the first logon after an update is answered from what the update asked ahead,
 # and a profile asking names the cache lacks partly from the cache and partly by the index, both
-# deciding as a full lookup does; a damaged cache is said and written anew;
+# deciding as a full lookup does (also with a malformed line in the PUF); a damaged cache is said and written anew;
 # PufCache=no, --no-index and dry runs write none; a PUF written in the last seconds is not cached.
 cache="$HOME/.cache/profilemanager/puf-cache.txt"
 aged() { touch -d "@$(($(date +%s) - 600))" "$@"; }
@@ -163,6 +163,28 @@ run update --config prof.config --store reg:part.reg
 expect_exit 0
 expect_lookup 'cache=hit'
 expect_same part.reg part-after.reg
+# A PUF with a malformed line: the index's count of them is a warning about no question, which
+# every lookup through that index gives. The update still asks ahead, and the logon after it is
+# answered from the cache, giving that warning again.
+cp mbm.puf clean2.puf
+echo "this line is not a puf line" >>mbm.puf
+aged mbm.puf
+run puf index mbm.puf
+cp before.reg malformed.reg
+run update --config prof.config --store reg:malformed.reg
+expect_exit 0
+expect_lookup 'cache=miss'
+grep -q '^w 0 .*malformed lines' "$cache" || fail "the count of malformed lines was not kept"
+[ "$(grep -c '^q ' "$cache")" -gt 5 ] || fail "nothing asked ahead with a malformed line in the PUF"
+run update --config prof.config --store reg:malformed.reg
+expect_exit 0
+expect_out 'nothing to do'
+expect_lookup 'cache=hit'
+decisions | grep -q 'malformed lines were skipped' || fail "the hit did not give the warning again"
+cp clean2.puf mbm.puf
+aged mbm.puf
+run puf index mbm.puf
+
 # A cache whose lookup warned is never completed: its warnings belong to the whole lookup.
 cp mbm.puf clean.puf
 cat alice.txt alice.txt >>mbm.puf

@@ -198,20 +198,16 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen,
     struct pm_buf text = PM_BUF_INIT;
     struct pm_error err;
     pm_error_clear(&err);
-    /* The run's answers, then those asked ahead: a shallow list, owning nothing. A cache with a
-     * warning about a question answers its exact questions only (pm_puf_cache_any_questions):
-     * nothing ahead then. */
-    int about_a_question = 0;
-    for (size_t i = 0; i < seen->n; i++)
-        about_a_question |= seen->items[i].line != 0;
-    size_t n = u->nq + (about_a_question ? 0 : ahead->n);
+    /* The run's answers, then those asked ahead: a shallow list, owning nothing. (A lookup that
+     * warned about a question asked nothing ahead: pm_puf_resolve_ahead.) */
+    size_t n = u->nq + ahead->n;
     struct pm_puf_query *all = calloc(n ? n : 1, sizeof(*all));
     int rc = PM_ERR_NOMEM;
     if (all) {
         if (u->nq)
             memcpy(all, u->q, u->nq * sizeof(*all));
-        if (n > u->nq)
-            memcpy(all + u->nq, ahead->q, (n - u->nq) * sizeof(*all));
+        if (ahead->n)
+            memcpy(all + u->nq, ahead->q, ahead->n * sizeof(*all));
         rc = pm_puf_cache_encode(&text, u->o.puf_path, id, ip->found ? &ip->id : NULL, &u->stats,
                                  all, n, seen);
         free(all);
@@ -231,7 +227,8 @@ static void cache_write(struct pm_update *u, const struct pm_diag_list *seen,
 /* A partial answer: the cache answers what it holds and the index the rest, trusting the
  * fingerprint the cache recorded, as the PUF and the index kept the identity they had when it
  * was proved. Only from a cache whose lookup used the index and warned about no question
- * (pm_puf_cache_any_questions: such a warning is the whole lookup's, not one question's). 1 answered, 0 not possible (nothing changed), <0 error. */
+ * (pm_puf_cache_any_questions: such a warning is the whole lookup's, not one question's).
+ * 1 answered, 0 not possible (nothing changed), <0 error. */
 static int cache_complete(struct pm_update *u, pm_diag_fn warn, void *ctx, struct pm_error *err)
 {
     if (!pm_update_cache_ready(u) || !pm_puf_cache_any_questions(&u->cache) ||

@@ -19,13 +19,12 @@
  * round trips; a directory too large for that first read (an index built by an earlier release,
  * or a PUF of tens of millions of lines) is read two slots at a time as before. An index of up
  * to 64 KiB (a PUF of about 900 lines: a pilot wave) comes whole in that first read and its
- * lookups read nothing more from it. The lookup reads
- * the PUF line each
- * candidate points at and checks it, so a hash collision or a damaged index can never produce a
- * wrong answer: a collision is skipped, anything inconsistent falls back to the scan. The index
- * is used only when the PUF's size and its four block hashes match the header, judged by content
- * so that copying both files (new modification times) keeps the index; appending lines changes
- * the size, so the run scans and says why. What the blocks catch and miss: docs/puf-format.md.
+ * lookups read nothing more from it. The lookup reads the PUF line each candidate points at and
+ * checks it, so a hash collision or a damaged index can never produce a wrong answer: a
+ * collision is skipped, anything inconsistent falls back to the scan. The index is used only
+ * when the PUF's size and its four block hashes match the header, judged by content so that
+ * copying both files (new modification times) keeps the index; appending lines changes the size,
+ * so the run scans and says why. What the blocks catch and miss: docs/puf-format.md.
  * Every read is one positioned read (pm_os_pread): on a share each call is a round trip.
  *
  * Building stays within a few MiB whatever the PUF size: one pass writes the entries to a
@@ -67,8 +66,6 @@
 /* The scan reports its progress every this many bytes of the PUF: a few updates a second from a
  * share, more from a local disk, which the caller throttles to what it shows. */
 #define IDX_PROGRESS_EVERY ((uint64_t)1 << 20)
-
-unsigned puf_index_test_bits;
 
 struct idx_header {
     struct puf_fingerprint fp;
@@ -849,15 +846,15 @@ static int idx_collect(FILE *fp, struct idx_build *b, const char *puf_path, stru
  * (a directory a run reads with the header), then larger buckets up to IDX_BUCKET_BIG entries
  * (each still one read), then more buckets; the bucket directory (one slot more than buckets,
  * for the end sentinel) after the header, the entries after it. */
-static void idx_layout(struct idx_header *h, const struct idx_build *b)
+static void idx_layout(struct idx_header *h, const struct idx_build *b, unsigned bits)
 {
     h->bits = IDX_MIN_BITS;
     while (h->bits < IDX_DIR_BITS && ((uint64_t)1 << h->bits) * 8 < b->nentries)
         h->bits++;
     while (h->bits < IDX_MAX_BITS && ((uint64_t)1 << h->bits) * IDX_BUCKET_BIG < b->nentries)
         h->bits++;
-    if (puf_index_test_bits)
-        h->bits = puf_index_test_bits;
+    if (bits)
+        h->bits = bits;
     uint32_t nb = (uint32_t)1 << h->bits;
     h->nentries = b->nentries;
     h->lines = b->lines;
@@ -950,13 +947,29 @@ static int idx_seal(FILE *fp, FILE *out, struct idx_header *h, const struct puf_
     return 0;
 }
 
+static int idx_build(const char *puf_path, const char *idx_path,
+                     const struct pm_progress *progress, unsigned bits, struct pm_error *err);
+
 int pm_puf_index_build(const char *puf_path, const char *idx_path, struct pm_error *err)
 {
-    return pm_puf_index_build_progress(puf_path, idx_path, NULL, err);
+    return idx_build(puf_path, idx_path, NULL, 0, err);
 }
 
 int pm_puf_index_build_progress(const char *puf_path, const char *idx_path,
                                 const struct pm_progress *progress, struct pm_error *err)
+{
+    return idx_build(puf_path, idx_path, progress, 0, err);
+}
+
+int puf_index_build_bits(const char *puf_path, const char *idx_path, unsigned bits,
+                         struct pm_error *err)
+{
+    return idx_build(puf_path, idx_path, NULL, bits, err);
+}
+
+/* The build; 'bits' (0: the layout's own choice) as puf_index_build_bits. */
+static int idx_build(const char *puf_path, const char *idx_path,
+                     const struct pm_progress *progress, unsigned bits, struct pm_error *err)
 {
     struct pm_buf idxname = PM_BUF_INIT, tmpname = PM_BUF_INIT, recname = PM_BUF_INIT;
     struct idx_build b = {0};
@@ -982,7 +995,7 @@ int pm_puf_index_build_progress(const char *puf_path, const char *idx_path,
         pm_progress_update(progress, 0, before.size);
     if ((rc = idx_collect(fp, &b, puf_path, err)) < 0)
         goto out;
-    idx_layout(&h, &b);
+    idx_layout(&h, &b, bits);
     uint32_t nb = (uint32_t)1 << h.bits;
 
     size_t cap;

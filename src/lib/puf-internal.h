@@ -112,10 +112,11 @@ int puf_fingerprint_hashes(FILE *f, struct puf_fingerprint *fp, uint64_t *bytes)
 /* The checksum stored in bucket b's slot, over its n entries starting at entry 'start'. */
 uint64_t puf_index_bucket_sum(uint32_t b, uint64_t start, const unsigned char *rec, size_t n);
 
-/* For tests: when nonzero, the bucket bits every index build uses instead of its own choice
- * (at most 18), to lay an index out as an earlier release did (a directory too large to come
- * with the header). */
-extern unsigned puf_index_test_bits;
+/* For tests: pm_puf_index_build with 2^bits buckets instead of the builder's own choice (1..18),
+ * to lay an index out as an earlier release did (a directory too large to come with the header)
+ * or with buckets larger than one read. */
+int puf_index_build_bits(const char *puf_path, const char *idx_path, unsigned bits,
+                         struct pm_error *err);
 
 /* For tests and fuzzing: rewrites the fingerprint of the PUF into an existing index file's
  * header (and its header checksum), so a patched index is taken as current. 0 or <0. */

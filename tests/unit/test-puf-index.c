@@ -208,10 +208,7 @@ static void test_index_many_partitions(void **state)
     assert_non_null(strstr(st.index_note, "in 9 reads)"));
     /* Four buckets of about 52,000 entries each: a bucket larger than one read is read in parts
      * (16,384 entries each) and its checksum chained across them, as the builder summed it. */
-    puf_index_test_bits = 2;
-    int rc = pm_puf_index_build(f.puf, f.idx, &err);
-    puf_index_test_bits = 0;
-    assert_int_equal(rc, 0);
+    assert_int_equal(puf_index_build_bits(f.puf, f.idx, 2, &err), 0);
     st = resolve_both(&f, 70000);
     assert_int_equal(st.used_index, 1);
     assert_int_equal(st.index_reads, 1 + 8 * 4);
@@ -242,10 +239,7 @@ static void test_index_large_directory(void **state)
     make_files(&f, text);
     free(text);
     struct pm_error err;
-    puf_index_test_bits = 16;
-    int rc = pm_puf_index_build(f.puf, NULL, &err);
-    puf_index_test_bits = 0;
-    assert_int_equal(rc, 0);
+    assert_int_equal(puf_index_build_bits(f.puf, NULL, 16, &err), 0);
     size_t len;
     unsigned char *idx = read_idx(&f, &len);
     assert_int_equal(idx[48], 16);

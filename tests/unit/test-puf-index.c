@@ -79,6 +79,16 @@ static char *gen_puf(unsigned n)
     return pm_buf_detach(&b, NULL);
 }
 
+/* Files holding a PUF of n generated lines (gen_puf) and its index. */
+static void make_indexed(struct files *f, unsigned n)
+{
+    char *text = gen_puf(n);
+    make_files(f, text);
+    free(text);
+    struct pm_error err;
+    assert_int_equal(pm_puf_index_build(f->puf, NULL, &err), 0);
+}
+
 #define NQ 9
 static void fill_queries(struct pm_puf_query *q, unsigned n)
 {
@@ -189,11 +199,8 @@ static void test_index_many_partitions(void **state)
     (void)state;
     /* 70,000 lines = 140,000 entries: more than one 2 MiB build pass. */
     struct files f;
-    char *text = gen_puf(70000);
-    make_files(&f, text);
-    free(text);
+    make_indexed(&f, 70000);
     struct pm_error err;
-    assert_int_equal(pm_puf_index_build(f.puf, f.idx, &err), 0);
     struct pm_puf_stats st = resolve_both(&f, 70000);
     assert_int_equal(st.used_index, 1);
     assert_true(st.bytes_read <= PUF_FP_BLOCKS * PUF_FP_SAMPLE + 4096);
@@ -261,11 +268,7 @@ static void test_index_small_read_once(void **state)
 {
     (void)state;
     struct files f;
-    char *text = gen_puf(100);
-    make_files(&f, text);
-    free(text);
-    struct pm_error err;
-    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    make_indexed(&f, 100);
     struct pm_puf_stats st = resolve_both(&f, 100);
     assert_int_equal(st.used_index, 1);
     assert_int_equal(st.index_reads, 1);
@@ -288,11 +291,8 @@ static void test_index_asks_ahead(void **state)
     struct files f;
     /* With a malformed line: the index's count of them is a warning about no question, which
      * keeps nothing from being asked ahead. */
-    char *text = gen_puf(3000);
-    make_files(&f, text);
-    free(text);
+    make_indexed(&f, 3000);
     struct pm_error err;
-    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
     const char *fab = "/o=Fabrikam/ou=Exchange Administrative Group "
                       "(FYDIBOHF23SPDLT)/cn=Recipients/cn=";
     const char *con = "/o=Contoso/ou=Exchange Administrative Group "
@@ -625,11 +625,7 @@ static void test_index_damage_falls_back(void **state)
 {
     (void)state;
     struct files f;
-    char *text = gen_puf(300);
-    make_files(&f, text);
-    free(text);
-    struct pm_error err;
-    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
+    make_indexed(&f, 300);
     size_t len;
     unsigned char *good = read_idx(&f, &len);
     uint64_t entries = le64(good + 72);
@@ -695,11 +691,8 @@ static void test_index_collision_is_verified(void **state)
 {
     (void)state;
     struct files f;
-    char *text = gen_puf(300);
-    make_files(&f, text);
-    free(text);
+    make_indexed(&f, 300);
     struct pm_error err;
-    assert_int_equal(pm_puf_index_build(f.puf, NULL, &err), 0);
     size_t len;
     unsigned char *idx = read_idx(&f, &len);
     /* A DN that is not in the PUF, whose bucket holds entries: make one of them claim its hash,

@@ -1,11 +1,12 @@
 # Counts, in a Wine trace (WINEDEBUG=+file,+relay with ntdll.NtClose relayed) of one
 # ProfileManager.exe run, the NT file calls that touch C:\pm, the folder standing for the share
 # (bench/share-calls-wine.sh). Prints "opens names reads writes queries closes total dll":
-# NtCreateFile of a file there (the loader's search for a DLL beside the exe apart, in 'dll'),
+# NtCreateFile of a file there or of the folder itself (whose access list the trust check reads;
+# the loader's search for a DLL beside the exe apart, in 'dll'),
 # queries by name (GetFileAttributes[Ex]W), and the calls on a handle that CreateFileW returned for
 # a file there, up to its NtClose. The trace does not give the handles of opens made without
 # CreateFileW (the access-list reads): their query and close are not in 'total'.
-/trace:file:NtCreateFile / && /name=L"\\\\\?\?\\\\C:\\\\pm\\\\/ {
+/trace:file:NtCreateFile / && /name=L"\\\\\?\?\\\\C:\\\\pm(\\\\|")/ {
     if ($0 ~ /\.dll"/) dll++; else opens++
     next
 }

@@ -52,7 +52,7 @@ limits=("${SHARE_CALLS_WINE_MAX_UPDATE:-}" "${SHARE_CALLS_WINE_MAX_FIRST:-}" "${
 run_no=0
 for name in "update run" "first after a change" "nothing-to-do run"; do
     (cd "$d" && WINEDEBUG=+file,+relay w 'C:\pm\ProfileManager.exe' >"$d/out" 2>"$d/trace.txt") || {
-        echo "share-calls-wine: $name: the run failed:" >&2
+        echo "share-calls-wine: $name: the run failed (exit code $?):" >&2
         cat "$d/out" >&2
         exit 1
     }

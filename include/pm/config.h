@@ -57,6 +57,12 @@ void pm_config_defaults(struct pm_config *cfg);
  * nothing to release. */
 int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, void *ctx,
                    struct pm_error *err);
+/* pm_config_load that also asks, of the file as it is open, whether anyone but the
+ * administrators and its owner can change it (pm_os_fwritable_by_others): *others is 1 (who in
+ * 'why'), 0, or -1 when it could not be told. Asked of the open file, the answer is about the
+ * content read, and a share sees no second open. */
+int pm_config_load_trust(struct pm_config *cfg, const char *path, int *others, struct pm_buf *why,
+                         pm_diag_fn warn, void *ctx, struct pm_error *err);
 /* Parses config text already in memory ('path' names it and anchors relative paths). */
 int pm_config_parse(struct pm_config *cfg, const char *path, const void *data, size_t len,
                     pm_diag_fn warn, void *ctx, struct pm_error *err);

@@ -152,6 +152,10 @@ int pm_os_writable_by_others(const char *path, struct pm_buf *why);
  * folder on a share asks about the folder once. */
 int pm_os_file_writable_by_others(const char *path, struct pm_buf *why);
 int pm_os_folder_writable_by_others(const char *dir, struct pm_buf *why);
+/* The file question for a file open for reading ('path' names it in the reason): the answer is
+ * about the very file read, and costs no second open on a share (POSIX: fstat; Windows: the
+ * handle's security descriptor). */
+int pm_os_fwritable_by_others(FILE *f, const char *path, struct pm_buf *why);
 
 /* Names (image names, case-insensitive, e.g. "OUTLOOK.EXE") of the given processes running for
  * the current user in the current session; found ones are appended to 'found'. Returns the number

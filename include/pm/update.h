@@ -73,6 +73,9 @@ struct pm_update_opts {
      * identities the cache must match, and pm_update_check_trust's answers about them (it asks
      * nothing more). NULL: not looked at. */
     const struct pm_update_probe *puf_probe, *idx_probe;
+    /* The same answer about prof.config, asked of it as it was read (pm_config_load_trust).
+     * NULL: pm_update_check_trust asks by its path. */
+    const struct pm_update_probe *cfg_probe;
 };
 
 /* Mailboxes by decision, as run.end records them. */

@@ -51,6 +51,10 @@ struct run {
      * can change them. */
     struct pm_update_probe puf_probe, idx_probe;
     struct pm_buf puf_why, idx_why;
+    /* Whether others can change prof.config, asked of it as it was read (found: it could be
+     * told). */
+    struct pm_update_probe cfg_probe;
+    struct pm_buf cfg_why;
     struct pm_buf cache_path; /* the local answer cache; empty: none */
     unsigned passes;          /* read_and_plan calls (more than one after a watch's wait) */
 };
@@ -348,6 +352,7 @@ static void run_release(struct run *r)
     pm_buf_release(&r->held);
     pm_buf_release(&r->puf_why);
     pm_buf_release(&r->idx_why);
+    pm_buf_release(&r->cfg_why);
     pm_buf_release(&r->cache_path);
 }
 
@@ -635,7 +640,12 @@ static int load_config(struct run *r, const char *store_spec)
     pm_error_clear(&err);
     /* The config's warnings wait for the log, which the config places. */
     struct pm_diag_list early = PM_DIAG_LIST_INIT;
-    int rc = pm_config_load(&r->cfg, cfgpath.data, pm_diag_collect, &early, &err);
+    int others = -1;
+    int rc = pm_config_load_trust(&r->cfg, cfgpath.data, &others, &r->cfg_why, pm_diag_collect,
+                                  &early, &err);
+    r->cfg_probe.found = others >= 0;
+    r->cfg_probe.others = others > 0;
+    r->cfg_probe.why = r->cfg_why.data;
     if (rc < 0) {
         /* No config: log where the defaults say, then stop at once. RunAfter is not known. */
         open_log(r, NULL);
@@ -783,6 +793,7 @@ int cmd_update(int argc, char **argv)
     uo->log = r.log;
     uo->puf_probe = &r.puf_probe;
     uo->idx_probe = &r.idx_probe;
+    uo->cfg_probe = r.cfg_probe.found ? &r.cfg_probe : NULL;
     /* The local answer cache, unless turned off (PufCache=no) or the PUF is to be read whole. */
     struct pm_buf state = PM_BUF_INIT;
     if (r.cfg.puf_cache && !r.o.no_index && pm_os_state_dir(&state) == 0 &&

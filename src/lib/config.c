@@ -608,7 +608,15 @@ int pm_config_parse(struct pm_config *cfg, const char *path, const void *data, s
 int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, void *ctx,
                    struct pm_error *err)
 {
+    return pm_config_load_trust(cfg, path, NULL, NULL, warn, ctx, err);
+}
+
+int pm_config_load_trust(struct pm_config *cfg, const char *path, int *others, struct pm_buf *why,
+                         pm_diag_fn warn, void *ctx, struct pm_error *err)
+{
     memset(cfg, 0, sizeof(*cfg));
+    if (others)
+        *others = -1;
     /* prof.config sits on the share, where each call is a round trip: open, one read of up to
      * the limit and a byte more, close. No stat first: the open and the read say what is wrong. */
     FILE *f = fopen(path, "rb");
@@ -621,6 +629,10 @@ int pm_config_load(struct pm_config *cfg, const char *path, pm_diag_fn warn, voi
     char *data = malloc(PM_CONFIG_MAX_BYTES + 2);
     long n = data ? pm_os_pread(f, data, PM_CONFIG_MAX_BYTES + 1, 0) : 0;
     int rerr = n < 0 ? errno : 0;
+    if (others && n >= 0) {
+        int o = pm_os_fwritable_by_others(f, path, why);
+        *others = o < 0 ? -1 : o;
+    }
     fclose(f);
     int rc = 0;
     if (!data)

@@ -749,9 +749,12 @@ int pm_update_check_trust(const struct pm_update *u, struct pm_strlist *untruste
     for (size_t i = 0; i < files.n; i++) {
         pm_buf_reset(&msg);
         int rc;
-        /* The PUF and its index were looked at once already at the start. */
+        /* prof.config was asked about as it was read, the PUF and its index were looked at
+         * once at the start. */
         const struct pm_update_probe *probe = NULL;
-        if (cfg->puf_file && !strcmp(files.items[i], cfg->puf_file))
+        if (cfg->path && !strcmp(files.items[i], cfg->path))
+            probe = u->o.cfg_probe;
+        else if (cfg->puf_file && !strcmp(files.items[i], cfg->puf_file))
             probe = u->o.puf_probe;
         else if (idxname.data && !strcmp(files.items[i], idxname.data))
             probe = u->o.idx_probe;

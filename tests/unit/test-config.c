@@ -341,6 +341,44 @@ static void test_load_missing_and_unreadable(void **state)
     free(dir);
 }
 
+/* The trust question asked of prof.config as it is read: the run's check of who else can change
+ * it needs no second open on the share. */
+static void test_load_trust(void **state)
+{
+    (void)state;
+    char *dir = (char *)pmt_tempdir("config-trust");
+    char path[1024];
+    struct pm_config c;
+    struct pm_error err;
+    struct pm_buf why = PM_BUF_INIT;
+    int others = 5;
+    snprintf(path, sizeof(path), "%s/prof.config", dir);
+    /* Missing: the load fails and nothing could be told. */
+    assert_int_equal(pm_config_load_trust(&c, path, &others, &why, NULL, NULL, &err), PM_ERR_IO);
+    assert_int_equal(others, -1);
+    assert_int_equal(pmt_write_file(path, full_config, strlen(full_config)), 0);
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(pm_config_load_trust(&c, path, &others, &why, NULL, NULL, &err), 0);
+    assert_int_equal(others, 0);
+    pm_config_release(&c);
+    /* Group write: the answer names the file and who. */
+    assert_int_equal(chmod(path, 0664), 0);
+    pm_buf_reset(&why);
+    assert_int_equal(pm_config_load_trust(&c, path, &others, &why, NULL, NULL, &err), 0);
+    assert_int_equal(others, 1);
+    assert_non_null(why.data);
+    assert_non_null(strstr(why.data, path));
+    assert_non_null(strstr(why.data, "writable by its group"));
+    assert_string_equal(c.path, path);
+    pm_config_release(&c);
+    /* A config that does not parse still fails as pm_config_load does. */
+    assert_int_equal(pmt_write_file(path, "Backup=maybe\n", 13), 0);
+    assert_int_equal(pm_config_load_trust(&c, path, &others, &why, NULL, NULL, &err), PM_ERR_PARSE);
+    unlink(path);
+    pm_buf_release(&why);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +389,7 @@ int main(void)
         cmocka_unit_test(test_bad_values_name_file_and_line),
         cmocka_unit_test(test_values_and_paths),
         cmocka_unit_test(test_load_missing_and_unreadable),
+        cmocka_unit_test(test_load_trust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -760,6 +760,14 @@ static int posix_others(const char *what, const char *path, const struct stat *s
     return 0;
 }
 
+int pm_os_fwritable_by_others(FILE *f, const char *path, struct pm_buf *why)
+{
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0)
+        return PM_ERR_IO;
+    return S_ISREG(sb.st_mode) ? posix_others("file", path, &sb, 0, why) : PM_ERR_IO;
+}
+
 int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)
 {
     struct stat sb;

@@ -1069,32 +1069,21 @@ static void os_sid_name(PSID sid, struct pm_buf *out)
     pm_buf_release(&dn);
 }
 
-/* 1 with 'why' when an allow entry of the object's DACL lets an untrusted SID change it. */
-static int os_dacl_others(const char *what, const char *path, PSID me, struct pm_buf *why)
+/* 1 with 'why' when an allow entry of the DACL lets an untrusted SID change the object. */
+static int os_dacl_others(const char *what, const char *path, PSID owner, PACL dacl, PSID me,
+                          struct pm_buf *why)
 {
-    wchar_t *w = os_wide(path);
-    if (!w)
-        return PM_ERR_NOMEM;
-    PSID owner = NULL;
-    PACL dacl = NULL;
-    PSECURITY_DESCRIPTOR sd = NULL;
-    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
-                                      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-                                      &owner, NULL, &dacl, NULL, &sd);
-    free(w);
-    if (err != ERROR_SUCCESS)
-        return err == ERROR_FILE_NOT_FOUND ? PM_ERR_NOTFOUND : PM_ERR_IO;
     const DWORD writes = FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_DELETE_CHILD | DELETE |
                          WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL;
-    int rc = 0;
     if (!dacl) {
         /* A NULL DACL grants everyone everything. */
-        rc =
-            pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what, path) < 0
-                ? PM_ERR_NOMEM
-                : 1;
+        return pm_buf_printf(why, "%s '%s' has no access list: everyone can change it", what,
+                             path) < 0
+                   ? PM_ERR_NOMEM
+                   : 1;
     }
-    for (DWORD i = 0; rc == 0 && dacl && i < dacl->AceCount; i++) {
+    int rc = 0;
+    for (DWORD i = 0; rc == 0 && i < dacl->AceCount; i++) {
         ACE_HEADER *h = NULL;
         if (!GetAce(dacl, i, (void **)&h) || h->AceType != ACCESS_ALLOWED_ACE_TYPE ||
             (h->AceFlags & INHERIT_ONLY_ACE))
@@ -1111,22 +1100,58 @@ static int os_dacl_others(const char *what, const char *path, PSID me, struct pm
                  : 1;
         pm_buf_release(&who);
     }
-    LocalFree(sd);
     return rc;
 }
 
-/* The DACL of one file or folder against the running user's SID. */
-static int os_others_one(const char *what, const char *path, struct pm_buf *why)
+/* The DACL walk for an object whose owner and DACL were read (GetNamedSecurityInfoW or
+ * GetSecurityInfo: 'err' is what it returned), against the running user's SID. Frees 'sd'. */
+static int os_others_sd(const char *what, const char *path, DWORD err, PSECURITY_DESCRIPTOR sd,
+                        PSID owner, PACL dacl, struct pm_buf *why)
 {
+    if (err != ERROR_SUCCESS)
+        return err == ERROR_FILE_NOT_FOUND ? PM_ERR_NOTFOUND : PM_ERR_IO;
     HANDLE token = NULL;
     TOKEN_USER *tu = NULL;
     if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
         tu = os_token_user(token);
         CloseHandle(token);
     }
-    int rc = os_dacl_others(what, path, tu ? tu->User.Sid : NULL, why);
+    int rc = os_dacl_others(what, path, owner, dacl, tu ? tu->User.Sid : NULL, why);
     free(tu);
+    LocalFree(sd);
     return rc;
+}
+
+/* The same for a file or folder named by its path: an open, a query and a close on a share. */
+static int os_others_one(const char *what, const char *path, struct pm_buf *why)
+{
+    wchar_t *w = os_wide(path);
+    if (!w)
+        return PM_ERR_NOMEM;
+    PSID owner = NULL;
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+                                      OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                                      &owner, NULL, &dacl, NULL, &sd);
+    free(w);
+    return os_others_sd(what, path, err, sd, owner, dacl, why);
+}
+
+int pm_os_fwritable_by_others(FILE *f, const char *path, struct pm_buf *why)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+    if (h == INVALID_HANDLE_VALUE)
+        return PM_ERR_IO;
+    /* A handle opened for reading holds READ_CONTROL (part of FILE_GENERIC_READ): the access
+     * list comes with one query, without a second open. */
+    PSID owner = NULL;
+    PACL dacl = NULL;
+    PSECURITY_DESCRIPTOR sd = NULL;
+    DWORD err = GetSecurityInfo(h, SE_FILE_OBJECT,
+                                OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, &owner,
+                                NULL, &dacl, NULL, &sd);
+    return os_others_sd("file", path, err, sd, owner, dacl, why);
 }
 
 int pm_os_file_writable_by_others(const char *path, struct pm_buf *why)

@@ -347,9 +347,9 @@ static const struct pm_puf_cache_rec *cache_find(const struct pm_puf_cache *c,
     return NULL;
 }
 
-/* Answers each query the cache holds (known[i] = 1; a query without a key is known too: NONE, as
- * the lookup answers it) and leaves the others unanswered; with 'asked', marks the records that
- * answered. The number answered, or PM_ERR_NOMEM (the answers then released). */
+/* Answers each query the cache holds (with 'known', known[i] = 1; a query without a key is known
+ * too: NONE, as the lookup answers it) and leaves the others unanswered; with 'asked', marks the
+ * records that answered. The number answered, or PM_ERR_NOMEM (the answers then released). */
 static int cache_fill(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                       unsigned char *known, unsigned char *asked)
 {
@@ -358,7 +358,8 @@ static int cache_fill(const struct pm_puf_cache *c, struct pm_puf_query *q, size
         memset(&q[i].entry, 0, sizeof(q[i].entry));
         q[i].match = PM_PUF_NONE;
         q[i].conflict_line = 0;
-        known[i] = 0;
+        if (known)
+            known[i] = 0;
     }
     for (size_t i = 0; i < nq; i++) {
         size_t klen;
@@ -366,7 +367,8 @@ static int cache_fill(const struct pm_puf_cache *c, struct pm_puf_query *q, size
         const struct pm_puf_cache_rec *r = klen ? cache_find(c, &q[i]) : NULL;
         if (klen && !r)
             continue;
-        known[i] = 1;
+        if (known)
+            known[i] = 1;
         answered++;
         if (!r)
             continue;
@@ -397,15 +399,14 @@ int pm_puf_cache_any_questions(const struct pm_puf_cache *c)
 int pm_puf_cache_answer(const struct pm_puf_cache *c, struct pm_puf_query *q, size_t nq,
                         const char *puf_path, pm_diag_fn warn, void *ctx)
 {
-    unsigned char *known = calloc(nq ? nq : 1, 1), *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
-    int rc = known && asked ? cache_fill(c, q, nq, known, asked) : PM_ERR_NOMEM;
+    unsigned char *asked = calloc(c->nrecs ? c->nrecs : 1, 1);
+    int rc = asked ? cache_fill(c, q, nq, NULL, asked) : PM_ERR_NOMEM;
     /* The very questions the cache was made for: its warnings are those of their lookup, which
      * a run asking fewer questions would not all have been given. Or any of them, when no
      * warning was about a question (pm_puf_cache_any_questions). */
     size_t distinct = 0;
     for (size_t i = 0; rc >= 0 && i < c->nrecs; i++)
         distinct += asked[i];
-    free(known);
     free(asked);
     if (rc < 0)
         return rc;
